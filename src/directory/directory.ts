@@ -1,0 +1,49 @@
+/**
+ * Where primary authentication and user records come from: a YAML file for the demo, LDAP or
+ * Active Directory in real deployments. Implementations never throw for a wrong password or an
+ * unknown user (both answer `{ ok: false }` the same way); they throw `FactorgateError`
+ * `DIRECTORY_UNAVAILABLE` when the directory cannot be reached.
+ */
+export interface DirectoryUser {
+  /** Stable unique id from the directory (objectGUID, entryUUID, or the file's id). */
+  externalId: string;
+  /** The sign-in name (sAMAccountName, uid, or the file's username). */
+  username: string;
+  /** userPrincipalName on AD; optional elsewhere. */
+  upn?: string | undefined;
+  displayName?: string | undefined;
+  givenName?: string | undefined;
+  surname?: string | undefined;
+  email?: string | undefined;
+  phone?: string | undefined;
+  mobile?: string | undefined;
+  /** The account is disabled in the directory (AD userAccountControl bit 2, or the file flag). */
+  disabled: boolean;
+  /** Extra attributes an adapter may map into assertions (name → values). */
+  attributes?: Readonly<Record<string, readonly string[]>> | undefined;
+}
+
+export type AuthenticationResult =
+  | { ok: true; user: DirectoryUser }
+  | { ok: false; reason: 'INVALID_CREDENTIALS' | 'USER_DISABLED' | 'EMPTY_PASSWORD' };
+
+export interface ListOptions {
+  /** Search below this base instead of the configured ones (LDAP only). */
+  base?: string;
+  /** Entries per page (LDAP paged results, RFC 2696). */
+  pageSize?: number;
+}
+
+export interface Directory {
+  /** A short name for logs and audit ("file", "ldap"). */
+  readonly kind: string;
+  /** Checks a password. Unknown user and wrong password answer the same, in the same time. */
+  authenticate(username: string, password: string): Promise<AuthenticationResult>;
+  /** Looks a user up by sign-in name (no password). */
+  find(username: string): Promise<DirectoryUser | null>;
+  /** Every user in scope, page by page, for import and sync. */
+  list(options?: ListOptions): AsyncIterable<DirectoryUser>;
+  /** Resolves when the directory answers; throws DIRECTORY_UNAVAILABLE otherwise (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,10 @@
+/**
+ * Every migration, in order. Names sort in the order they run; each feature adds its own file
+ * and one line here. Migrations are never edited once released: add a new one instead.
+ */
+import type { Migration } from 'kysely';
+import * as m001 from './001-initial.js';
+
+export const migrations: Record<string, Migration> = {
+  '001-initial': m001,
+};

@@ -1,0 +1,134 @@
+/**
+ * Table types of the store, shared by SQLite and PostgreSQL. Times are epoch milliseconds
+ * (bigint columns; the PostgreSQL driver is told to read int8 as a number). Booleans are 0/1
+ * integers so one set of queries serves both dialects. Secret columns end in `_enc` and hold
+ * envelope-encrypted text (see `secret-box.ts`).
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  /** Sign-in name, case-folded (NFKC + lower case) so lookups are case-insensitive. */
+  username: string;
+  external_id: string | null;
+  source: string;
+  upn: string | null;
+  display_name: string | null;
+  given_name: string | null;
+  surname: string | null;
+  email: string | null;
+  phone: string | null;
+  mobile: string | null;
+  disabled: number;
+  failed_attempts: number;
+  locked_until: number | null;
+  created_at: number;
+  updated_at: number;
+  last_sign_in_at: number | null;
+}
+
+export interface FactorsTable {
+  id: string;
+  user_id: string;
+  /** Factor kind: 'totp', 'oath', 'sms', 'voice', 'email', … */
+  kind: string;
+  label: string | null;
+  secret_enc: string | null;
+  /** Non-secret parameters as JSON text (algorithm, digits, phone, …). */
+  params: string;
+  is_default: number;
+  confirmed: number;
+  /** The last accepted TOTP time step or HOTP counter (RFC 6238 §5.2 / RFC 4226 §7.2). */
+  last_used_step: number | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface ChallengesTable {
+  id: string;
+  user_id: string;
+  adapter: string;
+  /** SHA-256 of the browser-binding cookie value that began the challenge. */
+  browser_hash: string;
+  /** 'pending' | 'verified' | 'denied' | 'resumed' */
+  status: string;
+  continuation_enc: string;
+  /** Factor id awaiting confirmation during inline enrolment. */
+  enrol_factor_id: string | null;
+  selected_method: string | null;
+  methods_used: string | null;
+  deny_reason: string | null;
+  attempts: number;
+  relying_party: string | null;
+  client_ip: string | null;
+  locale: string | null;
+  created_at: number;
+  expires_at: number;
+  finished_at: number | null;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session token: a stolen database does not yield live cookies. */
+  id: string;
+  user_id: string;
+  /** JSON: methods used, authn instant, adapter data. */
+  data: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  ts: number;
+  event: string;
+  user_id: string | null;
+  username: string | null;
+  given_name: string | null;
+  surname: string | null;
+  email: string | null;
+  phone: string | null;
+  device_token: string | null;
+  method: string | null;
+  result: string;
+  deny_reason: string | null;
+  server_name: string;
+  server_ip: string | null;
+  client_ip: string | null;
+  adapter: string | null;
+  relying_party: string | null;
+  challenge_id: string | null;
+  detail: string | null;
+}
+
+/** One-time identifiers (assertion ids, request ids, OTP steps) kept until they expire. */
+export interface UsedIdsTable {
+  scope: string;
+  id: string;
+  expires_at: number;
+}
+
+export interface KeyValueTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  factors: FactorsTable;
+  challenges: ChallengesTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+  used_ids: UsedIdsTable;
+  kv: KeyValueTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type FactorRow = Selectable<FactorsTable>;
+export type ChallengeRow = Selectable<ChallengesTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type { Generated };
