@@ -40,12 +40,17 @@ const ATTR_REPLACEMENT: Readonly<Record<string, string>> = {
 };
 
 /*
- * xmldom (the parser under xml-crypto, node-saml and samlify) applies the XML 1.1 end-of-line
- * rules (XML 1.1 §2.11) to XML 1.0 input and turns a raw U+0085, U+2028 or U+2029 into LF
- * before parsing. libxml2 (xmlsec1, pysaml2, onelogin) correctly keeps them. Written as
- * character references they reach both parsers' DOMs as the character itself, and both
- * canonicalisers then emit it raw (C14N escapes only the characters above). So the digest is
- * taken over the canonical form (raw character) and the document carries references.
+ * xmldom (the parser under xml-crypto, node-saml and samlify) applies XML 1.1 end-of-line
+ * handling (XML 1.1 §2.11) to XML 1.0 input: 0.8 turns a raw U+0085 or U+2028 into LF, 0.9
+ * also U+2029. libxml2 (xmlsec1, pysaml2, OneLogin) rightly keeps them (XML 1.0 §2.11 knows
+ * only CR and LF). A raw one would therefore make xml-crypto digest an LF where xmlsec1
+ * digests the character, and one of them must fail. Written as character references, both
+ * parsers put the character itself in the DOM and both canonicalisers write it back raw
+ * (Canonical XML escapes only the characters above), so the digest is taken over the raw
+ * character while the document carries the references. Checked in test/saml: the
+ * canonical bytes xml-crypto computes equal ours, and xmlsec1 verifies the same documents.
+ * Caveat: node-saml re-parses the canonical bytes it verified, so its profile shows LF for
+ * U+0085/U+2028; the signature is unaffected.
  */
 const XMLDOM_LINE_BREAKS = /[\u0085\u2028\u2029]/g;
 const XMLDOM_LINE_BREAK_REFERENCE: Readonly<Record<string, string>> = {

@@ -13,6 +13,7 @@ import argparse
 import base64
 import json
 import sys
+from xml.sax.saxutils import quoteattr
 
 from saml2 import BINDING_HTTP_POST
 from saml2.client import Saml2Client
@@ -22,13 +23,13 @@ from saml2.config import SPConfig
 def idp_metadata(entity_id, cert_b64):
     return (
         '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
-        'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="%s">'
+        'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID=%s>'
         '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
         '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>%s'
         '</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
         '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
         'Location="https://idp.invalid/sso"/>'
-        '</md:IDPSSODescriptor></md:EntityDescriptor>' % (entity_id, cert_b64)
+        '</md:IDPSSODescriptor></md:EntityDescriptor>' % (quoteattr(entity_id), cert_b64)
     )
 
 
