@@ -1,1 +1,66 @@
-export {};
+/**
+ * The `factorgate` command. Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad
+ * configuration (each problem on its own line, naming the file and the key).
+ */
+import { ConfigError } from '../host/config/load.js';
+import { FactorgateError } from '../host/errors.js';
+import { type CliContext, UsageError } from './cli-context.js';
+import * as start from './commands/start.js';
+import * as checkConfig from './commands/check-config.js';
+import * as users from './commands/users.js';
+import * as audit from './commands/audit.js';
+
+interface Command {
+  usage: string;
+  run(ctx: CliContext): number | Promise<number>;
+}
+
+export const commands: Record<string, Command> = {
+  start,
+  'check-config': checkConfig,
+  users,
+  audit,
+};
+
+function help(): string {
+  return `usage: factorgate <command> [options]\n\ncommands:\n${Object.values(commands)
+    .map((c) => `  ${c.usage}`)
+    .join('\n')}\n`;
+}
+
+export async function main(argv: string[], io: Omit<CliContext, 'args'>): Promise<number> {
+  const [name = 'start', ...args] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(help());
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr.write(`factorgate: unknown command "${name}"\n${help()}`);
+    return 2;
+  }
+  try {
+    return await command.run({ ...io, args });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) io.stderr.write(`${p}\n`);
+      return 2;
+    }
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr.write(`factorgate: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof FactorgateError) {
+      io.stderr.write(`factorgate: ${err.detail ?? err.code}\n`);
+      return err.code === 'CONFIG_INVALID' || err.code === 'STORE_ERROR' ? 2 : 1;
+    }
+    io.stderr.write(`factorgate: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href;
+if (isEntry || process.argv[1]?.endsWith('/bin/factorgate.js') || process.argv[1]?.endsWith('/bin/factorgate')) {
+  const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+  process.exitCode = code;
+}

@@ -108,6 +108,18 @@ export interface UsedIdsTable {
   expires_at: number;
 }
 
+/** A sign-in an adapter started (`host.login.begin`), waiting for the password at /login. */
+export interface PendingLoginsTable {
+  id: string;
+  adapter: string;
+  browser_hash: string;
+  continuation_enc: string;
+  relying_party: string | null;
+  enrolment_policy: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface KeyValueTable {
   key: string;
   value: string;
@@ -121,6 +133,7 @@ export interface Database {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   used_ids: UsedIdsTable;
+  pending_logins: PendingLoginsTable;
   kv: KeyValueTable;
 }
 

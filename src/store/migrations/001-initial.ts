@@ -107,6 +107,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('used_ids_expires').on('used_ids').column('expires_at').execute();
 
   await db.schema
+    .createTable('pending_logins')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('adapter', 'text', (c) => c.notNull())
+    .addColumn('browser_hash', 'text', (c) => c.notNull())
+    .addColumn('continuation_enc', 'text', (c) => c.notNull())
+    .addColumn('relying_party', 'text')
+    .addColumn('enrolment_policy', 'text')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute();
+
+  await db.schema
     .createTable('kv')
     .addColumn('key', 'text', (c) => c.primaryKey())
     .addColumn('value', 'text', (c) => c.notNull())
@@ -115,7 +127,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['kv', 'used_ids', 'audit_events', 'sessions', 'challenges', 'factors', 'users']) {
+  for (const t of ['kv', 'pending_logins', 'used_ids', 'audit_events', 'sessions', 'challenges', 'factors', 'users']) {
     await db.schema.dropTable(t).execute();
   }
 }

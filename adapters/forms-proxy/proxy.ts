@@ -1,0 +1,131 @@
+/**
+ * Pass-through to the upstream app with http-proxy-3 (a maintained fork of http-proxy): the
+ * library streams bodies both ways and splices WebSocket upgrades; this file only decides
+ * which headers cross the boundary and what a failure looks like. Imports no host internals.
+ */
+import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { ProxyServer } from 'http-proxy-3';
+import {
+  dropHopByHop,
+  rewriteLocation,
+  rewriteSetCookie,
+  sanitizeForwarded,
+  setCookieList,
+  stripCookies,
+  type OriginRewrite,
+  type TrustedProxies,
+} from './header-hygiene.js';
+
+export interface PassThroughOptions {
+  upstream: URL;
+  /** The origin browsers use for this app (known once its listener is bound). */
+  publicOrigin: () => string;
+  /** Domain for the app's cookies when the app names its own host ('' = host-only). */
+  cookieDomain: string;
+  trustedProxies: TrustedProxies;
+  /** factorgate's cookies, never sent to the app. */
+  ownCookies: readonly string[];
+  proxyTimeoutMs: number;
+  /** Called when the upstream cannot be reached or fails mid-request; never throws. */
+  onUpstreamError(err: Error, req: IncomingMessage, target: ServerResponse | Socket): void;
+}
+
+/** What one reply looked like when it came back, for the caller to inspect or hold. */
+export type ReplyInspector = (reply: IncomingMessage, req: IncomingMessage) => void;
+
+export interface PassThrough {
+  /** Streams a request to the app and its reply back. `body` replaces an already-read body. */
+  web(req: IncomingMessage, res: ServerResponse, options?: { body?: Buffer; inspect?: ReplyInspector }): void;
+  /** Sends a request whose body was already read and hands back the raw reply, unwritten. */
+  fetch(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<IncomingMessage>;
+  /** Splices a WebSocket upgrade (RFC 6455 §4) through to the app. */
+  ws(req: IncomingMessage, socket: Socket, head: Buffer): void;
+  close(): void;
+}
+
+const REDIRECT_OR_CREATED = new Set([201, 301, 302, 303, 307, 308]);
+
+export function createPassThrough(options: PassThroughOptions): PassThrough {
+  const isHttps = options.upstream.protocol === 'https:';
+  // Keep-alive to the upstream: a new TCP connection per request would dominate the latency.
+  const agent = isHttps ? new HttpsAgent({ keepAlive: true, maxSockets: 256 }) : new HttpAgent({ keepAlive: true, maxSockets: 256 });
+  const proxy = new ProxyServer({
+    target: options.upstream.origin,
+    agent,
+    xfwd: true,
+    changeOrigin: true,
+    proxyTimeout: options.proxyTimeoutMs,
+    secure: true,
+  });
+  const upstreamHost = options.upstream.hostname;
+  const inspectors = new WeakMap<IncomingMessage, ReplyInspector>();
+
+  const rewrite = (): OriginRewrite => ({
+    upstreamOrigin: options.upstream.origin,
+    publicOrigin: options.publicOrigin(),
+    cookieDomain: options.cookieDomain,
+  });
+
+  // Runs before the library copies the reply headers, for streamed and held replies alike.
+  proxy.on('proxyRes', (reply, req) => {
+    const h = reply.headers;
+    dropHopByHop(h);
+    const r = rewrite();
+    if (r.upstreamOrigin !== r.publicOrigin) {
+      if (typeof h.location === 'string' && REDIRECT_OR_CREATED.has(reply.statusCode ?? 0)) h.location = rewriteLocation(h.location, r);
+      if (h['set-cookie']) h['set-cookie'] = setCookieList(h['set-cookie']).map((c) => rewriteSetCookie(c, upstreamHost, r));
+    }
+    inspectors.get(req)?.(reply, req);
+  });
+
+  // A refused connection must never crash the process: the library reports it here when no
+  // per-call callback took it.
+  proxy.on('error', (err, req, target) => {
+    options.onUpstreamError(err, req, target as ServerResponse | Socket);
+  });
+
+  const prepare = (req: IncomingMessage, upgrade: boolean): void => {
+    dropHopByHop(req.headers, { keepUpgrade: upgrade });
+    sanitizeForwarded(req.headers, options.trustedProxies.trusts(req.socket.remoteAddress));
+    stripCookies(req.headers, options.ownCookies);
+  };
+
+  const onError = (err: Error, req: IncomingMessage, target: ServerResponse | Socket): void => {
+    options.onUpstreamError(err, req, target);
+  };
+
+  return {
+    web(req, res, opts = {}) {
+      prepare(req, false);
+      if (opts.inspect) inspectors.set(req, opts.inspect);
+      if (opts.body) {
+        // The body was consumed here; the app gets exactly those bytes, freshly framed.
+        delete req.headers['transfer-encoding'];
+        req.headers['content-length'] = String(opts.body.length);
+        proxy.web(req, res, { buffer: Readable.from([opts.body]) }, onError as never);
+      } else {
+        proxy.web(req, res, {}, onError as never);
+      }
+    },
+    fetch(req, res, body) {
+      prepare(req, false);
+      delete req.headers['transfer-encoding'];
+      req.headers['content-length'] = String(body.length);
+      return new Promise((resolve, reject) => {
+        inspectors.set(req, (reply) => resolve(reply));
+        proxy.web(req, res, { buffer: Readable.from([body]), selfHandleResponse: true }, ((err: Error) => reject(err)) as never);
+      });
+    },
+    ws(req, socket, head) {
+      prepare(req, true);
+      proxy.ws(req, socket, head, {}, onError as never);
+    },
+    close() {
+      agent.destroy();
+      proxy.close();
+    },
+  };
+}

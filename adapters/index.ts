@@ -1,0 +1,7 @@
+/**
+ * The adapters this build ships. The host core knows none of them by name: the CLI hands this
+ * list to `createHost`, which registers them and runs those whose configuration section is present.
+ */
+import type { AdapterDefinition } from '../src/host/host-api.js';
+
+export const builtinAdapters: AdapterDefinition[] = [];

@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
+import { type CliContext, UsageError, loadCliConfig } from '../cli-context.js';
+import { hashPassword } from '../../directory/password-hash.js';
+import { openStore } from '../../store/store.js';
+import { UserRepository } from '../../users/user-repository.js';
+import { systemClock } from '../../host/clock.js';
+import type { HostConfig } from '../../host/config/schema.js';
+
+export const usage = [
+  'users hash-password             read a password (stdin or prompt) and print its hash for the users file',
+  'users list [--config FILE]      list the users the store knows',
+  'users unlock USER [--config F]  clear a user\'s lockout',
+].join('\n  ');
+
+async function readPassword(ctx: CliContext): Promise<string> {
+  if (!ctx.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const c of ctx.stdin) chunks.push(Buffer.from(c as Buffer));
+    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+  // On a terminal, read without echo.
+  ctx.stderr.write('Password: ');
+  const rl = createInterface({ input: ctx.stdin, output: undefined, terminal: true });
+  ctx.stdin.setRawMode?.(true);
+  return new Promise((resolve) => {
+    rl.question('', (answer) => {
+      ctx.stdin.setRawMode?.(false);
+      rl.close();
+      ctx.stderr.write('\n');
+      resolve(answer);
+    });
+  });
+}
+
+export function storeOptions(config: HostConfig) {
+  return config.store.driver === 'sqlite'
+    ? ({ driver: 'sqlite', file: config.store.path! } as const)
+    : ({ driver: 'postgres', connectionString: config.store.url, poolSize: 2 } as const);
+}
+
+export async function run(ctx: CliContext): Promise<number> {
+  const [sub, ...rest] = ctx.args;
+  if (sub === 'hash-password') {
+    const password = await readPassword(ctx);
+    if (password === '') throw new UsageError('empty password');
+    ctx.stdout.write(`${await hashPassword(password)}\n`);
+    return 0;
+  }
+  const { values, positionals } = parseArgs({ args: rest, options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
+  const loaded = loadCliConfig(values.config);
+  const store = await openStore(storeOptions(loaded.host));
+  try {
+    const users = new UserRepository(store.db, systemClock);
+    if (sub === 'list') {
+      for (let offset = 0; ; offset += 1000) {
+        const rows = await users.list(1000, offset);
+        for (const r of rows) {
+          ctx.stdout.write(`${r.username}\t${r.display_name ?? ''}\t${r.email ?? ''}\t${r.disabled ? 'disabled' : 'enabled'}${r.locked_until && r.locked_until > Date.now() ? '\tlocked' : ''}\n`);
+        }
+        if (rows.length < 1000) break;
+      }
+      return 0;
+    }
+    if (sub === 'unlock') {
+      const name = positionals[0];
+      if (!name) throw new UsageError('users unlock needs a user name');
+      if (!(await users.unlock(name))) {
+        ctx.stderr.write(`factorgate: no user "${name}"\n`);
+        return 1;
+      }
+      ctx.stdout.write(`unlocked ${name}\n`);
+      return 0;
+    }
+    throw new UsageError(`unknown users command "${sub ?? ''}"`);
+  } finally {
+    await store.close();
+  }
+}

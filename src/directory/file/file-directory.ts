@@ -1,0 +1,123 @@
+/**
+ * The YAML-file directory: the demo's users, or a small site's. The file is re-read when it
+ * changes on disk, so `factorgate users hash-password` + an edit takes effect without a restart.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import type { AuthenticationResult, Directory, DirectoryUser } from '../directory.js';
+import { dummyPasswordHash, isPasswordHash, verifyPassword } from '../password-hash.js';
+import { FactorgateError } from '../../host/errors.js';
+import { formatIssues } from '../../host/config/load.js';
+
+const fileUserSchema = z.strictObject({
+  username: z.string().min(1).max(256),
+  id: z.string().min(1).max(256).optional(),
+  passwordHash: z.string().refine(isPasswordHash, 'expected a hash from `factorgate users hash-password`'),
+  upn: z.string().optional(),
+  displayName: z.string().optional(),
+  givenName: z.string().optional(),
+  surname: z.string().optional(),
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  mobile: z.string().optional(),
+  disabled: z.boolean().default(false),
+  attributes: z.record(z.string(), z.array(z.string())).optional(),
+});
+
+const usersFileSchema = z.strictObject({ users: z.array(fileUserSchema).default([]) });
+
+type FileUser = z.output<typeof fileUserSchema>;
+
+/** Case-folds a sign-in name the way every directory lookup and the store compare them. */
+export function foldUsername(username: string): string {
+  return username.normalize('NFKC').toLowerCase();
+}
+
+export function parseUsersFile(text: string, label: string): FileUser[] {
+  let raw: unknown;
+  try {
+    raw = parse(text, { uniqueKeys: true }) ?? {};
+  } catch (err) {
+    throw new FactorgateError('CONFIG_INVALID', { detail: `${label}: ${(err as Error).message.split('\n')[0]}` });
+  }
+  const parsed = usersFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new FactorgateError('CONFIG_INVALID', { detail: formatIssues(parsed.error.issues).map((l) => `${label}: ${l}`).join('; ') });
+  }
+  const seen = new Set<string>();
+  for (const u of parsed.data.users) {
+    const key = foldUsername(u.username);
+    if (seen.has(key)) throw new FactorgateError('CONFIG_INVALID', { detail: `${label}: user "${u.username}" is listed twice` });
+    seen.add(key);
+  }
+  return parsed.data.users;
+}
+
+function toDirectoryUser(u: FileUser): DirectoryUser {
+  return {
+    externalId: u.id ?? `file:${foldUsername(u.username)}`,
+    username: u.username,
+    upn: u.upn,
+    displayName: u.displayName,
+    givenName: u.givenName,
+    surname: u.surname,
+    email: u.email,
+    phone: u.phone,
+    mobile: u.mobile,
+    disabled: u.disabled,
+    attributes: u.attributes,
+  };
+}
+
+export class FileDirectory implements Directory {
+  readonly kind = 'file';
+  readonly #path: string;
+  #mtimeMs = -1;
+  #users = new Map<string, FileUser>();
+
+  constructor(path: string) {
+    this.#path = path;
+    this.#reload();
+  }
+
+  #reload(): void {
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(this.#path).mtimeMs;
+    } catch (cause) {
+      throw new FactorgateError('DIRECTORY_UNAVAILABLE', { detail: `users file ${this.#path} cannot be read`, cause });
+    }
+    if (mtimeMs === this.#mtimeMs) return;
+    const users = parseUsersFile(readFileSync(this.#path, 'utf8'), this.#path);
+    this.#users = new Map(users.map((u) => [foldUsername(u.username), u]));
+    this.#mtimeMs = mtimeMs;
+  }
+
+  async authenticate(username: string, password: string): Promise<AuthenticationResult> {
+    this.#reload();
+    const user = this.#users.get(foldUsername(username));
+    // Unknown users cost one scrypt as well, so timing tells nothing (and the answer is the same).
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+    if (!user || !ok) return { ok: false, reason: password === '' ? 'EMPTY_PASSWORD' : 'INVALID_CREDENTIALS' };
+    if (user.disabled) return { ok: false, reason: 'USER_DISABLED' };
+    return { ok: true, user: toDirectoryUser(user) };
+  }
+
+  async find(username: string): Promise<DirectoryUser | null> {
+    this.#reload();
+    const user = this.#users.get(foldUsername(username));
+    return user ? toDirectoryUser(user) : null;
+  }
+
+  async *list(): AsyncIterable<DirectoryUser> {
+    this.#reload();
+    for (const u of this.#users.values()) yield toDirectoryUser(u);
+  }
+
+  async ping(): Promise<void> {
+    this.#reload();
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,262 @@
+/**
+ * Loads the configuration once: YAML → `${VAR}` substitution → `…File` keys read → validation
+ * of the host sections and of each adapter's section → defaults resolved → deep-frozen.
+ * Every problem is collected (not only the first) and named by file and key path, e.g.
+ * `factorgate.yaml: adapters.formsProxy.apps[1].upstream: expected a URL`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isMap, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { rootConfigSchema, type HostConfig } from './schema.js';
+import type { AdapterDefinition } from '../host-api.js';
+
+export const DEFAULT_CONFIG_FILE = 'factorgate.yaml';
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export interface LoadedConfig {
+  host: HostConfig;
+  /** Validated sections of the adapters that are configured, by adapter name. */
+  adapters: ReadonlyMap<string, unknown>;
+}
+
+export interface LoadOptions {
+  /** `--config PATH`; falls back to FACTORGATE_CONFIG, then ./factorgate.yaml, then the demo. */
+  configPath?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  adapters: readonly AdapterDefinition[];
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** Turns zod issues into `path: message` lines, one per problem. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) lines.push(`${formatPath([...path, key])}: unknown key`);
+      continue;
+    }
+    if (issue.code === 'invalid_union' && 'discriminator' in issue && typeof issue.discriminator === 'string') {
+      lines.push(`${formatPath([...path, issue.discriminator])}: ${issue.message === 'Invalid input' ? 'unknown or missing value' : issue.message}`);
+      continue;
+    }
+    lines.push(`${formatPath(path)}: ${issue.message.replace(/^Invalid input: /, '')}`);
+  }
+  return lines;
+}
+
+/** Replaces `${VAR}` in every string value; `$${` stays a literal `${`. */
+function substituteEnv(value: Json, env: NodeJS.ProcessEnv, path: PropertyKey[], problems: string[]): Json {
+  if (typeof value === 'string') {
+    return value.replace(/\$?\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, name: string) => {
+      if (match.startsWith('$$')) return match.slice(1);
+      const v = env[name];
+      if (v === undefined) {
+        problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+        return '';
+      }
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, [...path, i], problems));
+  if (value !== null && typeof value === 'object') {
+    const out: { [k: string]: Json } = {};
+    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, [...path, k], problems);
+    return out;
+  }
+  return value;
+}
+
+/** Every `fooFile: PATH` becomes `foo: <content of PATH>` (secrets and PEM material). */
+function readFileKeys(value: Json, baseDir: string, path: PropertyKey[], problems: string[]): Json {
+  if (Array.isArray(value)) return value.map((v, i) => readFileKeys(v, baseDir, [...path, i], problems));
+  if (value === null || typeof value !== 'object') return value;
+  const out: { [k: string]: Json } = {};
+  for (const [k, v] of Object.entries(value)) {
+    const m = /^(.+)File$/.exec(k);
+    if (!m) {
+      out[k] = readFileKeys(v, baseDir, [...path, k], problems);
+      continue;
+    }
+    const target = m[1]!;
+    if (Object.prototype.hasOwnProperty.call(value, target)) {
+      problems.push(`${formatPath([...path, k])}: give either ${target} or ${k}, not both`);
+      continue;
+    }
+    if (typeof v !== 'string' || v === '') {
+      problems.push(`${formatPath([...path, k])}: expected a file path`);
+      continue;
+    }
+    const file = isAbsolute(v) ? v : resolve(baseDir, v);
+    try {
+      out[target] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      problems.push(`${formatPath([...path, k])}: cannot read ${file} (${code})`);
+    }
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}
+
+function readYaml(file: string): { data: Json; problems: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { data: null, problems: [`cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`] };
+  }
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      data: null,
+      problems: doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`;
+      }),
+    };
+  }
+  if (doc.contents !== null && !isMap(doc.contents)) return { data: null, problems: ['(root): expected a mapping of sections'] };
+  return { data: (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Json, problems: [] };
+}
+
+export interface DemoContext {
+  dataDir: string;
+  publicUrl: string;
+}
+
+/** The embedded defaults used when no configuration file is named or present. */
+function demoInput(adapters: readonly AdapterDefinition[], ctx: DemoContext): { [k: string]: Json } {
+  const adapterSections: { [k: string]: Json } = {};
+  for (const a of adapters) {
+    if (a.demoConfig) adapterSections[a.configKey] = a.demoConfig(ctx) as Json;
+  }
+  return {
+    server: { host: '127.0.0.1' },
+    directory: { type: 'file', path: resolve(ctx.dataDir, 'demo-users.yaml') },
+    adapters: adapterSections,
+  };
+}
+
+export function loadConfig(options: LoadOptions): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const named = options.configPath ?? env.FACTORGATE_CONFIG;
+  const file = named ? resolve(cwd, named) : existsSync(resolve(cwd, DEFAULT_CONFIG_FILE)) ? resolve(cwd, DEFAULT_CONFIG_FILE) : null;
+  const label = file ?? '(embedded demo defaults)';
+  const problems: string[] = [];
+  const fail = (): never => {
+    throw new ConfigError(problems.map((p) => `${label}: ${p}`));
+  };
+
+  let input: Json;
+  const baseDir = file ? dirname(file) : cwd;
+  if (file) {
+    if (!existsSync(file)) {
+      problems.push('file not found');
+      fail();
+    }
+    const read = readYaml(file);
+    problems.push(...read.problems);
+    if (problems.length) fail();
+    input = substituteEnv(read.data, env, [], problems);
+    input = readFileKeys(input, baseDir, [], problems);
+  } else {
+    input = {};
+  }
+
+  const obj = (input ?? {}) as { [k: string]: Json };
+  // Environment overrides let several hosts and test runs share one machine.
+  if (env.FACTORGATE_PORT !== undefined) {
+    const port = Number(env.FACTORGATE_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`FACTORGATE_PORT: expected a port number, got "${env.FACTORGATE_PORT}"`);
+    else obj.server = { ...((obj.server as object | undefined) ?? {}), port } as Json;
+  }
+  if (env.FACTORGATE_DATA) obj.dataDir = resolve(cwd, env.FACTORGATE_DATA);
+
+  const first = rootConfigSchema.safeParse(obj);
+  if (!first.success) {
+    problems.push(...formatIssues(first.error.issues));
+    fail();
+  }
+  const root = first.data!;
+  const dataDir = isAbsolute(root.dataDir) ? root.dataDir : resolve(file ? baseDir : cwd, root.dataDir);
+  const publicUrl = (root.server.publicUrl ?? `http://localhost:${root.server.port}`).replace(/\/+$/, '');
+
+  let directory = root.directory;
+  let adapterInput: Record<string, unknown> = root.adapters;
+  if (!file) {
+    const demo = demoInput(options.adapters, { dataDir, publicUrl });
+    const demoParsed = rootConfigSchema.safeParse({ ...obj, ...demo, server: { ...(obj.server as object), ...(demo.server as object) } });
+    if (!demoParsed.success) {
+      problems.push(...formatIssues(demoParsed.error.issues));
+      fail();
+    }
+    Object.assign(root, { server: demoParsed.data!.server });
+    directory = demoParsed.data!.directory;
+    adapterInput = demoParsed.data!.adapters;
+  }
+  if (!directory) {
+    problems.push('directory: required (type: file or ldap)');
+    fail();
+  }
+
+  const adapters = new Map<string, unknown>();
+  const byKey = new Map(options.adapters.map((a) => [a.configKey, a]));
+  for (const [key, section] of Object.entries(adapterInput)) {
+    const def = byKey.get(key);
+    if (!def) {
+      problems.push(`adapters.${key}: unknown adapter (known: ${[...byKey.keys()].join(', ') || 'none'})`);
+      continue;
+    }
+    const parsed = def.configSchema.safeParse(section ?? {});
+    if (!parsed.success) problems.push(...formatIssues(parsed.error.issues, ['adapters', key]));
+    else adapters.set(def.name, parsed.data);
+  }
+  if (problems.length) fail();
+
+  if (directory!.type === 'file' && !isAbsolute(directory!.path)) {
+    directory = { ...directory!, path: resolve(baseDir, directory!.path) };
+  }
+  let store = root.store;
+  if (store.driver === 'sqlite') store = { ...store, path: store.path ? resolve(baseDir, store.path) : resolve(dataDir, 'factorgate.db') };
+
+  const host: HostConfig = {
+    ...root,
+    dataDir,
+    store,
+    directory: directory!,
+    adapters: Object.fromEntries(adapters),
+    configFile: file,
+    demo: file === null,
+    publicUrl,
+  };
+  return { host: deepFreeze(host), adapters: deepFreeze(adapters) as ReadonlyMap<string, unknown> };
+}

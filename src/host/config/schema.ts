@@ -1,0 +1,183 @@
+/**
+ * The host's configuration schema: one zod schema per section, each option with its default
+ * and a one-line description (the README's configuration reference is generated from these;
+ * `test/host/config-docs.test.ts` fails when it drifts). Adapters declare their own sections;
+ * the host validates `adapters.<key>` with the registered adapter's schema.
+ *
+ * Every key ending in `File` is replaced by the content of that file before validation
+ * (`passwordFile: /run/secrets/pw` → `password`), so schemas declare only the value key.
+ */
+import { z } from 'zod';
+import { fileDirectoryConfigSchema } from '../../directory/file/config.js';
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 30s, 15m, 1h')
+  .describe('A duration: a number followed by ms, s, m, h or d.');
+
+export const serverConfigSchema = z
+  .strictObject({
+    port: z.number().int().min(0).max(65535).default(8080).describe('TCP port of the main listener; FACTORGATE_PORT overrides it. Default 8080.'),
+    host: z.string().min(1).default('0.0.0.0').describe('Address the listener binds to. Default 0.0.0.0 (the demo binds 127.0.0.1).'),
+    publicUrl: z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+      .optional()
+      .describe('The URL users and relying parties reach factorgate at (behind a proxy: the outside URL). Default http://localhost:<port>.'),
+    trustedProxies: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Peers allowed to set X-Forwarded-For/Proto/Host (IP addresses or CIDR ranges, or loopback); everyone else\'s are ignored. Default none.'),
+    tls: z
+      .strictObject({
+        cert: z.string().min(1).describe('PEM certificate chain (use certFile to read it from a file).'),
+        key: z.string().min(1).describe('PEM private key (use keyFile to read it from a file).'),
+      })
+      .optional()
+      .describe('Serve HTTPS on the main listener. Default: plain HTTP (put a TLS proxy in front).'),
+    shutdownTimeoutSeconds: z.number().positive().max(300).default(10).describe('On SIGTERM, how long in-flight requests may take to finish. Default 10.'),
+    maxBodyBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024).describe('Largest request body accepted by the host\'s own forms. Default 262144.'),
+  })
+  .describe('The HTTP listener.');
+
+export const storeConfigSchema = z
+  .discriminatedUnion('driver', [
+    z.strictObject({
+      driver: z.literal('sqlite').describe('Embedded SQLite (one host, or hosts sharing a local file).'),
+      path: z.string().min(1).optional().describe('SQLite database file. Default <dataDir>/factorgate.db.'),
+    }),
+    z.strictObject({
+      driver: z.literal('postgres').describe('PostgreSQL, shared by several hosts for high availability.'),
+      url: z.string().min(1).describe('Connection string, e.g. postgres://user:pw@db/factorgate (use urlFile to keep it out of the file).'),
+      poolSize: z.number().int().min(1).max(100).default(10).describe('Connections per host. Default 10.'),
+    }),
+  ])
+  .describe('Where users, factors, challenges, sessions and audit records live. Default: SQLite.');
+
+export const secretsConfigSchema = z
+  .strictObject({
+    keys: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1-32 letters, digits, _ or -').describe('Key id written into each ciphertext.'),
+          key: z
+            .string()
+            .regex(/^(?:[A-Fa-f0-9]{64}|[A-Za-z0-9+/]{43}=)$/, 'expected 32 bytes as 64 hex digits or base64')
+            .describe('The 256-bit key, hex or base64 (use keyFile).'),
+        }),
+      )
+      .min(1)
+      .describe('Key-encryption keys, oldest first: the last one encrypts new secrets, all of them decrypt. Rotate by appending.'),
+  })
+  .describe('Encryption of secrets at rest (TOTP seeds, token secrets, held replies). Default: a key generated under <dataDir>/keys/ (demo only).');
+
+export const loggingConfigSchema = z
+  .strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level. Default info.'),
+  })
+  .describe('Structured logs (JSON lines on standard output).');
+
+export const brandingConfigSchema = z
+  .strictObject({
+    productName: z.string().min(1).max(80).default('factorgate').describe('Name shown on pages and in authenticator apps. Default factorgate.'),
+    logoUrl: z.string().min(1).optional().describe('Logo image URL shown above forms. Default none.'),
+    primaryColor: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour like #1f5fbf')
+      .default('#1f5fbf')
+      .describe('Accent colour of buttons and links. Default #1f5fbf.'),
+    defaultLocale: z.enum(['en', 'fr']).default('en').describe('Language when the browser asks for none we have. Default en.'),
+  })
+  .describe('Look of the pages users meet.');
+
+export const directoryConfigSchema = z
+  .discriminatedUnion('type', [fileDirectoryConfigSchema])
+  .describe('Where users and passwords come from. Default: the demo YAML file.');
+
+export const challengeConfigSchema = z
+  .strictObject({
+    ttlSeconds: z.number().int().min(30).max(3600).default(300).describe('How long a challenge may be answered. Default 300.'),
+    enrolmentPolicy: z
+      .enum(['enroll', 'deny', 'allow'])
+      .default('enroll')
+      .describe('A user with no method: enroll (register an app on the spot), deny, or allow (pass without a second factor; audited). Default enroll.'),
+    lockout: z
+      .strictObject({
+        maxFailures: z.number().int().min(1).max(100).default(5).describe('Consecutive failed codes that lock the user. Default 5.'),
+        lockMinutes: z.number().int().min(1).max(24 * 60).default(15).describe('How long a locked user stays locked. Default 15.'),
+      })
+      .prefault({})
+      .describe('Lockout after failed codes, counted in the store (every host sees it).'),
+  })
+  .describe('The second-factor challenge.');
+
+export const totpConfigSchema = z
+  .strictObject({
+    issuer: z.string().min(1).optional().describe('Issuer shown in authenticator apps. Default: branding.productName.'),
+    algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).default('SHA1').describe('HMAC algorithm (most apps only support SHA1). Default SHA1.'),
+    digits: z.union([z.literal(6), z.literal(8)]).default(6).describe('Code length. Default 6.'),
+    period: z.number().int().min(15).max(120).default(30).describe('Time step in seconds. Default 30.'),
+    window: z.number().int().min(0).max(10).default(1).describe('Steps accepted either side of now, for clock drift. Default 1.'),
+  })
+  .describe('Authenticator-app codes (RFC 6238).');
+
+export const factorsConfigSchema = z
+  .strictObject({
+    totp: totpConfigSchema.prefault({}),
+  })
+  .describe('Second-factor methods.');
+
+export const sessionConfigSchema = z
+  .strictObject({
+    lifetimeMinutes: z.number().int().min(1).max(7 * 24 * 60).default(480).describe('Absolute lifetime of a signed-in session (single sign-on). Default 480.'),
+    idleMinutes: z.number().int().min(1).max(24 * 60).default(60).describe('A session unused this long ends. Default 60.'),
+  })
+  .describe('The host\'s own signed-in session after a second factor.');
+
+export const signingConfigSchema = z
+  .strictObject({
+    keys: z
+      .array(
+        z.strictObject({
+          cert: z.string().min(1).describe('PEM certificate (use certFile).'),
+          key: z.string().min(1).optional().describe('PEM private key (use keyFile); omit for a certificate only published during rollover.'),
+        }),
+      )
+      .min(1)
+      .describe('Signing key pairs: the first with a key signs; every certificate is published in metadata (rollover).'),
+  })
+  .describe('SAML signing keys. Default: a development pair generated under certs/dev/.');
+
+export const rootConfigSchema = z
+  .strictObject({
+    dataDir: z.string().min(1).default('./data').describe('Folder for the SQLite file and generated demo files; FACTORGATE_DATA overrides it. Default ./data.'),
+    server: serverConfigSchema.prefault({}),
+    store: storeConfigSchema.default({ driver: 'sqlite' }),
+    secrets: secretsConfigSchema.optional(),
+    logging: loggingConfigSchema.prefault({}),
+    branding: brandingConfigSchema.prefault({}),
+    directory: directoryConfigSchema.optional(),
+    challenge: challengeConfigSchema.prefault({}),
+    factors: factorsConfigSchema.prefault({}),
+    session: sessionConfigSchema.prefault({}),
+    signing: signingConfigSchema.optional(),
+    adapters: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe('One section per adapter (samlIdp, samlBridge, formsProxy, …); an adapter runs when its section is present.'),
+  })
+  .describe('factorgate configuration.');
+
+export type RootConfigInput = z.input<typeof rootConfigSchema>;
+export type RootConfig = z.output<typeof rootConfigSchema>;
+
+/** The validated configuration with every default resolved (paths absolute, URL known). */
+export interface HostConfig extends Omit<RootConfig, 'directory' | 'adapters'> {
+  directory: z.output<typeof directoryConfigSchema>;
+  adapters: Readonly<Record<string, unknown>>;
+  /** The configuration file, or null for the embedded demo defaults. */
+  configFile: string | null;
+  demo: boolean;
+  publicUrl: string;
+}
+
+export { duration };

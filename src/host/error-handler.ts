@@ -1,0 +1,51 @@
+/**
+ * The one place errors become responses. Domain errors map to their status and a page in the
+ * user's language (or JSON for API callers); anything else is a 500 with a generic page. The
+ * log gets the code, the private detail and, for unexpected errors, the stack; the user never
+ * sees a stack trace or an internal message.
+ */
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type {} from 'pino-http';
+import { FactorgateError, isFactorgateError, type ErrorCode } from './errors.js';
+
+export type ErrorPageRenderer = (req: Request, res: Response, status: number, messageKey: string, publicDetail?: string) => void;
+
+/** Errors thrown by Express's body parsers and friends carry a `type` or `status`. */
+function fromFrameworkError(err: unknown): FactorgateError | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const e = err as { type?: string; status?: number; statusCode?: number; message?: string };
+  if (e.type === 'entity.too.large') return new FactorgateError('PAYLOAD_TOO_LARGE', { detail: e.message, cause: err });
+  const status = e.status ?? e.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new FactorgateError('BAD_REQUEST', { detail: `${e.type ?? 'request'}: ${e.message ?? ''}`, cause: err, status });
+  }
+  return null;
+}
+
+export function wantsJson(req: Request): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+export function createErrorHandler(logger: Logger, renderPage: ErrorPageRenderer): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      logger.error({ err, reqId: req.id }, 'error after the response started');
+      next(err);
+      return;
+    }
+    const domain = isFactorgateError(err) ? err : fromFrameworkError(err);
+    const code: ErrorCode = domain?.code ?? 'INTERNAL';
+    const status = domain?.status ?? 500;
+    const log = req.log ?? logger;
+    if (status >= 500 && !domain) log.error({ err, code }, 'unexpected error');
+    else log.warn({ code, status, detail: domain?.detail, ...(status >= 500 ? { err: domain?.cause } : {}) }, `request refused: ${code}`);
+    const publicDetail = domain?.expose ? domain.publicDetail : undefined;
+    if (wantsJson(req)) {
+      res.status(status).json({ error: code, ...(publicDetail ? { detail: publicDetail } : {}) });
+      return;
+    }
+    renderPage(req, res, status, `error.${code}`, publicDetail);
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * The contract between the host and its adapters. Adapters import types from here (and the
+ * host's public helpers), never from each other; the host never names an adapter.
+ *
+ * An adapter owns an entry point and primary authentication, then hands the user to the
+ * challenge engine with `host.challenges.begin(...)`; when the challenge ends, the engine calls
+ * the adapter's `resume(outcome, req, res)`, which hands the result back (a SAML response,
+ * a released login reply, …).
+ */
+import type { Request, Response, Router } from 'express';
+import type { Logger } from 'pino';
+import type { KeyObject } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { z } from 'zod';
+import type { Clock } from './clock.js';
+import type { Directory } from '../directory/directory.js';
+import type { Store } from '../store/store.js';
+import type { SecretBox } from '../store/secret-box.js';
+import type { HostConfig } from './config/schema.js';
+
+/** Semantic version of this interface; adapters declare the range they accept. */
+export const HOST_API_VERSION = '1.0.0';
+
+/** A user as the store knows it (imported or seen at sign-in). */
+export interface UserRecord {
+  id: string;
+  username: string;
+  externalId: string | null;
+  upn: string | null;
+  displayName: string | null;
+  givenName: string | null;
+  surname: string | null;
+  email: string | null;
+  phone: string | null;
+  mobile: string | null;
+  disabled: boolean;
+}
+
+/** What the user meets when they have no enrolled method. */
+export type EnrolmentPolicy = 'enroll' | 'deny' | 'allow';
+
+export interface BeginChallengeInput {
+  user: UserRecord;
+  /** The adapter's registered name; its `resume` is called when the challenge ends. */
+  adapter: string;
+  /** The adapter's own state, JSON-serialisable; stored encrypted with the challenge. */
+  continuation: unknown;
+  /** Relying party or app name, for the audit record. */
+  relyingParty?: string | undefined;
+  /** Overrides the host default for users with no method. */
+  enrolmentPolicy?: EnrolmentPolicy | undefined;
+  req: Request;
+  res: Response;
+}
+
+export interface BeganChallenge {
+  challengeId: string;
+  /** Path (relative to the public URL) of the challenge page; the adapter redirects there. */
+  redirectTo: string;
+}
+
+export type ChallengeOutcome =
+  | {
+      result: 'verified';
+      challengeId: string;
+      user: UserRecord;
+      continuation: unknown;
+      /** Factor kinds used ('totp', 'oath', 'sms', …); empty when policy let the user pass. */
+      methods: string[];
+      /** True when a second factor was really verified (false for `allow` without a method). */
+      multiFactor: boolean;
+      authnInstant: number;
+      relyingParty: string | null;
+    }
+  | {
+      result: 'denied';
+      challengeId: string;
+      user: UserRecord;
+      continuation: unknown;
+      /** Machine reason for log and audit (never shown verbatim to the user). */
+      reason: string;
+      relyingParty: string | null;
+    };
+
+export interface ChallengeApi {
+  begin(input: BeginChallengeInput): Promise<BeganChallenge>;
+}
+
+/** The host's own signed-in session (cookie + store row), shared by the IdP flows. */
+export interface HostSession {
+  id: string;
+  userId: string;
+  methods: string[];
+  multiFactor: boolean;
+  authnInstant: number;
+  expiresAt: number;
+  /** Adapter-owned data, keyed by adapter name. */
+  data: Record<string, unknown>;
+}
+
+export interface SessionApi {
+  /** The valid session of this request, if any. */
+  get(req: Request): Promise<HostSession | null>;
+  /** Starts a new session (a fresh id: never reuses one from before the factor). */
+  create(res: Response, input: { userId: string; methods: string[]; multiFactor: boolean; authnInstant: number; data?: Record<string, unknown> }): Promise<HostSession>;
+  update(session: HostSession): Promise<void>;
+  destroy(req: Request, res: Response): Promise<void>;
+}
+
+export interface UserApi {
+  findByUsername(username: string): Promise<UserRecord | null>;
+  findById(id: string): Promise<UserRecord | null>;
+  /** Inserts or refreshes a user from the directory (just-in-time at sign-in). */
+  upsertFromDirectory(user: import('../directory/directory.js').DirectoryUser, source: string): Promise<UserRecord>;
+}
+
+export interface AuditInput {
+  event: string;
+  result: 'success' | 'failure' | 'denied' | 'info';
+  user?: UserRecord | null | undefined;
+  username?: string | undefined;
+  method?: string | undefined;
+  deviceToken?: string | undefined;
+  denyReason?: string | undefined;
+  adapter?: string | undefined;
+  relyingParty?: string | undefined;
+  challengeId?: string | undefined;
+  clientIp?: string | undefined;
+  detail?: string | undefined;
+}
+
+export interface AuditApi {
+  record(input: AuditInput): Promise<void>;
+}
+
+/** The SAML signing key pair(s): the current one signs; all are published in metadata. */
+export interface SigningKeys {
+  current: SigningKey;
+  /** Every published certificate, current first (key rollover publishes two). */
+  published: readonly SigningKey[];
+}
+
+export interface SigningKey {
+  privateKey: KeyObject | null;
+  certificatePem: string;
+  /** Base64 DER, as written in ds:X509Certificate. */
+  certificateBase64: string;
+}
+
+/** One-time identifiers shared by every host on the store (assertion ids, request ids). */
+export interface ReplayCache {
+  /** Records `id` in `scope` until `expiresAt`; false when it was already there (a replay). */
+  markUsed(scope: string, id: string, expiresAt: number): Promise<boolean>;
+}
+
+export interface PageApi {
+  /** Renders an error page for a status and message key, in the request's language. */
+  error(req: Request, res: Response, status: number, messageKey: string, publicDetail?: string): void;
+  /** The request's language ('en' | 'fr'). */
+  locale(req: Request): 'en' | 'fr';
+  /** The CSRF token for this request's browser, to put in a hidden `_csrf` field. */
+  csrfToken(req: Request, res: Response): string;
+  /** Throws CSRF_FAILED unless the posted `_csrf` matches. */
+  checkCsrf(req: Request): void;
+}
+
+/** The host's primary sign-in page, for adapters whose users sign in with a password here. */
+export interface LoginApi {
+  /**
+   * Remembers what the adapter will need after sign-in and answers the URL of `/login` to
+   * redirect to. After the password, the host begins the challenge with this adapter and
+   * continuation, exactly as if the adapter had called `challenges.begin` itself.
+   */
+  begin(input: Omit<BeginChallengeInput, 'user'>): Promise<string>;
+}
+
+export interface HostApi {
+  readonly version: string;
+  readonly config: Readonly<HostConfig>;
+  readonly store: Store;
+  readonly secrets: SecretBox;
+  readonly directory: Directory;
+  readonly users: UserApi;
+  readonly challenges: ChallengeApi;
+  readonly login: LoginApi;
+  readonly sessions: SessionApi;
+  readonly audit: AuditApi;
+  readonly replay: ReplayCache;
+  readonly keys: SigningKeys;
+  readonly pages: PageApi;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** `server.publicUrl` without a trailing slash. */
+  readonly publicUrl: string;
+}
+
+export interface AdapterInstance {
+  /** Routes mounted under the adapter's `mountPath` on the main listener. */
+  routes?(router: Router): void;
+  /** Called by the challenge engine when a challenge this adapter began has ended. */
+  resume(outcome: ChallengeOutcome, req: Request, res: Response): Promise<void>;
+  /** Extra listeners the adapter runs (e.g. a proxied app on its own port), started by the host. */
+  servers?(): Server[];
+  /** Resolves when the adapter's dependencies answer (for /readyz). */
+  ready?(): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export interface AdapterDefinition<C = unknown> {
+  /** Unique registered name ('saml-idp'). */
+  name: string;
+  /** Key of the adapter's section under `adapters:` in the configuration ('samlIdp'). */
+  configKey: string;
+  /** Host API versions this adapter works with, as a caret range of the major ('^1'). */
+  hostApi: string;
+  /** Validates the adapter's configuration section (defaults filled in). */
+  configSchema: z.ZodType<C>;
+  /** URL prefix of the adapter's routes ('/saml/idp'); unique among adapters. */
+  mountPath: string;
+  create(host: HostApi, config: C): Promise<AdapterInstance> | AdapterInstance;
+  /** The adapter's section in the embedded demo configuration (no config file). */
+  demoConfig?(ctx: { dataDir: string; publicUrl: string }): unknown;
+}

@@ -1,0 +1,353 @@
+/**
+ * Assembles a factorgate host from a loaded configuration and the adapter definitions:
+ * store, secrets, directory, users, audit, sessions, the challenge engine, the login page, the
+ * adapters, and the Express app with health, metrics and the one error handler.
+ */
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import express, { type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { Server } from 'node:http';
+import { systemClock, type Clock } from './clock.js';
+import type { LoadedConfig } from './config/load.js';
+import type { HostConfig } from './config/schema.js';
+import type {
+  AdapterDefinition,
+  AdapterInstance,
+  ChallengeApi,
+  ChallengeOutcome,
+  HostApi,
+  PageApi,
+  SigningKeys,
+} from './host-api.js';
+import { HOST_API_VERSION } from './host-api.js';
+import { AdapterRegistry } from './adapter-registry.js';
+import { createLogger, redactUrl } from '../audit/logger.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { openStore, type Store } from '../store/store.js';
+import { SecretBox } from '../store/secret-box.js';
+import { decodeKey, loadOrCreateLocalKey } from './bootstrap/secret-keys.js';
+import { loadOrCreateDevSigningKeys, signingKeysFrom } from './bootstrap/signing-keys.js';
+import { ensureDemoUsers, type DemoCredential } from './bootstrap/demo-users.js';
+import type { Directory } from '../directory/directory.js';
+import { createDirectory } from '../directory/create-directory.js';
+import { UserRepository } from '../users/user-repository.js';
+import { CookiePolicy } from './http/cookies.js';
+import { Csrf } from './csrf.js';
+import { SessionStore } from './sessions.js';
+import { StoreReplayCache } from './replay-cache.js';
+import { createMetrics } from './metrics.js';
+import { createErrorHandler } from './error-handler.js';
+import { FactorgateError } from './errors.js';
+import { pickLocale, t, type Locale } from './i18n.js';
+import { html, type SafeHtml } from './pages/html.js';
+import { layout } from './pages/layout.js';
+import { PendingLogins } from './login/pending-logins.js';
+import { mountLogin } from './login/login-routes.js';
+import { createChallengeEngine } from './challenge-placeholder.js';
+
+export interface CreateHostOptions {
+  loaded: LoadedConfig;
+  adapters: readonly AdapterDefinition[];
+  clock?: Clock;
+  logger?: Logger;
+  /** Replaces the configured directory (tests). */
+  directory?: Directory;
+  /** Where dev signing keys are generated when `signing` is not configured. Default ./certs/dev. */
+  devCertsDir?: string;
+}
+
+export interface Host {
+  readonly app: express.Express;
+  readonly api: HostApi;
+  readonly config: HostConfig;
+  readonly logger: Logger;
+  /** Demo passwords created at this start (printed once by the CLI), empty otherwise. */
+  readonly demoCredentials: readonly DemoCredential[];
+  /** Starts the main listener and the adapters' own listeners. */
+  listen(): Promise<{ url: string; server: Server }>;
+  /** Graceful stop: no new connections, in-flight requests finish, then the store closes. */
+  close(): Promise<void>;
+  /** Store + directory + adapters answering (what /readyz reports). */
+  readiness(): Promise<{ ok: boolean; checks: Record<string, string> }>;
+}
+
+export async function createHost(options: CreateHostOptions): Promise<Host> {
+  const config = options.loaded.host;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger({ level: config.logging.level });
+
+  const registry = new AdapterRegistry();
+  for (const def of options.adapters) registry.register(def);
+
+  const demoCredentials = config.demo && config.directory.type === 'file' ? await ensureDemoUsers(config.directory.path) : [];
+
+  const keys = config.secrets
+    ? config.secrets.keys.map((k) => ({ id: k.id, key: decodeKey(k.key) }))
+    : [loadOrCreateLocalKey(config.dataDir)];
+  const secrets = new SecretBox(keys);
+
+  const signing: SigningKeys = config.signing
+    ? signingKeysFrom(config.signing.keys)
+    : await loadOrCreateDevSigningKeys(options.devCertsDir ?? resolve(config.configFile ? resolve(config.configFile, '..') : process.cwd(), 'certs/dev'));
+
+  const store: Store = await openStore(
+    config.store.driver === 'sqlite'
+      ? { driver: 'sqlite', file: config.store.path! }
+      : { driver: 'postgres', connectionString: config.store.url, poolSize: config.store.poolSize },
+  );
+  const directory = options.directory ?? createDirectory(config.directory);
+
+  const cookies = new CookiePolicy(config.publicUrl);
+  if (!cookies.secure && !['localhost', '127.0.0.1', '[::1]'].includes(new URL(config.publicUrl).hostname)) {
+    logger.warn({ publicUrl: config.publicUrl }, 'server.publicUrl is plain HTTP on a non-local host: cookies are not Secure; put TLS in front');
+  }
+  const csrf = new Csrf(keys[keys.length - 1]!.key, cookies);
+  const users = new UserRepository(store.db, clock);
+  const audit = new AuditLog(store.db, clock, logger);
+  const sessions = new SessionStore(store.db, clock, cookies, config.session.lifetimeMinutes * 60_000, config.session.idleMinutes * 60_000);
+  const replay = new StoreReplayCache(store.db, clock);
+  const metrics = createMetrics();
+  const pending = new PendingLogins(store.db, secrets, clock, cookies, config.challenge.ttlSeconds * 1000);
+
+  const locale = (req: Request): Locale => pickLocale(req, config.branding.defaultLocale);
+  const render = (req: Request, res: Response, status: number, title: string, body: SafeHtml) => {
+    res.status(status).type('html').set('Cache-Control', 'no-store').send(layout({ locale: locale(req), title, branding: config.branding, body }));
+  };
+  const pages: PageApi = {
+    locale,
+    csrfToken: (req, res) => csrf.token(req, res),
+    checkCsrf: (req) => csrf.check(req),
+    error(req, res, status, messageKey, publicDetail) {
+      const L = locale(req);
+      render(
+        req,
+        res,
+        status,
+        t(L, 'page.title.error'),
+        html`<h1>${t(L, 'page.title.error')}</h1><p class="error" role="alert">${t(L, messageKey)}</p>${publicDetail ? html`<p class="muted">${publicDetail}</p>` : ''}<p><a href="/login">${t(L, 'page.back')}</a></p>`,
+      );
+    },
+  };
+
+  // The host's own "adapter": a user who signs in at /login directly ends on a signed-in page.
+  const hostAdapter: AdapterInstance = {
+    async resume(outcome: ChallengeOutcome, req, res) {
+      if (outcome.result === 'denied') {
+        pages.error(req, res, 401, 'error.DENIED');
+        return;
+      }
+      res.redirect(303, '/login');
+    },
+  };
+  const instances = new Map<string, AdapterInstance>([['host', hostAdapter]]);
+
+  let challenges: ChallengeApi | undefined;
+  const api: HostApi = {
+    version: HOST_API_VERSION,
+    config,
+    store,
+    secrets,
+    directory,
+    users,
+    get challenges(): ChallengeApi {
+      if (!challenges) throw new FactorgateError('INTERNAL', { detail: 'challenge engine used before the host finished starting' });
+      return challenges;
+    },
+    login: { begin: (input) => pending.create(input) },
+    sessions,
+    audit,
+    replay,
+    keys: signing,
+    pages,
+    logger,
+    clock,
+    publicUrl: config.publicUrl,
+  };
+
+  // The challenge engine calls `resolveAdapter(name).resume(...)` when a challenge ends.
+  const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);
+  const engine = createChallengeEngine({ sessions, clock });
+  void resolveAdapter;
+  challenges = engine.api;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'upgrade-insecure-requests': cookies.secure ? [] : null,
+          'form-action': ["'self'"],
+          'img-src': ["'self'", 'data:', ...(config.branding.logoUrl ? [config.branding.logoUrl] : [])],
+        },
+      },
+      strictTransportSecurity: cookies.secure,
+    }),
+  );
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactUrl(req.url),
+          remoteAddress: req.remoteAddress,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+  app.use(metrics.middleware);
+
+  const readiness = async () => {
+    const checks: Record<string, string> = {};
+    const probe = async (name: string, fn: () => Promise<void>) => {
+      try {
+        await fn();
+        checks[name] = 'ok';
+      } catch (err) {
+        checks[name] = err instanceof FactorgateError ? err.code : 'error';
+        logger.warn({ check: name, err }, 'readiness check failed');
+      }
+    };
+    await probe('store', () => store.ping());
+    await probe('directory', () => directory.ping());
+    for (const [name, inst] of instances) if (inst.ready) await probe(`adapter:${name}`, () => inst.ready!());
+    return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
+  };
+
+  app.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const r = await readiness();
+    res.status(r.ok ? 200 : 503).set('Cache-Control', 'no-store').json({ status: r.ok ? 'ready' : 'not ready', checks: r.checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  const hostRouter = express.Router();
+  mountLogin(hostRouter, {
+    directory,
+    users,
+    challenges: engine.api,
+    sessions,
+    audit,
+    pending,
+    csrf,
+    logger,
+    maxBodyBytes: config.server.maxBodyBytes,
+    defaultPolicy: config.challenge.enrolmentPolicy,
+    locale,
+    render,
+  });
+  engine.mount(hostRouter);
+  app.use(hostRouter);
+
+  // Adapters: each configured one is created with the host API and gets its own router.
+  for (const def of registry.all) {
+    if (!options.loaded.adapters.has(def.name)) continue;
+    const instance = await def.create(api, options.loaded.adapters.get(def.name));
+    instances.set(def.name, instance);
+    if (instance.routes) {
+      const router = express.Router();
+      instance.routes(router);
+      app.use(def.mountPath, router);
+    }
+    logger.info({ adapter: def.name, mountPath: def.mountPath }, 'adapter loaded');
+  }
+
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/login');
+  });
+  app.use((req, _res, next) => {
+    next(new FactorgateError('NOT_FOUND', { detail: `${req.method} ${redactUrl(req.originalUrl)}` }));
+  });
+  app.use(createErrorHandler(logger, (req, res, status, key, detail) => pages.error(req, res, status, key, detail)));
+
+  // Expired rows are swept every few minutes by whichever host runs; each sweep is idempotent.
+  const sweep = setInterval(() => {
+    const now = clock.now();
+    void Promise.all([
+      store.db.deleteFrom('challenges').where('expires_at', '<', now - 24 * 3600_000).execute(),
+      store.db.deleteFrom('sessions').where('expires_at', '<', now).execute(),
+      store.db.deleteFrom('pending_logins').where('expires_at', '<', now).execute(),
+      replay.purgeExpired(),
+    ]).catch((err: unknown) => logger.warn({ err }, 'sweep of expired rows failed'));
+  }, 5 * 60_000);
+  sweep.unref();
+
+  let servers: Server[] = [];
+  let closing: Promise<void> | undefined;
+
+  const host: Host = {
+    app,
+    api,
+    config,
+    logger,
+    demoCredentials,
+    readiness,
+    async listen() {
+      const { createServer: createHttp } = await import('node:http');
+      const { createServer: createHttps } = await import('node:https');
+      const server = config.server.tls ? createHttps({ cert: config.server.tls.cert, key: config.server.tls.key }, app) : createHttp(app);
+      server.headersTimeout = 20_000;
+      server.requestTimeout = 60_000;
+      await new Promise<void>((resolveListen, reject) => {
+        server.once('error', reject);
+        server.listen(config.server.port, config.server.host, () => {
+          server.off('error', reject);
+          resolveListen();
+        });
+      });
+      servers = [server];
+      for (const inst of instances.values()) for (const s of inst.servers?.() ?? []) servers.push(s);
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
+      return { url: `${config.server.tls ? 'https' : 'http'}://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${port}`, server };
+    },
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweep);
+        const deadline = config.server.shutdownTimeoutSeconds * 1000;
+        await Promise.all(
+          servers.map(
+            (s) =>
+              new Promise<void>((done) => {
+                const timer = setTimeout(() => {
+                  s.closeAllConnections();
+                }, deadline);
+                timer.unref();
+                s.close(() => {
+                  clearTimeout(timer);
+                  done();
+                });
+                s.closeIdleConnections();
+              }),
+          ),
+        );
+        for (const inst of instances.values()) await inst.close?.().catch((err: unknown) => logger.warn({ err }, 'adapter close failed'));
+        await directory.close().catch(() => undefined);
+        await store.close();
+        logger.info('factorgate stopped');
+        logger.flush?.();
+      })();
+      return closing;
+    },
+  };
+  return host;
+}

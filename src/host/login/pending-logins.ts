@@ -1,0 +1,84 @@
+/**
+ * Sign-ins an adapter started and handed to `/login` (`host.login.begin`). The continuation is
+ * encrypted; the row is bound to the browser that started it and expires with the challenge TTL.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.js';
+import type { SecretBox } from '../../store/secret-box.js';
+import type { Clock } from '../clock.js';
+import type { CookiePolicy } from '../http/cookies.js';
+import type { BeginChallengeInput, EnrolmentPolicy } from '../host-api.js';
+
+const COOKIE = 'fg_login';
+
+export interface PendingLogin {
+  id: string;
+  adapter: string;
+  continuation: unknown;
+  relyingParty: string | undefined;
+  enrolmentPolicy: EnrolmentPolicy | undefined;
+}
+
+const sha256 = (v: string) => createHash('sha256').update(v).digest('base64url');
+
+export class PendingLogins {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly secrets: SecretBox,
+    private readonly clock: Clock,
+    private readonly cookies: CookiePolicy,
+    private readonly ttlMs: number,
+  ) {}
+
+  async create(input: Omit<BeginChallengeInput, 'user'>): Promise<string> {
+    let binding = this.cookies.read(input.req, COOKIE);
+    if (!binding || !/^[A-Za-z0-9_-]{43}$/.test(binding)) {
+      binding = randomBytes(32).toString('base64url');
+      this.cookies.set(input.res, COOKIE, binding);
+    }
+    const id = randomBytes(16).toString('base64url');
+    const now = this.clock.now();
+    await this.db
+      .insertInto('pending_logins')
+      .values({
+        id,
+        adapter: input.adapter,
+        browser_hash: sha256(binding),
+        continuation_enc: this.secrets.encrypt(JSON.stringify(input.continuation ?? null), `login:${id}`),
+        relying_party: input.relyingParty ?? null,
+        enrolment_policy: input.enrolmentPolicy ?? null,
+        created_at: now,
+        expires_at: now + this.ttlMs,
+      })
+      .execute();
+    return `/login?l=${id}`;
+  }
+
+  /** The pending login of this browser with this id, or null (unknown, expired, other browser). */
+  async find(req: Request, id: string): Promise<PendingLogin | null> {
+    if (!/^[A-Za-z0-9_-]{22}$/.test(id)) return null;
+    const binding = this.cookies.read(req, COOKIE);
+    if (!binding) return null;
+    const row = await this.db.selectFrom('pending_logins').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row || row.expires_at <= this.clock.now() || row.browser_hash !== sha256(binding)) return null;
+    return {
+      id,
+      adapter: row.adapter,
+      continuation: JSON.parse(this.secrets.decryptText(row.continuation_enc, `login:${id}`)) as unknown,
+      relyingParty: row.relying_party ?? undefined,
+      enrolmentPolicy: (row.enrolment_policy as EnrolmentPolicy | null) ?? undefined,
+    };
+  }
+
+  /** Single use: true only for the caller that removed it. */
+  async consume(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('pending_logins').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) === 1;
+  }
+
+  clearCookie(res: Response): void {
+    this.cookies.clear(res, COOKIE);
+  }
+}

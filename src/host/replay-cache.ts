@@ -1,0 +1,32 @@
+/**
+ * One-time identifiers shared by every host on the store: the primary key makes the second
+ * insert of the same id fail, atomically, on SQLite and PostgreSQL alike.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { ReplayCache } from './host-api.js';
+import type { Clock } from './clock.js';
+
+export class StoreReplayCache implements ReplayCache {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  async markUsed(scope: string, id: string, expiresAt: number): Promise<boolean> {
+    const now = this.clock.now();
+    // An expired entry no longer protects anything; clear it so the id's row can be reused.
+    await this.db.deleteFrom('used_ids').where('scope', '=', scope).where('id', '=', id).where('expires_at', '<=', now).execute();
+    const r = await this.db
+      .insertInto('used_ids')
+      .values({ scope, id, expires_at: expiresAt })
+      .onConflict((oc) => oc.columns(['scope', 'id']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async purgeExpired(): Promise<number> {
+    const r = await this.db.deleteFrom('used_ids').where('expires_at', '<=', this.clock.now()).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The host's signed-in session: a random 256-bit token in a cookie, stored as its SHA-256 so a
+ * copy of the database yields no live session. Absolute and idle lifetimes; every host on the
+ * store sees the same sessions. A new session always gets a new token (no fixation).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { HostSession, SessionApi } from './host-api.js';
+import type { Clock } from './clock.js';
+import type { CookiePolicy } from './http/cookies.js';
+
+const COOKIE = 'fg_session';
+const TOUCH_EVERY_MS = 60_000;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+interface SessionData {
+  methods: string[];
+  multiFactor: boolean;
+  authnInstant: number;
+  data: Record<string, unknown>;
+}
+
+export class SessionStore implements SessionApi {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly cookies: CookiePolicy,
+    private readonly lifetimeMs: number,
+    private readonly idleMs: number,
+  ) {}
+
+  async get(req: Request): Promise<HostSession | null> {
+    const token = this.cookies.read(req, COOKIE);
+    if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+    const id = hashToken(token);
+    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    const now = this.clock.now();
+    if (!row) return null;
+    if (row.expires_at <= now || row.last_seen_at + this.idleMs <= now) {
+      await this.db.deleteFrom('sessions').where('id', '=', id).execute();
+      return null;
+    }
+    const user = await this.db.selectFrom('users').select(['disabled']).where('id', '=', row.user_id).executeTakeFirst();
+    if (!user || user.disabled === 1) return null;
+    if (now - row.last_seen_at > TOUCH_EVERY_MS) {
+      await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+    }
+    const data = JSON.parse(row.data) as SessionData;
+    return { id, userId: row.user_id, methods: data.methods, multiFactor: data.multiFactor, authnInstant: data.authnInstant, expiresAt: row.expires_at, data: data.data };
+  }
+
+  async create(
+    res: Response,
+    input: { userId: string; methods: string[]; multiFactor: boolean; authnInstant: number; data?: Record<string, unknown> },
+  ): Promise<HostSession> {
+    const token = randomBytes(32).toString('base64url');
+    const id = hashToken(token);
+    const now = this.clock.now();
+    const data: SessionData = { methods: input.methods, multiFactor: input.multiFactor, authnInstant: input.authnInstant, data: input.data ?? {} };
+    const expiresAt = now + this.lifetimeMs;
+    await this.db
+      .insertInto('sessions')
+      .values({ id, user_id: input.userId, data: JSON.stringify(data), created_at: now, last_seen_at: now, expires_at: expiresAt })
+      .execute();
+    this.cookies.set(res, COOKIE, token, this.lifetimeMs);
+    return { id, userId: input.userId, ...data, expiresAt };
+  }
+
+  async update(session: HostSession): Promise<void> {
+    const data: SessionData = { methods: session.methods, multiFactor: session.multiFactor, authnInstant: session.authnInstant, data: session.data };
+    await this.db.updateTable('sessions').set({ data: JSON.stringify(data) }).where('id', '=', session.id).execute();
+  }
+
+  async destroy(req: Request, res: Response): Promise<void> {
+    const token = this.cookies.read(req, COOKIE);
+    if (token) await this.db.deleteFrom('sessions').where('id', '=', hashToken(token)).execute();
+    this.cookies.clear(res, COOKIE);
+  }
+
+  /** Removes a user's sessions (lockout, disable, logout everywhere). */
+  async destroyForUser(userId: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  }
+}

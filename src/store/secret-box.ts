@@ -1,0 +1,113 @@
+/**
+ * Envelope encryption of secrets at rest (TOTP seeds, token secrets, held login replies).
+ *
+ * Each value gets its own random 256-bit data key; the data key is wrapped with the newest
+ * key-encryption key (KEK) of the key ring, named by its id. Rotation: add a key to the ring
+ * and it wraps every new write while older keys still unwrap what they wrote. Both layers are
+ * AES-256-GCM (NIST SP 800-38D) with 96-bit random IVs; the caller's context string is bound
+ * as additional authenticated data, so a ciphertext moved to another record fails to open.
+ * Tampering of any part is an error (SECRET_TAMPERED), never garbage.
+ *
+ * Format: `fg1.<kid>.<wrapped: iv|ct|tag>.<data: iv|ct|tag>` (base64url parts).
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { FactorgateError } from '../host/errors.js';
+
+const VERSION = 'fg1';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+
+export interface KeyEncryptionKey {
+  /** Short identifier written into each ciphertext ([A-Za-z0-9_-], 1–32 chars). */
+  id: string;
+  /** 32 bytes. */
+  key: Buffer;
+}
+
+function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(aad);
+  const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([iv, ct, cipher.getAuthTag()]);
+}
+
+function open(key: Buffer, sealed: Buffer, aad: Buffer): Buffer {
+  if (sealed.length < IV_BYTES + TAG_BYTES) throw tampered('sealed value too short');
+  const iv = sealed.subarray(0, IV_BYTES);
+  const tag = sealed.subarray(sealed.length - TAG_BYTES);
+  const ct = sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES);
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  try {
+    return Buffer.concat([decipher.update(ct), decipher.final()]);
+  } catch (cause) {
+    throw tampered('authentication tag mismatch', cause);
+  }
+}
+
+function tampered(detail: string, cause?: unknown): FactorgateError {
+  return new FactorgateError('SECRET_TAMPERED', { detail, cause });
+}
+
+export class SecretBox {
+  readonly #keys: ReadonlyMap<string, Buffer>;
+  readonly #current: KeyEncryptionKey;
+
+  /** `keys` in age order: the last one wraps new writes. */
+  constructor(keys: readonly KeyEncryptionKey[]) {
+    if (keys.length === 0) throw new Error('SecretBox needs at least one key');
+    const map = new Map<string, Buffer>();
+    for (const k of keys) {
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(k.id)) throw new Error(`secret key id "${k.id}" must match [A-Za-z0-9_-]{1,32}`);
+      if (k.key.length !== KEY_BYTES) throw new Error(`secret key "${k.id}" must be 32 bytes, got ${k.key.length}`);
+      if (map.has(k.id)) throw new Error(`secret key id "${k.id}" is listed twice`);
+      map.set(k.id, k.key);
+    }
+    this.#keys = map;
+    this.#current = keys[keys.length - 1]!;
+  }
+
+  get currentKeyId(): string {
+    return this.#current.id;
+  }
+
+  /** Encrypts `plaintext` bound to `context` (e.g. `factor:<id>`); the same context opens it. */
+  encrypt(plaintext: string | Buffer, context: string): string {
+    const aad = Buffer.from(`${VERSION}|${this.#current.id}|${context}`, 'utf8');
+    const dataKey = randomBytes(KEY_BYTES);
+    try {
+      const wrapped = seal(this.#current.key, dataKey, aad);
+      const data = seal(dataKey, typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext, aad);
+      return `${VERSION}.${this.#current.id}.${wrapped.toString('base64url')}.${data.toString('base64url')}`;
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  decrypt(sealed: string, context: string): Buffer {
+    const parts = sealed.split('.');
+    if (parts.length !== 4 || parts[0] !== VERSION) throw tampered('not a sealed value');
+    const [, kid, wrappedB64, dataB64] = parts as [string, string, string, string];
+    const kek = this.#keys.get(kid);
+    if (!kek) throw tampered(`unknown key id "${kid}"`);
+    const aad = Buffer.from(`${VERSION}|${kid}|${context}`, 'utf8');
+    const dataKey = open(kek, Buffer.from(wrappedB64, 'base64url'), aad);
+    try {
+      return open(dataKey, Buffer.from(dataB64, 'base64url'), aad);
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  decryptText(sealed: string, context: string): string {
+    return this.decrypt(sealed, context).toString('utf8');
+  }
+
+  /** Whether a value was written with an older key (for a re-encryption sweep). */
+  needsRewrap(sealed: string): boolean {
+    return sealed.split('.')[1] !== this.#current.id;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Opens the store: Kysely over better-sqlite3 (WAL, foreign keys on) by default, or over
+ * PostgreSQL (`pg`) when several hosts share state. Both run the same migrations and queries.
+ */
+import { mkdirSync, accessSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type Migration } from 'kysely';
+import type { Database } from './schema.js';
+import { migrations } from './migrations/index.js';
+import { FactorgateError } from '../host/errors.js';
+
+export type StoreOptions =
+  | { driver: 'sqlite'; file: string }
+  | { driver: 'postgres'; connectionString: string; poolSize?: number };
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly driver: 'sqlite' | 'postgres';
+  /** Resolves when the database answers a trivial query (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+class StaticMigrations implements MigrationProvider {
+  constructor(private readonly all: Record<string, Migration>) {}
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve(this.all);
+  }
+}
+
+function openSqlite(file: string): Kysely<Database> {
+  if (file !== ':memory:') {
+    const dir = dirname(file);
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+    } catch (cause) {
+      throw new FactorgateError('STORE_ERROR', { detail: `data folder ${dir} is not writable`, cause });
+    }
+  }
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  // Two hosts on one file (the HA test, or a restart overlapping its predecessor) wait for
+  // each other's short write transactions instead of failing with SQLITE_BUSY.
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+function openPostgres(connectionString: string, poolSize: number): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    // int8 columns hold epoch milliseconds, well inside Number's exact range.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticMigrations(migrations) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new FactorgateError('STORE_ERROR', {
+      detail: `migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Opens the database and runs pending migrations. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  let db: Kysely<Database>;
+  try {
+    db = options.driver === 'sqlite' ? openSqlite(options.file) : openPostgres(options.connectionString, options.poolSize ?? 10);
+  } catch (cause) {
+    if (cause instanceof FactorgateError) throw cause;
+    throw new FactorgateError('STORE_ERROR', { detail: `cannot open the ${options.driver} store: ${(cause as Error).message}`, cause });
+  }
+  try {
+    await migrateToLatest(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  let closed = false;
+  return {
+    db,
+    driver: options.driver,
+    async ping() {
+      await db.selectFrom('kv').select('key').limit(1).execute();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

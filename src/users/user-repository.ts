@@ -1,0 +1,100 @@
+/**
+ * Users as the store knows them: created from the directory at first sign-in (or by import),
+ * refreshed at each sign-in, never deleted by a sync (disabled instead, so enrolment is kept).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../store/schema.js';
+import type { DirectoryUser } from '../directory/directory.js';
+import type { UserApi, UserRecord } from '../host/host-api.js';
+import type { Clock } from '../host/clock.js';
+import { foldUsername } from '../directory/file/file-directory.js';
+
+export function toUserRecord(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    externalId: row.external_id,
+    upn: row.upn,
+    displayName: row.display_name,
+    givenName: row.given_name,
+    surname: row.surname,
+    email: row.email,
+    phone: row.phone,
+    mobile: row.mobile,
+    disabled: row.disabled === 1,
+  };
+}
+
+/** The columns a directory entry sets. */
+export function directoryColumns(u: DirectoryUser) {
+  return {
+    username: foldUsername(u.username),
+    external_id: u.externalId,
+    upn: u.upn ?? null,
+    display_name: u.displayName ?? null,
+    given_name: u.givenName ?? null,
+    surname: u.surname ?? null,
+    email: u.email ?? null,
+    phone: u.phone ?? null,
+    mobile: u.mobile ?? null,
+    disabled: u.disabled ? 1 : 0,
+  };
+}
+
+export class UserRepository implements UserApi {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  async findByUsername(username: string): Promise<UserRecord | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('username', '=', foldUsername(username)).executeTakeFirst();
+    return row ? toUserRecord(row) : null;
+  }
+
+  async findById(id: string): Promise<UserRecord | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toUserRecord(row) : null;
+  }
+
+  async upsertFromDirectory(user: DirectoryUser, source: string): Promise<UserRecord> {
+    const now = this.clock.now();
+    const cols = directoryColumns(user);
+    return this.db.transaction().execute(async (trx) => {
+      const existing =
+        (await trx.selectFrom('users').selectAll().where('external_id', '=', cols.external_id).executeTakeFirst()) ??
+        (await trx.selectFrom('users').selectAll().where('username', '=', cols.username).executeTakeFirst());
+      if (existing) {
+        await trx.updateTable('users').set({ ...cols, source, updated_at: now, last_sign_in_at: now }).where('id', '=', existing.id).execute();
+        return toUserRecord({ ...existing, ...cols, source, updated_at: now, last_sign_in_at: now });
+      }
+      const row: UserRow = {
+        id: randomUUID(),
+        ...cols,
+        source,
+        failed_attempts: 0,
+        locked_until: null,
+        created_at: now,
+        updated_at: now,
+        last_sign_in_at: now,
+      };
+      await trx.insertInto('users').values(row).execute();
+      return toUserRecord(row);
+    });
+  }
+
+  async list(limit = 1000, offset = 0): Promise<UserRow[]> {
+    return this.db.selectFrom('users').selectAll().orderBy('username').limit(limit).offset(offset).execute();
+  }
+
+  /** Clears the lockout of a user; false when there is no such user. */
+  async unlock(username: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('users')
+      .set({ failed_attempts: 0, locked_until: null, updated_at: this.clock.now() })
+      .where('username', '=', foldUsername(username))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+}
