@@ -52,16 +52,20 @@ export async function xmlsecVerifies(xmlPath: string, certPath: string, target: 
  * covers, or null when it does not verify or covers something other than `target`.
  */
 export function xmlCryptoVerifies(xml: string, certPem: string, target: SignedTarget): string | null {
-  const doc = new DOMParser({ onError: quietWarnings }).parseFromString(xml, 'text/xml');
-  const root = doc.documentElement;
+  let root: Element | null;
+  try {
+    root = new DOMParser({ onError: quietWarnings }).parseFromString(xml, 'text/xml').documentElement;
+  } catch {
+    return null;
+  }
   if (!root) return null;
   const element =
     target === 'response' ? root : childByLocalName(root, 'Assertion');
   const signature = element === null ? null : childByLocalName(element, 'Signature', NS_DS);
   if (element === null || signature === null) return null;
   const verifier = new SignedXml({ publicCert: certPem, getCertFromKeyInfo: () => null });
-  verifier.loadSignature(signature);
   try {
+    verifier.loadSignature(signature);
     if (!verifier.checkSignature(xml)) return null;
   } catch {
     return null;
