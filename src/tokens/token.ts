@@ -45,6 +45,7 @@ export type ImportProblemCode =
   | 'BAD_MAC'
   | 'UNKNOWN_ALGORITHM'
   | 'UNSUPPORTED_RESPONSE_FORMAT'
+  | 'UNSUPPORTED_POLICY'
   | 'BAD_DIGITS'
   | 'BAD_COUNTER'
   | 'BAD_TIME_STEP'
