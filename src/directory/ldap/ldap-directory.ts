@@ -1,0 +1,323 @@
+/**
+ * `Directory` over LDAP (Active Directory, OpenLDAP, Samba): sign-in by "search, then bind as
+ * the user", user lookup, and a paged listing for import.
+ *
+ * Servers are tried in the configured order; the service connection stays on the server that
+ * answered until it fails, then the list is walked again from the top, so the first server is
+ * used again as soon as it is back. When no server answers, every operation throws
+ * `DIRECTORY_UNAVAILABLE` (503) and nothing crashes; the next call tries again.
+ */
+import { readFileSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import { InvalidCredentialsError, NoSuchObjectError, ResultCodeError, type Client, type Entry } from 'ldapts';
+import type { AuthenticationResult, Directory, DirectoryUser, ListOptions } from '../directory.js';
+import { FactorgateError } from '../../host/errors.js';
+import { resolveLdapSettings, type LdapDirectoryConfig, type ResolvedLdapSettings } from './config.js';
+import { closeQuietly, describeError, isTransportFailure, openConnection, type BindCredentials, type ConnectionSettings } from './connection.js';
+import { andFilters, escapeFilterValue, parenthesise } from './escape-filter.js';
+import { binaryAttributes, mapEntry, requestedAttributes } from './map-entry.js';
+
+/** Longer sign-in names are refused before reaching the directory (AD's UPN limit is 1024). */
+const MAX_USERNAME_LENGTH = 1024;
+
+/**
+ * AD's bind diagnostics (MS-ADTS §3.1.1.3.1.1; "data 533" in the error text). AD only reports
+ * these sub-codes when the password itself was right, so they do not reveal anything to a
+ * guesser: 533 account disabled, 701 account expired, 775 account locked out.
+ */
+const AD_ACCOUNT_STATE = /\bdata (533|701|775)\b/i;
+
+export interface LdapDirectoryOptions {
+  logger?: Logger | undefined;
+}
+
+interface Live {
+  client: Client;
+  url: string;
+}
+
+type BindOutcome = { ok: true } | { ok: false; accountState: boolean; detail: string };
+
+export class LdapDirectory implements Directory {
+  readonly kind = 'ldap';
+  readonly #s: ResolvedLdapSettings;
+  readonly #conn: ConnectionSettings;
+  readonly #log: Logger;
+  readonly #serviceCredentials: BindCredentials | undefined;
+  readonly #attributes: string[];
+  readonly #binary: string[];
+  #service: Promise<Live> | null = null;
+  /** Last known state, so outages and recoveries are logged once, not per request. */
+  #reachable: boolean | null = null;
+  #closed = false;
+
+  /** Builds the directory from the parsed `directory` section (reads `tls.caFile`). */
+  static fromConfig(config: LdapDirectoryConfig, options: LdapDirectoryOptions = {}): LdapDirectory {
+    const settings = resolveLdapSettings(config);
+    if (config.tls.caFile !== undefined) {
+      settings.tls = { ...settings.tls, ca: readFileSync(config.tls.caFile, 'utf8') };
+    }
+    return new LdapDirectory(settings, options);
+  }
+
+  constructor(settings: ResolvedLdapSettings, options: LdapDirectoryOptions = {}) {
+    this.#s = {
+      ...settings,
+      userFilter: parenthesise(settings.userFilter),
+      groupFilter: settings.groupFilter === undefined ? undefined : parenthesise(settings.groupFilter),
+    };
+    this.#conn = { tls: settings.tls, timeouts: settings.timeouts };
+    this.#log = (options.logger ?? pino({ enabled: false })).child({ component: 'directory', directory: 'ldap' });
+    this.#serviceCredentials =
+      settings.bindDn !== undefined ? { dn: settings.bindDn, password: settings.bindPassword ?? '' } : undefined;
+    this.#attributes = requestedAttributes(settings.attributes, settings.extraAttributes);
+    this.#binary = binaryAttributes(settings.attributes);
+  }
+
+  async authenticate(username: string, password: string): Promise<AuthenticationResult> {
+    // RFC 4513 §5.1.2: a simple bind with a DN and an empty password is an "unauthenticated
+    // bind" that many servers answer with success. It must never reach the server.
+    if (password === '') return { ok: false, reason: 'EMPTY_PASSWORD' };
+    if (username.length === 0 || username.length > MAX_USERNAME_LENGTH) {
+      return { ok: false, reason: 'INVALID_CREDENTIALS' };
+    }
+    const { entries, url } = await this.#searchLogin(username);
+    if (entries.length !== 1) {
+      if (entries.length > 1) this.#log.warn({ username, matches: entries.length }, 'sign-in name matches several directory entries; refused');
+      // Unknown users cost a bind too, so the answer time does not tell who exists.
+      await this.#bindAs(this.#decoyDn(), password, url).catch(() => undefined);
+      return { ok: false, reason: 'INVALID_CREDENTIALS' };
+    }
+    const entry = entries[0]!;
+    const user = mapEntry(entry, this.#s.attributes, this.#s.extraAttributes);
+    const outcome = await this.#bindAs(entry.dn, password, url);
+    if (!user) {
+      this.#log.warn({ dn: entry.dn }, 'directory entry lacks the id or sign-in name attribute; refused');
+      return { ok: false, reason: 'INVALID_CREDENTIALS' };
+    }
+    if (!outcome.ok) {
+      if (outcome.accountState) return { ok: false, reason: 'USER_DISABLED' };
+      this.#log.debug({ dn: entry.dn, detail: outcome.detail }, 'bind refused');
+      return { ok: false, reason: 'INVALID_CREDENTIALS' };
+    }
+    // A server may accept the password of an account it flags as disabled (OpenLDAP knows no
+    // userAccountControl); the flag still denies.
+    if (user.disabled) return { ok: false, reason: 'USER_DISABLED' };
+    return { ok: true, user };
+  }
+
+  async find(username: string): Promise<DirectoryUser | null> {
+    if (username.length === 0 || username.length > MAX_USERNAME_LENGTH) return null;
+    const { entries } = await this.#searchLogin(username);
+    if (entries.length !== 1) return null;
+    return mapEntry(entries[0]!, this.#s.attributes, this.#s.extraAttributes);
+  }
+
+  /**
+   * Streams every user in scope, one page in memory at a time (RFC 2696 paged results), over a
+   * connection of its own: a paging cookie is only valid on the connection that issued it, so
+   * a listing cut off by an outage fails with DIRECTORY_UNAVAILABLE instead of resuming
+   * elsewhere. Entries without an id or sign-in name are skipped and logged.
+   */
+  async *list(options: ListOptions = {}): AsyncGenerator<DirectoryUser> {
+    this.#assertOpen();
+    const bases = options.base !== undefined ? [options.base] : this.#s.baseDns;
+    const pageSize = options.pageSize ?? this.#s.pageSize;
+    const filter = andFilters(this.#s.userFilter, this.#s.groupFilter);
+    const live = await this.#connectInOrder(0, 'list users');
+    let skipped = 0;
+    try {
+      for (const base of bases) {
+        const pages = live.client.searchPaginated(base, {
+          scope: 'sub',
+          filter,
+          attributes: this.#attributes,
+          explicitBufferAttributes: this.#binary,
+          paged: { pageSize },
+        });
+        try {
+          for await (const page of pages) {
+            for (const entry of page.searchEntries) {
+              const user = mapEntry(entry, this.#s.attributes, this.#s.extraAttributes);
+              if (user) yield user;
+              else {
+                skipped++;
+                this.#log.warn({ dn: entry.dn }, 'directory entry lacks the id or sign-in name attribute; skipped');
+              }
+            }
+          }
+        } catch (err) {
+          throw this.#searchFailure(err, live.url, `list users below ${base}`);
+        }
+      }
+    } finally {
+      await closeQuietly(live.client);
+      if (skipped > 0) this.#log.warn({ skipped }, 'directory entries skipped during listing');
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#withService('ping', async (client) => {
+      await client.search(this.#s.baseDns[0]!, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const service = this.#service;
+    this.#service = null;
+    if (service) await closeQuietly(await service.catch(() => undefined).then((l) => l?.client));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  #loginFilter(username: string): string {
+    const value = escapeFilterValue(username);
+    const any = this.#s.loginAttributes.map((a) => `(${a}=${value})`);
+    return andFilters(this.#s.userFilter, this.#s.groupFilter, any.length === 1 ? any[0] : `(|${any.join('')})`);
+  }
+
+  async #searchLogin(username: string): Promise<{ entries: Entry[]; url: string }> {
+    const filter = this.#loginFilter(username);
+    return this.#withService('find user', async (client, url) => {
+      const entries: Entry[] = [];
+      for (const base of this.#s.baseDns) {
+        try {
+          const { searchEntries } = await client.search(base, {
+            scope: 'sub',
+            filter,
+            attributes: this.#attributes,
+            explicitBufferAttributes: this.#binary,
+            // Two are enough to tell "exactly one" from "ambiguous".
+            sizeLimit: 2,
+          });
+          entries.push(...searchEntries);
+        } catch (err) {
+          if (err instanceof ResultCodeError && err.code === 4) {
+            entries.push({ dn: '' }, { dn: '' });
+          } else throw err;
+        }
+        if (entries.length > 1) break;
+      }
+      return { entries, url };
+    });
+  }
+
+  /** A DN that names nobody, for the decoy bind. */
+  #decoyDn(): string {
+    return `cn=factorgate-no-such-user,${this.#s.baseDns[0]!}`;
+  }
+
+  /**
+   * Binds as the user on a fresh connection: the service connection keeps its own identity.
+   * The server that just answered the search is tried first, then the others in order.
+   */
+  async #bindAs(dn: string, password: string, preferredUrl: string): Promise<BindOutcome> {
+    const order = [preferredUrl, ...this.#s.urls.filter((u) => u !== preferredUrl)];
+    const failures: string[] = [];
+    let lastError: unknown;
+    for (const url of order) {
+      let client: Client | undefined;
+      try {
+        client = await openConnection(url, this.#conn, { dn, password });
+        return { ok: true };
+      } catch (err) {
+        if (!isTransportFailure(err)) {
+          const detail = describeError(err);
+          const accountState = err instanceof InvalidCredentialsError && AD_ACCOUNT_STATE.test(err.message);
+          return { ok: false, accountState, detail };
+        }
+        lastError = err;
+        failures.push(`${url}: ${describeError(err)}`);
+      } finally {
+        await closeQuietly(client);
+      }
+    }
+    throw this.#unavailable('bind', failures, lastError);
+  }
+
+  /** Runs `fn` on the service connection; on a lost connection reconnects once, in order. */
+  async #withService<T>(what: string, fn: (client: Client, url: string) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    const failures: string[] = [];
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const live = await this.#liveService(what);
+      try {
+        const result = await fn(live.client, live.url);
+        this.#markReachable(live.url);
+        return result;
+      } catch (err) {
+        if (!isTransportFailure(err)) throw this.#searchFailure(err, live.url, what);
+        lastError = err;
+        failures.push(`${live.url}: ${describeError(err)}`);
+        this.#dropService(live);
+      }
+    }
+    throw this.#unavailable(what, failures, lastError);
+  }
+
+  #liveService(what: string): Promise<Live> {
+    if (!this.#service) {
+      const connecting = this.#connectInOrder(0, what);
+      this.#service = connecting;
+      connecting.catch(() => {
+        if (this.#service === connecting) this.#service = null;
+      });
+    }
+    return this.#service;
+  }
+
+  #dropService(live: Live): void {
+    void this.#service?.then((current) => {
+      if (current === live) this.#service = null;
+    }, () => undefined);
+    void closeQuietly(live.client);
+  }
+
+  /** Opens a service connection to the first server that answers and accepts the service bind. */
+  async #connectInOrder(start: number, what: string): Promise<Live> {
+    const failures: string[] = [];
+    let lastError: unknown;
+    for (const url of this.#s.urls.slice(start)) {
+      try {
+        const client = await openConnection(url, this.#conn, this.#serviceCredentials);
+        if (failures.length > 0) this.#log.warn({ url, failures }, 'using a fallback directory server');
+        this.#markReachable(url);
+        return { client, url };
+      } catch (err) {
+        lastError = err;
+        // A refused service bind is a configuration problem, reported as such in the detail;
+        // another server may still accept it (a replica with a different account state).
+        const prefix = err instanceof InvalidCredentialsError ? 'service bind refused: ' : '';
+        failures.push(`${url}: ${prefix}${describeError(err)}`);
+      }
+    }
+    throw this.#unavailable(what, failures, lastError);
+  }
+
+  #searchFailure(err: unknown, url: string, what: string): FactorgateError {
+    if (err instanceof FactorgateError) return err;
+    if (isTransportFailure(err)) return this.#unavailable(what, [`${url}: ${describeError(err)}`], err);
+    if (err instanceof NoSuchObjectError) {
+      return new FactorgateError('CONFIG_INVALID', { detail: `directory: ${what}: base DN does not exist (${describeError(err)})`, cause: err });
+    }
+    return new FactorgateError('DIRECTORY_UNAVAILABLE', { detail: `${what} on ${url} failed: ${describeError(err)}`, cause: err });
+  }
+
+  #unavailable(what: string, failures: string[], cause: unknown): FactorgateError {
+    const detail = `${what}: no directory server answered (${failures.join('; ') || 'no servers'})`;
+    if (this.#reachable !== false) this.#log.error({ failures }, 'directory unavailable');
+    this.#reachable = false;
+    return new FactorgateError('DIRECTORY_UNAVAILABLE', { detail, cause });
+  }
+
+  #markReachable(url: string): void {
+    if (this.#reachable === false) this.#log.info({ url }, 'directory reachable again');
+    this.#reachable = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new FactorgateError('DIRECTORY_UNAVAILABLE', { detail: 'the directory was closed' });
+  }
+}
