@@ -92,7 +92,10 @@ export function createMailer(config: SmtpConfig, deps: MailerDeps = {}): Mailer 
 
   function failure(err: unknown, stage: string): FactorgateError {
     const e = (err ?? {}) as NodemailerError;
-    const parts = [e.code, e.command, e.responseCode, e.response ?? e.message].filter((p) => p !== undefined && p !== '');
+    const reply = e.response ?? e.message;
+    // nodemailer's `response` already starts with the reply code; do not say it twice.
+    const code = e.responseCode !== undefined && !reply?.startsWith(String(e.responseCode)) ? e.responseCode : undefined;
+    const parts = [e.code, e.command, code, reply].filter((p) => p !== undefined && p !== '');
     const detail = scrub(`smtp ${stage} failed: ${parts.join(' ')}`.replace(/\s+/g, ' ').trim(), secrets);
     return new FactorgateError('DELIVERY_FAILED', { detail, cause: err });
   }
