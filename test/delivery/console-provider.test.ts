@@ -32,6 +32,12 @@ describe('console provider', () => {
     expect(log.text()).not.toContain('917364');
   });
 
+  it('does not log a press-pound call\'s callback URL (it names the challenge)', async () => {
+    const { provider, log } = consoleProvider(true);
+    await provider.placeCall({ to: '+12025550143', mode: 'press-pound', callbackUrl: 'https://mfa.example.com/cb/secret-token' });
+    expect(log.text()).not.toContain('secret-token');
+  });
+
   it('reveals codes only with the demo flag, and warns that it is on', async () => {
     const { provider, log } = consoleProvider(true);
     expect(log.lines[0]).toMatchObject({ level: 40 });

@@ -157,6 +157,14 @@ describe('http provider', () => {
     expect(body.text).toMatch(/^Votre code factorgate/);
   });
 
+  it('lets a configured header replace a default one whatever its case', async () => {
+    const { provider, requests } = await setup(() => ({ status: 200, body: '{}' }), {
+      headers: { 'Content-Type': 'application/vnd.gateway+json' },
+    });
+    await provider.sendSms({ to: '+33612345678', body: 'b' });
+    expect(requests[0]!.headers['content-type']).toBe('application/vnd.gateway+json');
+  });
+
   it('falls back to its own delivery id when the reply carries none', async () => {
     const { provider, requests } = await setup(() => ({ status: 204 }));
     const sent = await provider.sendSms({ to: '+33612345678', body: 'b' });

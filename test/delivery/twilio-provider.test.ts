@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FactorgateError } from '../../src/host/errors.js';
 import { voiceProviderConfigSchema, type TwilioProviderConfig } from '../../src/delivery/config.js';
 import { createMessageProvider } from '../../src/delivery/providers/index.js';
-import { buildTwiml, xmlEscape } from '../../src/delivery/providers/twilio.js';
+import { buildTwiml, verifyTwilioSignature, xmlEscape } from '../../src/delivery/providers/twilio.js';
 import { captureLog } from './support/capture-log.js';
 import { startRecorder, type Recorder, type Reply } from './support/recording-server.js';
 
@@ -118,5 +118,27 @@ describe('TwiML escaping', () => {
   it('never puts the code in a press-pound call', () => {
     const twiml = buildTwiml({ to: '+1', mode: 'press-pound', callbackUrl: 'https://x/cb' }, 'en', 'factorgate');
     expect(twiml).not.toMatch(/\d, \d/);
+  });
+});
+
+describe('Twilio callback signature', () => {
+  // The example of Twilio's request-validation documentation.
+  const example = {
+    authToken: '12345',
+    url: 'https://mycompany.com/myapp.php?foo=1&bar=2',
+    params: { CallSid: 'CA1234567890ABCDE', Caller: '+14158675309', Digits: '1234', From: '+14158675309', To: '+18005551212' },
+  };
+
+  it('accepts the documented example', () => {
+    expect(verifyTwilioSignature({ ...example, signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=' })).toBe(true);
+  });
+
+  it('refuses a changed parameter, URL or token, and a missing signature', () => {
+    const signature = 'RSOYDt4T1cUTdK1PDd93/VVr8B8=';
+    expect(verifyTwilioSignature({ ...example, signature, params: { ...example.params, Digits: '#' } })).toBe(false);
+    expect(verifyTwilioSignature({ ...example, signature, url: 'http://mycompany.com/myapp.php?foo=1&bar=2' })).toBe(false);
+    expect(verifyTwilioSignature({ ...example, signature, authToken: '54321' })).toBe(false);
+    expect(verifyTwilioSignature({ ...example, signature: undefined })).toBe(false);
+    expect(verifyTwilioSignature({ ...example, signature: 'short' })).toBe(false);
   });
 });

@@ -30,7 +30,8 @@ export function createConsoleProvider(config: ConsoleProviderConfig, deps: Provi
       const result = sent();
       const base = { channel: 'voice', mode: req.mode, ...result };
       if (req.mode === 'press-pound') {
-        log.info({ ...base, to: maskPhone(req.to), callbackUrl: req.callbackUrl }, 'call not placed: console provider');
+        // The callback URL is not logged: it identifies the challenge the key press approves.
+        log.info({ ...base, to: maskPhone(req.to) }, 'call not placed: console provider');
       } else if (config.revealCodes) {
         log.info({ ...base, to: req.to, demoRevealedCode: req.code }, 'demo call (not placed)');
       } else {

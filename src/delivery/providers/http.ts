@@ -63,8 +63,10 @@ export function createHttpProvider(config: HttpProviderConfig, deps: ProviderDep
           'content-type': 'application/json',
           'user-agent': 'factorgate',
           'idempotency-key': deliveryId,
-          ...config.headers,
         };
+        // Header names are case-insensitive (RFC 9110 §5.1): a configured "Content-Type" replaces
+        // ours instead of being sent beside it.
+        for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
         if (config.hmacSecret) {
           const t = Math.floor(clock.now() / 1000);
           headers[config.signatureHeader.toLowerCase()] = signBody(config.hmacSecret, t, body);

@@ -19,4 +19,4 @@ export function createMessageProvider(config: ProviderConfig, deps: ProviderDeps
 export type { CallRequest, MessageProvider, ProviderDeps, SentMessage, SmsRequest, FetchFn, SleepFn } from './types.js';
 export { createConsoleProvider } from './console.js';
 export { createHttpProvider, renderBodyTemplate, signBody } from './http.js';
-export { createTwilioProvider, buildTwiml, xmlEscape } from './twilio.js';
+export { createTwilioProvider, buildTwiml, verifyTwilioSignature, xmlEscape } from './twilio.js';

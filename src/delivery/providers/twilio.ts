@@ -3,6 +3,7 @@
  * are form-encoded with HTTP Basic auth (account SID : auth token), as Twilio documents; no SDK,
  * so the exact bytes on the wire are ours and tested against a local stand-in.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TwilioProviderConfig } from '../config.js';
 import type { Locale } from '../locale.js';
@@ -37,6 +38,26 @@ export function buildTwiml(req: CallRequest, locale: Locale, productName: string
     `<Response><Gather input="dtmf" numDigits="1" finishOnKey="" timeout="10" method="POST" action="${xmlEscape(req.callbackUrl)}">` +
     `${say(script.pressPound)}</Gather>${say(script.noInput)}</Response>`
   );
+}
+
+/**
+ * Checks the `X-Twilio-Signature` of a callback (the press-pound `action` request), as Twilio's
+ * security documentation defines it: base64 HMAC-SHA1, keyed with the auth token, over the full
+ * URL Twilio called followed by every POST parameter, sorted by name, as name then value. The
+ * URL must be the public one Twilio used, not the one seen behind a TLS-terminating proxy.
+ */
+export function verifyTwilioSignature(input: {
+  authToken: string;
+  url: string;
+  params: Readonly<Record<string, string>>;
+  signature: string | undefined;
+}): boolean {
+  if (!input.signature) return false;
+  let data = input.url;
+  for (const key of Object.keys(input.params).sort()) data += key + input.params[key];
+  const expected = createHmac('sha1', input.authToken).update(data, 'utf8').digest();
+  const given = Buffer.from(input.signature, 'base64');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Twilio's error body: `{ code, message, more_info, status }`. */
