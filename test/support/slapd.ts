@@ -41,6 +41,8 @@ export interface Slapd {
   /** Stops the server and removes its folder. */
   destroy(): Promise<void>;
   readonly running: boolean;
+  /** Process id of the running slapd (for SIGSTOP/SIGCONT). */
+  readonly pid: number | undefined;
   /** Runs `fn` with a client bound as the root DN. */
   admin<T>(fn: (client: Client) => Promise<T>): Promise<T>;
   addUser(user: { uid: string; password: string; cn?: string; mail?: string; inMfaGroup?: boolean; userAccountControl?: number; ou?: string }): Promise<string>;
@@ -180,7 +182,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   let log = '';
 
   async function start(): Promise<void> {
-    if (child && child.exitCode === null) return;
+    if (child && child.exitCode === null && child.signalCode === null) return;
     log = '';
     // `-d 0` keeps slapd in the foreground, so it is our child and dies with a SIGKILL.
     const c = spawn('/usr/sbin/slapd', ['-F', join(dir, 'slapd.d'), '-h', `${url}/`, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -228,6 +230,9 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     async destroy() {
       await stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+    get pid() {
+      return child?.pid;
     },
     get running() {
       return !!child && child.exitCode === null && child.signalCode === null;

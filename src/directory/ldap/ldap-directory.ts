@@ -46,7 +46,7 @@ export class LdapDirectory implements Directory {
   readonly #serviceCredentials: BindCredentials | undefined;
   readonly #attributes: string[];
   readonly #binary: string[];
-  #service: Promise<Live> | null = null;
+  #service: { connecting: Promise<Live>; live?: Live } | null = null;
   /** Last known state, so outages and recoveries are logged once, not per request. */
   #reachable: boolean | null = null;
   #closed = false;
@@ -166,7 +166,7 @@ export class LdapDirectory implements Directory {
     this.#closed = true;
     const service = this.#service;
     this.#service = null;
-    if (service) await closeQuietly(await service.catch(() => undefined).then((l) => l?.client));
+    if (service) await closeQuietly(await service.connecting.then((l) => l.client, () => undefined));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -259,19 +259,22 @@ export class LdapDirectory implements Directory {
 
   #liveService(what: string): Promise<Live> {
     if (!this.#service) {
-      const connecting = this.#connectInOrder(0, what);
-      this.#service = connecting;
-      connecting.catch(() => {
-        if (this.#service === connecting) this.#service = null;
-      });
+      const slot: { connecting: Promise<Live>; live?: Live } = { connecting: this.#connectInOrder(0, what) };
+      this.#service = slot;
+      slot.connecting.then(
+        (live) => {
+          slot.live = live;
+        },
+        () => {
+          if (this.#service === slot) this.#service = null;
+        },
+      );
     }
-    return this.#service;
+    return this.#service.connecting;
   }
 
   #dropService(live: Live): void {
-    void this.#service?.then((current) => {
-      if (current === live) this.#service = null;
-    }, () => undefined);
+    if (this.#service?.live === live) this.#service = null;
     void closeQuietly(live.client);
   }
 

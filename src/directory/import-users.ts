@@ -1,0 +1,269 @@
+/**
+ * Imports the directory's users into the store, and keeps them in sync on later runs.
+ *
+ * - Idempotent: a row is matched by `external_id` first, then by case-folded username (a row
+ *   made before the directory knew it, e.g. from the file directory); an unchanged user is not
+ *   written at all.
+ * - Batched: each batch of users is one transaction, so a crash mid-import leaves only complete
+ *   users behind, and the next run picks up where it stopped.
+ * - Flat memory: users stream page by page from `Directory.list()`; the ids seen so far go to a
+ *   temporary table, not to a JS set, so memory does not grow with the directory.
+ * - Users of this source the directory no longer returns (deleted, moved out of scope, removed
+ *   from the group) are disabled after a *complete* listing, never deleted: their enrolled
+ *   factors stay for the day they come back. A listing cut short disables nobody.
+ */
+import { randomUUID } from 'node:crypto';
+import { SqliteAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Directory, DirectoryUser } from './directory.js';
+import type { Database, NewUserRow, UserRow, UserUpdate } from '../store/schema.js';
+import { systemClock, type Clock } from '../host/clock.js';
+
+export interface ImportCounts {
+  /** Users the directory returned so far. */
+  seen: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  /** Entries that could not be stored (a sign-in name already owned by another identity). */
+  errors: number;
+}
+
+export interface ImportSummary extends ImportCounts {
+  /** Users of this source missing from the directory listing, now disabled. */
+  disabled: number;
+  dryRun: boolean;
+  /** False when a `base` limited the listing: then nobody is disabled for being absent. */
+  swept: boolean;
+  durationMs: number;
+}
+
+export interface ImportUsersOptions {
+  directory: Directory;
+  db: Kysely<Database>;
+  clock?: Clock | undefined;
+  /** The `users.source` value of this directory's users. Default: `directory.kind`. */
+  source?: string | undefined;
+  /** Count what would change, write nothing. */
+  dryRun?: boolean | undefined;
+  /** Import only below this DN (LDAP); absent users elsewhere are then left alone. */
+  base?: string | undefined;
+  /** Users per transaction. Default 500. */
+  batchSize?: number | undefined;
+  /** Entries per directory page. Default: the directory's. */
+  pageSize?: number | undefined;
+  onProgress?: ((counts: Readonly<ImportCounts>) => void) | undefined;
+  logger?: Logger | undefined;
+}
+
+/** Sign-in names are stored case-folded so that `JDoe` and `jdoe` are one user (UAX #15 NFKC). */
+export function foldUsername(username: string): string {
+  return username.normalize('NFKC').toLowerCase();
+}
+
+type SeenDb = Database & { fg_import_seen: { external_id: string } };
+
+const SEEN = 'fg_import_seen';
+
+/** Columns compared to decide "unchanged"; everything the directory owns. */
+const MANAGED = ['username', 'external_id', 'source', 'upn', 'display_name', 'given_name', 'surname', 'email', 'phone', 'mobile', 'disabled'] as const;
+type Managed = Pick<UserRow, (typeof MANAGED)[number]>;
+
+function managedFields(u: DirectoryUser, source: string): Managed {
+  return {
+    username: foldUsername(u.username),
+    external_id: u.externalId,
+    source,
+    upn: u.upn ?? null,
+    display_name: u.displayName ?? null,
+    given_name: u.givenName ?? null,
+    surname: u.surname ?? null,
+    email: u.email ?? null,
+    phone: u.phone ?? null,
+    mobile: u.mobile ?? null,
+    disabled: u.disabled ? 1 : 0,
+  };
+}
+
+function diff(row: UserRow, want: Managed): Partial<Managed> | null {
+  const patch: Partial<Managed> = {};
+  let changed = false;
+  for (const k of MANAGED) {
+    if (row[k] !== want[k]) {
+      (patch as Record<string, unknown>)[k] = want[k];
+      changed = true;
+    }
+  }
+  return changed ? patch : null;
+}
+
+export async function importUsers(options: ImportUsersOptions): Promise<ImportSummary> {
+  const clock = options.clock ?? systemClock;
+  const source = options.source ?? options.directory.kind;
+  const dryRun = options.dryRun ?? false;
+  const batchSize = Math.max(1, options.batchSize ?? 500);
+  const started = clock.now();
+  // SQLite runs every query on its one connection, so the temporary table stays visible without
+  // pinning (pinning would hold the only connection, and stall sign-ins, for the whole import).
+  // On PostgreSQL a temporary table belongs to one pooled connection: pin one.
+  const sqlite = options.db.getExecutor().adapter instanceof SqliteAdapter;
+  const run = (db: Kysely<Database>): Promise<ImportSummary> =>
+    runImport({ ...options, db, clock, source, dryRun, batchSize, started });
+  return sqlite ? run(options.db) : options.db.connection().execute(run);
+}
+
+interface RunOptions extends ImportUsersOptions {
+  clock: Clock;
+  source: string;
+  dryRun: boolean;
+  batchSize: number;
+  started: number;
+}
+
+async function runImport(o: RunOptions): Promise<ImportSummary> {
+  const db = o.db.withTables<{ fg_import_seen: { external_id: string } }>() as unknown as Kysely<SeenDb>;
+  await sql`create temporary table if not exists ${sql.table(SEEN)} (external_id text primary key)`.execute(db);
+  await db.deleteFrom(SEEN).execute();
+  const counts: ImportCounts = { seen: 0, added: 0, updated: 0, unchanged: 0, errors: 0 };
+  try {
+    let batch: DirectoryUser[] = [];
+    const listOptions = { ...(o.base !== undefined ? { base: o.base } : {}), ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}) };
+    for await (const user of o.directory.list(listOptions)) {
+      batch.push(user);
+      if (batch.length >= o.batchSize) {
+        await storeBatch(db, batch, o, counts);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await storeBatch(db, batch, o, counts);
+
+    const swept = o.base === undefined;
+    const disabled = swept ? await disableAbsent(db, o) : 0;
+    const summary: ImportSummary = { ...counts, disabled, dryRun: o.dryRun, swept, durationMs: o.clock.now() - o.started };
+    o.logger?.info({ summary, source: o.source }, o.dryRun ? 'directory import (dry run)' : 'directory import');
+    return summary;
+  } finally {
+    await db.deleteFrom(SEEN).execute().catch(() => undefined);
+  }
+}
+
+async function storeBatch(db: Kysely<SeenDb>, batch: DirectoryUser[], o: RunOptions, counts: ImportCounts): Promise<void> {
+  const ids = [...new Set(batch.map((u) => u.externalId))];
+  const names = [...new Set(batch.map((u) => foldUsername(u.username)))];
+  const existing = await db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb.or([eb('external_id', 'in', ids), eb('username', 'in', names)]))
+    .execute();
+  const byExternalId = new Map<string, UserRow>();
+  const byUsername = new Map<string, UserRow>();
+  for (const row of existing) {
+    if (row.external_id !== null) byExternalId.set(row.external_id, row);
+    byUsername.set(row.username, row);
+  }
+
+  const now = o.clock.now();
+  const inserts: NewUserRow[] = [];
+  const updates: { id: string; patch: UserUpdate }[] = [];
+  const claimed = new Map<string, string>();
+  for (const user of batch) {
+    counts.seen++;
+    const want = managedFields(user, o.source);
+    const owner = byUsername.get(want.username);
+    let row = byExternalId.get(user.externalId);
+    // A row with this name but no directory id (or another source's) is the same person seen
+    // before the import; a row with this name and another id of this source is someone else.
+    if (!row && owner && (owner.external_id === null || owner.source !== o.source)) row = owner;
+    const nameTakenBy = owner && owner.id !== row?.id ? owner : undefined;
+    const claimedBy = claimed.get(want.username);
+    if (claimedBy !== undefined && claimedBy !== user.externalId) {
+      counts.errors++;
+      o.logger?.warn({ username: want.username, externalId: user.externalId }, 'two directory entries share a sign-in name; the second is not imported');
+      continue;
+    }
+    if (claimedBy !== undefined) {
+      counts.unchanged++;
+      continue;
+    }
+    if (nameTakenBy) {
+      counts.errors++;
+      o.logger?.warn(
+        { username: want.username, externalId: user.externalId, heldBy: nameTakenBy.id },
+        'sign-in name already belongs to another user; not imported until that one is renamed or removed',
+      );
+      continue;
+    }
+    claimed.set(want.username, user.externalId);
+    if (!row) {
+      inserts.push({ id: randomUUID(), ...want, failed_attempts: 0, locked_until: null, created_at: now, updated_at: now, last_sign_in_at: null });
+      counts.added++;
+      continue;
+    }
+    const patch = diff(row, want);
+    if (!patch) {
+      counts.unchanged++;
+      continue;
+    }
+    updates.push({ id: row.id, patch: { ...patch, updated_at: now } });
+    counts.updated++;
+  }
+
+  const seen = ids.map((external_id) => ({ external_id }));
+  if (o.dryRun) {
+    await insertSeen(db, seen);
+  } else {
+    await db.transaction().execute(async (trx) => {
+      for (let i = 0; i < inserts.length; i += 200) {
+        await trx.insertInto('users').values(inserts.slice(i, i + 200)).execute();
+      }
+      for (const { id, patch } of updates) {
+        await trx.updateTable('users').set(patch).where('id', '=', id).execute();
+      }
+      await insertSeen(trx, seen);
+    });
+  }
+  o.onProgress?.({ ...counts });
+}
+
+async function insertSeen(db: Kysely<SeenDb> | Transaction<SeenDb>, rows: { external_id: string }[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    await db
+      .insertInto(SEEN)
+      .values(rows.slice(i, i + 500))
+      .onConflict((oc) => oc.column('external_id').doNothing())
+      .execute();
+  }
+}
+
+async function disableAbsent(db: Kysely<SeenDb>, o: RunOptions): Promise<number> {
+  const absent = (qb: Kysely<SeenDb>) =>
+    qb
+      .updateTable('users')
+      .where('source', '=', o.source)
+      .where('disabled', '=', 0)
+      .where((eb) =>
+        eb.or([
+          eb('external_id', 'is', null),
+          eb.not(eb.exists(eb.selectFrom(SEEN).select(sql.lit(1).as('one')).whereRef(`${SEEN}.external_id`, '=', 'users.external_id'))),
+        ]),
+      );
+  if (o.dryRun) {
+    const { n } = await db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('source', '=', o.source)
+      .where('disabled', '=', 0)
+      .where((eb) =>
+        eb.or([
+          eb('external_id', 'is', null),
+          eb.not(eb.exists(eb.selectFrom(SEEN).select(sql.lit(1).as('one')).whereRef(`${SEEN}.external_id`, '=', 'users.external_id'))),
+        ]),
+      )
+      .executeTakeFirstOrThrow();
+    return Number(n);
+  }
+  const result = await absent(db).set({ disabled: 1, updated_at: o.clock.now() }).executeTakeFirst();
+  const n = Number(result.numUpdatedRows);
+  if (n > 0) o.logger?.info({ disabled: n, source: o.source }, 'users absent from the directory disabled');
+  return n;
+}

@@ -1,0 +1,134 @@
+/**
+ * The importer's rules on an in-memory directory: matching, idempotence, conflicts, batches
+ * that are all-or-nothing, and disabling (never deleting) users who left.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/store.js';
+import { ManualClock } from '../../src/host/clock.js';
+import { foldUsername, importUsers } from '../../src/directory/import-users.js';
+import { MemoryDirectory, makeUser } from '../support/ldap-memory-directory.js';
+
+let store: Store;
+const clock = new ManualClock();
+
+beforeEach(async () => {
+  store = await openStore({ driver: 'sqlite', file: ':memory:' });
+});
+afterEach(async () => {
+  await store.close();
+});
+
+const users = () => store.db.selectFrom('users').selectAll().orderBy('username').execute();
+
+describe('importUsers', () => {
+  it('adds users with random ids, then finds nothing to do on a second run', async () => {
+    const dir = new MemoryDirectory([makeUser(1), makeUser(2, { email: undefined, phone: '+4930123' })]);
+    expect(await importUsers({ directory: dir, db: store.db, clock })).toMatchObject({ added: 2, updated: 0, unchanged: 0, disabled: 0, errors: 0, swept: true });
+    const rows = await users();
+    expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining([expect.stringMatching(/^[0-9a-f-]{36}$/)]));
+    expect(rows[1]).toMatchObject({ username: 'user2', email: null, phone: '+4930123', source: 'ldap', disabled: 0 });
+    clock.advance(1000);
+    expect(await importUsers({ directory: dir, db: store.db, clock })).toMatchObject({ added: 0, updated: 0, unchanged: 2, disabled: 0 });
+    expect((await users()).map((r) => r.updated_at)).toEqual(rows.map((r) => r.updated_at));
+  });
+
+  it('stores sign-in names case-folded with NFKC', async () => {
+    expect(foldUsername('ＪＤｏｅ')).toBe('jdoe');
+    await importUsers({ directory: new MemoryDirectory([makeUser(1, { username: 'ＪＤｏｅ' })]), db: store.db, clock });
+    expect((await users())[0]!.username).toBe('jdoe');
+  });
+
+  it('updates changed attributes and follows a rename by external id', async () => {
+    const dir = new MemoryDirectory([makeUser(1)]);
+    await importUsers({ directory: dir, db: store.db, clock });
+    const before = (await users())[0]!;
+    dir.users = [makeUser(1, { username: 'renamed', email: 'new@corp.example' })];
+    expect(await importUsers({ directory: dir, db: store.db, clock })).toMatchObject({ updated: 1 });
+    const after = (await users())[0]!;
+    expect(after).toMatchObject({ id: before.id, username: 'renamed', email: 'new@corp.example' });
+  });
+
+  it('adopts a row that has the same sign-in name and no directory id', async () => {
+    const id = randomUUID();
+    await store.db
+      .insertInto('users')
+      .values({ id, username: 'user1', external_id: null, source: 'file', disabled: 0, failed_attempts: 0, created_at: 1, updated_at: 1 })
+      .execute();
+    expect(await importUsers({ directory: new MemoryDirectory([makeUser(1, { username: 'USER1' })]), db: store.db, clock })).toMatchObject({ added: 0, updated: 1 });
+    expect((await users())[0]).toMatchObject({ id, source: 'ldap', external_id: makeUser(1).externalId });
+  });
+
+  it('refuses a sign-in name that belongs to another directory identity', async () => {
+    await importUsers({ directory: new MemoryDirectory([makeUser(1)]), db: store.db, clock });
+    const summary = await importUsers({ directory: new MemoryDirectory([makeUser(1), makeUser(2, { username: 'User1' })]), db: store.db, clock });
+    expect(summary).toMatchObject({ errors: 1, unchanged: 1, added: 0 });
+  });
+
+  it('disables users the directory no longer returns, keeps their factors, and re-enables them when they return', async () => {
+    const dir = new MemoryDirectory([makeUser(1), makeUser(2)]);
+    await importUsers({ directory: dir, db: store.db, clock });
+    const gone = (await users()).find((r) => r.username === 'user2')!;
+    await store.db
+      .insertInto('factors')
+      .values({ id: randomUUID(), user_id: gone.id, kind: 'totp', label: 'phone', secret_enc: 'x', params: '{}', is_default: 1, confirmed: 1, last_used_step: null, created_at: 1, last_used_at: null })
+      .execute();
+    dir.users = [makeUser(1)];
+    expect(await importUsers({ directory: dir, db: store.db, clock })).toMatchObject({ disabled: 1, unchanged: 1 });
+    expect((await users()).find((r) => r.id === gone.id)).toMatchObject({ disabled: 1 });
+    expect(await store.db.selectFrom('factors').selectAll().where('user_id', '=', gone.id).execute()).toHaveLength(1);
+    // Another run does not count them again.
+    expect(await importUsers({ directory: dir, db: store.db, clock })).toMatchObject({ disabled: 0 });
+    dir.users = [makeUser(1), makeUser(2)];
+    expect(await importUsers({ directory: dir, db: store.db, clock })).toMatchObject({ updated: 1 });
+    expect((await users()).find((r) => r.id === gone.id)).toMatchObject({ disabled: 0 });
+  });
+
+  it('leaves users of other sources alone', async () => {
+    await store.db
+      .insertInto('users')
+      .values({ id: randomUUID(), username: 'local', external_id: null, source: 'file', disabled: 0, failed_attempts: 0, created_at: 1, updated_at: 1 })
+      .execute();
+    await importUsers({ directory: new MemoryDirectory([makeUser(1)]), db: store.db, clock });
+    expect((await users()).find((r) => r.username === 'local')).toMatchObject({ disabled: 0 });
+  });
+
+  it('does not disable anyone when only one base was imported', async () => {
+    const dir = new MemoryDirectory([makeUser(1), makeUser(2)]);
+    await importUsers({ directory: dir, db: store.db, clock });
+    dir.users = [makeUser(1)];
+    expect(await importUsers({ directory: dir, db: store.db, clock, base: 'ou=Sales,dc=corp,dc=example' })).toMatchObject({ disabled: 0, swept: false });
+  });
+
+  it('writes nothing in a dry run but reports what it would do', async () => {
+    const dir = new MemoryDirectory([makeUser(1), makeUser(2)]);
+    await importUsers({ directory: dir, db: store.db, clock });
+    dir.users = [makeUser(1, { email: 'changed@corp.example' }), makeUser(3)];
+    const before = await users();
+    expect(await importUsers({ directory: dir, db: store.db, clock, dryRun: true })).toMatchObject({ added: 1, updated: 1, disabled: 1, dryRun: true });
+    expect(await users()).toEqual(before);
+  });
+
+  it('leaves only complete batches when the directory fails mid-listing, and disables nobody', async () => {
+    const dir = new MemoryDirectory(Array.from({ length: 1000 }, (_, i) => makeUser(i)));
+    await importUsers({ directory: new MemoryDirectory([makeUser(5000)]), db: store.db, clock });
+    dir.failAfter = 734;
+    await expect(importUsers({ directory: dir, db: store.db, clock, batchSize: 100 })).rejects.toThrow('mid-way');
+    const rows = await users();
+    // 7 full batches of 100 plus the earlier user; the 34 users of the broken batch are absent.
+    expect(rows).toHaveLength(701);
+    expect(rows.every((r) => r.disabled === 0 && r.external_id !== null && r.email !== null && r.surname !== null)).toBe(true);
+    // The next complete run finishes the job.
+    dir.failAfter = undefined;
+    expect(await importUsers({ directory: dir, db: store.db, clock, batchSize: 100 })).toMatchObject({ added: 300, unchanged: 700, disabled: 1 });
+  });
+
+  it('rolls a whole batch back when a write in it fails', async () => {
+    const dir = new MemoryDirectory(Array.from({ length: 10 }, (_, i) => makeUser(i)));
+    // A trigger that fails on the 7th insert stands in for a crash mid-transaction.
+    const { sql } = await import('kysely');
+    await sql`create trigger boom before insert on users when new.username = 'user6' begin select raise(abort, 'boom'); end`.execute(store.db);
+    await expect(importUsers({ directory: dir, db: store.db, clock, batchSize: 5 })).rejects.toThrow('boom');
+    expect((await users()).map((r) => r.username)).toEqual(['user0', 'user1', 'user2', 'user3', 'user4']);
+  });
+});
