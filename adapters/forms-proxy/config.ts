@@ -150,6 +150,10 @@ export const formsProxyAppSchema = z.strictObject({
     .max(60)
     .default(10)
     .describe('How long a held login waits for the challenge and its release. Default 10.'),
+  demoUpstream: z
+    .boolean()
+    .default(false)
+    .describe('Start the built-in demo legacy app at the upstream URL (the npm start demo). Default false.'),
   proxyTimeoutSeconds: z.number().int().min(1).max(600).default(60).describe('How long to wait for the app\'s reply before a 502. Default 60.'),
 });
 

@@ -150,23 +150,30 @@ export class PendingLogins {
 
   /**
    * verified → released, once: the release token and the browser-binding cookie must both
-   * match. The encrypted body is wiped in the same UPDATE, so it cannot be released twice.
+   * match. The ciphertext is wiped by the winning UPDATE, so nothing is left to release twice.
    */
   async release(app: string, releaseToken: string, bindToken: string): Promise<{ held: HeldLogin; userId: string; username: string; methods: string[] } | null> {
     const now = this.#clock.now();
     const row = await this.#db
-      .updateTable('forms_proxy_pending')
-      .set({ state: 'released', released_at: now, held_enc: '' })
+      .selectFrom('forms_proxy_pending')
+      .select(['id', 'user_id', 'username', 'methods', 'held_enc'])
       .where('app', '=', app)
       .where('release_hash', '=', sha256(releaseToken))
       .where('bind_hash', '=', sha256(bindToken))
       .where('state', '=', 'verified')
       .where('expires_at', '>', now)
-      .returning(['id', 'user_id', 'username', 'methods'])
       .executeTakeFirst();
     if (!row || !row.user_id) return null;
-    // The ciphertext was wiped above; read it from the value the UPDATE replaced.
-    return { held: null as never, userId: row.user_id, username: row.username, methods: JSON.parse(row.methods ?? '[]') as string[], ...{ id: row.id } };
+    // Only one of two racing releases changes the row; the loser gets nothing.
+    const res = await this.#db
+      .updateTable('forms_proxy_pending')
+      .set({ state: 'released', released_at: now, held_enc: '' })
+      .where('id', '=', row.id)
+      .where('state', '=', 'verified')
+      .executeTakeFirst();
+    if (res.numUpdatedRows !== 1n) return null;
+    const held = decodeHeld(this.#secrets.decryptText(row.held_enc, this.#context(row.id)));
+    return { held, userId: row.user_id, username: row.username, methods: JSON.parse(row.methods ?? '[]') as string[] };
   }
 
   async purgeExpired(): Promise<number> {

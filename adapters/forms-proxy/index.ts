@@ -1,0 +1,235 @@
+/**
+ * The forms-proxy adapter: factorgate as a reverse proxy in front of web apps that have their
+ * own form login. The app's "login succeeded" reply is held until the second factor is done,
+ * then released once. See README.md for the flow and a worked configuration.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import express, { type Request, type Response } from 'express';
+import type { Kysely } from 'kysely';
+import type { AdapterDefinition, AdapterInstance, ChallengeOutcome, HostApi } from '../../src/host/host-api.js';
+import { AppSessions } from './app-sessions.js';
+import { createAppGateway, RELEASE_PATH, upstreamErrorHandler, type AppGateway, type AppRuntime } from './app-gateway.js';
+import { formsProxyConfigSchema, type FormsProxyAppConfig, type FormsProxyConfig } from './config.js';
+import { startLegacyApp, DEMO_LEGACY_USERS, type LegacyApp } from './demo/legacy-app.js';
+import { TrustedProxies } from './header-hygiene.js';
+import { compileAppPaths, normalizeConfiguredPath } from './normalize-request.js';
+import { cookieSettings } from './own-cookies.js';
+import { PendingLogins, type FormsProxyTables } from './pending-logins.js';
+import { createPassThrough } from './proxy.js';
+import { ADAPTER_NAME, isContinuation, mountRoutes } from './routes.js';
+
+export { formsProxyConfigSchema, type FormsProxyConfig, type FormsProxyAppConfig } from './config.js';
+export { RELEASE_PATH } from './app-gateway.js';
+
+export const MOUNT_PATH = '/forms-proxy';
+const PURGE_EVERY_MS = 5 * 60_000;
+
+export interface FormsProxyInstance extends AdapterInstance {
+  /** The origin browsers use for an app (for port apps, known once its listener is bound). */
+  appOrigin(appName: string): string;
+  /**
+   * For apps reached by Host name on the main listener: handles the request and returns true
+   * when its Host header names such an app. The host calls it before its own routes.
+   */
+  handleHostRouted(req: Request, res: Response): boolean;
+  /** The same for WebSocket upgrades on the main listener. */
+  upgradeHostRouted(req: IncomingMessage, socket: Socket, head: Buffer): boolean;
+}
+
+interface AppEntry {
+  runtime: AppRuntime;
+  gateway: AppGateway;
+  server: Server | null;
+  /** Records the port the app's listener got (port 0 picks one). */
+  setPort(port: number): void;
+}
+
+function hostOf(req: IncomingMessage): string {
+  const h = req.headers.host ?? '';
+  return h.replace(/:\d+$/, '').toLowerCase();
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+export async function createFormsProxy(host: HostApi, config: FormsProxyConfig): Promise<FormsProxyInstance> {
+  const log = host.logger.child({ adapter: ADAPTER_NAME });
+  const db = host.store.db as unknown as Kysely<FormsProxyTables>;
+  const pending = new PendingLogins(db, host.secrets, host.clock);
+  const sessions = new AppSessions(db, host.clock);
+  const mainUrl = new URL(host.publicUrl);
+  const entries = new Map<string, AppEntry>();
+  const byHostname = new Map<string, AppEntry>();
+  const demoApps: LegacyApp[] = [];
+
+  const buildEntry = (cfg: FormsProxyAppConfig): AppEntry => {
+    const upstream = new URL(cfg.upstream);
+    let boundPort = 'port' in cfg.listen ? cfg.listen.port : 0;
+    const publicOrigin = (): string => {
+      if (cfg.publicUrl) return new URL(cfg.publicUrl).origin;
+      if ('hostname' in cfg.listen) return `${mainUrl.protocol}//${cfg.listen.hostname}${mainUrl.port ? `:${mainUrl.port}` : ''}`;
+      return `${mainUrl.protocol}//${mainUrl.hostname}:${boundPort}`;
+    };
+    const secure = (cfg.publicUrl ? new URL(cfg.publicUrl).protocol : mainUrl.protocol) === 'https:';
+    const cookies = cookieSettings(cfg, secure);
+    const paths = compileAppPaths(cfg);
+    const pass = createPassThrough({
+      upstream,
+      publicOrigin,
+      cookieDomain: cfg.cookie.domain ?? '',
+      trustedProxies: new TrustedProxies(cfg.trustedProxies ?? host.config.server.trustedProxies),
+      ownCookies: [cookies.names.session, cookies.names.bind],
+      proxyTimeoutMs: cfg.proxyTimeoutSeconds * 1000,
+      onUpstreamError: upstreamErrorHandler(host, log, cfg.name),
+    });
+    const runtime: AppRuntime = { config: cfg, paths, pass, cookies, publicOrigin, releasePath: normalizeConfiguredPath(RELEASE_PATH, paths.options) };
+    const gateway = createAppGateway({ host, pending, sessions, log, mountPath: MOUNT_PATH }, runtime);
+    let server: Server | null = null;
+    if ('port' in cfg.listen) {
+      const app = express();
+      app.disable('x-powered-by');
+      app.disable('etag');
+      app.use((req, res) => gateway.handle(req, res));
+      server = createServer(app);
+      server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void gateway.upgrade(req, socket, head));
+    }
+    return { runtime, gateway, server, setPort: (p) => (boundPort = p) };
+  };
+
+  for (const cfg of config.apps) {
+    if (cfg.demoUpstream) {
+      const u = new URL(cfg.upstream);
+      demoApps.push(await startLegacyApp({ port: Number(u.port || 80), host: u.hostname, users: { ...DEMO_LEGACY_USERS } }));
+      log.info({ app: cfg.name, upstream: cfg.upstream, users: Object.keys(DEMO_LEGACY_USERS), password: 'legacy-demo' }, 'demo legacy app started (its own, non-secret demo password)');
+    }
+    const entry = buildEntry(cfg);
+    entries.set(cfg.name, entry);
+    if ('hostname' in cfg.listen) byHostname.set(cfg.listen.hostname.toLowerCase(), entry);
+  }
+
+  // Per-app listeners are bound here, so `servers()` hands the host listening servers.
+  for (const entry of entries.values()) {
+    const cfg = entry.runtime.config;
+    if (!entry.server || !('port' in cfg.listen)) continue;
+    const port = await listen(entry.server, cfg.listen.port, cfg.listen.host ?? host.config.server.host);
+    entry.setPort(port);
+    log.info({ app: cfg.name, listen: port, upstream: cfg.upstream, publicOrigin: entry.runtime.publicOrigin() }, 'forms-proxy app listening');
+  }
+
+  const purge = setInterval(() => {
+    Promise.all([pending.purgeExpired(), sessions.purgeExpired()]).catch((err: unknown) => log.error({ err }, 'purge of expired forms-proxy rows failed'));
+  }, PURGE_EVERY_MS);
+  purge.unref();
+
+  return {
+    routes(router) {
+      mountRoutes(router, { host, pending, log });
+    },
+
+    async resume(outcome: ChallengeOutcome, req: Request, res: Response) {
+      const cont = outcome.continuation;
+      const entry = isContinuation(cont) ? entries.get(cont.app) : undefined;
+      if (!isContinuation(cont) || !entry) {
+        log.error({ challengeId: outcome.challengeId }, 'resume with an unknown continuation');
+        host.pages.error(req, res, 400, 'error.BAD_REQUEST');
+        return;
+      }
+      if (outcome.result === 'denied') {
+        await pending.deny(cont.pendingId);
+        log.warn({ app: cont.app, username: outcome.user.username, reason: outcome.reason }, 'second factor denied; held login discarded');
+        host.pages.error(req, res, 403, 'error.FACTOR_FAILED');
+        return;
+      }
+      const token = await pending.verify(cont.pendingId, outcome.challengeId, { methods: outcome.methods, multiFactor: outcome.multiFactor });
+      if (!token) {
+        log.warn({ app: cont.app, username: outcome.user.username }, 'held login expired or already verified; not released');
+        host.pages.error(req, res, 410, 'error.CHALLENGE_EXPIRED');
+        return;
+      }
+      res.setHeader('cache-control', 'no-store');
+      res.redirect(303, `${entry.runtime.publicOrigin()}${RELEASE_PATH}?t=${token}`);
+    },
+
+    servers() {
+      return [...entries.values()].flatMap((e) => (e.server ? [e.server] : []));
+    },
+
+    appOrigin(appName) {
+      const e = entries.get(appName);
+      if (!e) throw new Error(`no forms-proxy app named ${appName}`);
+      return e.runtime.publicOrigin();
+    },
+
+    handleHostRouted(req, res) {
+      const entry = byHostname.get(hostOf(req));
+      if (!entry) return false;
+      void entry.gateway.handle(req, res);
+      return true;
+    },
+
+    upgradeHostRouted(req, socket, head) {
+      const entry = byHostname.get(hostOf(req));
+      if (!entry) return false;
+      void entry.gateway.upgrade(req, socket, head);
+      return true;
+    },
+
+    async ready() {
+      await host.store.ping();
+    },
+
+    async close() {
+      clearInterval(purge);
+      await Promise.all(
+        [...entries.values()].map(async (e) => {
+          e.runtime.pass.close();
+          const server = e.server;
+          if (!server?.listening) return;
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        }),
+      );
+      await Promise.all(demoApps.map((a) => a.close()));
+    },
+  };
+}
+
+export const formsProxyAdapter: AdapterDefinition<FormsProxyConfig> = {
+  name: ADAPTER_NAME,
+  configKey: 'formsProxy',
+  hostApi: '^1',
+  configSchema: formsProxyConfigSchema,
+  mountPath: MOUNT_PATH,
+  create: createFormsProxy,
+  demoConfig(ctx) {
+    // The demo app sits next to the main listener: proxy on port+1, legacy app on port+2.
+    const main = new URL(ctx.publicUrl);
+    const port = Number(main.port || (main.protocol === 'https:' ? 443 : 80));
+    return {
+      apps: [
+        {
+          name: 'intranet',
+          listen: { port: port + 1 },
+          upstream: `http://127.0.0.1:${port + 2}`,
+          demoUpstream: true,
+          loginPaths: ['/Account/Login'],
+          fields: { username: 'username', password: 'password' },
+          success: { status: [302], setCookie: '.ASPXAUTH' },
+          publicPaths: ['/public/**'],
+          logoutPath: '/logout',
+        },
+      ],
+    };
+  },
+};
+
+export default formsProxyAdapter;
