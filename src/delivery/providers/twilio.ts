@@ -21,6 +21,7 @@ export function xmlEscape(s: string): string {
     .replace(/'/g, '&apos;')
     // Characters XML 1.0 forbids (C0 controls but TAB/LF/CR, U+FFFE/U+FFFF) would make Twilio
     // reject the whole document; they carry nothing speakable.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
 }
 
