@@ -16,7 +16,6 @@ import type { HostConfig } from './config/schema.js';
 import type {
   AdapterDefinition,
   AdapterInstance,
-  ChallengeApi,
   ChallengeOutcome,
   HostApi,
   PageApi,
@@ -144,7 +143,11 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   };
   const instances = new Map<string, AdapterInstance>([['host', hostAdapter]]);
 
-  let challenges: ChallengeApi | undefined;
+  // The challenge engine calls `resolveAdapter(name).resume(...)` when a challenge ends.
+  const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);
+  const engine = createChallengeEngine({ sessions, clock });
+  void resolveAdapter;
+
   const api: HostApi = {
     version: HOST_API_VERSION,
     config,
@@ -152,10 +155,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     secrets,
     directory,
     users,
-    get challenges(): ChallengeApi {
-      if (!challenges) throw new FactorgateError('INTERNAL', { detail: 'challenge engine used before the host finished starting' });
-      return challenges;
-    },
+    challenges: engine.api,
     login: { begin: (input) => pending.create(input) },
     sessions,
     audit,
@@ -167,11 +167,6 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     publicUrl: config.publicUrl,
   };
 
-  // The challenge engine calls `resolveAdapter(name).resume(...)` when a challenge ends.
-  const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);
-  const engine = createChallengeEngine({ sessions, clock });
-  void resolveAdapter;
-  challenges = engine.api;
 
   const app = express();
   app.disable('x-powered-by');

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isMap, parseDocument } from 'yaml';
+import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { rootConfigSchema, type HostConfig } from './schema.js';
 import type { AdapterDefinition } from '../host-api.js';
@@ -56,11 +56,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readon
       for (const key of issue.keys) lines.push(`${formatPath([...path, key])}: unknown key`);
       continue;
     }
-    if (issue.code === 'invalid_union' && 'discriminator' in issue && typeof issue.discriminator === 'string') {
-      lines.push(`${formatPath([...path, issue.discriminator])}: ${issue.message === 'Invalid input' ? 'unknown or missing value' : issue.message}`);
-      continue;
-    }
-    lines.push(`${formatPath(path)}: ${issue.message.replace(/^Invalid input: /, '')}`);
+    const message = issue.message.replace(/^Invalid input: /, '').replace(/^Invalid discriminator value\. Expected (.*)$/, 'expected $1');
+    lines.push(`${formatPath(path)}: ${message}`);
   }
   return lines;
 }
@@ -133,12 +130,13 @@ function readYaml(file: string): { data: Json; problems: string[] } {
   } catch (err) {
     return { data: null, problems: [`cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`] };
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
     return {
       data: null,
       problems: doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
+        const pos = lineCounter.linePos(e.pos[0]);
         return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`;
       }),
     };
@@ -188,6 +186,8 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     if (problems.length) fail();
     input = substituteEnv(read.data, env, [], problems);
     input = readFileKeys(input, baseDir, [], problems);
+    // A missing file or variable would only resurface as a confusing "required" below.
+    if (problems.length) fail();
   } else {
     input = {};
   }

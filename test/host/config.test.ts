@@ -1,0 +1,130 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from '../../src/host/config/load.js';
+import type { AdapterDefinition } from '../../src/host/host-api.js';
+import { makeTempDir } from '../support/host-harness.js';
+
+const testAdapter: AdapterDefinition<{ apps: { name: string; upstream: string }[] }> = {
+  name: 'forms-test',
+  configKey: 'formsTest',
+  hostApi: '^1',
+  mountPath: '/forms-test',
+  configSchema: z.strictObject({
+    apps: z.array(z.strictObject({ name: z.string(), upstream: z.url({ error: 'expected a URL' }) })),
+  }),
+  create: () => ({ resume: async () => {} }),
+};
+
+function write(text: string, name = 'factorgate.yaml'): { dir: string; file: string } {
+  const dir = makeTempDir();
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return { dir, file };
+}
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const minimal = 'directory:\n  type: file\n  path: users.yaml\n';
+
+describe('configuration loading', () => {
+  it('reports every problem with the file and the key path, not only the first', () => {
+    const { file } = write(
+      `${minimal}server:\n  port: "eighty"\n  bogus: 1\nchallenge:\n  lockout:\n    maxFailures: 500\nadapters:\n  formsTest:\n    apps:\n      - name: a\n        upstream: http://ok.example\n      - name: b\n        upstream: not a url\n`,
+    );
+    const list = problems(() => loadConfig({ configPath: file, adapters: [testAdapter], env: {} }));
+    expect(list).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: server\\.port: expected number, received string$`)),
+        `${file}: server.bogus: unknown key`,
+        expect.stringContaining(`${file}: challenge.lockout.maxFailures: `),
+      ]),
+    );
+    expect(list).toHaveLength(3);
+    // Adapter sections are validated once the host sections are valid.
+    const { file: f2 } = write(`${minimal}adapters:\n  formsTest:\n    apps:\n      - name: a\n        upstream: http://ok.example\n      - name: b\n        upstream: not a url\n`);
+    expect(problems(() => loadConfig({ configPath: f2, adapters: [testAdapter], env: {} }))).toEqual([
+      `${f2}: adapters.formsTest.apps[1].upstream: expected a URL`,
+    ]);
+  });
+
+  it('names an unknown adapter section', () => {
+    const { file } = write(`${minimal}adapters:\n  nope: {}\n`);
+    expect(problems(() => loadConfig({ configPath: file, adapters: [testAdapter], env: {} }))[0]).toMatch(/adapters\.nope: unknown adapter \(known: formsTest\)/);
+  });
+
+  it('reports malformed YAML with its line and column', () => {
+    const { file } = write('server:\n  port: [1, 2\n');
+    const list = problems(() => loadConfig({ configPath: file, adapters: [], env: {} }));
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: line \\d+, column \\d+: `));
+  });
+
+  it('refuses duplicate keys and a non-mapping document', () => {
+    const { file } = write('server:\n  port: 1\nserver:\n  port: 2\n');
+    expect(problems(() => loadConfig({ configPath: file, adapters: [], env: {} }))[0]).toMatch(/unique|duplicate/i);
+    const { file: f2 } = write('- a\n- b\n');
+    expect(problems(() => loadConfig({ configPath: f2, adapters: [], env: {} }))[0]).toMatch(/expected a mapping/);
+  });
+
+  it('fails when a named file is missing, but uses the demo defaults when none is named', () => {
+    const dir = makeTempDir();
+    expect(problems(() => loadConfig({ configPath: join(dir, 'absent.yaml'), adapters: [], env: {} }))[0]).toMatch(/absent\.yaml: file not found/);
+    const demo = loadConfig({ adapters: [], env: {}, cwd: dir });
+    expect(demo.host.demo).toBe(true);
+    expect(demo.host.directory).toEqual({ type: 'file', path: join(dir, 'data', 'demo-users.yaml') });
+    expect(demo.host.server.host).toBe('127.0.0.1');
+    expect(demo.host.store).toEqual({ driver: 'sqlite', path: join(dir, 'data', 'factorgate.db') });
+  });
+
+  it('substitutes ${VAR} and reports an unset variable by key', () => {
+    const { file } = write(`${minimal}branding:\n  productName: "\${BRAND} MFA"\n  logoUrl: "$\${LITERAL}"\n`);
+    const loaded = loadConfig({ configPath: file, adapters: [], env: { BRAND: 'Acme' } });
+    expect(loaded.host.branding.productName).toBe('Acme MFA');
+    expect(loaded.host.branding.logoUrl).toBe('${LITERAL}');
+    expect(problems(() => loadConfig({ configPath: file, adapters: [], env: {} }))).toEqual([
+      `${file}: branding.productName: environment variable BRAND is not set`,
+    ]);
+  });
+
+  it('reads …File keys from files relative to the config, and names a missing secret file', () => {
+    const { dir, file } = write(`${minimal}secrets:\n  keys:\n    - id: k1\n      keyFile: secret/k1.key\n`);
+    mkdirSync(join(dir, 'secret'));
+    writeFileSync(join(dir, 'secret/k1.key'), `${'ab'.repeat(32)}\n`);
+    expect(loadConfig({ configPath: file, adapters: [], env: {} }).host.secrets?.keys[0]?.key).toBe('ab'.repeat(32));
+    const { file: f2 } = write(`${minimal}secrets:\n  keys:\n    - id: k1\n      keyFile: /nonexistent/k1.key\n`);
+    expect(problems(() => loadConfig({ configPath: f2, adapters: [], env: {} }))).toEqual([
+      `${f2}: secrets.keys[0].keyFile: cannot read /nonexistent/k1.key (ENOENT)`,
+    ]);
+    const { file: f3 } = write(`${minimal}secrets:\n  keys:\n    - id: k1\n      key: x\n      keyFile: a\n`);
+    expect(problems(() => loadConfig({ configPath: f3, adapters: [], env: {} }))[0]).toMatch(/secrets\.keys\[0\]\.keyFile: give either key or keyFile, not both/);
+  });
+
+  it('applies FACTORGATE_PORT and FACTORGATE_DATA, and rejects a bad port', () => {
+    const { dir, file } = write(minimal);
+    const loaded = loadConfig({ configPath: file, adapters: [], env: { FACTORGATE_PORT: '9123', FACTORGATE_DATA: 'elsewhere' }, cwd: dir });
+    expect(loaded.host.server.port).toBe(9123);
+    expect(loaded.host.dataDir).toBe(join(dir, 'elsewhere'));
+    expect(loaded.host.publicUrl).toBe('http://localhost:9123');
+    expect(problems(() => loadConfig({ configPath: file, adapters: [], env: { FACTORGATE_PORT: 'abc' } }))[0]).toMatch(/FACTORGATE_PORT: expected a port number/);
+  });
+
+  it('freezes the parsed configuration', () => {
+    const { file } = write(minimal);
+    const { host } = loadConfig({ configPath: file, adapters: [], env: {} });
+    expect(Object.isFrozen(host)).toBe(true);
+    expect(Object.isFrozen(host.server)).toBe(true);
+    expect(() => {
+      (host.server as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+});

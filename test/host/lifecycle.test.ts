@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { stringify } from 'yaml';
+import type { AdapterDefinition } from '../../src/host/host-api.js';
+import { AdapterRegistry, acceptsHostApi } from '../../src/host/adapter-registry.js';
+import { startHost, makeTempDir, writeUsersFile, DEFAULT_USERS } from '../support/host-harness.js';
+import { freePort } from '../support/free-port.js';
+
+function adapter(over: Partial<AdapterDefinition>): AdapterDefinition {
+  return { name: 'a-one', configKey: 'aOne', hostApi: '^1', mountPath: '/a-one', configSchema: z.object({}), create: () => ({ resume: async () => {} }), ...over };
+}
+
+describe('adapter registry', () => {
+  it('refuses duplicate names, config keys, overlapping or reserved paths and other host API majors', () => {
+    const r = new AdapterRegistry();
+    r.register(adapter({}));
+    expect(() => r.register(adapter({ configKey: 'x', mountPath: '/x' }))).toThrow(/registered twice/);
+    expect(() => r.register(adapter({ name: 'bb', mountPath: '/b' }))).toThrow(/both claim config key aOne/);
+    expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/a-one/sub' }))).toThrow(/overlaps a-one/);
+    expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/mfa' }))).toThrow(/overlaps the host's \/mfa/);
+    expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/b', hostApi: '^2' }))).toThrow(/needs host API \^2/);
+    expect(() => r.register(adapter({ name: 'host', configKey: 'h', mountPath: '/h' }))).toThrow(/reserved/);
+    expect(acceptsHostApi('^1.0')).toBe(true);
+    expect(acceptsHostApi('>=1')).toBe(false);
+  });
+
+  it('mounts an adapter only under its own prefix', async () => {
+    const def = adapter({
+      create: () => ({
+        resume: async () => {},
+        routes(router) {
+          router.get('/hello', (_req, res) => {
+            res.send('hi');
+          });
+          router.get('/login', (_req, res) => {
+            res.send('hijacked');
+          });
+        },
+      }),
+    });
+    const h = await startHost({ adapters: [def], config: { adapters: { aOne: {} } } });
+    try {
+      expect(await (await fetch(`${h.url}/a-one/hello`)).text()).toBe('hi');
+      const login = await (await fetch(`${h.url}/login`)).text();
+      expect(login).not.toBe('hijacked');
+      expect(login).toContain('name="password"');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('lets an in-flight request finish, refuses new connections, and closes the store', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inFlight = new Promise<void>((r) => (entered = r));
+    const def = adapter({
+      create: () => ({
+        resume: async () => {},
+        routes(router) {
+          router.get('/slow', async (_req, res) => {
+            entered();
+            await gate;
+            res.send('finished');
+          });
+        },
+      }),
+    });
+    const h = await startHost({ adapters: [def], config: { adapters: { aOne: {} } } });
+    const slow = fetch(`${h.url}/a-one/slow`).then((r) => r.text());
+    await inFlight;
+    const closing = h.host.close();
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(fetch(`${h.url}/healthz`)).rejects.toThrow();
+    release();
+    expect(await slow).toBe('finished');
+    await closing;
+    await expect(h.host.api.store.ping()).rejects.toThrow();
+  });
+
+  it('stops the real process on SIGTERM with exit code 0', async () => {
+    const dir = makeTempDir();
+    await writeUsersFile(dir, DEFAULT_USERS);
+    const port = await freePort();
+    writeFileSync(
+      join(dir, 'factorgate.yaml'),
+      stringify({ dataDir: join(dir, 'data'), server: { port, host: '127.0.0.1' }, directory: { type: 'file', path: 'users.yaml' } }),
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'start', '--config', join(dir, 'factorgate.yaml')], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FACTORGATE_CONFIG: '' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    for (let i = 0; i < 100 && !out.includes('factorgate listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('factorgate listening');
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('factorgate stopped');
+  });
+});
