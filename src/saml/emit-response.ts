@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { SamlEmitError } from './emit-error.js';
+import type { AssertionEncrypter } from './encrypt-assertion.js';
 import { newSamlId, isSafeSamlId } from './saml-id.js';
 import type { SamlSigner } from './signer.js';
 import { canonicalAttribute, canonicalText, toDocumentForm } from './xml-escape.js';
@@ -91,6 +92,11 @@ export interface SamlEmitOptions {
    * both prefixes are declared on the Assertion and listed in `InclusiveNamespaces PrefixList`.
    */
   attributeValueType?: 'untyped' | 'xs:string';
+  /**
+   * Encrypts the (signed) Assertion for the SP (SAML Core §6.1: sign, then encrypt). With
+   * `sign: 'both'` the Response signature covers the EncryptedAssertion.
+   */
+  encryptAssertion?: AssertionEncrypter;
 }
 
 /** One signable element, split where its `ds:Signature` goes (right after its Issuer). */
@@ -108,6 +114,7 @@ interface Draft {
   prefixList: string;
   signAssertion: boolean;
   signResponse: boolean;
+  encrypter: AssertionEncrypter | undefined;
 }
 
 /** Builds and signs on the calling thread. */
@@ -151,7 +158,9 @@ export async function buildSignedResponse(
 }
 
 function responseSignable(draft: Draft, assertion: string): Signable {
-  return { id: draft.responseId, head: draft.responseHead, tail: draft.status + assertion + '</samlp:Response>' };
+  // The SP parses the decrypted assertion on its own, so it gets the document form.
+  const carried = draft.encrypter === undefined ? assertion : draft.encrypter.encrypt(toDocumentForm(assertion));
+  return { id: draft.responseId, head: draft.responseHead, tail: draft.status + carried + '</samlp:Response>' };
 }
 
 /**
@@ -236,6 +245,7 @@ function compose(input: SamlResponseInput, options: SamlEmitOptions): Draft {
     prefixList: typed ? 'xs xsi' : '',
     signAssertion: sign !== 'response',
     signResponse: sign !== 'assertion',
+    encrypter: options.encryptAssertion,
   };
 }
 

@@ -2,7 +2,8 @@
 """pysaml2 as a SAML SP, for interop tests of our emitted Responses.
 
 Usage: /usr/bin/python3 pysaml2-sp.py --cert IDP_CERT.pem --idp-entity-id ID --audience SP_ENTITY_ID
-           --acs ACS_URL [--request-id ID] [--signed assertion|response|both] RESPONSE.xml...
+           --acs ACS_URL [--request-id ID] [--signed assertion|response|both]
+           [--sp-key SP_KEY.pem --sp-cert SP_CERT.pem] RESPONSE.xml...
 Prints one JSON object per response file:
   {"ok": true, "nameId": ..., "nameIdFormat": ..., "attributes": {name: [values]}}
   {"ok": false, "error": "..."}
@@ -46,11 +47,21 @@ def main():
     ap.add_argument("--acs", required=True)
     ap.add_argument("--request-id")
     ap.add_argument("--signed", choices=["assertion", "response", "both"], default="assertion")
+    ap.add_argument("--sp-key", help="SP key for EncryptedAssertion")
+    ap.add_argument("--sp-cert")
     ap.add_argument("responses", nargs="+")
     args = ap.parse_args()
 
+    decryption = {}
+    if args.sp_key:
+        decryption = {
+            "key_file": args.sp_key,
+            "cert_file": args.sp_cert,
+            "encryption_keypairs": [{"key_file": args.sp_key, "cert_file": args.sp_cert}],
+        }
     config = SPConfig()
     config.load({
+        **decryption,
         "entityid": args.audience,
         "xmlsec_binary": "/usr/bin/xmlsec1",
         "allow_unknown_attributes": True,

@@ -28,8 +28,17 @@ const XMLSEC_NODE: Record<SignedTarget, string> = {
   response: "/*[local-name()='Response']/*[local-name()='Signature']",
 };
 
-/** `xmlsec1 --verify` with the certificate pinned; resolves to whether it said OK. */
-export async function xmlsecVerifies(xmlPath: string, certPath: string, target: SignedTarget): Promise<boolean> {
+/**
+ * `xmlsec1 --verify` with the certificate pinned; resolves to whether it said OK. `nodeXpath`
+ * overrides which Signature is checked (after `--decrypt` the Assertion sits inside
+ * EncryptedAssertion).
+ */
+export async function xmlsecVerifies(
+  xmlPath: string,
+  certPath: string,
+  target: SignedTarget,
+  nodeXpath: string = XMLSEC_NODE[target],
+): Promise<boolean> {
   try {
     await run('/usr/bin/xmlsec1', [
       '--verify',
@@ -38,12 +47,24 @@ export async function xmlsecVerifies(xmlPath: string, certPath: string, target: 
       '--id-attr:ID',
       XMLSEC_ID_ATTR[target],
       '--node-xpath',
-      XMLSEC_NODE[target],
+      nodeXpath,
       xmlPath,
     ]);
     return true;
   } catch {
     return false;
+  }
+}
+
+/** `xmlsec1 --decrypt` with the SP's key; resolves to the decrypted document, or null. */
+export async function xmlsecDecrypts(xmlPath: string, keyPath: string): Promise<string | null> {
+  try {
+    const { stdout } = await run('/usr/bin/xmlsec1', ['--decrypt', '--privkey-pem', keyPath, xmlPath], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout;
+  } catch {
+    return null;
   }
 }
 
@@ -97,6 +118,8 @@ export interface SpExpectations {
   acs: string;
   requestId?: string;
   signed: 'assertion' | 'response' | 'both';
+  /** The SP's own key and certificate, to decrypt EncryptedAssertion. */
+  decryption?: { keyPem: string; keyPath: string; certPath: string };
 }
 
 export interface SpResult {
@@ -120,6 +143,7 @@ export async function nodeSamlAccepts(xml: string, sp: SpExpectations): Promise<
     wantAuthnResponseSigned: sp.signed !== 'assertion',
     validateInResponseTo: sp.requestId === undefined ? ValidateInResponseTo.never : ValidateInResponseTo.always,
     acceptedClockSkewMs: 0,
+    ...(sp.decryption === undefined ? {} : { decryptionPvk: sp.decryption.keyPem }),
   });
   try {
     if (sp.requestId !== undefined) await saml.cacheProvider.saveAsync(sp.requestId, new Date().toISOString());
@@ -171,6 +195,7 @@ export async function pythonSpResults(
     '--signed',
     sp.signed,
     ...(sp.requestId === undefined ? [] : ['--request-id', sp.requestId]),
+    ...(sp.decryption === undefined ? [] : ['--sp-key', sp.decryption.keyPath, '--sp-cert', sp.decryption.certPath]),
     ...files,
   ];
   const { stdout } = await run('/usr/bin/python3', args, { maxBuffer: 64 * 1024 * 1024 });
