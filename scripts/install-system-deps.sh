@@ -6,6 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   slapd ldap-utils                          # OpenLDAP directory tests
+  samba samba-ad-provision samba-dsdb-modules samba-vfs-modules  # Active Directory tests (Samba AD DC)
   xmlsec1 libxml2-utils                     # independent XML signature checks
   python3-pysaml2 python3-onelogin-saml2    # independent SAML peers (run with /usr/bin/python3)
   oathtool                                  # independent OTP cross-checks
