@@ -1,0 +1,131 @@
+/**
+ * The challenge engine: what happens between "primary authentication passed" and "hand the
+ * result back". An adapter calls `begin`, redirects the browser to `/mfa/:id`, and is called
+ * back through its `resume(outcome, req, res)` exactly once when the challenge ends.
+ *
+ * Everything lives in the store (challenge, lockout counters, used TOTP steps, sessions), so any
+ * host sharing it can continue any challenge, and a restarted host finishes what it began.
+ */
+import { randomBytes } from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
+import type { BeganChallenge, BeginChallengeInput, ChallengeApi } from '../host/host-api.js';
+import { FactorgateError } from '../host/errors.js';
+import { pickLocale } from '../host/i18n.js';
+import { bindBrowser } from './browser-binding.js';
+import { sealState } from './sealed-state.js';
+import { ChallengeRequest, type ChallengeEngineDeps, type Step } from './challenge-context.js';
+import { loadChallenge } from './steps/load-challenge.js';
+import { checkBrowser } from './steps/check-browser.js';
+import { checkCsrf } from './steps/check-csrf.js';
+import { handBackIfDecided } from './steps/hand-back-if-decided.js';
+import { checkExpiry } from './steps/check-expiry.js';
+import { checkLockout } from './steps/check-lockout.js';
+import { loadMethods } from './steps/load-methods.js';
+import { selectMethod } from './steps/select-method.js';
+import { verifyCode } from './steps/verify-code.js';
+import { checkReplay } from './steps/check-replay.js';
+import { recordAttempt } from './steps/record-attempt.js';
+import { confirmEnrolment } from './steps/confirm-enrolment.js';
+import { markVerified } from './steps/mark-verified.js';
+import { handBackToAdapter } from './steps/hand-back.js';
+import { renderPage } from './steps/render-page.js';
+import './messages.js';
+
+/** `GET /mfa/:id`: show the page (or end the challenge when nothing can be asked). */
+export const SHOW_STEPS: readonly Step[] = [
+  loadChallenge, //     the id names a challenge in the store
+  checkBrowser, //      only the browser that began it
+  handBackIfDecided, // decided but not handed back → hand back now; spent → refused
+  checkExpiry, //       expired → denied
+  checkLockout, //      regulation first: disabled or locked → denied
+  loadMethods, //       methods, default first; none → enrolment policy (enroll | deny | allow)
+  renderPage,
+];
+
+/** `POST /mfa/:id` (fields `code`, `method`, `_csrf`): the Authelia order, one check per file. */
+export const VERIFY_STEPS: readonly Step[] = [
+  loadChallenge,
+  checkBrowser,
+  checkCsrf, //         the form is ours
+  handBackIfDecided,
+  checkExpiry,
+  checkLockout, //      regulation before any code is looked at
+  loadMethods,
+  selectMethod, //      `method` without a code only switches method
+  verifyCode, //        the factor's own check (window, digits, its last step)
+  checkReplay, //       claim the step in the store: reuse refused (RFC 6238 §5.2)
+  recordAttempt, //     count and audit; failure → neutral message or lockout
+  confirmEnrolment, //  a new method counts from its first valid code
+  markVerified, //      pending → verified, exactly one request wins
+  handBackToAdapter, // fresh session, then the adapter's resume, once
+];
+
+async function run(steps: readonly Step[], ctx: ChallengeRequest): Promise<void> {
+  for (const step of steps) {
+    if ((await step(ctx)) === 'done') return;
+  }
+  throw new Error('a challenge step table ended without answering the request');
+}
+
+export interface ChallengeEngine {
+  readonly api: ChallengeApi;
+  /** Mounts `GET /mfa/:id` and `POST /mfa/:id` on the host's router. */
+  mount(router: Router): void;
+}
+
+export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngine {
+  const ttlMs = deps.config.challenge.ttlSeconds * 1000;
+
+  const api: ChallengeApi = {
+    async begin(input: BeginChallengeInput): Promise<BeganChallenge> {
+      if (!deps.resolveAdapter(input.adapter)) {
+        throw new FactorgateError('INTERNAL', { detail: `challenge begun for unknown adapter "${input.adapter}"` });
+      }
+      const now = deps.clock.now();
+      // 256 random bits: unguessable (the issue asks for at least 128), and the page's URL.
+      const id = randomBytes(32).toString('base64url');
+      const browserHash = bindBrowser(deps.cookies, input.req, input.res);
+      const enrolmentPolicy = input.enrolmentPolicy ?? deps.config.challenge.enrolmentPolicy;
+      await deps.db
+        .insertInto('challenges')
+        .values({
+          id,
+          user_id: input.user.id,
+          adapter: input.adapter,
+          browser_hash: browserHash,
+          status: 'pending',
+          continuation_enc: sealState(deps.secrets, id, { continuation: input.continuation, enrolmentPolicy }),
+          enrol_factor_id: null,
+          selected_method: null,
+          methods_used: null,
+          deny_reason: null,
+          attempts: 0,
+          relying_party: input.relyingParty ?? null,
+          client_ip: input.req.ip ?? null,
+          locale: pickLocale(input.req, deps.config.branding.defaultLocale),
+          created_at: now,
+          expires_at: now + ttlMs,
+          finished_at: null,
+        })
+        .execute();
+      deps.logger.info({ challengeId: id, userId: input.user.id, adapter: input.adapter, enrolmentPolicy }, 'challenge begun');
+      return { challengeId: id, redirectTo: `/mfa/${id}` };
+    },
+  };
+
+  const form = express.urlencoded({ extended: false, limit: deps.config.server.maxBodyBytes, parameterLimit: 10 });
+
+  return {
+    api,
+    mount(router: Router): void {
+      router.get('/mfa/:id', (req: Request, res: Response) => run(SHOW_STEPS, new ChallengeRequest(deps, req, res)));
+      router.post('/mfa/:id', form, (req: Request, res: Response) => run(VERIFY_STEPS, new ChallengeRequest(deps, req, res)));
+    },
+  };
+}
+
+/** Removes challenges finished or expired more than `keepMs` ago (a periodic sweep). */
+export async function purgeOldChallenges(deps: Pick<ChallengeEngineDeps, 'db' | 'clock'>, keepMs = 24 * 3600_000): Promise<number> {
+  const r = await deps.db.deleteFrom('challenges').where('expires_at', '<', deps.clock.now() - keepMs).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -1,0 +1,78 @@
+/**
+ * The challenge page (`GET /mfa/:id`). Plain server-rendered HTML: works without JavaScript,
+ * one labelled code field (`autocomplete="one-time-code"`, `inputmode="numeric"`) with its
+ * hint and, after a refusal, the one neutral message tied to it by `aria-describedby` and
+ * announced as an alert. Never cached: during enrolment it carries the new secret.
+ */
+import { LOCALES, t, type Locale } from '../host/i18n.js';
+import { html, type SafeHtml } from '../host/pages/html.js';
+import { layout } from '../host/pages/layout.js';
+import type { ChallengeRequest, Method } from './challenge-context.js';
+import './messages.js';
+
+const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', fr: 'Français' };
+
+export function methodLabel(m: Method, locale: Locale): string {
+  const base = m.factor.label(locale);
+  const named = m.row.label ? `${base} (${m.row.label})` : base;
+  return m.row.is_default === 1 ? `${named} · ${t(locale, 'mfa.default')}` : named;
+}
+
+/** `?lang=` chosen by the user is carried into the form actions so the answer stays in it. */
+function forcedLang(ctx: ChallengeRequest): Locale | undefined {
+  const q = ctx.req.query?.lang;
+  return q === 'en' || q === 'fr' ? q : undefined;
+}
+
+export function challengePath(ctx: ChallengeRequest, lang?: Locale): string {
+  return `/mfa/${ctx.challenge.id}${lang ? `?lang=${lang}` : ''}`;
+}
+
+export async function renderChallengePage(ctx: ChallengeRequest, opts: { failed?: boolean } = {}): Promise<void> {
+  const L = ctx.locale;
+  const method = ctx.enrolling ?? ctx.selected ?? ctx.methods[0];
+  if (!method) throw new Error('renderChallengePage needs a method to show');
+  const enrolling = ctx.enrolling !== null;
+  const failed = opts.failed === true;
+  const token = ctx.deps.csrf.token(ctx.req, ctx.res);
+  const action = challengePath(ctx, forcedLang(ctx));
+  const title = t(L, enrolling ? 'mfa.enrol.title' : 'mfa.title');
+  const instructions: SafeHtml | '' = enrolling && method.factor.enrolment
+    ? await method.factor.enrolment.render({ user: ctx.user, factorRow: method.row, locale: L })
+    : '';
+  const others = enrolling ? [] : ctx.methods.filter((m) => m.row.id !== method.row.id);
+  const name = ctx.user.displayName ?? ctx.user.username;
+
+  const body = html`<h1>${title}</h1>
+<p class="muted">${t(L, 'mfa.signingInAs', { name })}</p>
+${failed ? html`<p class="error" role="alert" id="code-error">${t(L, 'mfa.failed')}</p>` : ''}
+${instructions}
+<form method="post" action="${action}" novalidate>
+<input type="hidden" name="_csrf" value="${token}">
+<input type="hidden" name="method" value="${method.row.id}">
+<label for="code">${t(L, 'mfa.code')}</label>
+<p class="muted" id="code-hint"><small>${method.factor.prompt(L, method.row)}</small></p>
+<input type="text" id="code" name="code" class="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="12" spellcheck="false" autocapitalize="none" required autofocus aria-describedby="${failed ? 'code-error code-hint' : 'code-hint'}"${failed ? html` aria-invalid="true"` : ''}>
+<button type="submit">${t(L, enrolling ? 'mfa.enrol.submit' : 'mfa.submit')}</button>
+</form>
+${others.length > 0
+    ? html`<section aria-labelledby="other-methods">
+<h2 id="other-methods">${t(L, 'mfa.otherMethods')}</h2>
+<ul class="methods">${others.map(
+        (m) => html`<li><form method="post" action="${action}"><input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="method" value="${m.row.id}"><button type="submit" class="link">${t(L, 'mfa.useMethod', { method: methodLabel(m, L) })}</button></form></li>`,
+      )}</ul>
+</section>`
+    : ''}
+<nav aria-label="${t(L, 'mfa.language')}"><p><small>${LOCALES.map((l, i) => html`${i > 0 ? ' · ' : ''}${
+    l === L
+      ? html`<span aria-current="true" lang="${l}">${LANGUAGE_NAMES[l]}</span>`
+      : html`<a href="${challengePath(ctx, l)}" lang="${l}" hreflang="${l}">${LANGUAGE_NAMES[l]}</a>`
+  }`)}</small></p></nav>`;
+
+  ctx.res.setHeader('Cache-Control', 'no-store');
+  ctx.res.setHeader('Pragma', 'no-cache');
+  ctx.res
+    .status(failed ? 401 : 200)
+    .type('html')
+    .send(layout({ locale: L, title, branding: ctx.deps.branding, body }));
+}

@@ -1,0 +1,19 @@
+import { readLock } from '../lockout.js';
+import { denyChallenge } from './finish-challenge.js';
+import type { Step } from '../challenge-context.js';
+
+/**
+ * Regulation first (Authelia's order): a disabled or locked user is denied before any code is
+ * looked at, so a locked account gives an attacker no oracle. The user sees the same neutral
+ * page as for any other refusal; the reason goes to the log and the audit record.
+ */
+export const checkLockout: Step = async (ctx) => {
+  if (ctx.user.disabled) {
+    await denyChallenge(ctx, 'USER_DISABLED');
+    return 'done';
+  }
+  const lock = await readLock(ctx.deps.db, ctx.user.id, ctx.now);
+  if (!lock.locked) return 'next';
+  await denyChallenge(ctx, 'LOCKED', `locked until ${new Date(lock.until).toISOString()}`);
+  return 'done';
+};

@@ -1,0 +1,119 @@
+/**
+ * How a challenge ends. Two atomic transitions make it single use across hosts: the decision
+ * (`pending` → `verified` | `denied`) and the hand-back (→ `resumed`). Each is an UPDATE that
+ * names the state it leaves, and only the request whose UPDATE affected exactly one row goes
+ * on; everyone else gets CHALLENGE_USED. So the adapter's `resume` runs at most once, even
+ * with two hosts racing on one store.
+ */
+import type { Request, Response } from 'express';
+import { FactorgateError } from '../../host/errors.js';
+import type { ChallengeOutcome } from '../../host/host-api.js';
+import type { ChallengeRequest } from '../challenge-context.js';
+
+/** Machine reasons a challenge ends in denial; audited, never shown verbatim. */
+export type DenyReason = 'EXPIRED' | 'LOCKED' | 'USER_DISABLED' | 'NO_FACTOR';
+
+function affectedOne(r: { numUpdatedRows: bigint }): boolean {
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Decides `pending` → `verified` with the methods used; false when someone decided first. */
+export async function markVerifiedInStore(ctx: ChallengeRequest, methods: string[]): Promise<void> {
+  const r = await ctx.deps.db
+    .updateTable('challenges')
+    .set({ status: 'verified', methods_used: JSON.stringify(methods), finished_at: ctx.now })
+    .where('id', '=', ctx.challenge.id)
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', ctx.now)
+    .executeTakeFirst();
+  if (!affectedOne(r)) throw new FactorgateError('CHALLENGE_USED', { detail: 'challenge was decided by another request' });
+  ctx.challenge = { ...ctx.challenge, status: 'verified', methods_used: JSON.stringify(methods), finished_at: ctx.now };
+}
+
+/** Final failure: decides `pending` → `denied`, audits the reason, hands back to the adapter. */
+export async function denyChallenge(ctx: ChallengeRequest, reason: DenyReason, detail?: string): Promise<void> {
+  const r = await ctx.deps.db
+    .updateTable('challenges')
+    .set({ status: 'denied', deny_reason: reason, finished_at: ctx.now })
+    .where('id', '=', ctx.challenge.id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (!affectedOne(r)) throw new FactorgateError('CHALLENGE_USED', { detail: 'challenge was decided by another request' });
+  ctx.challenge = { ...ctx.challenge, status: 'denied', deny_reason: reason, finished_at: ctx.now };
+  ctx.log.warn({ reason }, 'challenge denied');
+  await ctx.deps.audit.record({ event: 'challenge', result: 'denied', ...ctx.auditBase, denyReason: reason, detail });
+  await handBack(ctx);
+}
+
+/**
+ * Enrolment policy `allow` for a user with no method: the challenge passes without a second
+ * factor. The outcome says `multiFactor: false` (so a SAML adapter asserts password-only) and
+ * the audit record says so in words.
+ */
+export async function allowWithoutFactor(ctx: ChallengeRequest): Promise<void> {
+  await markVerifiedInStore(ctx, []);
+  ctx.log.info('challenge passed without a second factor (enrolment policy allow)');
+  await ctx.deps.audit.record({
+    event: 'second-factor',
+    result: 'success',
+    ...ctx.auditBase,
+    method: 'none',
+    detail: 'NO_METHOD_ALLOWED: no second factor enrolled; passed by enrolment policy allow',
+  });
+  await handBack(ctx);
+}
+
+function outcomeOf(ctx: ChallengeRequest): ChallengeOutcome {
+  const c = ctx.challenge;
+  const common = { challengeId: c.id, user: ctx.user, continuation: ctx.state.continuation, relyingParty: c.relying_party };
+  if (c.status === 'verified') {
+    const methods = c.methods_used ? (JSON.parse(c.methods_used) as string[]) : [];
+    return { result: 'verified', ...common, methods, multiFactor: methods.length > 0, authnInstant: c.finished_at ?? ctx.now };
+  }
+  return { result: 'denied', ...common, reason: c.deny_reason ?? 'DENIED' };
+}
+
+/**
+ * Hands a decided challenge back to its adapter, exactly once: claims `→ resumed`, issues a
+ * brand-new session after a success (never reusing an id from before the factor: session
+ * fixation, OWASP ASVS V3.2.1), then calls the adapter's `resume`.
+ */
+export async function handBack(ctx: ChallengeRequest): Promise<void> {
+  const { db, resolveAdapter, metrics } = ctx.deps;
+  const r = await db
+    .updateTable('challenges')
+    .set({ status: 'resumed' })
+    .where('id', '=', ctx.challenge.id)
+    .where('status', 'in', ['verified', 'denied'])
+    .executeTakeFirst();
+  if (!affectedOne(r)) throw new FactorgateError('CHALLENGE_USED', { detail: 'challenge was already handed back' });
+  // ctx.challenge holds the decision: made by this request, or read fresh by the step that
+  // found it decided; a decided row never changes again, so it is still the truth.
+  const outcome = outcomeOf(ctx);
+  const row = ctx.challenge;
+  ctx.challenge = { ...row, status: 'resumed' };
+
+  if (outcome.result === 'verified') {
+    await regenerateSession(ctx.req, ctx.res, ctx, outcome);
+  }
+  metrics?.authentications.inc({ adapter: row.adapter, result: outcome.result });
+  const adapter = resolveAdapter(row.adapter);
+  if (!adapter) throw new FactorgateError('INTERNAL', { detail: `no adapter "${row.adapter}" to hand the challenge back to` });
+  ctx.log.info({ result: outcome.result }, 'challenge handed back to its adapter');
+  await adapter.resume(outcome, ctx.req, ctx.res);
+}
+
+async function regenerateSession(
+  req: Request,
+  res: Response,
+  ctx: ChallengeRequest,
+  outcome: Extract<ChallengeOutcome, { result: 'verified' }>,
+): Promise<void> {
+  await ctx.deps.sessions.destroy(req, res);
+  await ctx.deps.sessions.create(res, {
+    userId: ctx.user.id,
+    methods: outcome.methods,
+    multiFactor: outcome.multiFactor,
+    authnInstant: outcome.authnInstant,
+  });
+}

@@ -1,0 +1,41 @@
+import { sql } from 'kysely';
+import { clearFailures, countFailure } from '../lockout.js';
+import { renderChallengePage } from '../challenge-page.js';
+import { denyChallenge } from './finish-challenge.js';
+import type { Step } from '../challenge-context.js';
+
+/**
+ * Every attempt is counted on the challenge and audited, success or not. A failure adds to the
+ * user's consecutive failures in the store (the lockout every host sees) and shows the one
+ * neutral message; the reason (MISMATCH, REPLAY, MALFORMED, …) goes only to log and audit.
+ * Neither the code nor the secret is ever written anywhere.
+ */
+export const recordAttempt: Step = async (ctx) => {
+  const { db, audit, config } = ctx.deps;
+  const method = ctx.selected!;
+  const verdict = ctx.verdict!;
+  await db.updateTable('challenges').set({ attempts: sql<number>`attempts + 1` }).where('id', '=', ctx.challenge.id).execute();
+  const base = { ...ctx.auditBase, method: method.row.kind, deviceToken: method.row.id };
+
+  if (verdict.ok) {
+    await clearFailures(db, ctx.user.id);
+    await audit.record({ event: 'second-factor', result: 'success', ...base });
+    return 'next';
+  }
+
+  const { failures, lockedUntil } = await countFailure(db, ctx.user.id, ctx.now, config.challenge.lockout);
+  ctx.log.warn({ reason: verdict.reason, failures, method: method.row.kind }, 'second factor refused');
+  await audit.record({
+    event: 'second-factor',
+    result: 'failure',
+    ...base,
+    denyReason: verdict.reason,
+    detail: `FACTOR_FAILED; consecutive failures: ${failures}`,
+  });
+  if (lockedUntil !== null && lockedUntil > ctx.now) {
+    await denyChallenge(ctx, 'LOCKED', `locked until ${new Date(lockedUntil).toISOString()} after ${failures} consecutive failures`);
+    return 'done';
+  }
+  await renderChallengePage(ctx, { failed: true });
+  return 'done';
+};

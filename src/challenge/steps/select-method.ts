@@ -1,0 +1,27 @@
+import { challengePath } from '../challenge-page.js';
+import type { Step } from '../challenge-context.js';
+
+/**
+ * The `method` field names one of the user's methods (its factor id). Posted without a code it
+ * only switches method (and sends a code, for delivered methods), then shows the page again.
+ * During enrolment the new method is the only one.
+ */
+export const selectMethod: Step = async (ctx) => {
+  if (ctx.enrolling) return 'next';
+  const wanted = typeof ctx.body.method === 'string' ? ctx.body.method : undefined;
+  const chosen = ctx.methods.find((m) => m.row.id === wanted);
+  if (chosen) ctx.selected = chosen;
+  const code = typeof ctx.body.code === 'string' ? ctx.body.code.trim() : '';
+  if (code !== '') return 'next';
+
+  if (chosen && chosen.row.id !== ctx.challenge.selected_method) {
+    await ctx.deps.db.updateTable('challenges').set({ selected_method: chosen.row.id }).where('id', '=', ctx.challenge.id).execute();
+    if (chosen.factor.send) {
+      await chosen.factor.send({ user: ctx.user, factorRow: chosen.row, locale: ctx.locale, now: ctx.now });
+    }
+  }
+  // An empty submission is not an attempt: nothing was guessed, nothing is counted.
+  const lang = ctx.req.query?.lang;
+  ctx.res.redirect(303, challengePath(ctx, lang === 'en' || lang === 'fr' ? lang : undefined));
+  return 'done';
+};
