@@ -13,6 +13,7 @@ import { SamlEmitError } from './emit-error.js';
  * Character), so it must be refused rather than escaped.
  */
 const FORBIDDEN_CHAR =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 // Canonical XML 1.0 §2.3, text nodes: '&', '<', '>' and CR become references; nothing else.
