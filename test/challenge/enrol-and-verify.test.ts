@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
-import { Browser, addUser, field, secretOnPage, startHarness, type Harness } from './harness.js';
+import { Browser, addUser, enrol, field, secretOnPage, startHarness, type Harness } from './harness.js';
 
 let hosts: Harness[] = [];
 afterEach(async () => {
@@ -12,17 +12,6 @@ async function host(opts: Parameters<typeof startHarness>[0] = {}) {
   const h = await startHarness(opts);
   hosts.push(h);
   return h;
-}
-
-/** Enrols `username` through the page; returns the secret read off the page. */
-export async function enrol(h: Harness, b: Browser, username: string): Promise<Buffer> {
-  const path = await b.begin(username);
-  const page = await b.get(path);
-  const secret = decodeBase32(secretOnPage(page.body));
-  if (!secret.ok) throw new Error('bad secret on page');
-  const r = await b.post(path, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: generateTotp(secret.bytes, h.clock.now()) });
-  if (r.status !== 200) throw new Error(`enrolment answered ${r.status}`);
-  return secret.bytes;
 }
 
 describe('begin → page → resume', () => {

@@ -28,6 +28,7 @@ import { layout } from '../../src/host/pages/layout.js';
 import type { AdapterInstance, HostApi, PageApi } from '../../src/host/host-api.js';
 import { createChallengeEngine, type ChallengeEngineConfig } from '../../src/challenge/index.js';
 import { createDefaultFactors } from '../../src/factors/index.js';
+import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { testAdapter, type TestAdapterConfig, type TestAdapterRecord } from '../support/test-adapter.js';
 
 /** One key ring for every harness: hosts sharing a store share its keys. */
@@ -223,4 +224,21 @@ export function secretOnPage(body: string): string {
   const m = /id="totp-secret"[^>]*>([A-Z2-7 ]+)</.exec(body);
   if (!m) throw new Error('no secret on page');
   return m[1]!.replace(/ /g, '');
+}
+
+/** Enrols `username` through the page in browser `b`; returns the secret read off the page. */
+export async function enrol(h: Pick<Harness, 'clock'>, b: Browser, username: string): Promise<Buffer> {
+  const path = await b.begin(username);
+  const page = await b.get(path);
+  const secret = decodeBase32(secretOnPage(page.body));
+  if (!secret.ok) throw new Error('bad secret on page');
+  const r = await b.post(path, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: generateTotp(secret.bytes, h.clock.now()) });
+  if (r.status !== 200) throw new Error(`enrolment answered ${r.status}`);
+  return secret.bytes;
+}
+
+/** Fetches the challenge page and posts `code` with its form fields. */
+export async function answer(b: Browser, path: string, code: string, extra: Record<string, string> = {}): Promise<Page> {
+  const page = await b.get(path);
+  return b.post(path, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code, ...extra });
 }
