@@ -126,16 +126,23 @@ async function runImport(o: RunOptions): Promise<ImportSummary> {
   await db.deleteFrom(SEEN).execute();
   const counts: ImportCounts = { seen: 0, added: 0, updated: 0, unchanged: 0, errors: 0 };
   try {
-    let batch: DirectoryUser[] = [];
     const listOptions = { ...(o.base !== undefined ? { base: o.base } : {}), ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}) };
-    for await (const user of o.directory.list(listOptions)) {
-      batch.push(user);
-      if (batch.length >= o.batchSize) {
+    const users = o.directory.list(listOptions)[Symbol.asyncIterator]();
+    // Read one batch ahead: the next page travels from the directory while this one is
+    // written, at the cost of one more batch in memory.
+    let next = collectBatch(users, o.batchSize);
+    try {
+      for (;;) {
+        const batch = await next;
+        if (batch.length === 0) break;
+        next = collectBatch(users, o.batchSize);
+        next.catch(() => undefined);
         await storeBatch(db, batch, o, counts);
-        batch = [];
       }
+    } catch (err) {
+      await users.return?.()?.catch(() => undefined);
+      throw err;
     }
-    if (batch.length > 0) await storeBatch(db, batch, o, counts);
 
     const swept = o.base === undefined;
     const disabled = swept ? await disableAbsent(db, o) : 0;
@@ -145,6 +152,16 @@ async function runImport(o: RunOptions): Promise<ImportSummary> {
   } finally {
     await db.deleteFrom(SEEN).execute().catch(() => undefined);
   }
+}
+
+async function collectBatch(users: AsyncIterator<DirectoryUser>, size: number): Promise<DirectoryUser[]> {
+  const batch: DirectoryUser[] = [];
+  while (batch.length < size) {
+    const step = await users.next();
+    if (step.done) break;
+    batch.push(step.value);
+  }
+  return batch;
 }
 
 async function storeBatch(db: Kysely<SeenDb>, batch: DirectoryUser[], o: RunOptions, counts: ImportCounts): Promise<void> {
