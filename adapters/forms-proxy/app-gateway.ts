@@ -269,6 +269,7 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
   };
 
   const steps: readonly Step[] = [release, logout, login, protect];
+  const upgraded = new Set<Socket>();
 
   const fail = (req: Request, res: Response, err: unknown): void => {
     const fe = isFactorgateError(err) ? err : new FactorgateError('INTERNAL', { cause: err, detail: err instanceof Error ? err.message : String(err) });
@@ -297,6 +298,9 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
     /** WebSocket upgrades meet the same protection rule as pages, then are spliced through. */
     async upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
       socket.on('error', () => socket.destroy());
+      // Upgraded sockets leave the HTTP server's books; close() must still end them.
+      upgraded.add(socket);
+      socket.once('close', () => upgraded.delete(socket));
       try {
         const target = normalizeTarget(req.url ?? '/', app.paths.options);
         const ctx = { req: req as Request, res: null as unknown as Response, target } satisfies Ctx;
@@ -312,6 +316,12 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
         appLog.warn({ err: isFactorgateError(err) ? err.code : String(err) }, 'WebSocket upgrade refused');
         socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       }
+    },
+
+    /** Ends every spliced WebSocket (on shutdown). */
+    closeUpgraded(): void {
+      for (const s of upgraded) s.destroy();
+      upgraded.clear();
     },
   };
 }

@@ -191,6 +191,7 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
       clearInterval(purge);
       await Promise.all(
         [...entries.values()].map(async (e) => {
+          e.gateway.closeUpgraded();
           e.runtime.pass.close();
           const server = e.server;
           if (!server?.listening) return;

@@ -187,13 +187,21 @@ export async function startLegacyApp(options: LegacyAppOptions = {}): Promise<Le
   app.get('/public/style.css', (_req, res) => {
     res.type('css').send('body { font-family: sans-serif; }');
   });
+  /** Redirects with an absolute URL naming the app's own host, as some apps do. */
+  app.get('/go-secret', (req, res) => {
+    res.cookie('pref', 'compact', { path: '/', domain: req.hostname });
+    res.redirect(302, `http://${req.headers.host}/secret`);
+  });
   /** Echoes what reached the app: headers and body size (for the proxy's header tests). */
   app.all('/echo', (req, res) => {
     res.json({ method: req.method, url: (req as Request & { originalPath?: string }).originalPath, headers: req.headers });
   });
 
   const server = createServer(app);
+  const upgraded = new Set<Socket>();
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     if (iisPath(req.url ?? '/') === '/ws') websocketEcho(req, socket);
     else socket.destroy();
   });
@@ -209,6 +217,7 @@ export async function startLegacyApp(options: LegacyAppOptions = {}): Promise<Le
     logins,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const s of upgraded) s.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

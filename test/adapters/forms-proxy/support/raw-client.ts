@@ -59,7 +59,8 @@ export class RawBrowser {
       req.on('error', reject);
       if (r.body !== undefined && r.chunked) {
         const buf = Buffer.from(r.body);
-        for (let i = 0; i < buf.length; i += 7) req.write(buf.subarray(i, i + 7));
+        const piece = buf.length < 4096 ? 7 : 65536;
+        for (let i = 0; i < buf.length; i += piece) req.write(buf.subarray(i, i + piece));
       } else if (r.body !== undefined) req.write(r.body);
       req.end();
     });
