@@ -39,6 +39,7 @@ describe('runUsersImport', () => {
     const s = sink(true);
     await runUsersImport({ directory: dir(), db: store.db, out: s.out, batchSize: 10 });
     const text = s.text();
+    // eslint-disable-next-line no-control-regex -- the ANSI "erase line" sequence is the point
     expect(text).toMatch(/\r\x1b\[2K\[[ =]{24}\] 10 users read/);
     expect(text).toContain('\r\x1b[2KImport finished');
   });

@@ -68,10 +68,20 @@ export function escapeDnValue(v: string): string {
   return out;
 }
 
+/** RFC 2849 SAFE-STRING: ASCII without NUL, LF, CR; not starting with space, ':' or '<'. */
+function isSafeString(v: string): boolean {
+  if (v === '' || v.endsWith(' ')) return v === '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0 || c === 10 || c === 13 || c > 0x7f) return false;
+  }
+  return !/^[ :<]/.test(v);
+}
+
 /** RFC 2849: a value that is not a SAFE-STRING must be base64 (`attr:: …`). */
 export function ldifLine(attr: string, value: string | Buffer): string {
   if (Buffer.isBuffer(value)) return `${attr}:: ${value.toString('base64')}`;
-  const safe = /^[\x01-\x09\x0b\x0c\x0e-\x1f\x21-\x39\x3b\x3d-\x7f][\x01-\x09\x0b\x0c\x0e-\x7f]*$/.test(value) && !value.endsWith(' ');
+  const safe = isSafeString(value);
   return safe ? `${attr}: ${value}` : `${attr}:: ${Buffer.from(value, 'utf8').toString('base64')}`;
 }
 
