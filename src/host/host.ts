@@ -27,7 +27,7 @@ import { createLogger, redactUrl } from '../audit/logger.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { openStore, type Store } from '../store/store.js';
 import { SecretBox } from '../store/secret-box.js';
-import { decodeKey, loadOrCreateLocalKey } from './bootstrap/secret-keys.js';
+import { secretKeysFor } from './bootstrap/secret-keys.js';
 import { loadOrCreateDevSigningKeys, signingKeysFrom } from './bootstrap/signing-keys.js';
 import { ensureDemoUsers, type DemoCredential } from './bootstrap/demo-users.js';
 import type { Directory } from '../directory/directory.js';
@@ -45,7 +45,8 @@ import { html, type SafeHtml } from './pages/html.js';
 import { layout } from './pages/layout.js';
 import { PendingLogins } from './login/pending-logins.js';
 import { mountLogin } from './login/login-routes.js';
-import { createChallengeEngine } from './challenge-placeholder.js';
+import { createChallengeEngine } from '../challenge/index.js';
+import { createDefaultFactors } from '../factors/index.js';
 
 export interface CreateHostOptions {
   loaded: LoadedConfig;
@@ -83,9 +84,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
 
   const demoCredentials = config.demo && config.directory.type === 'file' ? await ensureDemoUsers(config.directory.path) : [];
 
-  const keys = config.secrets
-    ? config.secrets.keys.map((k) => ({ id: k.id, key: decodeKey(k.key) }))
-    : [loadOrCreateLocalKey(config.dataDir)];
+  const keys = secretKeysFor(config);
   const secrets = new SecretBox(keys);
 
   const signing: SigningKeys = config.signing
@@ -145,8 +144,22 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
 
   // The challenge engine calls `resolveAdapter(name).resume(...)` when a challenge ends.
   const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);
-  const engine = createChallengeEngine({ sessions, clock });
-  void resolveAdapter;
+  const engine = createChallengeEngine({
+    db: store.db,
+    secrets,
+    clock,
+    logger,
+    audit,
+    users,
+    sessions,
+    csrf,
+    cookies,
+    config,
+    branding: config.branding,
+    resolveAdapter,
+    factors: createDefaultFactors({ secrets, config }),
+    metrics,
+  });
 
   const api: HostApi = {
     version: HOST_API_VERSION,
