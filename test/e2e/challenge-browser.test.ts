@@ -76,7 +76,7 @@ describe('challenge page in headless Chromium', () => {
     await page.goto(`${h.url}/test-app/start?user=ada`);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Verify it’s you');
     expect(await page.locator('.qr').count()).toBe(0);
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('code'); // autofocus
+    expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe('code'); // autofocus
     await page.keyboard.type('000000');
     await page.keyboard.press('Enter');
     await page.waitForLoadState();
