@@ -72,6 +72,13 @@ const timeouts = z
       .max(600_000)
       .default(10_000)
       .describe('Time allowed for one bind, search or search page before the server counts as down, in ms. Default: 10000.'),
+    retryPrimaryMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(86_400_000)
+      .default(60_000)
+      .describe('While a fallback server is in use, how often the servers before it are tried again, in ms. Default: 60000.'),
   })
   .strict();
 

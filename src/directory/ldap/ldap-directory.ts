@@ -12,6 +12,7 @@ import { pino, type Logger } from 'pino';
 import { InvalidCredentialsError, NoSuchObjectError, ResultCodeError, type Client, type Entry } from 'ldapts';
 import type { AuthenticationResult, Directory, DirectoryUser, ListOptions } from '../directory.js';
 import { FactorgateError } from '../../host/errors.js';
+import { systemClock, type Clock } from '../../host/clock.js';
 import { resolveLdapSettings, type LdapDirectoryConfig, type ResolvedLdapSettings } from './config.js';
 import { closeQuietly, describeError, isTransportFailure, openConnection, type BindCredentials, type ConnectionSettings } from './connection.js';
 import { andFilters, escapeFilterValue, parenthesise } from './escape-filter.js';
@@ -29,11 +30,18 @@ const AD_ACCOUNT_STATE = /\bdata (533|701|775)\b/i;
 
 export interface LdapDirectoryOptions {
   logger?: Logger | undefined;
+  clock?: Clock | undefined;
 }
 
 interface Live {
   client: Client;
   url: string;
+}
+
+interface ServiceSlot {
+  connecting: Promise<Live>;
+  live?: Live;
+  since: number;
 }
 
 type BindOutcome = { ok: true } | { ok: false; accountState: boolean; detail: string };
@@ -46,7 +54,8 @@ export class LdapDirectory implements Directory {
   readonly #serviceCredentials: BindCredentials | undefined;
   readonly #attributes: string[];
   readonly #binary: string[];
-  #service: { connecting: Promise<Live>; live?: Live } | null = null;
+  #service: ServiceSlot | null = null;
+  readonly #clock: Clock;
   /** Last known state, so outages and recoveries are logged once, not per request. */
   #reachable: boolean | null = null;
   #closed = false;
@@ -67,6 +76,7 @@ export class LdapDirectory implements Directory {
       groupFilter: settings.groupFilter === undefined ? undefined : parenthesise(settings.groupFilter),
     };
     this.#conn = { tls: settings.tls, timeouts: settings.timeouts };
+    this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? pino({ enabled: false })).child({ component: 'directory', directory: 'ldap' });
     this.#serviceCredentials =
       settings.bindDn !== undefined ? { dn: settings.bindDn, password: settings.bindPassword ?? '' } : undefined;
@@ -160,6 +170,11 @@ export class LdapDirectory implements Directory {
     await this.#withService('ping', async (client) => {
       await client.search(this.#s.baseDns[0]!, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
     });
+  }
+
+  /** URL of the server the service connection uses now, if any (for health details). */
+  get server(): string | undefined {
+    return this.#service?.live?.url;
   }
 
   async close(): Promise<void> {
@@ -258,8 +273,17 @@ export class LdapDirectory implements Directory {
   }
 
   #liveService(what: string): Promise<Live> {
+    const current = this.#service?.live;
+    if (current && current.url !== this.#s.urls[0] && this.#clock.now() - this.#service!.since >= this.#s.timeouts.retryPrimaryMs) {
+      // Back to the preferred servers once in a while: a host must not stay on a distant
+      // fallback for ever after a short outage of its first server.
+      this.#log.info({ from: current.url }, 'trying the preferred directory servers again');
+      this.#service = null;
+      // Requests still running on the old connection get the time they are allowed.
+      setTimeout(() => void closeQuietly(current.client), this.#s.timeouts.operationMs).unref();
+    }
     if (!this.#service) {
-      const slot: { connecting: Promise<Live>; live?: Live } = { connecting: this.#connectInOrder(0, what) };
+      const slot: ServiceSlot = { connecting: this.#connectInOrder(0, what), since: this.#clock.now() };
       this.#service = slot;
       slot.connecting.then(
         (live) => {

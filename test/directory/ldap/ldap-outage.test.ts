@@ -7,6 +7,10 @@ import { startSlapd, freePort, type Slapd } from '../../support/slapd.js';
 import { captureLogger } from '../../support/ldap-log.js';
 import { slapdDirectory } from '../../support/ldap-directory-config.js';
 import { isFactorgateError } from '../../../src/host/errors.js';
+import { ManualClock } from '../../../src/host/clock.js';
+import { LdapDirectory } from '../../../src/directory/ldap/ldap-directory.js';
+import { ldapDirectoryConfigSchema } from '../../../src/directory/ldap/config.js';
+import { slapdDirectoryConfig } from '../../support/ldap-directory-config.js';
 import type { FixtureUser } from '../../support/ldap-fixture.js';
 
 let a: Slapd;
@@ -77,6 +81,26 @@ describe('LdapDirectory when servers go away', () => {
     await b.stop();
     expect((await dir.authenticate(u.uid, u.password)).ok).toBe(true);
     await b.start();
+    await dir.close();
+  });
+
+  it('goes back to the first server once it answers again, after retryPrimaryMs', async () => {
+    const clock = new ManualClock();
+    const log = captureLogger();
+    const config = ldapDirectoryConfigSchema.parse(slapdDirectoryConfig(a, { urls: [a.url, b.url], timeouts: { connectMs: 1000, operationMs: 5000, retryPrimaryMs: 60_000 } }));
+    const dir = LdapDirectory.fromConfig(config, { logger: log.logger, clock });
+    const u = active(a);
+    await a.stop();
+    expect((await dir.authenticate(u.uid, u.password)).ok).toBe(true);
+    expect(dir.server).toBe(b.url);
+    await a.start();
+    clock.advance(30_000);
+    expect((await dir.authenticate(u.uid, u.password)).ok).toBe(true);
+    expect(dir.server).toBe(b.url);
+    clock.advance(30_000);
+    expect((await dir.authenticate(u.uid, u.password)).ok).toBe(true);
+    expect(dir.server).toBe(a.url);
+    expect(log.messages()).toContain('trying the preferred directory servers again');
     await dir.close();
   });
 
