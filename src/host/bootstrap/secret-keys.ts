@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KeyEncryptionKey } from '../../store/secret-box.js';
+import { SecretBox, type KeyEncryptionKey } from '../../store/secret-box.js';
+import type { HostConfig } from '../config/schema.js';
 import { FactorgateError } from '../errors.js';
 
 export function decodeKey(text: string): Buffer {
@@ -29,4 +30,17 @@ export function loadOrCreateLocalKey(dataDir: string): KeyEncryptionKey {
   } catch (cause) {
     throw new FactorgateError('STORE_ERROR', { detail: `cannot create the local secret key under ${dir}`, cause });
   }
+}
+
+/** The key ring a host (or a CLI command writing secrets) uses: configured keys, else the local one. */
+export function secretKeysFor(config: Pick<HostConfig, 'secrets' | 'dataDir'>): KeyEncryptionKey[] {
+  return config.secrets ? config.secrets.keys.map((k) => ({ id: k.id, key: decodeKey(k.key) })) : [loadOrCreateLocalKey(config.dataDir)];
+}
+
+/**
+ * One builder for the host and the CLI, so `factorgate tokens import` seals token secrets with
+ * exactly the keys the running host will open them with.
+ */
+export function secretBoxFor(config: Pick<HostConfig, 'secrets' | 'dataDir'>): SecretBox {
+  return new SecretBox(secretKeysFor(config));
 }
