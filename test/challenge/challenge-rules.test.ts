@@ -324,6 +324,19 @@ describe('the page', () => {
     expect(r.body).toContain('method="post"');
   });
 
+  it('does not count an empty submission as an attempt', async () => {
+    const h = await host();
+    await addUser(h, 'ada');
+    const b = new Browser(h.url);
+    const path = await b.begin('ada');
+    const r = await answer(b, path, '  ');
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe(path);
+    const row = await h.store.db.selectFrom('challenges').selectAll().executeTakeFirstOrThrow();
+    expect(row.attempts).toBe(0);
+    expect(await audit(h)).toHaveLength(0);
+  });
+
   it('lists enrolled methods with the default first and switches method with the `method` field', async () => {
     const h = await host();
     const user = await addUser(h, 'ada');

@@ -7,9 +7,8 @@ import type { Step } from '../challenge-context.js';
  * During enrolment the new method is the only one.
  */
 export const selectMethod: Step = async (ctx) => {
-  if (ctx.enrolling) return 'next';
   const wanted = typeof ctx.body.method === 'string' ? ctx.body.method : undefined;
-  const chosen = ctx.methods.find((m) => m.row.id === wanted);
+  const chosen = ctx.enrolling ? undefined : ctx.methods.find((m) => m.row.id === wanted);
   if (chosen) ctx.selected = chosen;
   const code = typeof ctx.body.code === 'string' ? ctx.body.code.trim() : '';
   if (code !== '') return 'next';
