@@ -120,6 +120,30 @@ export interface PendingLoginsTable {
   expires_at: number;
 }
 
+/** A third-party OATH hardware token (migration 004); `counter` is 20 zero-padded digits. */
+export interface OathTokensTable {
+  id: string;
+  serial: string;
+  user_id: string | null;
+  /** 'hotp' | 'totp' */
+  kind: string;
+  /** 'SHA1' | 'SHA256' | 'SHA512' */
+  algorithm: string;
+  digits: number;
+  period: number;
+  counter: string;
+  drift_steps: number;
+  last_used_step: number | null;
+  secret_enc: string;
+  issuer: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+}
+
 export interface KeyValueTable {
   key: string;
   value: string;
@@ -135,6 +159,7 @@ export interface Database {
   used_ids: UsedIdsTable;
   pending_logins: PendingLoginsTable;
   kv: KeyValueTable;
+  oath_tokens: OathTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
