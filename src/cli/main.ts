@@ -9,6 +9,7 @@ import * as start from './commands/start.js';
 import * as checkConfig from './commands/check-config.js';
 import * as users from './commands/users.js';
 import * as audit from './commands/audit.js';
+import * as tokens from './commands/tokens.js';
 
 interface Command {
   usage: string;
@@ -20,6 +21,7 @@ export const commands: Record<string, Command> = {
   'check-config': checkConfig,
   users,
   audit,
+  tokens,
 };
 
 function help(): string {

@@ -157,7 +157,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     config,
     branding: config.branding,
     resolveAdapter,
-    factors: createDefaultFactors({ secrets, config }),
+    factors: createDefaultFactors({ secrets, config, db: store.db, clock }),
     metrics,
   });
 
