@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateTotp, generateTotpForStep } from '../../src/otp/index.js';
+import { decodeBase32, generateTotp, generateTotpForStep } from '../../src/otp/index.js';
 import { ManualClock } from '../../src/host/clock.js';
 import { exportAudit } from '../../src/audit/export.js';
 import { Browser, addUser, answer, enrol, field, secretOnPage, startHarness, tempDbFile, type Harness, type HarnessOptions } from './harness.js';
@@ -80,7 +80,6 @@ describe('one-time codes', () => {
     const enrolPath = await b.begin('ada');
     const enrolPage = await b.get(enrolPath);
     const secretText = secretOnPage(enrolPage.body);
-    const { decodeBase32 } = await import('../../src/otp/index.js');
     const decoded = decodeBase32(secretText);
     const secret = decoded.ok ? decoded.bytes : Buffer.alloc(0);
     const good = generateTotp(secret, h.clock.now());
@@ -243,6 +242,30 @@ describe('the challenge record', () => {
     const u = await h.store.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
     expect(u.failed_attempts).toBe(0);
     expect((await answer(b, path, code)).status).toBe(200);
+  });
+});
+
+describe('cookies', () => {
+  it('are Secure with the __Host- prefix when the public URL is HTTPS, HttpOnly and SameSite=Lax always', async () => {
+    const h = await host({ publicUrl: 'https://mfa.example.test' });
+    await addUser(h, 'ada');
+    const b = new Browser(h.url);
+    const start = await b.get('/test-app/start?user=ada');
+    const binding = start.setCookies.find((c) => c.startsWith('__Host-fg_mfa='))!;
+    expect(binding).toMatch(/; Path=\//);
+    expect(binding).toMatch(/; HttpOnly/);
+    expect(binding).toMatch(/; Secure/);
+    expect(binding).toMatch(/; SameSite=Lax/);
+    expect(binding).not.toMatch(/Domain=/i);
+    const path = start.headers.get('location')!;
+    const page = await b.get(path);
+    const secret = decodeBase32(secretOnPage(page.body));
+    const done = await b.post(path, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: generateTotp(secret.ok ? secret.bytes : Buffer.alloc(0), h.clock.now()) });
+    expect(done.status).toBe(200);
+    const session = done.setCookies.filter((c) => c.startsWith('__Host-fg_session=')).at(-1)!;
+    expect(session).toMatch(/; HttpOnly/);
+    expect(session).toMatch(/; Secure/);
+    expect(session).toMatch(/; SameSite=Lax/);
   });
 });
 
