@@ -123,6 +123,7 @@ export class TokenRepository {
    * problem, unless `partial`; then exactly the rows without a problem are stored. The checks
    * and the writes share one transaction, and the serial column is UNIQUE, so a concurrent
    * import of the same serial fails the whole transaction rather than half of it.
+   * The plaintext secrets in `parsed` are wiped (zero-filled) once sealed, stored or not.
    */
   async importTokens(parsed: ImportResult, options: TokenImportOptions = {}): Promise<TokenImportReport> {
     const assign = options.assign ?? true;
