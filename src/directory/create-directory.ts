@@ -1,11 +1,16 @@
 /** Builds the configured directory. */
+import type { Logger } from 'pino';
 import type { Directory } from './directory.js';
 import type { HostConfig } from '../host/config/schema.js';
+import type { Clock } from '../host/clock.js';
 import { FileDirectory } from './file/file-directory.js';
+import { LdapDirectory } from './ldap/ldap-directory.js';
 
-export function createDirectory(config: HostConfig['directory']): Directory {
+export function createDirectory(config: HostConfig['directory'], deps: { logger?: Logger; clock?: Clock } = {}): Directory {
   switch (config.type) {
     case 'file':
       return new FileDirectory(config.path);
+    case 'ldap':
+      return LdapDirectory.fromConfig(config, deps);
   }
 }

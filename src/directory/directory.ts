@@ -47,3 +47,8 @@ export interface Directory {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Sign-in names are compared case-folded so that `JDoe` and `jdoe` are one user (UAX #15 NFKC). */
+export function foldUsername(username: string): string {
+  return username.normalize('NFKC').toLowerCase();
+}

@@ -15,7 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import { SqliteAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { Directory, DirectoryUser } from './directory.js';
+import { foldUsername, type Directory, type DirectoryUser } from './directory.js';
+import { directoryColumns } from '../users/user-repository.js';
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../store/schema.js';
 import { systemClock, type Clock } from '../host/clock.js';
 
@@ -56,10 +57,7 @@ export interface ImportUsersOptions {
   logger?: Logger | undefined;
 }
 
-/** Sign-in names are stored case-folded so that `JDoe` and `jdoe` are one user (UAX #15 NFKC). */
-export function foldUsername(username: string): string {
-  return username.normalize('NFKC').toLowerCase();
-}
+export { foldUsername };
 
 type SeenDb = Database & { fg_import_seen: { external_id: string } };
 
@@ -70,19 +68,7 @@ const MANAGED = ['username', 'external_id', 'source', 'upn', 'display_name', 'gi
 type Managed = Pick<UserRow, (typeof MANAGED)[number]>;
 
 function managedFields(u: DirectoryUser, source: string): Managed {
-  return {
-    username: foldUsername(u.username),
-    external_id: u.externalId,
-    source,
-    upn: u.upn ?? null,
-    display_name: u.displayName ?? null,
-    given_name: u.givenName ?? null,
-    surname: u.surname ?? null,
-    email: u.email ?? null,
-    phone: u.phone ?? null,
-    mobile: u.mobile ?? null,
-    disabled: u.disabled ? 1 : 0,
-  };
+  return { ...directoryColumns(u), source };
 }
 
 function diff(row: UserRow, want: Managed): Partial<Managed> | null {

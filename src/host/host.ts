@@ -32,6 +32,8 @@ import { loadOrCreateDevSigningKeys, signingKeysFrom } from './bootstrap/signing
 import { ensureDemoUsers, type DemoCredential } from './bootstrap/demo-users.js';
 import type { Directory } from '../directory/directory.js';
 import { createDirectory } from '../directory/create-directory.js';
+import { startDirectorySync } from '../directory/sync.js';
+import { durationToMs } from '../directory/ldap/config.js';
 import { UserRepository } from '../users/user-repository.js';
 import { CookiePolicy } from './http/cookies.js';
 import { Csrf } from './csrf.js';
@@ -96,7 +98,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
       ? { driver: 'sqlite', file: config.store.path! }
       : { driver: 'postgres', connectionString: config.store.url, poolSize: config.store.poolSize },
   );
-  const directory = options.directory ?? createDirectory(config.directory);
+  const directory = options.directory ?? createDirectory(config.directory, { logger, clock });
 
   const cookies = new CookiePolicy(config.publicUrl);
   if (!cookies.secure && !['localhost', '127.0.0.1', '[::1]'].includes(new URL(config.publicUrl).hostname)) {
@@ -301,6 +303,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
 
   let servers: Server[] = [];
   let closing: Promise<void> | undefined;
+  let stopSync: (() => Promise<void>) | undefined;
 
   const host: Host = {
     app,
@@ -323,6 +326,9 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
         });
       });
       servers = [server];
+      if (config.directory.type === 'ldap' && config.directory.sync.interval) {
+        stopSync = startDirectorySync({ directory, db: store.db, clock, intervalMs: durationToMs(config.directory.sync.interval), logger, source: directory.kind });
+      }
       for (const inst of instances.values()) for (const s of inst.servers?.() ?? []) servers.push(s);
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
@@ -331,6 +337,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
+        await stopSync?.();
         const deadline = config.server.shutdownTimeoutSeconds * 1000;
         await Promise.all(
           servers.map(

@@ -8,7 +8,7 @@ import type { Database, UserRow } from '../store/schema.js';
 import type { DirectoryUser } from '../directory/directory.js';
 import type { UserApi, UserRecord } from '../host/host-api.js';
 import type { Clock } from '../host/clock.js';
-import { foldUsername } from '../directory/file/file-directory.js';
+import { foldUsername } from '../directory/directory.js';
 
 export function toUserRecord(row: UserRow): UserRecord {
   return {

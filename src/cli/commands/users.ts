@@ -6,11 +6,14 @@ import { openStore } from '../../store/store.js';
 import { UserRepository } from '../../users/user-repository.js';
 import { systemClock } from '../../host/clock.js';
 import type { HostConfig } from '../../host/config/schema.js';
+import { createDirectory } from '../../directory/create-directory.js';
+import { runUsersImport } from '../../directory/import-cli.js';
 
 export const usage = [
   'users hash-password             read a password (stdin or prompt) and print its hash for the users file',
   'users list [--config FILE]      list the users the store knows',
   'users unlock USER [--config F]  clear a user\'s lockout',
+  'users import [--dry-run] [--base DN] [--config F]  import or refresh users from the configured directory',
 ].join('\n  ');
 
 async function readPassword(ctx: CliContext): Promise<string> {
@@ -33,6 +36,18 @@ async function readPassword(ctx: CliContext): Promise<string> {
   });
 }
 
+async function importFromDirectory(ctx: CliContext, config: HostConfig, dryRun: boolean, base: string | undefined): Promise<number> {
+  const directory = createDirectory(config.directory);
+  const store = await openStore(storeOptions(config));
+  try {
+    const summary = await runUsersImport({ directory, db: store.db, dryRun, ...(base ? { base } : {}), out: ctx.stdout });
+    return summary.errors > 0 ? 1 : 0;
+  } finally {
+    await directory.close();
+    await store.close();
+  }
+}
+
 export function storeOptions(config: HostConfig) {
   return config.store.driver === 'sqlite'
     ? ({ driver: 'sqlite', file: config.store.path! } as const)
@@ -47,8 +62,14 @@ export async function run(ctx: CliContext): Promise<number> {
     ctx.stdout.write(`${await hashPassword(password)}\n`);
     return 0;
   }
-  const { values, positionals } = parseArgs({ args: rest, options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { config: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, base: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
   const loaded = loadCliConfig(values.config);
+  if (sub === 'import') return importFromDirectory(ctx, loaded.host, values['dry-run'], values.base);
   const store = await openStore(storeOptions(loaded.host));
   try {
     const users = new UserRepository(store.db, systemClock);

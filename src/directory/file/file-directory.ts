@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { AuthenticationResult, Directory, DirectoryUser } from '../directory.js';
+import { foldUsername, type AuthenticationResult, type Directory, type DirectoryUser } from '../directory.js';
 import { dummyPasswordHash, isPasswordHash, verifyPassword } from '../password-hash.js';
 import { FactorgateError } from '../../host/errors.js';
 import { formatIssues } from '../../host/config/load.js';
@@ -29,10 +29,7 @@ const usersFileSchema = z.strictObject({ users: z.array(fileUserSchema).default(
 
 type FileUser = z.output<typeof fileUserSchema>;
 
-/** Case-folds a sign-in name the way every directory lookup and the store compare them. */
-export function foldUsername(username: string): string {
-  return username.normalize('NFKC').toLowerCase();
-}
+export { foldUsername };
 
 export function parseUsersFile(text: string, label: string): FileUser[] {
   let raw: unknown;

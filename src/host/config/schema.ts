@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { fileDirectoryConfigSchema } from '../../directory/file/config.js';
+import { ldapDirectoryConfigSchema } from '../../directory/ldap/config.js';
 
 const duration = z
   .string()
@@ -90,7 +91,7 @@ export const brandingConfigSchema = z
   .describe('Look of the pages users meet.');
 
 export const directoryConfigSchema = z
-  .discriminatedUnion('type', [fileDirectoryConfigSchema])
+  .discriminatedUnion('type', [fileDirectoryConfigSchema, ldapDirectoryConfigSchema])
   .describe('Where users and passwords come from. Default: the demo YAML file.');
 
 export const challengeConfigSchema = z
