@@ -11,7 +11,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { HostApi, UserRecord } from '../../src/host/host-api.js';
 import { FactorgateError, isFactorgateError } from '../../src/host/errors.js';
@@ -41,8 +40,12 @@ export interface AppRuntime {
   releasePath: string;
 }
 
+/** Renders the host's error page on plain node request/response objects. */
+export type ShowError = (req: IncomingMessage, res: ServerResponse, status: number, messageKey: string, publicDetail?: string) => void;
+
 export interface GatewayDeps {
   host: HostApi;
+  showError: ShowError;
   pending: PendingLogins;
   sessions: AppSessions;
   log: Logger;
@@ -51,8 +54,8 @@ export interface GatewayDeps {
 }
 
 interface Ctx {
-  req: Request;
-  res: Response;
+  req: IncomingMessage;
+  res: ServerResponse;
   target: NormalizedTarget;
   /** Set once looked up (undefined: not yet; null: none). */
   sessionUserId?: string | null;
@@ -60,8 +63,14 @@ interface Ctx {
 
 type Step = (app: AppRuntime, ctx: Ctx) => Promise<boolean>;
 
+function redirect(res: ServerResponse, status: number, location: string): void {
+  res.setHeader('cache-control', 'no-store');
+  res.writeHead(status, { location, 'content-length': '0' });
+  res.end();
+}
+
 export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
-  const { host, pending, sessions, log } = deps;
+  const { host, pending, sessions, log, showError } = deps;
   const cfg = app.config;
   const appLog = log.child({ app: cfg.name });
   const idleMs = cfg.session.idleMinutes * 60_000;
@@ -97,14 +106,13 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
     appLog.info({ username, pendingId: id, kind: held.kind }, 'login held for the second factor');
     await audit({ event: 'forms-proxy.login-held', result: 'info', user, username, clientIp: clientIp(ctx.req) });
     ctx.res.setHeader('set-cookie', serializeCookie(app.cookies, app.cookies.names.bind, bindToken, cfg.pendingMinutes * 60));
-    ctx.res.setHeader('cache-control', 'no-store');
-    ctx.res.redirect(303, `${host.publicUrl}${deps.mountPath}/start/${id}`);
+    redirect(ctx.res, 303, `${host.publicUrl}${deps.mountPath}/start/${id}`);
   };
 
   const denyLogin = async (ctx: Ctx, username: string | null, reason: string, status: number, messageKey: string): Promise<void> => {
     appLog.warn({ username, reason }, 'login refused');
     await audit({ event: 'forms-proxy.login', result: 'denied', username: username ?? undefined, denyReason: reason, clientIp: clientIp(ctx.req) });
-    host.pages.error(ctx.req, ctx.res, status, messageKey);
+    showError(ctx.req, ctx.res, status, messageKey);
   };
 
   /** Writes a reply from the app (after a release) adding factorgate's own cookies. */
@@ -127,7 +135,7 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       appLog.warn({ hasToken: Boolean(token), hasBindCookie: Boolean(bind) }, 'release refused: unknown, expired, already used or another browser');
       await audit({ event: 'forms-proxy.release', result: 'denied', denyReason: 'RELEASE_REFUSED', clientIp: clientIp(req) });
       res.setHeader('set-cookie', clearCookie(app.cookies, app.cookies.names.bind));
-      host.pages.error(req, res, 410, 'error.CHALLENGE_EXPIRED');
+      showError(req, res, 410, 'error.CHALLENGE_EXPIRED');
       return true;
     }
     const absoluteMs = cfg.session.absoluteMinutes * 60_000;
@@ -206,7 +214,7 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
         await denyLogin(ctx, creds.username, 'USER_DISABLED', 401, 'error.LOGIN_FAILED');
         return true;
       }
-      const held: HeldRequest = { kind: 'request', method: req.method, url: req.url, headers: headerPairs(req.headers), bodyBase64: body.toString('base64') };
+      const held: HeldRequest = { kind: 'request', method: req.method ?? 'POST', url: req.url ?? '/', headers: headerPairs(req.headers), bodyBase64: body.toString('base64') };
       await sendToChallenge(ctx, user, creds.username, held);
       return true;
     }
@@ -238,10 +246,9 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
     if (await sessionUser(ctx)) return false;
     const { req, res } = ctx;
     if (req.method === 'GET' || req.method === 'HEAD') {
-      res.setHeader('cache-control', 'no-store');
-      res.redirect(302, cfg.loginPaths[0]!);
+      redirect(res, 302, cfg.loginPaths[0]!);
     } else {
-      host.pages.error(req, res, 401, 'error.UNAUTHORIZED');
+      showError(req, res, 401, 'error.UNAUTHORIZED');
     }
     return true;
   };
@@ -271,7 +278,7 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
   const steps: readonly Step[] = [release, logout, login, protect];
   const upgraded = new Set<Socket>();
 
-  const fail = (req: Request, res: Response, err: unknown): void => {
+  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {
     const fe = isFactorgateError(err) ? err : new FactorgateError('INTERNAL', { cause: err, detail: err instanceof Error ? err.message : String(err) });
     const level = fe.status >= 500 ? 'error' : 'warn';
     appLog[level]({ code: fe.code, detail: fe.detail, method: req.method, url: req.url, ...(fe.status >= 500 && !isFactorgateError(err) ? { err } : {}) }, 'request refused');
@@ -281,13 +288,13 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
     }
     // Drain what is left of an unread body so the connection stays usable for the page.
     req.resume();
-    host.pages.error(req, res, fe.status, `error.${fe.code}`, fe.expose ? fe.publicDetail : undefined);
+    showError(req, res, fe.status, `error.${fe.code}`, fe.expose ? fe.publicDetail : undefined);
   };
 
   return {
-    async handle(req: Request, res: Response): Promise<void> {
+    async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
       try {
-        const ctx: Ctx = { req, res, target: normalizeTarget(req.url, app.paths.options) };
+        const ctx: Ctx = { req, res, target: normalizeTarget(req.url ?? '', app.paths.options) };
         for (const step of steps) if (await step(app, ctx)) return;
         await pass(app, ctx);
       } catch (err) {
@@ -303,7 +310,7 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       socket.once('close', () => upgraded.delete(socket));
       try {
         const target = normalizeTarget(req.url ?? '/', app.paths.options);
-        const ctx = { req: req as Request, res: null as unknown as Response, target } satisfies Ctx;
+        const ctx = { req, res: null as unknown as ServerResponse, target } satisfies Ctx;
         const open = app.paths.publicPaths.matches(target.path) || (app.paths.protect !== null && !app.paths.protect.matches(target.path));
         if (!open && !(await sessionUser(ctx))) {
           appLog.warn({ path: target.path }, 'WebSocket upgrade without factorgate session refused');
@@ -329,7 +336,7 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
 export type AppGateway = ReturnType<typeof createAppGateway>;
 
 /** Turns an upstream failure into a 502 page (or a closed socket) and one log line. */
-export function upstreamErrorHandler(host: HostApi, log: Logger, appName: string) {
+export function upstreamErrorHandler(showError: ShowError, log: Logger, appName: string) {
   return (err: Error, req: IncomingMessage, target: ServerResponse | Socket): void => {
     log.error({ app: appName, code: (err as NodeJS.ErrnoException).code, message: err.message, method: req.method, url: req.url }, 'upstream app unreachable');
     if (!('writeHead' in target)) {
@@ -341,7 +348,7 @@ export function upstreamErrorHandler(host: HostApi, log: Logger, appName: string
       return;
     }
     try {
-      host.pages.error(req as Request, target as Response, 502, 'error.UPSTREAM_UNAVAILABLE');
+      showError(req, target, 502, 'error.UPSTREAM_UNAVAILABLE');
     } catch {
       target.statusCode = 502;
       target.end();

@@ -3,13 +3,13 @@
  * own form login. The app's "login succeeded" reply is held until the second factor is done,
  * then released once. See README.md for the flow and a worked configuration.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { AdapterDefinition, AdapterInstance, ChallengeOutcome, HostApi } from '../../src/host/host-api.js';
 import { AppSessions } from './app-sessions.js';
-import { createAppGateway, RELEASE_PATH, upstreamErrorHandler, type AppGateway, type AppRuntime } from './app-gateway.js';
+import { createAppGateway, RELEASE_PATH, upstreamErrorHandler, type AppGateway, type AppRuntime, type ShowError } from './app-gateway.js';
 import { formsProxyConfigSchema, type FormsProxyAppConfig, type FormsProxyConfig } from './config.js';
 import { startLegacyApp, DEMO_LEGACY_USERS, type LegacyApp } from './demo/legacy-app.js';
 import { TrustedProxies } from './header-hygiene.js';
@@ -71,6 +71,20 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
   const byHostname = new Map<string, AppEntry>();
   const demoApps: LegacyApp[] = [];
 
+  // The app listeners are plain node servers: Express on the pass-through path halved the
+  // requests/s (bench/forms-proxy.ts). Error pages still need Express's request/response
+  // helpers, so only they go through this one-route app.
+  const errorApp = express();
+  const errorArgs = new WeakMap<IncomingMessage, [number, string, string | undefined]>();
+  errorApp.use((req, res) => {
+    const [status, key, detail] = errorArgs.get(req) ?? [500, 'error.INTERNAL', undefined];
+    host.pages.error(req, res, status, key, detail);
+  });
+  const showError: ShowError = (req, res, status, key, detail) => {
+    errorArgs.set(req, [status, key, detail]);
+    (errorApp as unknown as (req: IncomingMessage, res: ServerResponse) => void)(req, res);
+  };
+
   const buildEntry = (cfg: FormsProxyAppConfig): AppEntry => {
     const upstream = new URL(cfg.upstream);
     let boundPort = 'port' in cfg.listen ? cfg.listen.port : 0;
@@ -89,17 +103,13 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
       trustedProxies: new TrustedProxies(cfg.trustedProxies ?? host.config.server.trustedProxies),
       ownCookies: [cookies.names.session, cookies.names.bind],
       proxyTimeoutMs: cfg.proxyTimeoutSeconds * 1000,
-      onUpstreamError: upstreamErrorHandler(host, log, cfg.name),
+      onUpstreamError: upstreamErrorHandler(showError, log, cfg.name),
     });
     const runtime: AppRuntime = { config: cfg, paths, pass, cookies, publicOrigin, releasePath: normalizeConfiguredPath(RELEASE_PATH, paths.options) };
-    const gateway = createAppGateway({ host, pending, sessions, log, mountPath: MOUNT_PATH }, runtime);
+    const gateway = createAppGateway({ host, showError, pending, sessions, log, mountPath: MOUNT_PATH }, runtime);
     let server: Server | null = null;
     if ('port' in cfg.listen) {
-      const app = express();
-      app.disable('x-powered-by');
-      app.disable('etag');
-      app.use((req, res) => gateway.handle(req, res));
-      server = createServer(app);
+      server = createServer((req, res) => void gateway.handle(req, res));
       server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void gateway.upgrade(req, socket, head));
     }
     return { runtime, gateway, server, setPort: (p) => (boundPort = p) };

@@ -165,8 +165,8 @@ export const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method
 export const METHOD_OVERRIDE_FIELD = '_method';
 
 export interface RequestLike {
-  method: string;
-  url: string;
+  method?: string | undefined;
+  url?: string | undefined;
   headers: Record<string, string | string[] | undefined>;
 }
 
@@ -176,7 +176,7 @@ export interface RequestLike {
  * once the body is read.) Values are upper-cased; a comma-separated header counts each item.
  */
 export function candidateMethods(req: RequestLike, query: string): Set<string> {
-  const methods = new Set<string>([req.method.toUpperCase()]);
+  const methods = new Set<string>([(req.method ?? 'GET').toUpperCase()]);
   for (const name of METHOD_OVERRIDE_HEADERS) {
     const v = req.headers[name];
     const values = Array.isArray(v) ? v : v === undefined ? [] : [v];

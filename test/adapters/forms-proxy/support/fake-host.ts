@@ -66,13 +66,13 @@ function toRecord(row: Record<string, unknown>): UserRecord {
   };
 }
 
-export async function createFakeHost(options: { directoryUsers: Record<string, string>; challengeTtlMs?: number }): Promise<FakeHost> {
+export async function createFakeHost(options: { directoryUsers: Record<string, string>; challengeTtlMs?: number; clock?: ManualClock }): Promise<FakeHost> {
   const dir = mkdtempSync(join(tmpdir(), 'fg-fp-'));
   const store = await openStore({ driver: 'sqlite', file: join(dir, 'fg.db') });
   // Until 007 is registered in the host's list, the tests apply it here.
   const tables = await store.db.introspection.getTables();
   if (!tables.some((t) => t.name === 'forms_proxy_pending')) await m007.up(store.db as unknown as Kysely<unknown>);
-  const clock = new ManualClock(Date.now());
+  const clock = options.clock ?? new ManualClock(Date.now());
   const logs: string[] = [];
   const audits: AuditInput[] = [];
   const sink = new Writable({
