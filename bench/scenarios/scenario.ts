@@ -1,0 +1,24 @@
+/** One benchmark scenario: a measured value, the baseline measured in the same run, and their ratio. */
+export interface ScenarioResult {
+  name: string;
+  /** What the ratio means, e.g. "responses/s ÷ raw RSA signatures/s". */
+  ratioMeaning: string;
+  ratio: number;
+  value: number;
+  unit: string;
+  baseline: number;
+  baselineUnit: string;
+  /** The target and whether this run met it (informational: benchmarks have no thresholds in CI). */
+  target: string;
+  met: boolean;
+  extra?: Record<string, number | string>;
+}
+
+export interface ScenarioOptions {
+  quick: boolean;
+}
+
+export interface Scenario {
+  name: string;
+  run(options: ScenarioOptions): Promise<ScenarioResult>;
+}
