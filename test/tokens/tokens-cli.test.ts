@@ -236,6 +236,15 @@ describe('tokens import --format csv', () => {
     expect(await s.count('oath_tokens')).toBe(1);
   });
 
+  it('refuses secrets under 128 bits unless --min-secret-bits accepts them knowingly (RFC 4226 §4)', async () => {
+    const s = await site();
+    const file = s.write('old.csv', `serial,secret\nOLD-1,${encodeBase32(Buffer.alloc(10, 1))}\n`);
+    const refused = await s.tokens('import', file, '--format', 'csv');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^line 2, serial OLD-1: SECRET_TOO_SHORT: the secret is 80 bits/);
+    expect(await s.tokens('import', file, '--format', 'csv', '--min-secret-bits', '80')).toMatchObject({ code: 0, out: 'imported 1 token (0 assigned)\n' });
+  });
+
   it('reads hex secrets of MFA Server files with --secret-encoding hex', async () => {
     const s = await site();
     const r = await s.tokens('import', s.write('m.csv', `M-1,${seed(7).toString('hex')},60\n`), '--format', 'csv', '--csv-layout', 'mfa-server', '--secret-encoding', 'hex');
