@@ -1,0 +1,228 @@
+/**
+ * What the checks of an upstream IdP's Response share: the expectations, the injected clock and
+ * replay cache, what earlier checks found, and the failure every check may return. A check
+ * returns `undefined` to let the next one run, or a failure that ends the validation.
+ */
+import type { Document, Element } from '@xmldom/xmldom';
+import type { KeyObject } from 'node:crypto';
+import type { Clock } from '../../host/clock.js';
+import type { ReplayCache } from '../../host/host-api.js';
+
+export const NS_SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
+export const NS_SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
+export const NS_DS = 'http://www.w3.org/2000/09/xmldsig#';
+
+/** Machine reasons, for the log and the audit record's deny reason; never shown to the user. */
+export type UpstreamFailureReason =
+  | 'TOO_LARGE'
+  | 'NOT_XML'
+  | 'DOCTYPE'
+  | 'MALFORMED'
+  | 'STATUS'
+  | 'ENCRYPTED_UNSUPPORTED'
+  | 'WRAPPING'
+  | 'MULTIPLE_ASSERTIONS'
+  | 'COMMENT'
+  | 'SIGNATURE_MISSING'
+  | 'SHA1'
+  | 'ALGORITHM'
+  | 'TRANSFORM'
+  | 'SIGNATURE_INVALID'
+  | 'ISSUER'
+  | 'DESTINATION'
+  | 'AUDIENCE'
+  | 'CONDITION'
+  | 'RECIPIENT'
+  | 'NOT_YET_VALID'
+  | 'EXPIRED'
+  | 'IN_RESPONSE_TO'
+  | 'REPLAY';
+
+export interface UpstreamFailure {
+  ok: false;
+  reason: UpstreamFailureReason;
+  /** For the log and audit only: may quote (clipped) values from the untrusted document. */
+  detail: string;
+}
+
+export interface UpstreamExpectations {
+  /**
+   * PEM certificates pinned for this upstream IdP (from its metadata or configuration). Two or
+   * more during a key rollover; a signature from any of them is accepted. KeyInfo in the
+   * Response is never consulted.
+   */
+  pinnedCertificates: readonly string[];
+  /** The upstream IdP's entity id. */
+  issuer: string;
+  /** Our SP entity id, which the assertion must name as its audience. */
+  audience: string;
+  /** Our ACS URL (`…/saml/bridge/acs`): Destination of the Response and Recipient of the bearer confirmation. */
+  acsUrl: string;
+  /**
+   * Consumes the id of an AuthnRequest we sent; true once for an outstanding id, false for an
+   * unknown or already consumed one. Called only when every other check has passed.
+   */
+  consumeRequestId(id: string): boolean | Promise<boolean>;
+  /** Allowed clock difference with the IdP, in milliseconds. Default 60 s. */
+  clockSkewMs?: number;
+  /** Largest accepted input (base64 or XML), in bytes. Default 256 KiB. */
+  maxBytes?: number;
+}
+
+export interface UpstreamDeps {
+  clock: Clock;
+  replay: ReplayCache;
+}
+
+export interface VerifiedUpstreamAssertion {
+  ok: true;
+  issuer: string;
+  nameId: { value: string; format: string | null };
+  sessionIndex: string | null;
+  authnContextClassRefs: string[];
+  /** Milliseconds since the epoch. */
+  authnInstant: number;
+  /** Attribute Name → values, in document order; attributes with no value are kept as []. */
+  attributes: Record<string, string[]>;
+  assertionId: string;
+  /** The end of the assertion's acceptance window: the earlier of Conditions' and the bearer confirmation's NotOnOrAfter. */
+  notOnOrAfter: number;
+  /** The upstream session's end (AuthnStatement SessionNotOnOrAfter), if the IdP set one. */
+  sessionNotOnOrAfter: number | null;
+  inResponseTo: string;
+  /** Index in `pinnedCertificates` of the certificate that verified the assertion (rollover audit). */
+  pinnedCertificateIndex: number;
+}
+
+export type UpstreamResult = VerifiedUpstreamAssertion | UpstreamFailure;
+
+/** Mutable state passed along the table; each field is set by the check named beside it. */
+export interface ResponseContext {
+  readonly input: string;
+  readonly expectations: UpstreamExpectations;
+  readonly deps: UpstreamDeps;
+  readonly skewMs: number;
+  readonly now: number;
+  /** The pinned certificates' public keys, in the order of `pinnedCertificates`. */
+  readonly publicKeys: readonly KeyObject[];
+  /** decode-input */
+  xml?: string;
+  /** parse-xml */
+  document?: Document;
+  response?: Element;
+  /** check-shape: the one Assertion of the received document (for its signature, not its content). */
+  receivedAssertion?: Element;
+  /** check-shape */
+  responseSignature?: Element | null;
+  assertionSignature?: Element | null;
+  /**
+   * verify-signatures: the Assertion parsed again from the exact canonical bytes the signature
+   * covers. Every value the caller gets is read from here, never from the received document.
+   */
+  signedAssertion?: Element;
+  pinnedCertificateIndex?: number;
+  /** check-subject-confirmation */
+  confirmationNotOnOrAfter?: number;
+  confirmationInResponseTo?: string | null;
+  /** check-validity-window */
+  notOnOrAfter?: number;
+  /** read-assertion */
+  result?: VerifiedUpstreamAssertion;
+}
+
+export type ResponseCheck = (ctx: ResponseContext) => UpstreamFailure | undefined | Promise<UpstreamFailure | undefined>;
+
+export function fail(reason: UpstreamFailureReason, detail: string): UpstreamFailure {
+  return { ok: false, reason, detail };
+}
+
+/** A value from the document, shortened for a log line. */
+export function clip(value: string | null | undefined, max = 120): string {
+  if (value === null || value === undefined) return '(absent)';
+  const oneLine = JSON.stringify(value);
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…"` : oneLine;
+}
+
+/** Throws when a check runs before the one that provides what it needs: a bug in the table. */
+export function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`upstream response checks: ${what} is not available yet`);
+  return value;
+}
+
+const ELEMENT_NODE = 1;
+
+export function childElements(parent: Element): Element[] {
+  const out: Element[] = [];
+  for (let node = parent.firstChild; node !== null; node = node.nextSibling) {
+    if (node.nodeType === ELEMENT_NODE) out.push(node as Element);
+  }
+  return out;
+}
+
+export function children(parent: Element, ns: string, localName: string): Element[] {
+  return childElements(parent).filter((el) => el.namespaceURI === ns && el.localName === localName);
+}
+
+/** The only child of that name; undefined when absent, null when there are several. */
+export function onlyChild(parent: Element, ns: string, localName: string): Element | null | undefined {
+  const found = children(parent, ns, localName);
+  if (found.length === 0) return undefined;
+  return found.length === 1 ? found[0] : null;
+}
+
+/** Every element below `root` (root included), in document order. */
+export function descendants(root: Element): Element[] {
+  const out: Element[] = [];
+  const stack: Element[] = [root];
+  while (stack.length > 0) {
+    const el = stack.pop() as Element;
+    out.push(el);
+    const kids = childElements(el);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as Element);
+  }
+  return out;
+}
+
+const TEXT_NODE = 3;
+const CDATA_SECTION_NODE = 4;
+
+/**
+ * The character content of a simple element as XML-DSig sees it: every text (and CDATA) child
+ * joined, comments and processing instructions contributing nothing. Reading only the first
+ * text node is the flaw behind the `user@evil.com<!---->.example.com` NameID attack (Duo Labs,
+ * 2018, CVE-2017-11427 and siblings); joining them yields the identity that was signed.
+ * Undefined when the element has element children (not a simple value).
+ */
+export function simpleText(el: Element): string | undefined {
+  let text = '';
+  for (let node = el.firstChild; node !== null; node = node.nextSibling) {
+    if (node.nodeType === ELEMENT_NODE) return undefined;
+    if (node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE) text += (node as unknown as { data: string }).data;
+  }
+  return text;
+}
+
+/*
+ * SAML Core §1.3.3: time values are xs:dateTime "expressed in UTC form, with no time zone
+ * component" (a trailing Z). Anything else is refused rather than guessed at.
+ */
+const SAML_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
+
+/** Milliseconds since the epoch, or undefined when `value` is not a SAML UTC instant. */
+export function parseInstant(value: string): number | undefined {
+  const m = SAML_INSTANT.exec(value);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, s, frac] = m;
+  const ms = frac === undefined ? 0 : Math.floor(Number(`0${frac}`) * 1000);
+  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  // Date.UTC rolls 2026-02-31 over into March; a real instant survives the round trip.
+  const back = new Date(t);
+  if (back.getUTCDate() !== Number(d) || back.getUTCHours() !== Number(h) || back.getUTCMinutes() !== Number(mi)) return undefined;
+  return t;
+}
+
+/** An optional time attribute: null when absent, undefined when present but not a SAML instant. */
+export function instantAttribute(el: Element, name: string): number | null | undefined {
+  if (!el.hasAttribute(name)) return null;
+  return parseInstant(el.getAttribute(name) ?? '');
+}
