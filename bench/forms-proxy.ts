@@ -11,13 +11,9 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createFormsProxy } from '../adapters/forms-proxy/index.js';
 import { ManualClock } from '../src/host/clock.js';
-import { formsProxyConfigSchema } from '../adapters/forms-proxy/config.js';
 import { startLegacyApp } from '../adapters/forms-proxy/demo/legacy-app.js';
-import { createFakeHost } from '../test/adapters/forms-proxy/support/fake-host.js';
-import { RawBrowser } from '../test/adapters/forms-proxy/support/raw-client.js';
-import { ALICE, completeChallenge, postLogin, type Rig } from '../test/adapters/forms-proxy/support/rig.js';
+import { ALICE, signedIn, startRig } from '../test/adapters/forms-proxy/support/rig.js';
 
 export interface FormsProxyBenchOptions {
   /** Length of each measurement. Default 5 s. */
@@ -145,37 +141,17 @@ export async function runFormsProxyBench(options: FormsProxyBenchOptions = {}): 
   const connections = options.connections ?? 32;
   const rounds = options.rounds ?? 2;
   const legacy = await spawnLegacyApp();
-  const host = await createFakeHost({ directoryUsers: { alice: ALICE.password }, clock: new LiveClock() });
+  // The real host (test harness, SQLite) with the adapter in front of the app's own process.
+  const rig = await startRig({ name: 'intranet', upstream: legacy.url }, { clock: new LiveClock() });
   try {
-    host.api.logger.level = 'warn';
-    const config = formsProxyConfigSchema.parse({
-      apps: [
-        {
-          name: 'bench',
-          listen: { port: 0, host: '127.0.0.1' },
-          upstream: legacy.url,
-          loginPaths: ['/Account/Login'],
-          success: { status: [302], setCookie: '.ASPXAUTH' },
-          publicPaths: ['/public/**'],
-        },
-      ],
-    });
-    const proxy = await createFormsProxy(host.api, config);
-    await host.listen(proxy);
-    const app = proxy.appOrigin('bench');
-
     // A signed-in browser: its cookies open the protected page directly and through the proxy.
-    const b = new RawBrowser();
-    const rig = { host, app, legacy: null, proxy, close: async () => undefined } as unknown as Rig;
-    const { resumed } = await completeChallenge(b, rig, await postLogin(b, rig));
-    await b.follow(resumed, app);
-    const cookie = b.cookieHeader();
-
-    const pub = await measurePath(legacy.url, app, '/public/style.css', { durationSec, connections, rounds });
-    const prot = await measurePath(legacy.url, app, '/secret', { durationSec, connections, rounds, cookie });
+    const { browser } = await signedIn(rig);
+    const cookie = browser.cookieHeader();
+    const pub = await measurePath(legacy.url, rig.app, '/public/style.css', { durationSec, connections, rounds });
+    const prot = await measurePath(legacy.url, rig.app, '/secret', { durationSec, connections, rounds, cookie });
     return { durationSec, connections, rounds, public: pub, protected: prot };
   } finally {
-    await host.close();
+    await rig.close();
     legacy.stop();
   }
 }
@@ -188,6 +164,7 @@ function argValue(name: string): string | undefined {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv.includes('--serve-legacy-app')) {
     const legacy = await startLegacyApp({ users: { alice: ALICE.password } });
+    // The parent reads this line to learn where the app listens.
     process.stdout.write(`${legacy.url}\n`);
   } else {
     const d = argValue('--duration-sec');

@@ -63,6 +63,10 @@ interface Ctx {
 
 type Step = (app: AppRuntime, ctx: Ctx) => Promise<boolean>;
 
+function pathOnly(url: string | undefined): string {
+  return (url ?? '').split('?')[0]!.slice(0, 512);
+}
+
 function redirect(res: ServerResponse, status: number, location: string): void {
   res.setHeader('cache-control', 'no-store');
   res.writeHead(status, { location, 'content-length': '0' });
@@ -281,7 +285,8 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown): void => {
     const fe = isFactorgateError(err) ? err : new FactorgateError('INTERNAL', { cause: err, detail: err instanceof Error ? err.message : String(err) });
     const level = fe.status >= 500 ? 'error' : 'warn';
-    appLog[level]({ code: fe.code, detail: fe.detail, method: req.method, url: req.url, ...(fe.status >= 500 && !isFactorgateError(err) ? { err } : {}) }, 'request refused');
+    // No query string in the log: the release link carries a one-time token there.
+    appLog[level]({ error: fe.code, detail: fe.detail, method: req.method, path: pathOnly(req.url), ...(fe.status >= 500 && !isFactorgateError(err) ? { err } : {}) }, 'request refused');
     if (res.headersSent) {
       res.destroy();
       return;
@@ -320,7 +325,7 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
         app.pass.ws(req, socket, head);
       } catch (err) {
         const status = isFactorgateError(err) ? err.status : 500;
-        appLog.warn({ err: isFactorgateError(err) ? err.code : String(err) }, 'WebSocket upgrade refused');
+        appLog.warn({ error: isFactorgateError(err) ? err.code : String(err) }, 'WebSocket upgrade refused');
         socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       }
     },
@@ -338,7 +343,7 @@ export type AppGateway = ReturnType<typeof createAppGateway>;
 /** Turns an upstream failure into a 502 page (or a closed socket) and one log line. */
 export function upstreamErrorHandler(showError: ShowError, log: Logger, appName: string) {
   return (err: Error, req: IncomingMessage, target: ServerResponse | Socket): void => {
-    log.error({ app: appName, code: (err as NodeJS.ErrnoException).code, message: err.message, method: req.method, url: req.url }, 'upstream app unreachable');
+    log.error({ app: appName, errno: (err as NodeJS.ErrnoException).code, message: err.message, method: req.method, path: pathOnly(req.url) }, 'upstream app unreachable');
     if (!('writeHead' in target)) {
       target.destroy();
       return;

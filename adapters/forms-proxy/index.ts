@@ -14,6 +14,7 @@ import { formsProxyConfigSchema, type FormsProxyAppConfig, type FormsProxyConfig
 import { startLegacyApp, DEMO_LEGACY_USERS, type LegacyApp } from './demo/legacy-app.js';
 import { TrustedProxies } from './header-hygiene.js';
 import { compileAppPaths, normalizeConfiguredPath } from './normalize-request.js';
+import { sendContinuePage } from './continue-page.js';
 import { cookieSettings } from './own-cookies.js';
 import { PendingLogins, type FormsProxyTables } from './pending-logins.js';
 import { createPassThrough } from './proxy.js';
@@ -109,8 +110,16 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
     const gateway = createAppGateway({ host, showError, pending, sessions, log, mountPath: MOUNT_PATH }, runtime);
     let server: Server | null = null;
     if ('port' in cfg.listen) {
-      server = createServer((req, res) => void gateway.handle(req, res));
-      server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void gateway.upgrade(req, socket, head));
+      const srv = createServer((req, res) => void gateway.handle(req, res));
+      srv.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void gateway.upgrade(req, socket, head));
+      // The host closes these servers itself; a spliced WebSocket would keep close() waiting
+      // forever (closeAllConnections() ends only HTTP connections), so closing ends them too.
+      const close = srv.close.bind(srv);
+      srv.close = ((cb?: (err?: Error) => void) => {
+        gateway.closeUpgraded();
+        return close(cb);
+      }) as typeof srv.close;
+      server = srv;
     }
     return { runtime, gateway, server, setPort: (p) => (boundPort = p) };
   };
@@ -165,8 +174,7 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
         host.pages.error(req, res, 410, 'error.CHALLENGE_EXPIRED');
         return;
       }
-      res.setHeader('cache-control', 'no-store');
-      res.redirect(303, `${entry.runtime.publicOrigin()}${RELEASE_PATH}?t=${token}`);
+      sendContinuePage(res, `${entry.runtime.publicOrigin()}${RELEASE_PATH}?t=${token}`, cont.app);
     },
 
     servers() {

@@ -90,7 +90,6 @@ export function normalizeTarget(rawUrl: string, options: NormalizeOptions): Norm
   if (rawUrl.includes('#')) throw refuse('fragment in request-target');
   // RFC 3986 §2 allows only ASCII in a URI; browsers percent-encode the rest. Raw octets would
   // be read as latin1 by one server and UTF-8 by another.
-  // eslint-disable-next-line no-control-regex
   if (/[^\u0021-\u007e]/.test(rawUrl)) throw refuse('raw non-ASCII, space or control character in request-target');
   const q = rawUrl.indexOf('?');
   const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);

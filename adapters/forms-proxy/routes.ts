@@ -48,7 +48,7 @@ export function mountRoutes(router: Router, deps: { host: HostApi; pending: Pend
       res.setHeader('cache-control', 'no-store');
       res.redirect(303, `${host.publicUrl}${began.redirectTo}`);
     } catch (err) {
-      log.error({ code: isFactorgateError(err) ? err.code : 'INTERNAL', detail: isFactorgateError(err) ? err.detail : String(err) }, 'challenge start failed');
+      log.error({ error: isFactorgateError(err) ? err.code : 'INTERNAL', detail: isFactorgateError(err) ? err.detail : String(err) }, 'challenge start failed');
       if (res.headersSent) res.destroy();
       else host.pages.error(req, res, isFactorgateError(err) ? err.status : 500, isFactorgateError(err) ? `error.${err.code}` : 'error.INTERNAL');
     }

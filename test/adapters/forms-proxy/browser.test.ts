@@ -1,14 +1,14 @@
 /**
- * Headless Chromium signs in to the legacy app through the proxy: no app cookie before the
- * second factor, the app's cookie and page after it.
+ * Headless Chromium signs in to the legacy app through the proxy and the real challenge page
+ * (TOTP enrolment): no app cookie before the second factor, the app's cookie and page after it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { GOOD_CODE } from './support/fake-host.js';
-import { ALICE, startRig, type Rig } from './support/rig.js';
+import { generateTotp } from '../../../src/otp/index.js';
+import { ALICE, secretOnPage, startRig, type Rig } from './support/rig.js';
 
 let rig: Rig;
 let context: BrowserContext;
@@ -45,8 +45,10 @@ it('signs in through the proxy with the second factor in between', async () => {
   expect(await appCookie()).toBeUndefined();
   expect(rig.legacy.logins).toEqual(['alice']);
 
-  await page.fill('input[name="code"]', GOOD_CODE);
-  await Promise.all([page.waitForURL(`${rig.app}/`), page.click('#verify')]);
+  // First sign-in: the real challenge page enrols TOTP; the test plays the authenticator app.
+  const secret = secretOnPage(await page.content());
+  await page.fill('input[name="code"]', generateTotp(secret, rig.clock.now()));
+  await Promise.all([page.waitForURL(`${rig.app}/`), page.press('input[name="code"]', 'Enter')]);
   expect(await page.textContent('#welcome')).toBe('Welcome, alice.');
   const cookie = await appCookie();
   expect(cookie?.httpOnly).toBe(true);

@@ -102,7 +102,7 @@ describe('forms-proxy: no bypass of the login form', () => {
   });
 
   it('logs each refusal with its reason', () => {
-    const refused = rig.host.logs.filter((l) => l.includes('"request refused"'));
+    const refused = rig.logs.filter((l) => l.includes('"request refused"'));
     expect(refused.length).toBeGreaterThanOrEqual(REFUSED.length);
     expect(refused.some((l) => l.includes('encoded path separator'))).toBe(true);
     expect(refused.some((l) => l.includes('field username appears 2 times'))).toBe(true);

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawBrowser } from './support/raw-client.js';
-import { completeChallenge, postLogin, startRig, type Rig } from './support/rig.js';
+import { signedIn, startRig, type Rig } from './support/rig.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -15,13 +15,6 @@ interface Echo {
   method: string;
   url: string;
   headers: Record<string, string>;
-}
-
-async function signedIn(r: Rig): Promise<RawBrowser> {
-  const b = new RawBrowser();
-  const { resumed } = await completeChallenge(b, r, await postLogin(b, r));
-  await b.follow(resumed, r.app);
-  return b;
 }
 
 /** Opens a WebSocket by hand (RFC 6455 §4.1), sends one masked text frame, reads the echo. */
@@ -84,7 +77,7 @@ describe('forms-proxy: pass-through', () => {
 
   it('never shows the app factorgate\'s own cookies', async () => {
     rig = await startRig();
-    const b = await signedIn(rig);
+    const { browser: b } = await signedIn(rig);
     expect(b.jar.has('fg_intranet')).toBe(true);
     const echo = JSON.parse((await b.send(rig.app, { path: '/echo', headers: { cookie: `${b.cookieHeader()}; theme=dark` } })).body) as Echo;
     expect(echo.headers.cookie).toContain('.ASPXAUTH=');
@@ -104,7 +97,7 @@ describe('forms-proxy: pass-through', () => {
 
   it('splices WebSocket upgrades for a signed-in browser and refuses them otherwise', async () => {
     rig = await startRig();
-    const b = await signedIn(rig);
+    const { browser: b } = await signedIn(rig);
     expect(await websocketRoundTrip(rig.app, '/ws', b.cookieHeader(), 'hello')).toEqual({ status: 101, echo: 'hello' });
     expect((await websocketRoundTrip(rig.app, '/ws', '', 'hello')).status).toBe(401);
   });

@@ -66,9 +66,12 @@ export class RawBrowser {
     });
   }
 
-  /** Follows a Location to an absolute URL (GET). */
+  /** Follows a Location, or a page's meta refresh, as a browser would (GET). */
   follow(reply: RawReply, base: string): Promise<RawReply> {
-    const loc = new URL(String(reply.headers.location), base);
+    const refresh = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(reply.body)?.[1]?.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+    const target = reply.headers.location ?? refresh;
+    if (target === undefined) throw new Error(`nothing to follow in a ${reply.status} reply`);
+    const loc = new URL(String(target), base);
     return this.send(loc.origin, { path: loc.pathname + loc.search });
   }
 }

@@ -1,52 +1,92 @@
 /**
- * One running set-up for the forms-proxy tests: the real legacy app, the adapter in front of
- * it on its own port, and a host (see fake-host.ts for which parts are stand-ins).
+ * One running set-up for the forms-proxy tests: the real legacy app, and the real host
+ * (`createHost` through the test harness: challenge engine with TOTP enrolment, pages, CSRF,
+ * browser binding, audit) with the adapter in front of the app on its own port.
  */
-import { createFormsProxy, type FormsProxyInstance } from '../../../../adapters/forms-proxy/index.js';
-import { formsProxyConfigSchema } from '../../../../adapters/forms-proxy/config.js';
+import type { Kysely } from 'kysely';
+import { ManualClock } from '../../../../src/host/clock.js';
+import type { AdapterDefinition } from '../../../../src/host/host-api.js';
+import { decodeBase32, generateTotp } from '../../../../src/otp/index.js';
+import * as m007 from '../../../../src/store/migrations/007-forms-proxy.js';
+import { createFormsProxy, formsProxyAdapter, type FormsProxyConfig, type FormsProxyInstance } from '../../../../adapters/forms-proxy/index.js';
+import { startHost, type RunningHost } from '../../../support/host-harness.js';
 import { startLegacyApp, type LegacyApp } from '../../../fixtures/legacy-app/index.js';
-import { createFakeHost, GOOD_CODE, type FakeHost } from './fake-host.js';
 import { RawBrowser, type RawReply } from './raw-client.js';
 
-export const ALICE = { username: 'alice', password: 'alice-legacy-pw' };
+/** alice's password at the legacy app (upstream mode) and in the host's directory (directory mode). */
+export const ALICE = { username: 'alice', password: 'alice-password-1' };
+export const CHALLENGE_TTL_MS = 300_000;
 
 export interface Rig {
   legacy: LegacyApp;
-  host: FakeHost;
+  running: RunningHost;
   proxy: FormsProxyInstance;
+  clock: ManualClock;
   /** Origin of the proxied app (its own listener). */
   app: string;
+  /** The main listener (challenge pages, /forms-proxy routes). */
+  main: string;
+  logs: string[];
   close(): Promise<void>;
 }
 
-export async function startRig(appOverrides: Record<string, unknown> = {}, hostOptions: { challengeTtlMs?: number; legacyDown?: boolean } = {}): Promise<Rig> {
-  const legacy = await startLegacyApp({ users: { alice: ALICE.password, bob: 'bob-legacy-pw' } });
-  const host = await createFakeHost({ directoryUsers: { alice: ALICE.password, bob: 'bob-legacy-pw' }, ...hostOptions });
-  const config = formsProxyConfigSchema.parse({
-    apps: [
-      {
-        name: 'intranet',
-        listen: { port: 0, host: '127.0.0.1' },
-        upstream: legacy.url,
-        loginPaths: ['/Account/Login'],
-        success: { status: [302], setCookie: '.ASPXAUTH' },
-        publicPaths: ['/public/**'],
-        logoutPath: '/logout',
-        ...appOverrides,
+export interface RigOptions {
+  legacyDown?: boolean;
+  /** The host's clock; a ManualClock at a fixed date by default. */
+  clock?: ManualClock;
+}
+
+export async function startRig(appOverrides: Record<string, unknown> = {}, options: RigOptions = {}): Promise<Rig> {
+  const legacy = await startLegacyApp({ users: { alice: ALICE.password, bob: 'bob-password-1' } });
+  if (options.legacyDown) await legacy.close();
+  const clock = options.clock ?? new ManualClock(Date.UTC(2026, 2, 1, 9, 0, 0));
+  // The adapter as shipped, keeping hold of the instance the host creates (for its origin).
+  let proxy: FormsProxyInstance | undefined;
+  const recording: AdapterDefinition<FormsProxyConfig> = {
+    ...formsProxyAdapter,
+    async create(host, config) {
+      proxy = await createFormsProxy(host, config);
+      return proxy;
+    },
+  };
+  const running = await startHost({
+    clock,
+    adapters: [recording as AdapterDefinition],
+    config: {
+      adapters: {
+        formsProxy: {
+          apps: [
+            {
+              name: 'intranet',
+              listen: { port: 0, host: '127.0.0.1' },
+              upstream: legacy.url,
+              loginPaths: ['/Account/Login'],
+              success: { status: [302], setCookie: '.ASPXAUTH' },
+              publicPaths: ['/public/**'],
+              logoutPath: '/logout',
+              ...appOverrides,
+            },
+          ],
+        },
       },
-    ],
+    },
   });
-  if (hostOptions.legacyDown) await legacy.close();
-  const proxy = await createFormsProxy(host.api, config);
-  await host.listen(proxy);
+  // Until 007 is registered in src/store/migrations/index.ts, the tests apply it here.
+  if (!(await running.host.api.store.db.introspection.getTables()).some((t) => t.name === 'forms_proxy_pending')) {
+    await m007.up(running.host.api.store.db as unknown as Kysely<unknown>);
+  }
+  if (!proxy) throw new Error('the host did not create the forms-proxy adapter');
   return {
     legacy,
-    host,
+    running,
     proxy,
+    clock,
     app: proxy.appOrigin('intranet'),
+    main: running.url,
+    logs: running.logs,
     async close() {
-      await host.close();
-      if (!hostOptions.legacyDown) await legacy.close();
+      await running.close();
+      if (!options.legacyDown) await legacy.close();
     },
   };
 }
@@ -59,19 +99,63 @@ export function hasAppCookie(reply: RawReply): boolean {
 }
 
 /** Posts the login form through the proxy and returns the reply (held or passed through). */
-export function postLogin(b: RawBrowser, rig: Rig, fields: Record<string, string> = ALICE, path = '/Account/Login'): Promise<RawReply> {
+export function postLogin(b: RawBrowser, rig: Pick<Rig, 'app'>, fields: Record<string, string> = ALICE, path = '/Account/Login'): Promise<RawReply> {
   return b.send(rig.app, { method: 'POST', path, headers: URLENCODED, body: form(fields) });
 }
 
+export function field(body: string, name: string): string {
+  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(body);
+  if (!m) throw new Error(`no field ${name} in page`);
+  return m[1]!;
+}
+
+export function secretOnPage(body: string): Buffer {
+  const m = /id="totp-secret"[^>]*>([A-Z2-7 ]+)</.exec(body);
+  if (!m) throw new Error(`no enrolment secret on the page: ${body.slice(0, 300)}`);
+  const decoded = decodeBase32(m[1]!.replace(/ /g, ''));
+  if (!decoded.ok) throw new Error('bad secret on the page');
+  return decoded.bytes;
+}
+
+export interface ChallengeOptions {
+  /** The enrolled TOTP secret; absent means the page enrols one (first sign-in). */
+  secret?: Buffer;
+  /** The code to answer (default: the right TOTP for the clock). */
+  code?: (secret: Buffer) => string;
+  /** Runs after the page was shown and before the answer (e.g. to move the clock). */
+  beforeAnswer?: () => void;
+}
+
 /**
- * From a held login's 303 to the end of the challenge: follows to the start route, then posts
- * the code; answers the engine's reply (a 303 to the release URL on success).
+ * From the held login's 303, through the real challenge page: enrols TOTP when the page asks
+ * (first sign-in) or answers it; returns the engine's reply and the TOTP secret.
  */
-export async function completeChallenge(b: RawBrowser, rig: Rig, held: RawReply, code = GOOD_CODE): Promise<{ challengeId: string; resumed: RawReply }> {
-  const start = await b.follow(held, rig.host.publicUrl);
-  if (start.status !== 303) throw new Error(`start answered ${start.status}: ${start.body}`);
-  const mfaPath = new URL(String(start.headers.location)).pathname;
-  const challengeId = mfaPath.split('/').pop()!;
-  const resumed = await b.send(rig.host.publicUrl, { method: 'POST', path: mfaPath, headers: URLENCODED, body: form({ code }) });
-  return { challengeId, resumed };
+export async function passChallenge(b: RawBrowser, rig: Rig, held: RawReply, opts: ChallengeOptions = {}): Promise<{ resumed: RawReply; secret: Buffer }> {
+  const start = await b.follow(held, rig.main);
+  if (start.status !== 303) throw new Error(`start answered ${start.status}: ${start.body.slice(0, 300)}`);
+  const mfaPath = String(start.headers.location);
+  const page = await b.send(rig.main, { path: mfaPath });
+  const secret = opts.secret ?? secretOnPage(page.body);
+  opts.beforeAnswer?.();
+  const code = opts.code ? opts.code(secret) : generateTotp(secret, rig.clock.now());
+  const resumed = await b.send(rig.main, { method: 'POST', path: mfaPath, headers: URLENCODED, body: form({ _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code }) });
+  return { resumed, secret };
+}
+
+/** A browser signed in through the proxy (held login, TOTP enrolled, reply released). */
+export async function signedIn(rig: Rig, enrolled?: Buffer): Promise<{ browser: RawBrowser; secret: Buffer }> {
+  const browser = new RawBrowser();
+  const { resumed, secret } = await passChallenge(browser, rig, await postLogin(browser, rig), enrolled ? { secret: enrolled } : {});
+  const released = await browser.follow(resumed, rig.app);
+  if (!hasAppCookie(released)) throw new Error(`release answered ${released.status}`);
+  return { browser, secret };
+}
+
+/** Audit rows the adapter wrote (in no particular order: the test clock stands still). */
+export async function auditOf(rig: Rig): Promise<{ event: string; result: string; username: string | null; deny_reason: string | null }[]> {
+  return rig.running.host.api.store.db
+    .selectFrom('audit_events')
+    .select(['event', 'result', 'username', 'deny_reason'])
+    .where('adapter', '=', 'forms-proxy')
+    .execute();
 }
