@@ -157,6 +157,22 @@ export async function buildSignedResponse(
   return toDocumentForm(response.head + signatureElement(signedInfo.inDocument, value, signer) + response.tail);
 }
 
+/**
+ * Signs any other SAML protocol message written, like the Response above, already in exclusive
+ * C14N form (LogoutRequest, LogoutResponse, a Response that carries only a Status): `head` ends
+ * right after the message's `saml:Issuer`, where the enveloped signature goes (SAML Core
+ * §5.4.1 and the schema order), and `tail` is the rest. Returns the document form.
+ */
+export async function signCanonicalMessage(
+  message: { id: string; head: string; tail: string },
+  signer: SamlSigner,
+): Promise<string> {
+  if (!isSafeSamlId(message.id)) throw new SamlEmitError('INVALID_INPUT', 'message id is not a safe xs:ID');
+  const signedInfo = signedInfoFor(message, '', signer);
+  const value = await signer.sign(signedInfo.canonical);
+  return toDocumentForm(message.head + signatureElement(signedInfo.inDocument, value, signer) + message.tail);
+}
+
 function responseSignable(draft: Draft, assertion: string): Signable {
   // The SP parses the decrypted assertion on its own, so it gets the document form.
   const carried = draft.encrypter === undefined ? assertion : draft.encrypter.encrypt(toDocumentForm(assertion));

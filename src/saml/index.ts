@@ -7,6 +7,7 @@ export {
   ATTRNAME_FORMAT_URI,
   buildSignedResponse,
   buildSignedResponseSync,
+  signCanonicalMessage,
   type SamlAttribute,
   type SamlEmitOptions,
   type SamlInstant,
