@@ -3,5 +3,6 @@
  * list to `createHost`, which registers them and runs those whose configuration section is present.
  */
 import type { AdapterDefinition } from '../src/host/host-api.js';
+import { samlIdpAdapter } from './saml-idp/index.js';
 
-export const builtinAdapters: AdapterDefinition[] = [];
+export const builtinAdapters: AdapterDefinition[] = [samlIdpAdapter as AdapterDefinition];

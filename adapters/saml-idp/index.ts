@@ -1,0 +1,67 @@
+/**
+ * The SAML IdP adapter: factorgate as a SAML 2.0 identity provider. Relying parties send users
+ * to `/saml/idp/sso`; they sign in at `/login`, pass the challenge, and return with a signed
+ * Response. See README.md in this folder for a worked configuration, AD FS and Entra ID.
+ */
+import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/host/host-api.js';
+import { SamlSigner } from '../../src/saml/index.js';
+import { durationMs, samlIdpConfigSchema, type SamlIdpConfig } from './config.js';
+import { demoRelyingPartyConfig, mountDemoRp } from './demo-rp.js';
+import { ResponseIssuer } from './issue-response.js';
+import { idpMetadata } from './metadata.js';
+import { RelyingPartyRegistry } from './relying-parties.js';
+import { mountRoutes } from './routes.js';
+import { ADAPTER_NAME } from './session-data.js';
+import { SloFlow } from './slo-flow.js';
+import { SsoFlow } from './sso-flow.js';
+
+export { samlIdpConfigSchema, type SamlIdpConfig } from './config.js';
+
+export const MOUNT_PATH = '/saml/idp';
+
+export interface SamlIdpInstance extends AdapterInstance {
+  readonly relyingParties: RelyingPartyRegistry;
+  readonly entityId: string;
+}
+
+export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promise<SamlIdpInstance> {
+  const base = `${host.publicUrl}${MOUNT_PATH}`;
+  const entityId = config.entityId ?? `${base}/metadata`;
+  const current = host.keys.current;
+  if (!current.privateKey) throw new Error('saml-idp: the current signing key has no private key');
+  const signer = new SamlSigner({ privateKey: current.privateKey, certificatePem: current.certificatePem });
+  const relyingParties = new RelyingPartyRegistry(
+    config.demoRelyingParty ? [...config.relyingParties, demoRelyingPartyConfig(base)] : config.relyingParties,
+    { clock: host.clock, logger: host.logger.child({ adapter: ADAPTER_NAME }) },
+  );
+  await relyingParties.start();
+  const requestMaxAgeMs = durationMs(config.requestMaxAge);
+  const issuer = new ResponseIssuer({ entityId, responseLifetimeMs: durationMs(config.responseLifetime), clockSkewMs: durationMs(config.clockSkew) }, signer);
+  const sso = new SsoFlow({ host, relyingParties, issuer, signer, entityId, mountPath: MOUNT_PATH, sealTtlMs: Math.max(requestMaxAgeMs, host.config.challenge.ttlSeconds * 1000) });
+  const slo = new SloFlow({ host, relyingParties, signer, sso, entityId, mountPath: MOUNT_PATH, messageLifetimeMs: durationMs(config.responseLifetime) });
+  const idp = { entityId, ssoUrl: `${base}/sso`, sloUrl: `${base}/slo`, requestMaxAgeMs };
+  const metadataXml = () => idpMetadata({ entityId, ssoUrl: idp.ssoUrl, sloUrl: idp.sloUrl, keys: host.keys.published, wantAuthnRequestsSigned: false });
+
+  return {
+    relyingParties,
+    entityId,
+    routes(router) {
+      if (config.demoRelyingParty) mountDemoRp(router, { host, base, idpEntityId: entityId });
+      mountRoutes(router, { host, idp, limits: { maxMessageBytes: config.maxMessageBytes, maxInflatedBytes: config.maxInflatedBytes }, relyingParties, sso, slo, metadata: metadataXml, mountPath: MOUNT_PATH });
+    },
+    resume: (outcome, req, res) => sso.resume(outcome, req, res),
+    async close() {
+      relyingParties.close();
+    },
+  };
+}
+
+export const samlIdpAdapter: AdapterDefinition<SamlIdpConfig> = {
+  name: ADAPTER_NAME,
+  configKey: 'samlIdp',
+  hostApi: '^1',
+  configSchema: samlIdpConfigSchema,
+  mountPath: MOUNT_PATH,
+  create: createSamlIdp,
+  demoConfig: () => ({ demoRelyingParty: true }),
+};

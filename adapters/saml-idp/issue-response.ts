@@ -1,0 +1,153 @@
+/**
+ * Turns a successful authentication into the signed Response for one relying party, with the
+ * teammate's canonical-form emitter (`src/saml`): NameID and attributes from the user record as
+ * the RP's configuration says, the authentication context and methods, the short validity
+ * window, and encryption when the RP asks for it.
+ */
+import { createHash } from 'node:crypto';
+import type { UserRecord } from '../../src/host/host-api.js';
+import { AssertionEncrypter, buildSignedResponse, newSamlId, type SamlAttribute, type SamlSigner } from '../../src/saml/index.js';
+import { classRefFor } from './authn-context.js';
+import type { RequestedAuthnContext } from './checks/context.js';
+import { AMR_ATTRIBUTE, NAMEID_FORMATS, type UserSource } from './config.js';
+import type { RelyingParty } from './relying-parties.js';
+import { SamlRejection } from './rejection.js';
+import type { Endpoint } from './sp-metadata.js';
+
+/* What AD FS sends in authnmethodsreferences; Entra ID's federated MFA looks for multipleauthn. */
+const AMR_PASSWORD = 'http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password';
+const AMR_MULTIPLE = 'http://schemas.microsoft.com/claims/multipleauthn';
+const AMR_OTP = 'http://schemas.microsoft.com/ws/2012/12/authmethod/otp';
+
+export interface IssueSettings {
+  entityId: string;
+  responseLifetimeMs: number;
+  clockSkewMs: number;
+}
+
+export interface Authentication {
+  methods: readonly string[];
+  multiFactor: boolean;
+  authnInstant: number;
+  sessionIndex: string;
+  sessionExpiresAt: number;
+}
+
+export interface IssueInput {
+  rp: RelyingParty;
+  acs: Endpoint;
+  user: UserRecord;
+  authn: Authentication;
+  inResponseTo: string | undefined;
+  requestedAuthnContext: RequestedAuthnContext | undefined;
+  now: number;
+}
+
+export interface IssuedResponse {
+  samlResponse: string;
+  nameId: string;
+  nameIdFormat: string;
+  responseId: string;
+  assertionId: string;
+}
+
+/*
+ * A persistent identifier must be opaque and distinct per relying party (SAML Core §8.3.7), so
+ * two RPs cannot correlate a user by it; it is derived from the store's user id, stable for as
+ * long as the user exists.
+ */
+function pairwise(idpEntityId: string, rp: RelyingParty, user: UserRecord): string {
+  return createHash('sha256').update(`${idpEntityId}\n${rp.entityId}\n${user.id}`).digest('base64url');
+}
+
+export function userValue(source: UserSource, user: UserRecord, idpEntityId: string, rp: RelyingParty): string | null {
+  switch (source) {
+    case 'pairwise':
+      return pairwise(idpEntityId, rp, user);
+    case 'id':
+      return user.id;
+    default: {
+      const v = user[source];
+      return typeof v === 'string' && v !== '' ? v : null;
+    }
+  }
+}
+
+export function nameIdFor(rp: RelyingParty, user: UserRecord, idpEntityId: string): { value: string; format: string } {
+  const { format, source } = rp.config.nameId;
+  const from: UserSource = source ?? (format === 'persistent' || format === 'transient' ? 'pairwise' : format === 'emailAddress' ? 'email' : 'username');
+  const value = userValue(from, user, idpEntityId, rp);
+  if (value === null) {
+    throw new SamlRejection('NAMEID_UNAVAILABLE', `the user has no ${from}, which this relying party receives as NameID`, { relyingParty: rp.name, detail: `user ${user.id}` });
+  }
+  return { value, format: NAMEID_FORMATS[format] };
+}
+
+export function amrValues(methods: readonly string[], multiFactor: boolean): string[] {
+  const values = [AMR_PASSWORD];
+  if (methods.some((m) => m === 'totp' || m === 'oath' || m === 'sms' || m === 'voice' || m === 'email')) values.push(AMR_OTP);
+  for (const m of methods) values.push(`urn:factorgate:method:${m}`);
+  if (multiFactor) values.push(AMR_MULTIPLE);
+  return values;
+}
+
+export class ResponseIssuer {
+  readonly #encrypters = new Map<string, AssertionEncrypter>();
+
+  constructor(
+    private readonly settings: IssueSettings,
+    private readonly signer: SamlSigner,
+  ) {}
+
+  #encrypterFor(rp: RelyingParty): AssertionEncrypter {
+    const pem = rp.encryptionCert;
+    if (pem === null) throw new SamlRejection('CONFIG', 'encrypted assertions are configured but the relying party has no encryption certificate', { relyingParty: rp.name });
+    const key = `${rp.config.encryptionAlgorithm}\n${pem}`;
+    let enc = this.#encrypters.get(key);
+    if (!enc) {
+      enc = new AssertionEncrypter({ certificatePem: pem, contentAlgorithm: rp.config.encryptionAlgorithm });
+      this.#encrypters.set(key, enc);
+    }
+    return enc;
+  }
+
+  async issue(input: IssueInput): Promise<IssuedResponse> {
+    const { rp, acs, user, authn, now } = input;
+    const nameId = nameIdFor(rp, user, this.settings.entityId);
+    const attributes: SamlAttribute[] = [];
+    for (const a of rp.config.attributes) {
+      const value = userValue(a.source, user, this.settings.entityId, rp);
+      if (value === null) continue;
+      attributes.push({ name: a.name, values: [value], ...(a.friendlyName ? { friendlyName: a.friendlyName } : {}), ...(a.nameFormat ? { nameFormat: a.nameFormat } : {}) });
+    }
+    if (rp.config.sendAuthnMethodsReferences) attributes.push({ name: AMR_ATTRIBUTE, values: amrValues(authn.methods, authn.multiFactor) });
+    const responseId = newSamlId();
+    const assertionId = newSamlId();
+    const notOnOrAfter = now + this.settings.responseLifetimeMs;
+    // SP metadata WantAssertionsSigned (Metadata §2.4.4) overrides a response-only setting.
+    const sign = rp.config.sign === 'response' && (rp.wantAssertionsSigned || rp.config.encryptAssertion) ? 'both' : rp.config.sign;
+    const xml = await buildSignedResponse(
+      {
+        responseId,
+        assertionId,
+        issueInstant: now,
+        destination: acs.url,
+        ...(input.inResponseTo === undefined ? {} : { inResponseTo: input.inResponseTo }),
+        issuer: this.settings.entityId,
+        nameId: { value: nameId.value, format: nameId.format, ...(nameId.format === NAMEID_FORMATS.persistent ? { nameQualifier: this.settings.entityId, spNameQualifier: rp.entityId } : {}) },
+        subjectConfirmation: { recipient: acs.url, notOnOrAfter },
+        conditions: { notBefore: now - this.settings.clockSkewMs, notOnOrAfter, audiences: [rp.entityId] },
+        authnStatement: {
+          authnInstant: authn.authnInstant,
+          sessionIndex: authn.sessionIndex,
+          sessionNotOnOrAfter: authn.sessionExpiresAt,
+          authnContextClassRef: classRefFor(input.requestedAuthnContext, authn.multiFactor, rp.config.mfaAuthnContextClassRef),
+        },
+        attributes,
+      },
+      this.signer,
+      { sign, ...(rp.config.encryptAssertion ? { encryptAssertion: this.#encrypterFor(rp) } : {}) },
+    );
+    return { samlResponse: Buffer.from(xml, 'utf8').toString('base64'), nameId: nameId.value, nameIdFormat: nameId.format, responseId, assertionId };
+  }
+}
