@@ -33,7 +33,7 @@ export interface FormsProxyInstance extends AdapterInstance {
    * For apps reached by Host name on the main listener: handles the request and returns true
    * when its Host header names such an app. The host calls it before its own routes.
    */
-  handleHostRouted(req: Request, res: Response): boolean;
+  handleHostRouted(req: IncomingMessage, res: ServerResponse): boolean;
   /** The same for WebSocket upgrades on the main listener. */
   upgradeHostRouted(req: IncomingMessage, socket: Socket, head: Buffer): boolean;
 }
@@ -127,8 +127,9 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
   for (const cfg of config.apps) {
     if (cfg.demoUpstream) {
       const u = new URL(cfg.upstream);
-      demoApps.push(await startLegacyApp({ port: Number(u.port || 80), host: u.hostname, users: { ...DEMO_LEGACY_USERS } }));
-      log.info({ app: cfg.name, upstream: cfg.upstream, users: Object.keys(DEMO_LEGACY_USERS), password: 'legacy-demo' }, 'demo legacy app started (its own, non-secret demo password)');
+      const hint = `Demo legacy app: sign in as ${Object.keys(DEMO_LEGACY_USERS).join(' or ')} with the password ${Object.values(DEMO_LEGACY_USERS)[0]}; factorgate then asks for the second factor.`;
+      demoApps.push(await startLegacyApp({ port: Number(u.port || 80), host: u.hostname, users: { ...DEMO_LEGACY_USERS }, hint }));
+      log.info({ app: cfg.name, upstream: cfg.upstream }, 'demo legacy app started (its accounts are named on its login page)');
     }
     const entry = buildEntry(cfg);
     entries.set(cfg.name, entry);

@@ -102,8 +102,10 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
       prepare(req, false);
       if (opts.inspect) inspectors.set(req, opts.inspect);
       if (opts.body) {
-        // The body was consumed here; the app gets exactly those bytes, freshly framed.
+        // The body was consumed here; the app gets exactly those bytes, freshly framed (and
+        // with no `Expect: 100-continue` left to wait on, RFC 9110 §10.1.1).
         delete req.headers['transfer-encoding'];
+        delete req.headers.expect;
         req.headers['content-length'] = String(opts.body.length);
         proxy.web(req, res, { buffer: Readable.from([opts.body]) }, onError as never);
       } else {
@@ -113,6 +115,7 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
     fetch(req, res, body) {
       prepare(req, false);
       delete req.headers['transfer-encoding'];
+      delete req.headers.expect;
       req.headers['content-length'] = String(body.length);
       return new Promise((resolve, reject) => {
         inspectors.set(req, (reply) => resolve(reply));

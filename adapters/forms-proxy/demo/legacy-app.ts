@@ -17,6 +17,8 @@ export interface LegacyAppOptions {
   users?: Record<string, string>;
   port?: number;
   host?: string;
+  /** A line shown above the login form (the demo names its accounts there). */
+  hint?: string;
 }
 
 export interface LegacyApp {
@@ -52,10 +54,10 @@ function page(title: string, body: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`;
 }
 
-function loginForm(returnUrl: string, error?: string): string {
+function loginForm(returnUrl: string, error?: string, hint?: string): string {
   return page(
     'Contoso Intranet - Sign in',
-    `${error ? `<p class="error">${error}</p>` : ''}<form method="post" action="/Account/Login?ReturnUrl=${encodeURIComponent(returnUrl)}">
+    `${hint ? `<p class="hint">${escapeHtml(hint)}</p>` : ''}${error ? `<p class="error">${error}</p>` : ''}<form method="post" action="/Account/Login?ReturnUrl=${encodeURIComponent(returnUrl)}">
 <label>User name <input name="username" id="username" autocomplete="username"></label>
 <label>Password <input name="password" id="password" type="password" autocomplete="current-password"></label>
 <button type="submit" id="signin">Sign in</button></form>`,
@@ -149,7 +151,7 @@ export async function startLegacyApp(options: LegacyAppOptions = {}): Promise<Le
   });
 
   app.get('/account/login', (req, res) => {
-    res.type('html').send(loginForm(first(req.query.ReturnUrl) ?? first(req.query.returnurl) ?? '/'));
+    res.type('html').send(loginForm(first(req.query.ReturnUrl) ?? first(req.query.returnurl) ?? '/', undefined, options.hint));
   });
   app.post('/account/login', (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -159,7 +161,7 @@ export async function startLegacyApp(options: LegacyAppOptions = {}): Promise<Le
     const returnUrl = first(req.query.ReturnUrl) ?? first(req.query.returnurl) ?? '/';
     const expected = users[username];
     if (expected === undefined || expected !== password) {
-      res.status(200).type('html').send(loginForm(returnUrl, 'Invalid username or password.'));
+      res.status(200).type('html').send(loginForm(returnUrl, 'Invalid username or password.', options.hint));
       return;
     }
     logins.push(username);
