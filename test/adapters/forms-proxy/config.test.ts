@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formsProxyAdapter } from '../../../adapters/forms-proxy/index.js';
+import { formsProxyAdapter, formsProxyConfigSchema } from '../../../adapters/forms-proxy/index.js';
 import { ConfigError, loadConfig } from '../../../src/host/config/load.js';
 
 let dir: string | undefined;
@@ -85,5 +85,13 @@ describe('forms-proxy configuration', () => {
 
   it('refuses unknown keys', () => {
     expect(problems({ apps: [app({ sucess: {} })] })).toContain('adapters.formsProxy.apps[0].sucess: unknown key');
+  });
+
+  it('accepts the worked example of the adapter\'s README', () => {
+    const readme = readFileSync(new URL('../../../adapters/forms-proxy/README.md', import.meta.url), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+    const parsed = formsProxyConfigSchema.safeParse((parse(yaml) as { adapters: { formsProxy: unknown } }).adapters.formsProxy);
+    expect(parsed.error?.issues ?? []).toEqual([]);
+    expect(parsed.data?.apps.map((a) => a.name)).toEqual(['payroll', 'storage-admin', 'wiki']);
   });
 });
