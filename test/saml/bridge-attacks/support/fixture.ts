@@ -3,7 +3,7 @@
  * rollover key (openssl CLI), a manual clock, an in-memory replay cache and the outstanding
  * request ids, and `verify` with the expectations every test starts from.
  */
-import { ManualClock } from '../../../../src/host/clock.js';
+import { ManualClock, type Clock } from '../../../../src/host/clock.js';
 import type { ReplayCache } from '../../../../src/host/host-api.js';
 import {
   verifyUpstreamResponse,
@@ -18,7 +18,7 @@ export const NOW = Date.UTC(2026, 2, 2, 10, 0, 0);
 
 export class MemoryReplayCache implements ReplayCache {
   readonly entries = new Map<string, number>();
-  constructor(private readonly clock: ManualClock) {}
+  constructor(private readonly clock: Clock) {}
   markUsed(scope: string, id: string, expiresAt: number): Promise<boolean> {
     const key = `${scope}\n${id}`;
     const until = this.entries.get(key);
