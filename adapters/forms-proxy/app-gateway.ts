@@ -18,7 +18,7 @@ import type { AppSessions } from './app-sessions.js';
 import type { FormsProxyAppConfig } from './config.js';
 import { isCookieDeletion, readCookie, setCookieList, setCookieNameValue } from './header-hygiene.js';
 import { headerPairs, type HeldReply, type HeldRequest } from './held-login.js';
-import { fetchFromApp, holdUpstreamReply, successRuleHolds } from './hold-upstream-reply.js';
+import { fetchFromApp, holdUpstreamReply, readReply, successRuleHolds } from './hold-upstream-reply.js';
 import { candidateMethods, isLoginRequest, normalizeTarget, type AppPaths, type NormalizedTarget } from './normalize-request.js';
 import { clearCookie, serializeCookie, type CookieSettings } from './own-cookies.js';
 import { newToken, type PendingLogins } from './pending-logins.js';
@@ -143,6 +143,9 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       return true;
     }
     const absoluteMs = cfg.session.absoluteMinutes * 60_000;
+    // A session this browser held before (perhaps another user's) ends here; the new one has a
+    // fresh id (no fixation, OWASP ASVS V3.2.1).
+    await sessions.destroy(cfg.name, readCookie(req.headers.cookie, app.cookies.names.session));
     const held = released.held;
     const ownCookies = (sessionToken: string): string[] => [
       serializeCookie(app.cookies, app.cookies.names.session, sessionToken),
@@ -160,9 +163,7 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       if (cookie) req.headers.cookie = cookie;
       const body = Buffer.from(held.bodyBase64, 'base64');
       const reply = await fetchFromApp(app.pass, req, res, body);
-      const chunks: Buffer[] = [];
-      for await (const c of reply) chunks.push(c as Buffer);
-      const replyBody = Buffer.concat(chunks);
+      const replyBody = await readReply(reply, cfg.maxHeldReplyBytes);
       const head = { status: reply.statusCode ?? 502, headers: reply.headers };
       const ok = successRuleHolds(cfg.success, head, replyBody, host.clock.now());
       const cookies = ok ? ownCookies(await sessions.create(cfg.name, released.userId, released.methods, absoluteMs)) : [clearCookie(app.cookies, app.cookies.names.bind)];

@@ -63,7 +63,8 @@ export function successRuleHolds(rule: SuccessRule, head: ReplyHead, body: Buffe
   return true;
 }
 
-async function readReply(reply: IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** Reads a whole reply from the app, refusing more than `maxBytes` (502: it cannot be held). */
+export async function readReply(reply: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of reply) {
