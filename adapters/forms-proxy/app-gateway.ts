@@ -292,7 +292,9 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       res.destroy();
       return;
     }
-    // Drain what is left of an unread body so the connection stays usable for the page.
+    // Part of the body may be unread: answer, then close the connection rather than read on
+    // (RFC 9112 §9.6), so a refused upload cannot keep the socket busy.
+    res.setHeader('connection', 'close');
     req.resume();
     showError(req, res, fe.status, `error.${fe.code}`, fe.expose ? fe.publicDetail : undefined);
   };
