@@ -80,6 +80,18 @@ function urlDecode(value: string): string {
   }
 }
 
+function inflateCapped(compressed: Buffer, limits: DecodeLimits): Buffer {
+  try {
+    // maxOutputLength stops a deflate bomb while inflating, before the output is allocated.
+    return inflateRawSync(compressed, { maxOutputLength: limits.maxInflatedBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new SamlRejection('DEFLATE_BOMB', `the message inflates beyond ${limits.maxInflatedBytes} bytes`);
+    }
+    throw new SamlRejection('BAD_ENCODING', 'the message is not valid DEFLATE data (SAML Bindings §3.4.4.1)');
+  }
+}
+
 export function decodeRedirect(rawQuery: string, field: DecodedMessage['field'], limits: DecodeLimits): DecodedMessage {
   if (rawQuery.length > limits.maxMessageBytes * 2) {
     throw new SamlRejection('TOO_LARGE', `the query string is ${rawQuery.length} bytes; the limit is ${limits.maxMessageBytes * 2}`);
@@ -88,16 +100,7 @@ export function decodeRedirect(rawQuery: string, field: DecodedMessage['field'],
   const encoded = params.get(field);
   if (encoded === undefined) throw new SamlRejection('MISSING_MESSAGE', `no ${field} parameter`);
   const compressed = base64Strict(urlDecode(encoded), limits);
-  let inflated: Buffer;
-  try {
-    // maxOutputLength stops a deflate bomb while inflating, before the output is allocated.
-    inflated = inflateRawSync(compressed, { maxOutputLength: limits.maxInflatedBytes });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw new SamlRejection('DEFLATE_BOMB', `the message inflates beyond ${limits.maxInflatedBytes} bytes`);
-    }
-    throw new SamlRejection('BAD_ENCODING', 'the message is not valid DEFLATE data (SAML Bindings §3.4.4.1)');
-  }
+  const inflated = inflateCapped(compressed, limits);
   const relayRaw = params.get('RelayState');
   const sigAlgRaw = params.get('SigAlg');
   const signatureRaw = params.get('Signature');
@@ -124,5 +127,12 @@ export function decodePost(body: Record<string, unknown>, field: DecodedMessage[
   if (typeof value !== 'string') throw new SamlRejection('MISSING_MESSAGE', `no ${field} field`);
   const relay = body.RelayState;
   if (relay !== undefined && typeof relay !== 'string') throw new SamlRejection('DUPLICATE_PARAMETER', 'RelayState is repeated');
-  return { binding: 'post', field, xml: toText(base64Strict(value, limits)), relayState: relay };
+  const bytes = base64Strict(value, limits);
+  /*
+   * Bindings §3.5.4 sends POST messages uncompressed, but node-saml (passport-saml) deflates
+   * them unless told otherwise; what is not XML is inflated, under the same cap as the
+   * redirect binding, so those SPs work and a bomb still stops at the cap.
+   */
+  const xml = bytes[0] === 0x3c || bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) ? bytes : inflateCapped(bytes, limits);
+  return { binding: 'post', field, xml: toText(xml), relayState: relay };
 }
