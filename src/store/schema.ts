@@ -144,6 +144,52 @@ export interface OathTokensTable {
   last_used_at: number | null;
 }
 
+/** A code sent by SMS, voice or email (migration 005); only its HMAC is stored. */
+export interface DeliveredCodesTable {
+  id: string;
+  challenge_id: string;
+  user_id: string;
+  factor_id: string;
+  /** 'sms' | 'voice' | 'email' */
+  kind: string;
+  /** 'code' (the user types it) | 'press-pound' (the provider reports a key press) */
+  mode: string;
+  code_hash: string | null;
+  /** SHA-256 (base64url) of the token in a press-pound callback URL. */
+  callback_hash: string | null;
+  issued_at: number;
+  expires_at: number;
+  attempts: number;
+  confirmed_at: number | null;
+  consumed_at: number | null;
+  provider_message_id: string | null;
+}
+
+/** One attempted send, for the per-challenge and per-user limits (migration 005). */
+export interface DeliverySendsTable {
+  id: string;
+  user_id: string;
+  challenge_id: string;
+  kind: string;
+  sent_at: number;
+}
+
+/** A user's PIN for "code + PIN" mode, scrypt-hashed (migration 005). */
+export interface UserPinsTable {
+  user_id: string;
+  pin_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Enrolment mails sent (`users notify`), one row per user and event (migration 005). */
+export interface UserNotificationsTable {
+  user_id: string;
+  event: string;
+  method: string;
+  sent_at: number;
+}
+
 export interface KeyValueTable {
   key: string;
   value: string;
@@ -160,6 +206,10 @@ export interface Database {
   pending_logins: PendingLoginsTable;
   kv: KeyValueTable;
   oath_tokens: OathTokensTable;
+  delivered_codes: DeliveredCodesTable;
+  delivery_sends: DeliverySendsTable;
+  user_pins: UserPinsTable;
+  user_notifications: UserNotificationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

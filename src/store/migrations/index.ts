@@ -5,8 +5,10 @@
 import type { Migration } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m004 from './004-oath-tokens.js';
+import * as m005 from './005-delivered-codes.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
   '004-oath-tokens': m004,
+  '005-delivered-codes': m005,
 };
