@@ -118,6 +118,8 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
   return {
     api,
     mount(router: Router): void {
+      // First: a factor's fixed path (`/mfa/voice-callback`) must not be taken for a challenge id.
+      for (const factor of deps.factors) factor.routes?.(router);
       router.get('/mfa/:id', (req: Request, res: Response) => run(SHOW_STEPS, new ChallengeRequest(deps, req, res)));
       router.post('/mfa/:id', form, (req: Request, res: Response) => run(VERIFY_STEPS, new ChallengeRequest(deps, req, res)));
     },

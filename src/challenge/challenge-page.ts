@@ -28,7 +28,10 @@ export function challengePath(ctx: ChallengeRequest, lang?: Locale): string {
   return `/mfa/${ctx.challenge.id}${lang ? `?lang=${lang}` : ''}`;
 }
 
-export async function renderChallengePage(ctx: ChallengeRequest, opts: { failed?: boolean } = {}): Promise<void> {
+/** What a delivered-code action (send, resend, "Continue") says on the page that follows it. */
+export type PageNotice = 'sent' | 'wait' | 'limit' | 'failed' | 'pending';
+
+export async function renderChallengePage(ctx: ChallengeRequest, opts: { failed?: boolean; notice?: PageNotice } = {}): Promise<void> {
   const L = ctx.locale;
   const method = ctx.enrolling ?? ctx.selected ?? ctx.methods[0];
   if (!method) throw new Error('renderChallengePage needs a method to show');
@@ -42,19 +45,35 @@ export async function renderChallengePage(ctx: ChallengeRequest, opts: { failed?
     : '';
   const others = enrolling ? [] : ctx.methods.filter((m) => m.row.id !== method.row.id);
   const name = ctx.user.displayName ?? ctx.user.username;
+  const notice = opts.notice;
+  const askPin = method.factor.pinRequired?.(method.row) === true;
+  const outOfBand = method.factor.awaitsConfirmation?.(method.row) === true;
+  // A delivered method sends only when asked (a button, no JavaScript): a GET never sends.
+  const sendForm = method.factor.send && !enrolling
+    ? html`<form method="post" action="${action}"><input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="method" value="${method.row.id}"><input type="hidden" name="send" value="1"><button type="submit" class="${notice === undefined ? '' : 'link'}">${t(L, notice === undefined ? 'mfa.send' : 'mfa.resend')}</button></form>`
+    : '';
+  const codeField = outOfBand
+    ? html`<p class="muted" id="code-hint">${method.factor.prompt(L, method.row)}</p>
+<input type="hidden" name="confirm" value="1">
+<button type="submit">${t(L, 'mfa.continue')}</button>`
+    : html`<label for="code">${t(L, 'mfa.code')}</label>
+<p class="muted" id="code-hint"><small>${method.factor.prompt(L, method.row)}</small></p>
+<input type="text" id="code" name="code" class="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="12" spellcheck="false" autocapitalize="none" required autofocus aria-describedby="${failed ? 'code-error code-hint' : 'code-hint'}"${failed ? html` aria-invalid="true"` : ''}>
+${askPin ? html`<label for="pin">${t(L, 'mfa.pin')}</label>
+<input type="password" id="pin" name="pin" inputmode="numeric" autocomplete="off" maxlength="12" required>` : ''}
+<button type="submit">${t(L, enrolling ? 'mfa.enrol.submit' : 'mfa.submit')}</button>`;
 
   const body = html`<h1>${title}</h1>
 <p class="muted">${t(L, 'mfa.signingInAs', { name })}</p>
 ${failed ? html`<p class="error" role="alert" id="code-error">${t(L, 'mfa.failed')}</p>` : ''}
+${notice ? html`<p class="${notice === 'sent' ? 'notice' : 'error'}" role="status" id="notice">${t(L, `mfa.notice.${notice}`)}</p>` : ''}
 ${instructions}
 <form method="post" action="${action}" novalidate>
 <input type="hidden" name="_csrf" value="${token}">
 <input type="hidden" name="method" value="${method.row.id}">
-<label for="code">${t(L, 'mfa.code')}</label>
-<p class="muted" id="code-hint"><small>${method.factor.prompt(L, method.row)}</small></p>
-<input type="text" id="code" name="code" class="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="12" spellcheck="false" autocapitalize="none" required autofocus aria-describedby="${failed ? 'code-error code-hint' : 'code-hint'}"${failed ? html` aria-invalid="true"` : ''}>
-<button type="submit">${t(L, enrolling ? 'mfa.enrol.submit' : 'mfa.submit')}</button>
+${codeField}
 </form>
+${sendForm}
 ${others.length > 0
     ? html`<section aria-labelledby="other-methods">
 <h2 id="other-methods">${t(L, 'mfa.otherMethods')}</h2>

@@ -14,6 +14,15 @@ const en = {
   'mfa.default': 'default',
   'mfa.language': 'Language',
   'mfa.expires': 'This page expires a few minutes after it opens.',
+  'mfa.pin': 'PIN',
+  'mfa.send': 'Send me a code',
+  'mfa.resend': 'Send a new code',
+  'mfa.continue': 'Continue',
+  'mfa.notice.sent': 'A code is on its way.',
+  'mfa.notice.wait': 'A code was sent a moment ago. Wait a little before asking for another one.',
+  'mfa.notice.limit': 'No more codes can be sent now. Use the code you received, or another method.',
+  'mfa.notice.failed': 'We could not reach you by this method just now. Try again later, or use another method.',
+  'mfa.notice.pending': 'We have not received your confirmation yet. Answer the call, then choose Continue.',
 };
 
 const fr: Record<keyof typeof en, string> = {
@@ -29,6 +38,15 @@ const fr: Record<keyof typeof en, string> = {
   'mfa.default': 'par défaut',
   'mfa.language': 'Langue',
   'mfa.expires': 'Cette page expire quelques minutes après son ouverture.',
+  'mfa.pin': 'Code PIN',
+  'mfa.send': 'M’envoyer un code',
+  'mfa.resend': 'Envoyer un nouveau code',
+  'mfa.continue': 'Continuer',
+  'mfa.notice.sent': 'Un code vous a été envoyé.',
+  'mfa.notice.wait': 'Un code vient d’être envoyé. Patientez un peu avant d’en demander un autre.',
+  'mfa.notice.limit': 'Aucun autre code ne peut être envoyé pour l’instant. Utilisez le code reçu, ou une autre méthode.',
+  'mfa.notice.failed': 'Nous n’avons pas pu vous joindre par cette méthode. Réessayez plus tard, ou utilisez une autre méthode.',
+  'mfa.notice.pending': 'Nous n’avons pas encore reçu votre confirmation. Répondez à l’appel, puis choisissez Continuer.',
 };
 
 addMessages('en', en);

@@ -5,6 +5,7 @@
  * (lockout, replay claim in the store, audit, session). A delivered-code method (SMS, voice,
  * email) adds `send`; a method users can register on the spot adds `enrolment`.
  */
+import type { Router } from 'express';
 import type { FactorRow } from '../store/schema.js';
 import type { UserRecord } from '../host/host-api.js';
 import type { Locale } from '../host/i18n.js';
@@ -22,7 +23,14 @@ export type FactorFailureReason =
   /** Not a code at all: wrong length, letters, empty. */
   | 'MALFORMED'
   /** The factor row has no usable secret (half-written, or unreadable with the key ring). */
-  | 'UNUSABLE';
+  | 'UNUSABLE'
+  /** A delivered code that was right but past its lifetime (NIST SP 800-63B §5.1.3.1). */
+  | 'EXPIRED'
+  /**
+   * An out-of-band approval (a "press #" call) has not arrived yet. Not an attempt: nothing was
+   * guessed, so the engine shows the page again without counting a failure.
+   */
+  | 'PENDING';
 
 export type FactorVerifyResult =
   | {
@@ -41,6 +49,10 @@ export interface FactorVerifyInput {
   code: string;
   /** Epoch milliseconds from the injected clock. */
   now: number;
+  /** The challenge being answered: a delivered code is valid only for the challenge it was sent for. */
+  challengeId?: string | undefined;
+  /** The PIN field, for methods whose `pinRequired` says so. */
+  pin?: string | undefined;
 }
 
 export interface FactorSendInput {
@@ -48,7 +60,21 @@ export interface FactorSendInput {
   factorRow: FactorRow;
   locale: Locale;
   now: number;
+  challengeId: string;
 }
+
+/**
+ * What a send did. A refusal is data, not an exception: the engine audits the reason and shows
+ * the page again with the user's other methods (the issue's "provider down → other methods").
+ */
+export type FactorSendResult =
+  | { sent: true; detail?: string | undefined }
+  | {
+      sent: false;
+      reason: 'RESEND_TOO_SOON' | 'CHALLENGE_SEND_LIMIT' | 'USER_SEND_LIMIT' | 'DELIVERY_FAILED' | 'NO_ADDRESS';
+      /** For the log and the audit record only (never the code, never the whole number). */
+      detail?: string | undefined;
+    };
 
 /** What a new, unconfirmed factor row is made of. */
 export interface NewFactorMaterial {
@@ -75,7 +101,18 @@ export interface Factor {
   /** Whether a row of this kind counts as a method the user can sign in with. */
   isEnrolled(row: FactorRow): boolean;
   verify(input: FactorVerifyInput): Promise<FactorVerifyResult>;
-  /** Delivered codes only: called when the user picks this method. */
-  send?(input: FactorSendInput): Promise<void>;
+  /** Delivered codes only: called when the user picks this method or asks for a new code. */
+  send?(input: FactorSendInput): Promise<FactorSendResult>;
+  /**
+   * Methods that come from directory data (a phone number, an address): brings the user's row
+   * of this kind in step with it before the methods are listed (creates, updates or removes it).
+   */
+  provision?(input: { user: UserRecord; now: number }): Promise<void>;
+  /** The page asks for a PIN beside the code ("code + PIN" mode). */
+  pinRequired?(row: FactorRow): boolean;
+  /** The page shows "Continue" instead of a code field: the approval arrives out of band. */
+  awaitsConfirmation?(row: FactorRow): boolean;
+  /** Routes the method needs on the host (a provider's callback), mounted beside `/mfa/:id`. */
+  routes?(router: Router): void;
   enrolment?: FactorEnrolment;
 }

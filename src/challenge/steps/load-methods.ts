@@ -10,6 +10,8 @@ import { allowWithoutFactor, denyChallenge } from './finish-challenge.js';
  */
 export const loadMethods: Step = async (ctx) => {
   const { db, factors } = ctx.deps;
+  // Methods that follow the directory (a phone number for SMS) are brought in step first.
+  for (const f of factors) await f.provision?.({ user: ctx.user, now: ctx.now });
   const rows = await db
     .selectFrom('factors')
     .selectAll()

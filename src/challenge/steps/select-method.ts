@@ -1,10 +1,12 @@
 import { challengePath } from '../challenge-page.js';
+import { sendCode } from './send-code.js';
 import type { Step } from '../challenge-context.js';
 
 /**
  * The `method` field names one of the user's methods (its factor id). Posted without a code it
- * only switches method (and sends a code, for delivered methods), then shows the page again.
- * During enrolment the new method is the only one.
+ * only switches method (and sends a code, for delivered methods), then shows the page again;
+ * `send` asks for a (new) code for the current method; `confirm` goes on to check an approval
+ * that arrives out of band ("press #"). During enrolment the new method is the only one.
  */
 export const selectMethod: Step = async (ctx) => {
   const wanted = typeof ctx.body.method === 'string' ? ctx.body.method : undefined;
@@ -12,12 +14,16 @@ export const selectMethod: Step = async (ctx) => {
   if (chosen) ctx.selected = chosen;
   const code = typeof ctx.body.code === 'string' ? ctx.body.code.trim() : '';
   if (code !== '') return 'next';
+  const selected = ctx.selected!;
+  if (ctx.body.confirm === '1' && selected.factor.awaitsConfirmation?.(selected.row)) return 'next';
 
-  if (chosen && chosen.row.id !== ctx.challenge.selected_method) {
+  const switched = chosen !== undefined && chosen.row.id !== ctx.challenge.selected_method;
+  if (switched) {
     await ctx.deps.db.updateTable('challenges').set({ selected_method: chosen.row.id }).where('id', '=', ctx.challenge.id).execute();
-    if (chosen.factor.send) {
-      await chosen.factor.send({ user: ctx.user, factorRow: chosen.row, locale: ctx.locale, now: ctx.now });
-    }
+  }
+  if (selected.factor.send && !ctx.enrolling && (switched || ctx.body.send === '1')) {
+    await sendCode(ctx, selected);
+    return 'done';
   }
   // An empty submission is not an attempt: nothing was guessed, nothing is counted.
   const lang = ctx.req.query?.lang;

@@ -1,9 +1,19 @@
+import { renderChallengePage } from '../challenge-page.js';
 import type { Step } from '../challenge-context.js';
 
-/** The method's own check of the typed code (for TOTP: RFC 6238 within the configured window). */
+/**
+ * The method's own check of the typed code (for TOTP: RFC 6238 within the configured window;
+ * for a delivered code: the one sent for this very challenge). An approval still awaited out
+ * of band is not an attempt: the page is shown again and nothing is counted.
+ */
 export const verifyCode: Step = async (ctx) => {
   const method = ctx.selected!;
   const code = typeof ctx.body.code === 'string' ? ctx.body.code.trim() : '';
-  ctx.verdict = await method.factor.verify({ user: ctx.user, factorRow: method.row, code, now: ctx.now });
+  const pin = typeof ctx.body.pin === 'string' ? ctx.body.pin : undefined;
+  ctx.verdict = await method.factor.verify({ user: ctx.user, factorRow: method.row, code, now: ctx.now, challengeId: ctx.challenge.id, pin });
+  if (!ctx.verdict.ok && ctx.verdict.reason === 'PENDING') {
+    await renderChallengePage(ctx, { notice: 'pending' });
+    return 'done';
+  }
   return 'next';
 };
