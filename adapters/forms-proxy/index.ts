@@ -105,6 +105,7 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
       ownCookies: [cookies.names.session, cookies.names.bind],
       proxyTimeoutMs: cfg.proxyTimeoutSeconds * 1000,
       onUpstreamError: upstreamErrorHandler(showError, log, cfg.name),
+      onTruncatedReply: (req) => log.warn({ app: cfg.name, method: req.method, path: (req.url ?? '').split('?')[0] }, 'upstream app cut its reply short'),
     });
     const runtime: AppRuntime = { config: cfg, paths, pass, cookies, publicOrigin, releasePath: normalizeConfiguredPath(RELEASE_PATH, paths.options) };
     const gateway = createAppGateway({ host, showError, pending, sessions, log, mountPath: MOUNT_PATH }, runtime);

@@ -31,6 +31,8 @@ export interface PassThroughOptions {
   proxyTimeoutMs: number;
   /** Called when the upstream cannot be reached or fails mid-request; never throws. */
   onUpstreamError(err: Error, req: IncomingMessage, target: ServerResponse | Socket): void;
+  /** Called when the upstream closed its reply before the end. */
+  onTruncatedReply?(req: IncomingMessage): void;
 }
 
 /** What one reply looked like when it came back, for the caller to inspect or hold. */
@@ -62,6 +64,8 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
   });
   const upstreamHost = options.upstream.hostname;
   const inspectors = new WeakMap<IncomingMessage, ReplyInspector>();
+  /** Requests whose reply the caller reads itself (`fetch`): it handles a cut reply too. */
+  const fetched = new WeakSet<IncomingMessage>();
 
   const rewrite = (): OriginRewrite => ({
     upstreamOrigin: options.upstream.origin,
@@ -70,7 +74,15 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
   });
 
   // Runs before the library copies the reply headers, for streamed and held replies alike.
-  proxy.on('proxyRes', (reply, req) => {
+  proxy.on('proxyRes', (reply, req, res) => {
+    // An app that dies mid-reply leaves the browser waiting forever unless the cut is passed
+    // on: the truncated response is ended abruptly, as the app ended it.
+    reply.once('close', () => {
+      if (!reply.complete && !res.destroyed && !fetched.has(req)) {
+        options.onTruncatedReply?.(req);
+        res.destroy();
+      }
+    });
     const h = reply.headers;
     dropHopByHop(h);
     const r = rewrite();
@@ -117,6 +129,7 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
       delete req.headers['transfer-encoding'];
       delete req.headers.expect;
       req.headers['content-length'] = String(body.length);
+      fetched.add(req);
       return new Promise((resolve, reject) => {
         inspectors.set(req, (reply) => resolve(reply));
         proxy.web(req, res, { buffer: Readable.from([body]), selfHandleResponse: true }, ((err: Error) => reject(err)) as never);

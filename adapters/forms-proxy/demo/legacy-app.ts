@@ -194,6 +194,23 @@ export async function startLegacyApp(options: LegacyAppOptions = {}): Promise<Le
     res.cookie('pref', 'compact', { path: '/', domain: req.hostname });
     res.redirect(302, `http://${req.headers.host}/secret`);
   });
+  /** Streams two parts with a pause between them (to show the proxy does not buffer). */
+  app.get('/slow', (_req, res) => {
+    res.type('text').write('first part\n');
+    setTimeout(() => res.end('second part\n'), 300);
+  });
+  /** Dies in the middle of a reply. */
+  app.get('/die', (_req, res) => {
+    res.type('text').write('partial');
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
+  /** Sends a header that a Connection option marks as hop-by-hop. */
+  app.get('/hop', (_req, res) => {
+    res.setHeader('connection', 'x-internal-route');
+    res.setHeader('x-internal-route', 'backend-7');
+    res.setHeader('x-visible', 'yes');
+    res.send('ok');
+  });
   /** Echoes what reached the app: headers and body size (for the proxy's header tests). */
   app.all('/echo', (req, res) => {
     res.json({ method: req.method, url: (req as Request & { originalPath?: string }).originalPath, headers: req.headers });

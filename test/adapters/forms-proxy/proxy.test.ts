@@ -109,4 +109,40 @@ describe('forms-proxy: pass-through', () => {
     expect(reply.status).toBe(200);
     expect((JSON.parse(reply.body) as Echo).headers['transfer-encoding']).toBe('chunked');
   });
+
+  it('streams replies as they come (no buffering of pass-through responses)', async () => {
+    rig = await startRig({ protect: 'none' });
+    const u = new URL(rig.app);
+    const started = Date.now();
+    const firstChunkAt = await new Promise<{ first: number; end: number; text: string }>((resolve, reject) => {
+      request({ host: u.hostname, port: u.port, path: '/slow' }, (res) => {
+        let first = 0;
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          if (!first) first = Date.now() - started;
+          text += c.toString();
+        });
+        res.on('end', () => resolve({ first, end: Date.now() - started, text }));
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(firstChunkAt.text).toBe('first part\nsecond part\n');
+    expect(firstChunkAt.end - firstChunkAt.first).toBeGreaterThanOrEqual(200);
+  });
+
+  it('survives the app dying mid-reply and keeps serving', async () => {
+    rig = await startRig({ protect: 'none' });
+    await new RawBrowser().send(rig.app, { path: '/die' }).catch(() => undefined);
+    const next = await new RawBrowser().send(rig.app, { path: '/public/style.css' });
+    expect(next.status).toBe(200);
+    expect(rig.logs.some((l) => l.includes('upstream app cut its reply short'))).toBe(true);
+  });
+
+  it('drops hop-by-hop headers of the app\'s reply too', async () => {
+    rig = await startRig({ protect: 'none' });
+    const reply = await new RawBrowser().send(rig.app, { path: '/hop' });
+    expect(reply.headers['x-internal-route']).toBeUndefined();
+    expect(reply.headers['x-visible']).toBe('yes');
+  });
 });
