@@ -1,5 +1,13 @@
 /** Second-factor methods behind the `Factor` interface. */
+import { isAbsolute, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { AuditApi, UserApi } from '../host/host-api.js';
+import { createMailer, createMessageProvider, loadTemplates, type Mailer, type FetchFn } from '../delivery/index.js';
+import { codePepper } from './delivered-code-factor.js';
+import { createSmsFactor } from './sms-factor.js';
+import { createVoiceFactor } from './voice-factor.js';
+import { createEmailFactor } from './email-factor.js';
 import type { HostConfig } from '../host/config/schema.js';
 import type { Clock } from '../host/clock.js';
 import type { Database } from '../store/schema.js';
@@ -9,7 +17,11 @@ import type { Factor } from './factor.js';
 import { createTotpFactor } from './totp-factor.js';
 import { createOathTokenFactor } from './oath-token-factor.js';
 
-export type { Factor, FactorEnrolment, FactorFailureReason, FactorSendInput, FactorVerifyInput, FactorVerifyResult, NewFactorMaterial } from './factor.js';
+export type { Factor, FactorEnrolment, FactorFailureReason, FactorSendInput, FactorSendResult, FactorVerifyInput, FactorVerifyResult, NewFactorMaterial } from './factor.js';
+export { codePepper, deliveredFactorId, MAX_ATTEMPTS_PER_CODE, VOICE_CALLBACK_PATH } from './delivered-code-factor.js';
+export { createSmsFactor } from './sms-factor.js';
+export { createVoiceFactor } from './voice-factor.js';
+export { createEmailFactor, maskEmail } from './email-factor.js';
 export { createOathTokenFactor, OATH_FACTOR_KIND, type OathTokenFactorDeps } from './oath-token-factor.js';
 export { createTotpFactor, otpauthUri, groupSecret, TOTP_SECRET_BYTES, type TotpConfig, type TotpParams } from './totp-factor.js';
 
@@ -24,5 +36,55 @@ export function createDefaultFactors(deps: {
   const totp = deps.config.factors.totp;
   const factors = [createTotpFactor({ secrets: deps.secrets, config: totp, issuer: totp.issuer ?? deps.config.branding.productName })];
   if (deps.db) factors.push(createOathTokenFactor({ tokens: new TokenRepository(deps.db, deps.secrets, deps.clock) }));
+  return factors;
+}
+
+/**
+ * The delivered-code methods whose `factors.<kind>` section is configured, each with the sender
+ * from `delivery`. Code hashes are peppered with keys derived from the secrets key ring, so
+ * every host sharing the keys (and the store) verifies every host's codes.
+ */
+export function createDeliveredFactors(deps: {
+  config: Pick<HostConfig, 'factors' | 'delivery' | 'branding' | 'publicUrl' | 'configFile'>;
+  db: Kysely<Database>;
+  clock: Clock;
+  logger: Logger;
+  audit: AuditApi;
+  users: Pick<UserApi, 'findById'>;
+  /** The secrets key ring's raw keys, oldest first. */
+  secretKeys: readonly Buffer[];
+  /** Tests inject fetch for providers; default the global one. */
+  fetch?: FetchFn;
+}): Factor[] {
+  const { config } = deps;
+  const { sms, voice, email } = config.factors;
+  if (!sms && !voice && !email) return [];
+  const delivery = config.delivery;
+  const productName = config.branding.productName;
+  const defaultLocale = config.branding.defaultLocale;
+  const defaultRegion = delivery?.defaultRegion ?? 'US';
+  const peppers = deps.secretKeys.map(codePepper);
+  const common = { db: deps.db, clock: deps.clock, logger: deps.logger, peppers, publicUrl: config.publicUrl };
+  const providerDeps = { logger: deps.logger, clock: deps.clock, productName, defaultLocale, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
+  const factors: Factor[] = [];
+  if (sms && delivery?.sms) {
+    const provider = createMessageProvider(delivery.sms, providerDeps);
+    factors.push(createSmsFactor({ ...common, policy: sms, pin: sms.pin, provider, productName, defaultRegion }));
+  }
+  if (voice && delivery?.voice) {
+    const provider = createMessageProvider(delivery.voice, providerDeps);
+    factors.push(
+      createVoiceFactor({ ...common, policy: voice, pin: voice.pin, provider, providerConfig: delivery.voice, mode: voice.mode, defaultRegion, defaultLocale, audit: deps.audit, users: deps.users }),
+    );
+  }
+  if (email) {
+    let mailer: Mailer | null = null;
+    if (email.transport === 'smtp' && delivery?.smtp) {
+      const base = config.configFile ? resolve(config.configFile, '..') : process.cwd();
+      const templatesDir = delivery.templatesDir && (isAbsolute(delivery.templatesDir) ? delivery.templatesDir : resolve(base, delivery.templatesDir));
+      mailer = createMailer(delivery.smtp, { logger: deps.logger, templates: loadTemplates({ templatesDir }) });
+    }
+    factors.push(createEmailFactor({ ...common, policy: email, pin: 'off', mailer, productName, revealCodes: email.revealCodes }));
+  }
   return factors;
 }

@@ -48,7 +48,7 @@ import { layout } from './pages/layout.js';
 import { PendingLogins } from './login/pending-logins.js';
 import { mountLogin } from './login/login-routes.js';
 import { createChallengeEngine } from '../challenge/index.js';
-import { createDefaultFactors } from '../factors/index.js';
+import { createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
 
 export interface CreateHostOptions {
   loaded: LoadedConfig;
@@ -159,7 +159,10 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     config,
     branding: config.branding,
     resolveAdapter,
-    factors: createDefaultFactors({ secrets, config, db: store.db, clock }),
+    factors: [
+      ...createDefaultFactors({ secrets, config, db: store.db, clock }),
+      ...createDeliveredFactors({ config, db: store.db, clock, logger, audit, users, secretKeys: keys.map((k) => k.key) }),
+    ],
     metrics,
   });
 

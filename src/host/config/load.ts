@@ -159,6 +159,9 @@ function demoInput(adapters: readonly AdapterDefinition[], ctx: DemoContext): { 
   return {
     server: { host: '127.0.0.1' },
     directory: { type: 'file', path: resolve(ctx.dataDir, 'demo-users.yaml') },
+    // Codes by SMS, call and email go to the log (codes shown: demo only), so a sign-in works offline.
+    factors: { sms: {}, voice: {}, email: { transport: 'console', revealCodes: true } },
+    delivery: { sms: { type: 'console', revealCodes: true }, voice: { type: 'console', revealCodes: true } },
     adapters: adapterSections,
   };
 }
@@ -219,7 +222,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
       problems.push(...formatIssues(demoParsed.error.issues));
       fail();
     }
-    Object.assign(root, { server: demoParsed.data!.server });
+    Object.assign(root, { server: demoParsed.data!.server, factors: demoParsed.data!.factors, delivery: demoParsed.data!.delivery });
     directory = demoParsed.data!.directory;
     adapterInput = demoParsed.data!.adapters;
   }

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { fileDirectoryConfigSchema } from '../../directory/file/config.js';
 import { ldapDirectoryConfigSchema } from '../../directory/ldap/config.js';
+import { codeDeliveryPolicySchema, deliveryConfigSchema } from '../../delivery/config.js';
 
 const duration = z
   .string()
@@ -121,9 +122,49 @@ export const totpConfigSchema = z
   })
   .describe('Authenticator-app codes (RFC 6238).');
 
+/**
+ * Delivered-code methods (issue 10). A section's presence turns the method on for every user
+ * whose directory entry gives the number or address; the sender itself is configured under
+ * `delivery` (one provider may serve several methods, and `users notify` shares the SMTP server).
+ */
+const pinModeSchema = z
+  .enum(['off', 'required'])
+  .default('off')
+  .describe('off, or required: the user also types a PIN they hold (set by users notify, stored scrypt-hashed); without a PIN the method is not offered. Default off.');
+
+export const smsFactorConfigSchema = codeDeliveryPolicySchema
+  .extend({ pin: pinModeSchema })
+  .describe('Codes by text message to the directory\'s mobile number (else its phone number); needs delivery.sms. Default: off.');
+
+export const voiceFactorConfigSchema = codeDeliveryPolicySchema
+  .extend({
+    mode: z
+      .enum(['read-code', 'press-pound'])
+      .default('read-code')
+      .describe('read-code: the call reads a code the user types; press-pound: the user presses # and the provider calls back (http or twilio providers only). Default read-code.'),
+    pin: pinModeSchema,
+  })
+  .describe('Phone calls to the directory\'s phone number (else its mobile number); needs delivery.voice. Default: off.');
+
+export const emailFactorConfigSchema = codeDeliveryPolicySchema
+  .extend({
+    transport: z
+      .enum(['smtp', 'console'])
+      .default('smtp')
+      .describe('smtp (delivery.smtp), or console: DEMO ONLY, the mail is written to the log instead of sent. Default smtp.'),
+    revealCodes: z
+      .boolean()
+      .default(false)
+      .describe('DEMO ONLY, with transport console: also log the code so a demo can be completed. Default false.'),
+  })
+  .describe('Codes by email to the directory\'s address; needs delivery.smtp unless transport is console. Default: off.');
+
 export const factorsConfigSchema = z
   .strictObject({
     totp: totpConfigSchema.prefault({}),
+    sms: smsFactorConfigSchema.optional(),
+    voice: voiceFactorConfigSchema.optional(),
+    email: emailFactorConfigSchema.optional(),
   })
   .describe('Second-factor methods.');
 
@@ -161,10 +202,25 @@ export const rootConfigSchema = z
     factors: factorsConfigSchema.prefault({}),
     session: sessionConfigSchema.prefault({}),
     signing: signingConfigSchema.optional(),
+    delivery: deliveryConfigSchema.optional(),
     adapters: z
       .record(z.string(), z.unknown())
       .default({})
       .describe('One section per adapter (samlIdp, samlBridge, formsProxy, …); an adapter runs when its section is present.'),
+  })
+  .superRefine((c, ctx) => {
+    // A method without its sender would only fail at the first sign-in; say so at start-up.
+    const needs: [keyof typeof c.factors, boolean, string][] = [
+      ['sms', c.delivery?.sms !== undefined, 'delivery.sms (a provider)'],
+      ['voice', c.delivery?.voice !== undefined, 'delivery.voice (a provider)'],
+      ['email', c.delivery?.smtp !== undefined || c.factors.email?.transport === 'console', 'delivery.smtp (or transport: console)'],
+    ];
+    for (const [method, ok, what] of needs) {
+      if (c.factors[method] !== undefined && !ok) ctx.addIssue({ code: 'custom', path: ['factors', method], message: `needs ${what}` });
+    }
+    if (c.factors.voice?.mode === 'press-pound' && c.delivery?.voice?.type === 'console') {
+      ctx.addIssue({ code: 'custom', path: ['factors', 'voice', 'mode'], message: 'press-pound needs a provider that calls back (http or twilio), not console' });
+    }
   })
   .describe('factorgate configuration.');
 

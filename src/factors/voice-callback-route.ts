@@ -1,0 +1,104 @@
+/**
+ * `POST /mfa/voice-callback?token=…`: the provider reports the key the user pressed during a
+ * press-pound call. The token (256 bits, stored hashed) names the call; the request must also
+ * carry the provider's signature — Twilio's `X-Twilio-Signature` (HMAC-SHA1 over the URL and
+ * parameters, keyed with the auth token), or for the http provider the same
+ * `t=<unix>,v1=<HMAC-SHA256>` header factorgate signs its own requests with — so a leaked URL
+ * alone cannot approve a sign-in. The token travels in the query string because the request
+ * log redacts `token=` there, while a path segment would be logged whole.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import { codesEqual, signBody, verifyTwilioSignature, xmlEscape } from '../delivery/index.js';
+import { callbackHash, VOICE_CALLBACK_PATH } from './delivered-code-factor.js';
+import type { VoiceFactorDeps } from './voice-factor.js';
+
+/** A signed timestamp older or newer than this is a replay or a broken clock. */
+const MAX_SKEW_SECONDS = 300;
+
+const THANKS = {
+  en: { language: 'en-US', ok: 'Thank you. Your sign-in is approved. Goodbye.', no: 'Sign-in not approved. Goodbye.' },
+  fr: { language: 'fr-FR', ok: 'Merci. Votre connexion est approuvée. Au revoir.', no: 'Connexion non approuvée. Au revoir.' },
+} as const;
+
+function readParams(req: Request): Record<string, string> {
+  const body = typeof req.body === 'string' ? req.body : '';
+  if ((req.get('content-type') ?? '').includes('json')) {
+    try {
+      const parsed = JSON.parse(body) as unknown;
+      if (parsed && typeof parsed === 'object') {
+        return Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+      }
+    } catch {
+      return {};
+    }
+    return {};
+  }
+  return Object.fromEntries(new URLSearchParams(body));
+}
+
+function signatureValid(deps: VoiceFactorDeps, req: Request, params: Record<string, string>, nowMs: number): boolean {
+  const cfg = deps.providerConfig;
+  if (cfg.type === 'twilio') {
+    // Twilio signs the URL it called: ours, as published, not the one seen behind a proxy.
+    return verifyTwilioSignature({ authToken: cfg.authToken, url: `${deps.publicUrl}${req.originalUrl}`, params, signature: req.get('x-twilio-signature') });
+  }
+  if (cfg.type === 'http') {
+    if (!cfg.hmacSecret) return true; // the unguessable token is then the only proof (documented)
+    const header = req.get(cfg.signatureHeader) ?? '';
+    const m = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/.exec(header);
+    if (!m) return false;
+    const ts = Number(m[1]);
+    if (Math.abs(nowMs / 1000 - ts) > MAX_SKEW_SECONDS) return false;
+    return codesEqual(signBody(cfg.hmacSecret, ts, typeof req.body === 'string' ? req.body : ''), header);
+  }
+  return false; // console places no call, so nothing may call back
+}
+
+export function mountVoiceCallback(router: Router, deps: VoiceFactorDeps): void {
+  const log = deps.logger.child({ route: 'voice-callback' });
+  const text = express.text({ type: () => true, limit: '16kb' });
+
+  router.post(VOICE_CALLBACK_PATH, text, async (req: Request, res: Response) => {
+    const now = deps.clock.now();
+    const token = typeof req.query.token === 'string' ? req.query.token : '';
+    const row = /^[A-Za-z0-9_-]{43}$/.test(token)
+      ? await deps.db.selectFrom('delivered_codes').selectAll().where('callback_hash', '=', callbackHash(token)).where('mode', '=', 'press-pound').executeTakeFirst()
+      : undefined;
+    if (!row) {
+      log.warn({ reason: 'UNKNOWN_CALLBACK' }, 'voice callback for no known call');
+      res.status(404).type('text/plain').send('not found');
+      return;
+    }
+    const user = await deps.users.findById(row.user_id);
+    const audit = { user, method: 'voice', deviceToken: row.factor_id, challengeId: row.challenge_id, clientIp: req.ip };
+    const params = readParams(req);
+    if (!signatureValid(deps, req, params, now)) {
+      log.warn({ challengeId: row.challenge_id, reason: 'BAD_SIGNATURE' }, 'voice callback refused');
+      await deps.audit.record({ event: 'voice-callback', result: 'failure', ...audit, denyReason: 'BAD_SIGNATURE', detail: `${deps.providerConfig.type} callback signature missing or wrong` });
+      res.status(403).type('text/plain').send('forbidden');
+      return;
+    }
+    const digits = params.Digits ?? params.digits ?? '';
+    let approved = false;
+    if (digits === '#') {
+      const r = await deps.db
+        .updateTable('delivered_codes')
+        .set({ confirmed_at: now })
+        .where('id', '=', row.id)
+        .where('confirmed_at', 'is', null)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      approved = Number(r.numUpdatedRows) === 1;
+    }
+    const denyReason = approved ? undefined : digits === '#' ? 'EXPIRED_OR_USED' : 'NOT_PRESSED';
+    log.info({ challengeId: row.challenge_id, approved, reason: denyReason }, 'voice callback');
+    await deps.audit.record({ event: 'voice-callback', result: approved ? 'success' : 'failure', ...audit, denyReason });
+    const words = THANKS[deps.defaultLocale];
+    if (deps.providerConfig.type === 'twilio') {
+      res.type('text/xml').send(`<Response><Say language="${words.language}">${xmlEscape(approved ? words.ok : words.no)}</Say></Response>`);
+    } else {
+      res.json({ status: approved ? 'approved' : 'not-approved' });
+    }
+  });
+}
