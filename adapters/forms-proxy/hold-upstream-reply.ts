@@ -67,14 +67,20 @@ export function successRuleHolds(rule: SuccessRule, head: ReplyHead, body: Buffe
 export async function readReply(reply: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of reply) {
-    total += (chunk as Buffer).length;
-    if (total > maxBytes) {
-      reply.destroy();
-      throw new FactorgateError('UPSTREAM_UNAVAILABLE', { detail: `login reply larger than ${maxBytes} bytes cannot be held` });
+  try {
+    for await (const chunk of reply) {
+      total += (chunk as Buffer).length;
+      if (total > maxBytes) {
+        reply.destroy();
+        throw new FactorgateError('UPSTREAM_UNAVAILABLE', { detail: `login reply larger than ${maxBytes} bytes cannot be held` });
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch (cause) {
+    if (cause instanceof FactorgateError) throw cause;
+    throw new FactorgateError('UPSTREAM_UNAVAILABLE', { cause, detail: `app cut its login reply short: ${(cause as Error).message}` });
   }
+  if (!reply.complete) throw new FactorgateError('UPSTREAM_UNAVAILABLE', { detail: 'app cut its login reply short' });
   return Buffer.concat(chunks, total);
 }
 

@@ -145,4 +145,12 @@ describe('forms-proxy: pass-through', () => {
     expect(reply.headers['x-internal-route']).toBeUndefined();
     expect(reply.headers['x-visible']).toBe('yes');
   });
+
+  it('answers 502 when the app cuts a login reply short (nothing is held)', async () => {
+    rig = await startRig({ loginPaths: ['/die'], loginMethods: ['GET'], success: { status: [200] } });
+    const reply = await new RawBrowser().send(rig.app, { path: '/die' });
+    expect(reply.status).toBe(502);
+    expect(reply.body).toContain('is not answering');
+    expect(await rig.running.host.api.store.db.selectFrom('forms_proxy_pending' as never).selectAll().execute()).toHaveLength(0);
+  });
 });
