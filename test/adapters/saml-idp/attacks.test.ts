@@ -7,7 +7,7 @@ import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAML } from '@node-saml/node-saml';
 import { TestBrowser } from '../../support/http-client.js';
-import { authnRequestPath, authnRequestXml, nodeSamlSp, redirectQuery, rpConfig, signIn, spIdentity, startIdp, type IdpHost, type TestSp } from './support.js';
+import { authnRequestPath, authnRequestPost, authnRequestXml, nodeSamlSp, redirectQuery, rpConfig, signIn, spIdentity, startIdp, type IdpHost, type TestSp } from './support.js';
 
 const RSA_SHA1 = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1';
 const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
@@ -141,6 +141,39 @@ describe('AuthnRequests the IdP refuses', () => {
 
   it('IdP-initiated sign-in is off unless the RP enables it', async () => {
     await expectRefused(await new TestBrowser(idp.url).get('/saml/idp/sso?rp=open-app'), 'IDP_INITIATED_DISABLED', /not enabled/, 'open-app');
+  });
+});
+
+describe('XML-signed requests (HTTP-POST binding)', () => {
+  const post = async (fields: Record<string, string>) => new TestBrowser(idp.url).post('/saml/idp/sso', fields);
+  const b64 = (xml: string) => Buffer.from(xml, 'utf8').toString('base64');
+  const xmlOf = (fields: Record<string, string>) => Buffer.from(fields.SAMLRequest!, 'base64').toString('utf8');
+
+  it('accepts an enveloped RSA-SHA256 signature by the RP’s key and refuses it after one changed character', async () => {
+    const sp = nodeSamlSp(idp, strictId.name, { signed: true, postBinding: true });
+    const fields = await authnRequestPost(sp);
+    expect(xmlOf(fields)).toContain('<Signature');
+    expect((await post(fields)).status).toBe(303);
+    const again = await authnRequestPost(sp);
+    const tampered = xmlOf(again).replace(strictId.acs, `${strictId.acs}/2`);
+    await expectRefused(await post({ ...again, SAMLRequest: b64(tampered) }), 'SIGNATURE_INVALID', /does not verify/, 'strict-app');
+  });
+
+  it('refuses a SHA-1 digest inside an otherwise SHA-256 signature', async () => {
+    const sp = nodeSamlSp(idp, strictId.name, { signed: true, digest: 'sha1', postBinding: true });
+    await expectRefused(await post(await authnRequestPost(sp)), 'WEAK_ALGORITHM', /xmldsig#sha1/, 'strict-app');
+  });
+
+  it('refuses signature wrapping: a signed request hidden inside a forged one, or a duplicated ID', async () => {
+    const sp = nodeSamlSp(idp, strictId.name, { signed: true, postBinding: true });
+    const signed = xmlOf(await authnRequestPost(sp));
+    const signature = /<Signature[\s\S]*<\/Signature>/.exec(signed)![0];
+    const forged = authnRequestXml({ id: '_forged', issuer: strictId.entityId, acs: 'https://evil.example.test/acs', destination: `${idp.base}/sso`, instant: idp.clock.now() })
+      .replace('</saml:Issuer>', `</saml:Issuer>${signature}<samlp:Extensions>${signed.replace(/^<\?xml[^>]*>/, '')}</samlp:Extensions>`);
+    await expectRefused(await post({ SAMLRequest: b64(forged) }), 'SIGNATURE_INVALID', /does not cover the request/, 'strict-app');
+    const id = /ID="([^"]+)"/.exec(signed)![1]!;
+    const duplicate = signed.replace('</samlp:AuthnRequest>', `<samlp:Extensions><x ID="${id}"></x></samlp:Extensions></samlp:AuthnRequest>`);
+    await expectRefused(await post({ SAMLRequest: b64(duplicate) }), 'SIGNATURE_INVALID', /does not cover the request/, 'strict-app');
   });
 });
 

@@ -94,7 +94,7 @@ export function spIdentity(name: string): SpIdentity {
 }
 
 /** A node-saml SP; `signed` makes it sign its requests (RSA-SHA256). */
-export function nodeSamlSp(idp: IdpHost, name: string, opts: { signed?: boolean; forceAuthn?: boolean; postBinding?: boolean; authnContext?: string[]; racComparison?: 'exact' | 'minimum' | 'better' | 'maximum' } = {}): TestSp {
+export function nodeSamlSp(idp: IdpHost, name: string, opts: { signed?: boolean; digest?: 'sha1' | 'sha256'; forceAuthn?: boolean; postBinding?: boolean; authnContext?: string[]; racComparison?: 'exact' | 'minimum' | 'better' | 'maximum' } = {}): TestSp {
   const { keys, entityId, acs, slo } = spIdentity(name);
   const saml = new SAML({
     entryPoint: `${idp.base}/sso`,
@@ -113,7 +113,7 @@ export function nodeSamlSp(idp: IdpHost, name: string, opts: { signed?: boolean;
     ...(opts.postBinding ? { authnRequestBinding: 'HTTP-POST' } : {}),
     ...(opts.authnContext ? { authnContext: opts.authnContext, racComparison: opts.racComparison ?? 'exact' } : { disableRequestedAuthnContext: true }),
     identifierFormat: null,
-    ...(opts.signed ? { privateKey: keys.keyPem, signatureAlgorithm: 'sha256' as const } : {}),
+    ...(opts.signed ? { privateKey: keys.keyPem, signatureAlgorithm: 'sha256' as const, digestAlgorithm: opts.digest ?? 'sha256' } : {}),
   });
   return { name, entityId, acs, slo, keys, saml };
 }
@@ -121,6 +121,13 @@ export function nodeSamlSp(idp: IdpHost, name: string, opts: { signed?: boolean;
 /** The relying-party configuration for a test SP (inline: entityId + acs + cert). */
 export function rpConfig(sp: SpIdentity, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: sp.name, entityId: sp.entityId, acs: [{ url: sp.acs }], slo: { url: sp.slo, binding: 'redirect' }, cert: sp.keys.certPem, ...extra };
+}
+
+/** The fields node-saml's HTTP-POST form would post, with the message uncompressed as Bindings §3.5.4 has it. */
+export async function authnRequestPost(sp: TestSp, relayState = 'rs-post'): Promise<Record<string, string>> {
+  sp.saml.options.skipRequestCompression = true;
+  const html = await sp.saml.getAuthorizeFormAsync(relayState, undefined, {});
+  return postedForm(html.replace(/<input type="hidden" name="(\w+)" value="([^"]*)" \/>/g, '<input type="hidden" name="$1" value="$2">')).fields;
 }
 
 /** Path + query of the SP's redirect-binding AuthnRequest URL. */
