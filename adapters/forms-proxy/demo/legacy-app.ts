@@ -113,7 +113,7 @@ export async function startLegacyApp(options: LegacyAppOptions = {}): Promise<Le
   const secret = randomBytes(32);
   const logins: string[] = [];
   const ticket = (user: string): string => {
-    const payload = Buffer.from(JSON.stringify({ u: user, t: Date.now() })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ u: user, n: randomBytes(8).toString('hex') })).toString('base64url');
     return `${payload}.${createHmac('sha256', secret).update(payload).digest('base64url')}`;
   };
   const userOf = (req: Request): string | null => {
