@@ -8,12 +8,14 @@ import { systemClock } from '../../host/clock.js';
 import type { HostConfig } from '../../host/config/schema.js';
 import { createDirectory } from '../../directory/create-directory.js';
 import { runUsersImport } from '../../directory/import-cli.js';
+import { notifyUsers } from './users-notify.js';
 
 export const usage = [
   'users hash-password             read a password (stdin or prompt) and print its hash for the users file',
   'users list [--config FILE]      list the users the store knows',
   'users unlock USER [--config F]  clear a user\'s lockout',
   'users import [--dry-run] [--base DN] [--config F]  import or refresh users from the configured directory',
+  'users notify --all-new | --user NAME [--config F]  mail users how their second step works (once each with --all-new)',
 ].join('\n  ');
 
 async function readPassword(ctx: CliContext): Promise<string> {
@@ -64,12 +66,27 @@ export async function run(ctx: CliContext): Promise<number> {
   }
   const { values, positionals } = parseArgs({
     args: rest,
-    options: { config: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, base: { type: 'string' } },
+    options: {
+      config: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      base: { type: 'string' },
+      'all-new': { type: 'boolean', default: false },
+      user: { type: 'string' },
+    },
     allowPositionals: true,
     strict: true,
   });
   const loaded = loadCliConfig(values.config);
   if (sub === 'import') return importFromDirectory(ctx, loaded.host, values['dry-run'], values.base);
+  if (sub === 'notify') {
+    if (values['all-new'] === (values.user !== undefined)) throw new UsageError('users notify needs exactly one of --all-new or --user NAME');
+    const store = await openStore(storeOptions(loaded.host));
+    try {
+      return await notifyUsers({ db: store.db, config: loaded.host, clock: systemClock, out: ctx.stdout, err: ctx.stderr }, values.user ?? null);
+    } finally {
+      await store.close();
+    }
+  }
   const store = await openStore(storeOptions(loaded.host));
   try {
     const users = new UserRepository(store.db, systemClock);
