@@ -24,8 +24,11 @@ export const NAMEID_FORMATS = {
 } as const;
 export type NameIdFormatName = keyof typeof NAMEID_FORMATS;
 
-/** Where a value comes from: a field of the user record, or a pairwise opaque identifier. */
-export const USER_SOURCES = ['username', 'upn', 'email', 'displayName', 'givenName', 'surname', 'phone', 'mobile', 'externalId', 'id', 'pairwise'] as const;
+/**
+ * Where a value comes from: a field of the user record, a pairwise opaque identifier, or
+ * `immutableId`: the base64 of the AD objectGUID bytes, the ImmutableID Entra ID matches on.
+ */
+export const USER_SOURCES = ['username', 'upn', 'email', 'displayName', 'givenName', 'surname', 'phone', 'mobile', 'externalId', 'id', 'pairwise', 'immutableId'] as const;
 export type UserSource = (typeof USER_SOURCES)[number];
 
 export const MFA_CLASS_REF = 'http://schemas.microsoft.com/claims/multipleauthn';
@@ -74,7 +77,7 @@ export const relyingPartySchema = z
     nameId: z
       .strictObject({
         format: z.enum(['persistent', 'emailAddress', 'unspecified', 'transient']).default('unspecified').describe('NameID format. Default unspecified.'),
-        source: z.enum(USER_SOURCES).optional().describe('User field carried as NameID (e.g. upn, or externalId for an Entra ID ImmutableID). Default: pairwise for persistent, email for emailAddress, username otherwise.'),
+        source: z.enum(USER_SOURCES).optional().describe('User field carried as NameID (e.g. upn; immutableId for Entra ID federation). Default: pairwise for persistent, email for emailAddress, username otherwise.'),
       })
       .prefault({})
       .describe('The Subject NameID.'),

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { UserRecord } from '../../src/host/host-api.js';
+import { bytesFromGuid } from '../../src/directory/ldap/map-entry.js';
 import { AssertionEncrypter, buildSignedResponse, newSamlId, type SamlAttribute, type SamlSigner } from '../../src/saml/index.js';
 import { classRefFor } from './authn-context.js';
 import type { RequestedAuthnContext } from './checks/context.js';
@@ -66,6 +67,11 @@ export function userValue(source: UserSource, user: UserRecord, idpEntityId: str
       return pairwise(idpEntityId, rp, user);
     case 'id':
       return user.id;
+    case 'immutableId': {
+      // Entra ID Connect's default sourceAnchor: base64 of objectGUID's 16 bytes as stored.
+      const bytes = user.externalId === null ? null : bytesFromGuid(user.externalId);
+      return bytes === null ? null : bytes.toString('base64');
+    }
     default: {
       const v = user[source];
       return typeof v === 'string' && v !== '' ? v : null;
