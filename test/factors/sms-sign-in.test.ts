@@ -99,4 +99,17 @@ describe('signing in with an SMS code', () => {
     const row = await db.selectFrom('delivered_codes').select(['consumed_at']).executeTakeFirstOrThrow();
     expect(row.consumed_at).not.toBeNull();
   });
+
+  it('with the demo console provider, the code reaches the log only because revealCodes says so, and signs in', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 2, 1, 9, 0, 0));
+    const h = await startHost({ clock, config: { factors: { sms: {} }, delivery: { sms: { type: 'console', revealCodes: true } } } });
+    cleanup.push(() => h.close());
+    expect(h.logs.some((l) => l.includes('revealCodes on'))).toBe(true);
+    const b = new Browser(h.url);
+    const path = await signIn(b);
+    await pressSend(b, path);
+    const line = h.logs.map((l) => JSON.parse(l) as { demoRevealedCode?: string }).find((l) => l.demoRevealedCode);
+    expect(line?.demoRevealedCode).toMatch(/^[0-9]{6}$/);
+    expect((await submitCode(b, path, line!.demoRevealedCode!)).status).toBe(303);
+  });
 });
