@@ -11,6 +11,7 @@ import type { Request, Response } from 'express';
 import type { ChallengeOutcome, HostApi, HostSession } from '../../src/host/host-api.js';
 import type { SamlSigner } from '../../src/saml/index.js';
 import { meets } from './authn-context.js';
+import { NAMEID_FORMATS } from './config.js';
 import type { RequestContext, RequestedAuthnContext } from './checks/context.js';
 import { sendPostForm } from './post-form.js';
 import { SamlRejection } from './rejection.js';
@@ -28,6 +29,8 @@ export interface PendingAuthn {
   forceAuthn: boolean;
   isPassive: boolean;
   requested: RequestedAuthnContext | undefined;
+  /** NameIDPolicy Format asked for, if any. */
+  nameIdFormat?: string | undefined;
   /** The session this browser had before a forced re-authentication, to keep its logout list. */
   previous?: { userId: string; data: IdpSessionData } | undefined;
 }
@@ -56,6 +59,7 @@ export function pendingFrom(ctx: RequestContext): PendingAuthn {
     forceAuthn: ctx.forceAuthn ?? false,
     isPassive: ctx.isPassive ?? false,
     requested: ctx.requestedAuthnContext,
+    nameIdFormat: ctx.nameIdFormat,
   };
 }
 
@@ -92,6 +96,15 @@ export class SsoFlow {
   async decide(req: Request, res: Response, pending: PendingAuthn): Promise<void> {
     const { host } = this.deps;
     const { rp } = this.#target(pending);
+    /*
+     * Core §3.4.1.1: a NameIDPolicy Format we do not issue to this RP cannot be honoured; the RP
+     * gets InvalidNameIDPolicy rather than a NameID in a format it did not ask for.
+     */
+    const format = NAMEID_FORMATS[rp.config.nameId.format];
+    if (pending.nameIdFormat !== undefined && pending.nameIdFormat !== format && pending.nameIdFormat !== NAMEID_FORMATS.unspecified) {
+      await this.sendStatus(res, rp, pending, STATUS.invalidNameIdPolicy, 'INVALID_NAMEID_POLICY');
+      return;
+    }
     const session = await host.sessions.get(req);
     if (session && !pending.forceAuthn && meets(pending.requested, session.multiFactor, rp.config.mfaAuthnContextClassRef)) {
       host.logger.info({ relyingParty: rp.name }, 'SAML single sign-on from the existing session');

@@ -112,6 +112,15 @@ describe('SAML IdP single sign-on', () => {
     await expect(sp.saml.validatePostResponseAsync({ SAMLResponse: form.fields.SAMLResponse! })).rejects.toThrow(/NoAuthnContext|Responder/);
   });
 
+  it('a NameIDPolicy format the RP is not configured for gets InvalidNameIDPolicy; unspecified is fine', async () => {
+    const sp = nodeSamlSp(idp, two.name);
+    sp.saml.options.identifierFormat = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+    const res = await new TestBrowser(idp.url).get(await authnRequestPath(sp));
+    expect(decodeResponse(postedForm(await res.text()))).toContain('urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy');
+    sp.saml.options.identifierFormat = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
+    expect((await new TestBrowser(idp.url).get(await authnRequestPath(sp))).status).toBe(303);
+  });
+
   it('IsPassive without a session answers NoPassive at once', async () => {
     const sp = nodeSamlSp(idp, two.name);
     const url = new URL(await sp.saml.getAuthorizeUrlAsync('', undefined, {}));
