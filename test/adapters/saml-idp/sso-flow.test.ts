@@ -121,6 +121,36 @@ describe('SAML IdP single sign-on', () => {
     expect((await new TestBrowser(idp.url).get(await authnRequestPath(sp))).status).toBe(303);
   });
 
+  it('a challenge that ends in denial (lockout) gives the neutral page and no assertion', async () => {
+    const b = new TestBrowser(idp.url);
+    await signIn(idp, b, await authnRequestPath(nodeSamlSp(idp, one.name, { signed: true })), 'bob');
+    const again = await b.get(await authnRequestPath(nodeSamlSp(idp, forced.name, { forceAuthn: true })));
+    const login = await b.get(again.headers.get('location')!);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+    const l = new URL(again.headers.get('location')!, idp.url).searchParams.get('l')!;
+    const toMfa = await b.post('/login', { _csrf: csrf, username: 'bob', password: 'bob-password-1', l });
+    const mfa = toMfa.headers.get('location')!;
+    let last = '';
+    let status = 0;
+    for (let i = 0; i < 8 && !(status === 401 && !last.includes('name="code"')); i++) {
+      const page = await (await b.get(mfa)).text();
+      if (!page.includes('name="method"')) {
+        last = page;
+        break;
+      }
+      const field = (n: string) => new RegExp(`name="${n}" value="([^"]*)"`).exec(page)![1]!;
+      const r = await b.post(mfa, { _csrf: field('_csrf'), method: field('method'), code: '000000' });
+      status = r.status;
+      last = await r.text();
+    }
+    expect(status).toBe(401);
+    expect(last.replace(/<style>[\s\S]*<\/style>/, '')).toContain('Sign-in could not be completed');
+    expect(last).not.toContain('SAMLResponse');
+    const audit = await idp.auditRows();
+    expect(audit.some((r) => r.event === 'challenge' && r.result === 'denied' && r.username === 'bob')).toBe(true);
+    expect(audit.filter((r) => r.event === 'saml-response' && r.username === 'bob' && r.relying_party === 'app-forced')).toHaveLength(0);
+  });
+
   it('IsPassive without a session answers NoPassive at once', async () => {
     const sp = nodeSamlSp(idp, two.name);
     const url = new URL(await sp.saml.getAuthorizeUrlAsync('', undefined, {}));
