@@ -50,7 +50,7 @@ export interface IdpHost extends RunningHost {
   idpCertPath: string;
   /** TOTP secrets enrolled so far, by username. */
   secrets: Map<string, Buffer>;
-  auditRows(): Promise<{ event: string; result: string; deny_reason: string | null; relying_party: string | null; detail: string | null }[]>;
+  auditRows(): Promise<{ event: string; result: string; username: string | null; deny_reason: string | null; relying_party: string | null; detail: string | null }[]>;
 }
 
 /** Starts a host with `adapters.samlIdp` = `samlIdp`. The clock starts 90 s in the past so it can advance by TOTP steps. */
