@@ -264,7 +264,8 @@ export function createDeliveredCodeFactor(deps: DeliveredCodeFactorDeps, channel
         // A code that never left is not left lying in the store; the send still counts.
         await db.deleteFrom('delivered_codes').where('id', '=', rowId).execute();
         if (err instanceof FactorgateError && err.code === 'DELIVERY_FAILED') {
-          return { sent: false, reason: 'DELIVERY_FAILED', detail: err.detail ?? 'provider failed' };
+          // A gateway may echo the number back in its error; the audit and log get it masked.
+          return { sent: false, reason: 'DELIVERY_FAILED', detail: (err.detail ?? 'provider failed').split(to).join('[recipient]') };
         }
         log.error({ err }, 'unexpected error while sending a code');
         return { sent: false, reason: 'DELIVERY_FAILED', detail: 'unexpected error while sending' };

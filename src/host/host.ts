@@ -299,6 +299,10 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
       store.db.deleteFrom('challenges').where('expires_at', '<', now - 24 * 3600_000).execute(),
       store.db.deleteFrom('sessions').where('expires_at', '<', now).execute(),
       store.db.deleteFrom('pending_logins').where('expires_at', '<', now).execute(),
+      // Sent codes outlive their challenge by a day (for support cases); the send log only as long
+      // as a limit can look back (an hour per user, a challenge's lifetime at most).
+      store.db.deleteFrom('delivered_codes').where('expires_at', '<', now - 24 * 3600_000).execute(),
+      store.db.deleteFrom('delivery_sends').where('sent_at', '<', now - 2 * 3600_000).execute(),
       replay.purgeExpired(),
     ]).catch((err: unknown) => logger.warn({ err }, 'sweep of expired rows failed'));
   }, 5 * 60_000);
