@@ -151,7 +151,7 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
   }, PURGE_EVERY_MS);
   purge.unref();
 
-  return {
+  const instance: FormsProxyInstance = {
     routes(router) {
       mountRoutes(router, { host, pending, log });
     },
@@ -203,6 +203,14 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
       return true;
     },
 
+    interceptRequest(req, res) {
+      return instance.handleHostRouted(req, res);
+    },
+
+    interceptUpgrade(req, socket, head) {
+      return instance.upgradeHostRouted(req, socket as Socket, head);
+    },
+
     async ready() {
       await host.store.ping();
     },
@@ -222,6 +230,7 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
       await Promise.all(demoApps.map((a) => a.close()));
     },
   };
+  return instance;
 }
 
 export const formsProxyAdapter: AdapterDefinition<FormsProxyConfig> = {

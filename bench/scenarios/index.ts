@@ -1,5 +1,6 @@
 /** The scenarios `npm run bench` runs, in order. */
 import type { Scenario } from './scenario.js';
 import { startupScenario } from './startup.js';
+import { formsProxyScenario, ldapImportScenario, samlSigningScenario, tokensImportScenario } from './components.js';
 
-export const scenarios: Scenario[] = [startupScenario];
+export const scenarios: Scenario[] = [samlSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, startupScenario];

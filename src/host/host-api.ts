@@ -199,6 +199,13 @@ export interface AdapterInstance {
   routes?(router: Router): void;
   /** Called by the challenge engine when a challenge this adapter began has ended. */
   resume(outcome: ChallengeOutcome, req: Request, res: Response): Promise<void>;
+  /**
+   * Requests the adapter takes on the main listener before the host's own middleware (e.g. an
+   * app reached by its Host name); returns true when it handled the request.
+   */
+  interceptRequest?(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): boolean;
+  /** The same for WebSocket upgrades on the main listener. */
+  interceptUpgrade?(req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): boolean;
   /** Extra listeners the adapter runs (e.g. a proxied app on its own port), started by the host. */
   servers?(): Server[];
   /** Resolves when the adapter's dependencies answer (for /readyz). */

@@ -188,6 +188,11 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
 
   const app = express();
   app.disable('x-powered-by');
+  // Adapters that route by Host name see requests before helmet and the host's routes.
+  app.use((req, res, next) => {
+    for (const inst of instances.values()) if (inst.interceptRequest?.(req, res)) return;
+    next();
+  });
   app.set('trust proxy', config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false);
   app.use(
     helmet({
@@ -324,6 +329,10 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
       const { createServer: createHttps } = await import('node:https');
       const server = config.server.tls ? createHttps({ cert: config.server.tls.cert, key: config.server.tls.key }, app) : createHttp(app);
       server.headersTimeout = 20_000;
+      server.on('upgrade', (req, socket, head) => {
+        for (const inst of instances.values()) if (inst.interceptUpgrade?.(req, socket, head)) return;
+        socket.destroy();
+      });
       server.requestTimeout = 60_000;
       await new Promise<void>((resolveListen, reject) => {
         server.once('error', reject);

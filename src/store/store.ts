@@ -64,7 +64,9 @@ function openPostgres(connectionString: string, poolSize: number): Kysely<Databa
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticMigrations(migrations) });
+  // Features add migrations independently; a database that already ran a later-numbered one
+  // must still accept an earlier one added afterwards (each migration touches its own tables).
+  const migrator = new Migrator({ db, provider: new StaticMigrations(migrations), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

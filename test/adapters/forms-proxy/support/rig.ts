@@ -3,11 +3,9 @@
  * (`createHost` through the test harness: challenge engine with TOTP enrolment, pages, CSRF,
  * browser binding, audit) with the adapter in front of the app on its own port.
  */
-import type { Kysely } from 'kysely';
 import { ManualClock } from '../../../../src/host/clock.js';
 import type { AdapterDefinition } from '../../../../src/host/host-api.js';
 import { decodeBase32, generateTotp } from '../../../../src/otp/index.js';
-import * as m007 from '../../../../src/store/migrations/007-forms-proxy.js';
 import { createFormsProxy, formsProxyAdapter, type FormsProxyConfig, type FormsProxyInstance } from '../../../../adapters/forms-proxy/index.js';
 import { startHost, type RunningHost } from '../../../support/host-harness.js';
 import { startLegacyApp, type LegacyApp } from '../../../fixtures/legacy-app/index.js';
@@ -71,10 +69,6 @@ export async function startRig(appOverrides: Record<string, unknown> = {}, optio
       },
     },
   });
-  // Until 007 is registered in src/store/migrations/index.ts, the tests apply it here.
-  if (!(await running.host.api.store.db.introspection.getTables()).some((t) => t.name === 'forms_proxy_pending')) {
-    await m007.up(running.host.api.store.db as unknown as Kysely<unknown>);
-  }
   if (!proxy) throw new Error('the host did not create the forms-proxy adapter');
   return {
     legacy,
