@@ -13,6 +13,11 @@ export async function run(ctx: CliContext): Promise<number> {
   host.logger.info({ url, configFile: loaded.host.configFile ?? 'embedded demo defaults' }, 'factorgate listening');
 
   const lines = [`factorgate is running at ${url}`, `  sign in:        ${url}/login`, `  health:         ${url}/healthz  ${url}/readyz`];
+  if (loaded.host.demo) {
+    const port = Number(new URL(url).port);
+    if (loaded.adapters.has('saml-idp')) lines.push(`  demo SAML relying party: ${url}/saml/idp/demo-rp/`);
+    if (loaded.adapters.has('forms-proxy')) lines.push(`  demo legacy app behind the forms proxy: ${url.replace(/:\d+$/, `:${port + 1}`)}/`);
+  }
   if (host.demoCredentials.length > 0) {
     lines.push('', 'Demo users (passwords shown once; they are stored only as hashes in', `  ${loaded.host.directory.type === 'file' ? loaded.host.directory.path : ''}):`);
     for (const c of host.demoCredentials) lines.push(`  ${c.username.padEnd(8)} ${c.password}`);
