@@ -1,6 +1,7 @@
 /** The scenarios `npm run bench` runs, in order. */
 import type { Scenario } from './scenario.js';
 import { startupScenario } from './startup.js';
+import { ssoResponseScenario } from './sso-response.js';
 import { formsProxyScenario, ldapImportScenario, samlSigningScenario, tokensImportScenario } from './components.js';
 
-export const scenarios: Scenario[] = [samlSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, startupScenario];
+export const scenarios: Scenario[] = [samlSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, startupScenario, ssoResponseScenario];

@@ -1,0 +1,246 @@
+/**
+ * SSO response for a signed-in session, over HTTP: a real factorgate host (`node dist/…/main.js
+ * start`, its own process, file directory, logging at warn) with the SAML IdP adapter and one
+ * relying party (inline entity ID, ACS and certificate; unsigned requests allowed; the assertion
+ * signed, one RSA signature per response). One session cookie is obtained by signing in through
+ * /login and the TOTP enrolment challenge; then N distinct HTTP-Redirect AuthnRequests (node-saml,
+ * distinct IDs: the IdP refuses replays) are sent with bounded concurrency from this process with
+ * that cookie, counting 200s whose page carries a SAMLResponse. Baseline: raw RSA-2048 SHA-256
+ * signatures/s of `node:crypto` with a `KeyObject`, measured in this process in the same run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SAML } from '@node-saml/node-saml';
+import { stringify } from 'yaml';
+import { hashPassword } from '../../src/directory/password-hash.js';
+import { generateSelfSigned } from '../../src/host/bootstrap/signing-keys.js';
+import { decodeBase32, generateTotp } from '../../src/otp/index.js';
+import { freePort } from '../../test/support/free-port.js';
+import { TestBrowser } from '../../test/support/http-client.js';
+import type { Scenario, ScenarioResult } from './scenario.js';
+
+const MAIN = join(process.cwd(), 'dist/src/cli/main.js');
+const USER = 'alice';
+const PASSWORD = 'alice-bench-password-1';
+
+export interface SamlHost {
+  url: string;
+  dir: string;
+  sp: SAML;
+  acs: string;
+  close(): Promise<void>;
+}
+
+/** Starts `factorgate start` in its own process with the SAML IdP and one relying party. */
+export async function startSamlHost(): Promise<SamlHost> {
+  const dir = mkdtempSync(join(tmpdir(), 'fg-bench-sso-'));
+  let child: ChildProcess | undefined;
+  try {
+    writeFileSync(join(dir, 'users.yaml'), stringify({ users: [{ username: USER, email: 'alice@example.com', passwordHash: await hashPassword(PASSWORD) }] }));
+    const { certPem } = generateSelfSigned('bench-sp', join(dir, 'sp'));
+    const entityId = 'https://bench-sp.example.test/sp';
+    const acs = 'https://bench-sp.example.test/acs';
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const cfg = join(dir, 'factorgate.yaml');
+    writeFileSync(
+      cfg,
+      stringify({
+        dataDir: join(dir, 'data'),
+        server: { port, host: '127.0.0.1', publicUrl: url },
+        logging: { level: 'warn' },
+        directory: { type: 'file', path: 'users.yaml' },
+        adapters: { samlIdp: { relyingParties: [{ name: 'bench', entityId, acs: [{ url: acs }], cert: certPem, sign: 'assertion', requireSignedRequests: false }] } },
+      }),
+    );
+    let stderr = '';
+    const proc = spawn(process.execPath, [MAIN, 'start', '--config', cfg], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = proc;
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const t0 = performance.now();
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`factorgate exited ${proc.exitCode}: ${stderr.slice(0, 800)}`);
+      try {
+        if ((await fetch(`${url}/readyz`)).status === 200) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (performance.now() - t0 > 30_000) throw new Error(`factorgate never became ready: ${stderr.slice(0, 800)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const sp = new SAML({
+      entryPoint: `${url}/saml/idp/sso`,
+      issuer: entityId,
+      audience: entityId,
+      callbackUrl: acs,
+      idpCert: certPem, // not used: the bench never validates responses with node-saml
+      disableRequestedAuthnContext: true,
+      identifierFormat: null,
+    });
+    return {
+      url,
+      dir,
+      sp,
+      acs,
+      async close() {
+        proc.kill('SIGTERM');
+        if (proc.exitCode === null) await new Promise((r) => proc.once('exit', r));
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Path + query of a fresh HTTP-Redirect AuthnRequest (a new ID each time). */
+export async function authnRequestPath(sp: SAML): Promise<string> {
+  const u = new URL(await sp.getAuthorizeUrlAsync('rs', undefined, {}));
+  return u.pathname + u.search;
+}
+
+function field(html: string, name: string): string {
+  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
+  if (!m) throw new Error(`no field ${name} in page: ${html.slice(0, 400)}`);
+  return m[1]!;
+}
+
+/**
+ * A browser from `startPath` through /login and the challenge to the page that posts the SAML
+ * response. `secret` is the TOTP secret once enrolled (it is read off the enrolment page the
+ * first time and returned). `lastStep` avoids re-using a code of the same step (refused as a replay).
+ */
+export async function signInOnce(b: TestBrowser, startPath: string, state: { secret?: Buffer; lastCodeAt?: number }): Promise<string> {
+  let res = await b.get(startPath);
+  let here = startPath;
+  for (let hop = 0; hop < 12; hop++) {
+    if (res.status === 302 || res.status === 303) {
+      here = res.headers.get('location')!;
+      res = await b.get(here);
+      continue;
+    }
+    const html = await res.text();
+    if (res.status !== 200) throw new Error(`${res.status} at ${here}: ${html.slice(0, 600)}`);
+    if (here.startsWith('/login')) {
+      res = await b.post('/login', { _csrf: field(html, '_csrf'), username: USER, password: PASSWORD, ...(here.includes('l=') ? { l: field(html, 'l') } : {}) });
+      here = '/login';
+      continue;
+    }
+    if (here.startsWith('/mfa/')) {
+      const shown = /id="totp-secret"[^>]*>([A-Z2-7 ]+)</.exec(html)?.[1];
+      if (shown) {
+        const d = decodeBase32(shown.replace(/ /g, ''));
+        if (!d.ok) throw new Error('bad TOTP secret on the enrolment page');
+        state.secret = d.bytes;
+      }
+      if (!state.secret) throw new Error(`challenge without a known secret: ${html.slice(0, 400)}`);
+      res = await b.post(here, { _csrf: field(html, '_csrf'), method: field(html, 'method'), code: generateTotp(state.secret, Date.now()) });
+      continue;
+    }
+    if (!html.includes('name="SAMLResponse"')) throw new Error(`no SAMLResponse at ${here}: ${html.slice(0, 400)}`);
+    return html;
+  }
+  throw new Error('too many hops');
+}
+
+/** Raw RSA-2048 SHA-256 signatures/s with a KeyObject, over `ms`. */
+export function rawSignaturesPerSec(key: KeyObject, ms: number): number {
+  const data = Buffer.alloc(1024, 7);
+  for (let i = 0; i < 20; i++) sign('sha256', data, key);
+  let n = 0;
+  const t0 = performance.now();
+  let el = 0;
+  while ((el = performance.now() - t0) < ms) {
+    for (let i = 0; i < 10; i++) sign('sha256', data, key);
+    n += 10;
+  }
+  return n / (el / 1000);
+}
+
+export function benchKey(): KeyObject {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return createPrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' }));
+}
+
+/** GETs every path with `concurrency` in flight; resolves with the count of 200s carrying a SAMLResponse and the seconds taken. */
+async function fire(url: string, paths: string[], cookie: string, concurrency: number): Promise<{ ok: number; seconds: number; statuses: Record<string, number> }> {
+  const { hostname, port } = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const statuses: Record<string, number> = {};
+  let ok = 0;
+  let next = 0;
+  const one = (path: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = request({ hostname, port, path, agent, headers: { cookie } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const key = String(res.statusCode);
+          statuses[key] = (statuses[key] ?? 0) + 1;
+          if (res.statusCode === 200 && Buffer.concat(chunks).includes('name="SAMLResponse"')) ok++;
+          resolve();
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < paths.length) await one(paths[next++]!);
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  return { ok, seconds, statuses };
+}
+
+export const ssoResponseScenario: Scenario = {
+  name: 'sso-response',
+  async run({ quick }): Promise<ScenarioResult> {
+    if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` first');
+    const host = await startSamlHost();
+    try {
+      const b = new TestBrowser(host.url);
+      await signInOnce(b, await authnRequestPath(host.sp), {});
+      const cookie = b.cookieHeader();
+      const n = quick ? 2000 : 20_000;
+      const warm = quick ? 200 : 1000;
+      const concurrency = 8;
+      const paths: string[] = [];
+      for (let i = 0; i < n + warm; i++) paths.push(await authnRequestPath(host.sp));
+      const key = benchKey();
+      const baselineBefore = rawSignaturesPerSec(key, quick ? 500 : 2000);
+      const w = await fire(host.url, paths.slice(0, warm), cookie, concurrency);
+      if (w.ok !== warm) throw new Error(`warm-up: ${w.ok}/${warm} responses carried a SAMLResponse (statuses ${JSON.stringify(w.statuses)})`);
+      const r = await fire(host.url, paths.slice(warm), cookie, concurrency);
+      if (r.ok !== n) throw new Error(`${r.ok}/${n} responses carried a SAMLResponse (statuses ${JSON.stringify(r.statuses)})`);
+      const baselineAfter = rawSignaturesPerSec(key, quick ? 500 : 2000);
+      const baseline = Math.max(baselineBefore, baselineAfter);
+      const value = r.ok / r.seconds;
+      const ratio = value / baseline;
+      return {
+        name: 'sso-response',
+        ratioMeaning: 'SSO responses/s over HTTP for a signed-in session (own process, assertion signed) ÷ raw RSA-2048 SHA-256 signatures/s in the bench process',
+        ratio,
+        value,
+        unit: 'responses/s',
+        baseline,
+        baselineUnit: 'signatures/s',
+        target: 'at least 0.5',
+        met: ratio >= 0.5,
+        extra: { requests: n, concurrency, baselineBefore, baselineAfter },
+      };
+    } finally {
+      await host.close();
+    }
+  },
+};
