@@ -47,6 +47,7 @@ import { html, type SafeHtml } from './pages/html.js';
 import { layout } from './pages/layout.js';
 import { PendingLogins } from './login/pending-logins.js';
 import { mountLogin } from './login/login-routes.js';
+import { mountPinPortal } from './portal/pin-routes.js';
 import { createChallengeEngine } from '../challenge/index.js';
 import { createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
 
@@ -273,6 +274,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     locale,
     render,
   });
+  mountPinPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, maxBodyBytes: config.server.maxBodyBytes, locale, render });
   engine.mount(hostRouter);
   app.use(hostRouter);
 
