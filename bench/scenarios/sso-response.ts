@@ -37,11 +37,14 @@ export interface SamlHost {
 }
 
 /** Starts `factorgate start` in its own process with the SAML IdP and one relying party. */
-export async function startSamlHost(): Promise<SamlHost> {
+export async function startSamlHost(opts: { users?: number } = {}): Promise<SamlHost> {
   const dir = mkdtempSync(join(tmpdir(), 'fg-bench-sso-'));
   let child: ChildProcess | undefined;
   try {
-    writeFileSync(join(dir, 'users.yaml'), stringify({ users: [{ username: USER, email: 'alice@example.com', passwordHash: await hashPassword(PASSWORD) }] }));
+    const passwordHash = await hashPassword(PASSWORD);
+    const users = [{ username: USER, email: 'alice@example.com', passwordHash }];
+    for (let i = 0; i < (opts.users ?? 0); i++) users.push({ username: `user${i}`, email: `user${i}@example.com`, passwordHash });
+    writeFileSync(join(dir, 'users.yaml'), stringify({ users }));
     const { certPem } = generateSelfSigned('bench-sp', join(dir, 'sp'));
     const entityId = 'https://bench-sp.example.test/sp';
     const acs = 'https://bench-sp.example.test/acs';
@@ -112,12 +115,16 @@ function field(html: string, name: string): string {
   return m[1]!;
 }
 
+/** Every bench user's password (they share one hash). */
+export const BENCH_PASSWORD = PASSWORD;
+
 /**
  * A browser from `startPath` through /login and the challenge to the page that posts the SAML
- * response. `secret` is the TOTP secret once enrolled (it is read off the enrolment page the
- * first time and returned). `lastStep` avoids re-using a code of the same step (refused as a replay).
+ * response. `state.secret` is the TOTP secret, read off the enrolment page the first time.
+ * `state.lastCodeAt` keeps a second sign-in in the same 30 s step from re-using a step (refused as
+ * a replay): it then uses the next step's code, which the default window of 1 accepts.
  */
-export async function signInOnce(b: TestBrowser, startPath: string, state: { secret?: Buffer; lastCodeAt?: number }): Promise<string> {
+export async function signInOnce(b: TestBrowser, startPath: string, state: { secret?: Buffer; lastCodeAt?: number }, username = USER): Promise<string> {
   let res = await b.get(startPath);
   let here = startPath;
   for (let hop = 0; hop < 12; hop++) {
@@ -129,7 +136,7 @@ export async function signInOnce(b: TestBrowser, startPath: string, state: { sec
     const html = await res.text();
     if (res.status !== 200) throw new Error(`${res.status} at ${here}: ${html.slice(0, 600)}`);
     if (here.startsWith('/login')) {
-      res = await b.post('/login', { _csrf: field(html, '_csrf'), username: USER, password: PASSWORD, ...(here.includes('l=') ? { l: field(html, 'l') } : {}) });
+      res = await b.post('/login', { _csrf: field(html, '_csrf'), username, password: PASSWORD, ...(here.includes('l=') ? { l: field(html, 'l') } : {}) });
       here = '/login';
       continue;
     }
@@ -141,7 +148,10 @@ export async function signInOnce(b: TestBrowser, startPath: string, state: { sec
         state.secret = d.bytes;
       }
       if (!state.secret) throw new Error(`challenge without a known secret: ${html.slice(0, 400)}`);
-      res = await b.post(here, { _csrf: field(html, '_csrf'), method: field(html, 'method'), code: generateTotp(state.secret, Date.now()) });
+      const now = Date.now();
+      const at = state.lastCodeAt !== undefined && Math.floor(now / 30_000) <= Math.floor(state.lastCodeAt / 30_000) ? state.lastCodeAt + 30_000 : now;
+      state.lastCodeAt = at;
+      res = await b.post(here, { _csrf: field(html, '_csrf'), method: field(html, 'method'), code: generateTotp(state.secret, at) });
       continue;
     }
     if (!html.includes('name="SAMLResponse"')) throw new Error(`no SAMLResponse at ${here}: ${html.slice(0, 400)}`);
