@@ -37,7 +37,7 @@ export interface SamlHost {
 }
 
 /** Starts `factorgate start` in its own process with the SAML IdP and one relying party. */
-export async function startSamlHost(opts: { users?: number } = {}): Promise<SamlHost> {
+export async function startSamlHost(opts: { users?: number; directory?: Record<string, unknown> } = {}): Promise<SamlHost> {
   const dir = mkdtempSync(join(tmpdir(), 'fg-bench-sso-'));
   let child: ChildProcess | undefined;
   try {
@@ -57,7 +57,7 @@ export async function startSamlHost(opts: { users?: number } = {}): Promise<Saml
         dataDir: join(dir, 'data'),
         server: { port, host: '127.0.0.1', publicUrl: url },
         logging: { level: 'warn' },
-        directory: { type: 'file', path: 'users.yaml' },
+        directory: opts.directory ?? { type: 'file', path: 'users.yaml' },
         adapters: { samlIdp: { relyingParties: [{ name: 'bench', entityId, acs: [{ url: acs }], cert: certPem, sign: 'assertion', requireSignedRequests: false }] } },
       }),
     );
@@ -124,7 +124,7 @@ export const BENCH_PASSWORD = PASSWORD;
  * `state.lastCodeAt` keeps a second sign-in in the same 30 s step from re-using a step (refused as
  * a replay): it then uses the next step's code, which the default window of 1 accepts.
  */
-export async function signInOnce(b: TestBrowser, startPath: string, state: { secret?: Buffer; lastCodeAt?: number }, username = USER): Promise<string> {
+export async function signInOnce(b: TestBrowser, startPath: string, state: { secret?: Buffer; lastCodeAt?: number }, username = USER, password = PASSWORD): Promise<string> {
   let res = await b.get(startPath);
   let here = startPath;
   for (let hop = 0; hop < 12; hop++) {
@@ -136,7 +136,7 @@ export async function signInOnce(b: TestBrowser, startPath: string, state: { sec
     const html = await res.text();
     if (res.status !== 200) throw new Error(`${res.status} at ${here}: ${html.slice(0, 600)}`);
     if (here.startsWith('/login')) {
-      res = await b.post('/login', { _csrf: field(html, '_csrf'), username, password: PASSWORD, ...(here.includes('l=') ? { l: field(html, 'l') } : {}) });
+      res = await b.post('/login', { _csrf: field(html, '_csrf'), username, password, ...(here.includes('l=') ? { l: field(html, 'l') } : {}) });
       here = '/login';
       continue;
     }
