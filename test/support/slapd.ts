@@ -7,11 +7,11 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 import { buildFixture, guidFor, type Fixture } from './ldap-fixture.js';
+import { freePort } from './free-port.js';
 
 export interface SlapdOptions {
   suffix?: string;
@@ -54,17 +54,7 @@ export interface Slapd {
 
 const ROOT_PASSWORD = 'Root-Passw0rd!';
 
-/** A port the kernel just handed out and released; good enough on a test machine. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 const AD_LIKE_SCHEMA = `dn: cn=adlike,cn=schema,cn=config
 objectClass: olcSchemaConfig
