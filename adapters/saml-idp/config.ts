@@ -77,7 +77,10 @@ export const relyingPartySchema = z
     nameId: z
       .strictObject({
         format: z.enum(['persistent', 'emailAddress', 'unspecified', 'transient']).default('unspecified').describe('NameID format. Default unspecified.'),
-        source: z.enum(USER_SOURCES).optional().describe('User field carried as NameID (e.g. upn; immutableId for Entra ID federation). Default: pairwise for persistent, email for emailAddress, username otherwise.'),
+        source: z
+          .enum([...USER_SOURCES, 'upstreamNameId'])
+          .optional()
+          .describe('User field carried as NameID (e.g. upn; immutableId for Entra ID federation), or upstreamNameId: the NameID the upstream IdP asserted (primary upstream:<name> only). Default: upstreamNameId when primary is upstream:<name>, else pairwise for persistent, email for emailAddress, username otherwise.'),
       })
       .prefault({})
       .describe('The Subject NameID.'),
@@ -87,6 +90,15 @@ export const relyingPartySchema = z
     encryptionAlgorithm: z.enum(['aes256-gcm', 'aes256-cbc']).default('aes256-gcm').describe('Content encryption when encryptAssertion is on; aes256-cbc for SPs without GCM (older AD FS). Default aes256-gcm.'),
     mfaAuthnContextClassRef: z.string().min(1).default(MFA_CLASS_REF).describe(`AuthnContextClassRef after a second factor. Default ${MFA_CLASS_REF}.`),
     sendAuthnMethodsReferences: z.boolean().default(true).describe(`Send ${AMR_ATTRIBUTE} listing the methods used. Default true.`),
+    primary: z
+      .string()
+      .regex(/^(password|upstream:[A-Za-z0-9._-]+)$/, 'expected password or upstream:<name>')
+      .default('password')
+      .describe('Primary authentication before the second factor: password (the /login page, checked against the directory) or upstream:<name> (the SAML bridge sends the user to that upstream IdP first). Default password.'),
+    upstreamAttributes: z
+      .boolean()
+      .default(true)
+      .describe('With primary upstream:<name>: send the attributes the bridge passed on from the upstream assertion; a configured attribute of the same Name is then left out. Default true.'),
     allowIdpInitiated: z.boolean().default(false).describe('Allow IdP-initiated sign-in (GET /saml/idp/sso?rp=<name>). Default false.'),
     idpInitiatedRelayState: z.string().max(80).optional().describe('RelayState sent with IdP-initiated responses (the SP landing page). Default none.'),
   })
@@ -124,5 +136,6 @@ export const samlIdpConfigSchema = z
 export type SamlIdpConfig = z.output<typeof samlIdpConfigSchema>;
 export type RelyingPartyConfig = z.output<typeof relyingPartySchema>;
 export type AttributeConfig = z.output<typeof attributeSchema>;
+export type NameIdSource = NonNullable<RelyingPartyConfig['nameId']['source']>;
 
 export const BINDINGS = { post: BINDING_POST, redirect: BINDING_REDIRECT } as const;

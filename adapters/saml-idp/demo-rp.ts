@@ -30,6 +30,8 @@ export function demoRelyingPartyConfig(base: string): RelyingPartyConfig {
     encryptionAlgorithm: 'aes256-gcm',
     mfaAuthnContextClassRef: 'http://schemas.microsoft.com/claims/multipleauthn',
     sendAuthnMethodsReferences: true,
+    primary: 'password',
+    upstreamAttributes: true,
     allowIdpInitiated: false,
   };
 }

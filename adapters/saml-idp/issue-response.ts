@@ -5,12 +5,12 @@
  * window, and encryption when the RP asks for it.
  */
 import { createHash } from 'node:crypto';
-import type { UserRecord } from '../../src/host/host-api.js';
+import type { ExternalIdentity, UserRecord } from '../../src/host/host-api.js';
 import { bytesFromGuid } from '../../src/directory/ldap/map-entry.js';
 import { AssertionEncrypter, buildSignedResponse, newSamlId, type SamlAttribute, type SamlSigner } from '../../src/saml/index.js';
 import { classRefFor } from './authn-context.js';
 import type { RequestedAuthnContext } from './checks/context.js';
-import { AMR_ATTRIBUTE, NAMEID_FORMATS, type UserSource } from './config.js';
+import { AMR_ATTRIBUTE, NAMEID_FORMATS, type NameIdSource, type UserSource } from './config.js';
 import type { RelyingParty } from './relying-parties.js';
 import { SamlRejection } from './rejection.js';
 import type { Endpoint } from './sp-metadata.js';
@@ -32,6 +32,8 @@ export interface Authentication {
   authnInstant: number;
   sessionIndex: string;
   sessionExpiresAt: number;
+  /** The upstream IdP's subject and attributes, when the user signed in there (the bridge). */
+  identity: ExternalIdentity | null;
 }
 
 export interface IssueInput {
@@ -79,10 +81,12 @@ export function userValue(source: UserSource, user: UserRecord, idpEntityId: str
   }
 }
 
-export function nameIdFor(rp: RelyingParty, user: UserRecord, idpEntityId: string): { value: string; format: string } {
+export function nameIdFor(rp: RelyingParty, user: UserRecord, idpEntityId: string, identity: ExternalIdentity | null = null): { value: string; format: string } {
   const { format, source } = rp.config.nameId;
-  const from: UserSource = source ?? (format === 'persistent' || format === 'transient' ? 'pairwise' : format === 'emailAddress' ? 'email' : 'username');
-  const value = userValue(from, user, idpEntityId, rp);
+  const from: NameIdSource =
+    source ??
+    (rp.config.primary !== 'password' ? 'upstreamNameId' : format === 'persistent' || format === 'transient' ? 'pairwise' : format === 'emailAddress' ? 'email' : 'username');
+  const value = from === 'upstreamNameId' ? (identity?.nameId.value ?? null) : userValue(from, user, idpEntityId, rp);
   if (value === null) {
     throw new SamlRejection('NAMEID_UNAVAILABLE', `the user has no ${from}, which this relying party receives as NameID`, { relyingParty: rp.name, detail: `user ${user.id}` });
   }
@@ -119,9 +123,15 @@ export class ResponseIssuer {
 
   async issue(input: IssueInput): Promise<IssuedResponse> {
     const { rp, acs, user, authn, now } = input;
-    const nameId = nameIdFor(rp, user, this.settings.entityId);
+    const nameId = nameIdFor(rp, user, this.settings.entityId, authn.identity);
     const attributes: SamlAttribute[] = [];
+    // The upstream assertion's attributes (as the bridge mapped them) come first and win a name clash.
+    if (authn.identity && rp.config.upstreamAttributes) {
+      for (const a of authn.identity.attributes) if (a.values.length > 0 && a.name !== AMR_ATTRIBUTE) attributes.push({ name: a.name, values: [...a.values] });
+    }
+    const upstreamNames = new Set(attributes.map((a) => a.name));
     for (const a of rp.config.attributes) {
+      if (upstreamNames.has(a.name)) continue;
       const value = userValue(a.source, user, this.settings.entityId, rp);
       if (value === null) continue;
       attributes.push({ name: a.name, values: [value], ...(a.friendlyName ? { friendlyName: a.friendlyName } : {}), ...(a.nameFormat ? { nameFormat: a.nameFormat } : {}) });

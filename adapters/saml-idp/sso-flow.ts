@@ -106,7 +106,9 @@ export class SsoFlow {
       return;
     }
     const session = await host.sessions.get(req);
-    if (session && !pending.forceAuthn && meets(pending.requested, session.multiFactor, rp.config.mfaAuthnContextClassRef)) {
+    // A session only answers relying parties that accept the way it was opened (password here, or that upstream IdP).
+    const sameProvider = session !== null && (session.identity?.provider ?? 'password') === rp.config.primary;
+    if (session && sameProvider && !pending.forceAuthn && meets(pending.requested, session.multiFactor, rp.config.mfaAuthnContextClassRef)) {
       host.logger.info({ relyingParty: rp.name }, 'SAML single sign-on from the existing session');
       await this.finish(req, res, pending, session);
       return;
@@ -123,7 +125,7 @@ export class SsoFlow {
     }
     const previousData = session ? peekIdpData(session) : null;
     const continuation: PendingAuthn = { ...pending, previous: session && previousData ? { userId: session.userId, data: previousData } : undefined };
-    const to = await host.login.begin({ adapter: ADAPTER_NAME, continuation, relyingParty: rp.name, req, res });
+    const to = await host.login.begin({ adapter: ADAPTER_NAME, continuation, relyingParty: rp.name, forceAuthn: pending.forceAuthn, req, res }, rp.config.primary);
     res.redirect(303, to);
   }
 
@@ -175,7 +177,14 @@ export class SsoFlow {
       rp,
       acs: rp.acs.find((a) => a.url === acsUrl)!,
       user,
-      authn: { methods: session.methods, multiFactor: session.multiFactor, authnInstant: session.authnInstant, sessionIndex: data.sessionIndex, sessionExpiresAt: session.expiresAt },
+      authn: {
+        methods: session.methods,
+        multiFactor: session.multiFactor,
+        authnInstant: session.authnInstant,
+        sessionIndex: data.sessionIndex,
+        sessionExpiresAt: session.expiresAt,
+        identity: session.identity,
+      },
       inResponseTo: pending.requestId,
       requestedAuthnContext: pending.requested,
       now: host.clock.now(),

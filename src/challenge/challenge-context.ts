@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Database, ChallengeRow, FactorRow } from '../store/schema.js';
 import type { SecretBox } from '../store/secret-box.js';
 import type { Clock } from '../host/clock.js';
-import type { AdapterInstance, AuditApi, EnrolmentPolicy, SessionApi, UserApi, UserRecord } from '../host/host-api.js';
+import type { AdapterInstance, AuditApi, EnrolmentPolicy, ExternalIdentity, SessionApi, UserApi, UserRecord } from '../host/host-api.js';
 import type { Csrf } from '../host/csrf.js';
 import type { CookiePolicy } from '../host/http/cookies.js';
 import type { HostConfig } from '../host/config/schema.js';
@@ -45,6 +45,8 @@ export interface ChallengeEngineDeps {
 export interface SealedChallengeState {
   continuation: unknown;
   enrolmentPolicy: EnrolmentPolicy;
+  /** From the primary provider, when the user signed in at an external IdP. */
+  identity: ExternalIdentity | null;
 }
 
 /** One of the user's methods: a factor row and the implementation of its kind. */

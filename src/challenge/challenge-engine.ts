@@ -13,6 +13,7 @@ import { FactorgateError } from '../host/errors.js';
 import { pickLocale } from '../host/i18n.js';
 import { bindBrowser } from './browser-binding.js';
 import { sealState } from './sealed-state.js';
+import { readLock } from './lockout.js';
 import { ChallengeRequest, type ChallengeEngineDeps, type Step } from './challenge-context.js';
 import { loadChallenge } from './steps/load-challenge.js';
 import { checkBrowser } from './steps/check-browser.js';
@@ -76,40 +77,86 @@ export interface ChallengeEngine {
 export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngine {
   const ttlMs = deps.config.challenge.ttlSeconds * 1000;
 
+  /** Writes the challenge row; `passed` rows are born handed back (no page, no code). */
+  const insert = async (input: BeginChallengeInput, passed: { methods: string[] } | null): Promise<string> => {
+    const adapter = deps.resolveAdapter(input.adapter);
+    if (!adapter) throw new FactorgateError('INTERNAL', { detail: `challenge begun for unknown adapter "${input.adapter}"` });
+    const now = deps.clock.now();
+    // 256 random bits: unguessable (the issue asks for at least 128), and the page's URL.
+    const id = randomBytes(32).toString('base64url');
+    const browserHash = bindBrowser(deps.cookies, input.req, input.res);
+    const enrolmentPolicy = input.enrolmentPolicy ?? deps.config.challenge.enrolmentPolicy;
+    await deps.db
+      .insertInto('challenges')
+      .values({
+        id,
+        user_id: input.user.id,
+        adapter: input.adapter,
+        browser_hash: browserHash,
+        status: passed ? 'resumed' : 'pending',
+        continuation_enc: sealState(deps.secrets, id, { continuation: input.continuation, enrolmentPolicy, identity: input.identity ?? null }),
+        enrol_factor_id: null,
+        selected_method: null,
+        methods_used: passed ? JSON.stringify(passed.methods) : null,
+        deny_reason: null,
+        attempts: 0,
+        relying_party: input.relyingParty ?? null,
+        client_ip: input.req.ip ?? null,
+        locale: pickLocale(input.req, deps.config.branding.defaultLocale),
+        created_at: now,
+        expires_at: now + ttlMs,
+        finished_at: passed ? now : null,
+      })
+      .execute();
+    deps.logger.info({ challengeId: id, userId: input.user.id, adapter: input.adapter, enrolmentPolicy, passed: passed !== null }, passed ? 'challenge passed by the primary provider' : 'challenge begun');
+    return id;
+  };
+
   const api: ChallengeApi = {
     async begin(input: BeginChallengeInput): Promise<BeganChallenge> {
-      if (!deps.resolveAdapter(input.adapter)) {
-        throw new FactorgateError('INTERNAL', { detail: `challenge begun for unknown adapter "${input.adapter}"` });
-      }
-      const now = deps.clock.now();
-      // 256 random bits: unguessable (the issue asks for at least 128), and the page's URL.
-      const id = randomBytes(32).toString('base64url');
-      const browserHash = bindBrowser(deps.cookies, input.req, input.res);
-      const enrolmentPolicy = input.enrolmentPolicy ?? deps.config.challenge.enrolmentPolicy;
-      await deps.db
-        .insertInto('challenges')
-        .values({
-          id,
-          user_id: input.user.id,
-          adapter: input.adapter,
-          browser_hash: browserHash,
-          status: 'pending',
-          continuation_enc: sealState(deps.secrets, id, { continuation: input.continuation, enrolmentPolicy }),
-          enrol_factor_id: null,
-          selected_method: null,
-          methods_used: null,
-          deny_reason: null,
-          attempts: 0,
-          relying_party: input.relyingParty ?? null,
-          client_ip: input.req.ip ?? null,
-          locale: pickLocale(input.req, deps.config.branding.defaultLocale),
-          created_at: now,
-          expires_at: now + ttlMs,
-          finished_at: null,
-        })
-        .execute();
-      deps.logger.info({ challengeId: id, userId: input.user.id, adapter: input.adapter, enrolmentPolicy }, 'challenge begun');
+      const id = await insert(input, null);
       return { challengeId: id, redirectTo: `/mfa/${id}` };
+    },
+
+    async pass(input): Promise<void> {
+      // Regulation still applies: a disabled or locked user goes through the page, which denies.
+      const lock = await readLock(deps.db, input.user.id, deps.clock.now());
+      if (input.user.disabled || lock.locked) {
+        const began = await api.begin(input);
+        input.res.redirect(303, began.redirectTo);
+        return;
+      }
+      const id = await insert(input, { methods: input.methods });
+      const now = deps.clock.now();
+      await deps.audit.record({
+        event: 'second-factor',
+        result: 'success',
+        user: input.user,
+        method: input.methods.join(','),
+        adapter: input.adapter,
+        relyingParty: input.relyingParty,
+        challengeId: id,
+        clientIp: input.req.ip,
+        detail: input.detail,
+      });
+      await deps.sessions.destroy(input.req, input.res);
+      await deps.sessions.create(input.res, { userId: input.user.id, methods: input.methods, multiFactor: true, authnInstant: now, identity: input.identity ?? null });
+      deps.metrics?.authentications.inc({ adapter: input.adapter, result: 'verified' });
+      await deps.resolveAdapter(input.adapter)!.resume(
+        {
+          result: 'verified',
+          challengeId: id,
+          user: input.user,
+          continuation: input.continuation,
+          methods: input.methods,
+          multiFactor: true,
+          authnInstant: now,
+          relyingParty: input.relyingParty ?? null,
+          identity: input.identity ?? null,
+        },
+        input.req,
+        input.res,
+      );
     },
   };
 

@@ -5,7 +5,7 @@
  * inside the same envelope: it is the adapter's decision and must not be editable in the store.
  */
 import type { SecretBox } from '../store/secret-box.js';
-import type { EnrolmentPolicy } from '../host/host-api.js';
+import type { EnrolmentPolicy, ExternalIdentity } from '../host/host-api.js';
 import type { SealedChallengeState } from './challenge-context.js';
 
 const POLICIES: readonly EnrolmentPolicy[] = ['enroll', 'deny', 'allow'];
@@ -15,11 +15,14 @@ export function continuationContext(challengeId: string): string {
 }
 
 export function sealState(secrets: SecretBox, challengeId: string, state: SealedChallengeState): string {
-  return secrets.encrypt(JSON.stringify({ v: 1, c: state.continuation ?? null, p: state.enrolmentPolicy }), continuationContext(challengeId));
+  return secrets.encrypt(
+    JSON.stringify({ v: 1, c: state.continuation ?? null, p: state.enrolmentPolicy, ...(state.identity ? { i: state.identity } : {}) }),
+    continuationContext(challengeId),
+  );
 }
 
 export function openState(secrets: SecretBox, challengeId: string, sealed: string): SealedChallengeState {
-  const parsed = JSON.parse(secrets.decryptText(sealed, continuationContext(challengeId))) as { v: number; c: unknown; p: EnrolmentPolicy };
+  const parsed = JSON.parse(secrets.decryptText(sealed, continuationContext(challengeId))) as { v: number; c: unknown; p: EnrolmentPolicy; i?: ExternalIdentity };
   if (parsed.v !== 1 || !POLICIES.includes(parsed.p)) throw new Error(`challenge ${challengeId}: unknown sealed state format`);
-  return { continuation: parsed.c, enrolmentPolicy: parsed.p };
+  return { continuation: parsed.c, enrolmentPolicy: parsed.p, identity: parsed.i ?? null };
 }

@@ -19,7 +19,7 @@ import type { SecretBox } from '../store/secret-box.js';
 import type { HostConfig } from './config/schema.js';
 
 /** Semantic version of this interface; adapters declare the range they accept. */
-export const HOST_API_VERSION = '1.0.0';
+export const HOST_API_VERSION = '1.1.0';
 
 /** A user as the store knows it (imported or seen at sign-in). */
 export interface UserRecord {
@@ -36,6 +36,28 @@ export interface UserRecord {
   disabled: boolean;
 }
 
+/**
+ * Who an external identity provider said the user is, when primary authentication happened
+ * there (the SAML bridge: AD FS, Entra ID, Keycloak… signed the user in). It travels sealed with
+ * the challenge into the session, so an adapter answering a relying party can carry the upstream
+ * subject and attributes; password sign-ins at `/login` have none.
+ */
+export interface ExternalIdentity {
+  /** The primary provider's registered name (`upstream:corp`). */
+  provider: string;
+  /** The upstream IdP's entity id. */
+  issuer: string;
+  nameId: { value: string; format: string | null };
+  /** Attributes to pass on, already mapped (renamed, filtered) by the provider. */
+  attributes: Array<{ name: string; values: string[] }>;
+  /** The upstream AuthnContextClassRef(s). */
+  authnContextClassRefs: string[];
+  /** Milliseconds since the epoch. */
+  authnInstant: number;
+  /** True when the upstream context is one the provider trusts as multi-factor. */
+  upstreamMultiFactor: boolean;
+}
+
 /** What the user meets when they have no enrolled method. */
 export type EnrolmentPolicy = 'enroll' | 'deny' | 'allow';
 
@@ -49,6 +71,8 @@ export interface BeginChallengeInput {
   relyingParty?: string | undefined;
   /** Overrides the host default for users with no method. */
   enrolmentPolicy?: EnrolmentPolicy | undefined;
+  /** Set by a primary provider that signed the user in elsewhere; lands in the session. */
+  identity?: ExternalIdentity | undefined;
   req: Request;
   res: Response;
 }
@@ -71,6 +95,8 @@ export type ChallengeOutcome =
       multiFactor: boolean;
       authnInstant: number;
       relyingParty: string | null;
+      /** The external identity the sign-in began with, if a primary provider supplied one. */
+      identity: ExternalIdentity | null;
     }
   | {
       result: 'denied';
@@ -84,6 +110,12 @@ export type ChallengeOutcome =
 
 export interface ChallengeApi {
   begin(input: BeginChallengeInput): Promise<BeganChallenge>;
+  /**
+   * Ends a sign-in without showing a challenge, because the primary provider already proved a
+   * second factor (the bridge's `trustUpstreamMfa`). Recorded like a challenge (audited, single
+   * use), then the same fresh session and the same `resume` as after a verified code.
+   */
+  pass(input: BeginChallengeInput & { methods: string[]; detail: string }): Promise<void>;
 }
 
 /** The host's own signed-in session (cookie + store row), shared by the IdP flows. */
@@ -96,13 +128,18 @@ export interface HostSession {
   expiresAt: number;
   /** Adapter-owned data, keyed by adapter name. */
   data: Record<string, unknown>;
+  /** Set when primary authentication happened at an external provider. */
+  identity: ExternalIdentity | null;
 }
 
 export interface SessionApi {
   /** The valid session of this request, if any. */
   get(req: Request): Promise<HostSession | null>;
   /** Starts a new session (a fresh id: never reuses one from before the factor). */
-  create(res: Response, input: { userId: string; methods: string[]; multiFactor: boolean; authnInstant: number; data?: Record<string, unknown> }): Promise<HostSession>;
+  create(
+    res: Response,
+    input: { userId: string; methods: string[]; multiFactor: boolean; authnInstant: number; data?: Record<string, unknown>; identity?: ExternalIdentity | null },
+  ): Promise<HostSession>;
   update(session: HostSession): Promise<void>;
   destroy(req: Request, res: Response): Promise<void>;
 }
@@ -110,6 +147,12 @@ export interface SessionApi {
 export interface UserApi {
   findByUsername(username: string): Promise<UserRecord | null>;
   findById(id: string): Promise<UserRecord | null>;
+  /**
+   * The one user whose `field` equals `value` (UPN and email compared case-insensitively);
+   * null when none, or when several share it (an email is not unique): an ambiguous match never
+   * picks one.
+   */
+  findOneBy(field: 'username' | 'upn' | 'email', value: string): Promise<UserRecord | null>;
   /** Inserts or refreshes a user from the directory (just-in-time at sign-in). */
   upsertFromDirectory(user: import('../directory/directory.js').DirectoryUser, source: string): Promise<UserRecord>;
 }
@@ -164,14 +207,40 @@ export interface PageApi {
   checkCsrf(req: Request): void;
 }
 
+/** What an adapter asks of primary authentication (its continuation, RP, policy, options). */
+export interface PrimaryBeginInput extends Omit<BeginChallengeInput, 'user' | 'identity'> {
+  /** Ask the provider to authenticate the user again even if it has a session (SAML ForceAuthn). */
+  forceAuthn?: boolean | undefined;
+}
+
+/**
+ * A primary authentication other than the host's password page, registered by an adapter
+ * under a name (`upstream:corp`). It signs the user in its own way, then begins the challenge
+ * with `host.challenges.begin` on behalf of the adapter named in the input, so that adapter's
+ * `resume` runs exactly as after `/login`. Adapters find each other only through these names.
+ */
+export interface PrimaryProvider {
+  /** Answers the URL to redirect the browser to. */
+  begin(input: PrimaryBeginInput): Promise<string>;
+}
+
+export interface PrimaryRegistry {
+  /** Registers a provider; a name can be taken once (`password` is the host's). */
+  register(name: string, provider: PrimaryProvider): void;
+  has(name: string): boolean;
+  /** Every registered name, `password` first. */
+  names(): string[];
+}
+
 /** The host's primary sign-in page, for adapters whose users sign in with a password here. */
 export interface LoginApi {
   /**
-   * Remembers what the adapter will need after sign-in and answers the URL of `/login` to
-   * redirect to. After the password, the host begins the challenge with this adapter and
-   * continuation, exactly as if the adapter had called `challenges.begin` itself.
+   * Remembers what the adapter will need after sign-in and answers the URL to redirect to:
+   * `/login` for the default `password` primary, or whatever a registered provider answers.
+   * After primary authentication, the challenge begins with this adapter and continuation,
+   * exactly as if the adapter had called `challenges.begin` itself.
    */
-  begin(input: Omit<BeginChallengeInput, 'user'>): Promise<string>;
+  begin(input: PrimaryBeginInput, primary?: string): Promise<string>;
 }
 
 export interface HostApi {
@@ -183,6 +252,7 @@ export interface HostApi {
   readonly users: UserApi;
   readonly challenges: ChallengeApi;
   readonly login: LoginApi;
+  readonly primaries: PrimaryRegistry;
   readonly sessions: SessionApi;
   readonly audit: AuditApi;
   readonly replay: ReplayCache;
@@ -208,6 +278,12 @@ export interface AdapterInstance {
   interceptUpgrade?(req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): boolean;
   /** Extra listeners the adapter runs (e.g. a proxied app on its own port), started by the host. */
   servers?(): Server[];
+  /**
+   * Called once every adapter is created: problems in what this adapter needs from others
+   * (e.g. a relying party naming a primary provider nobody registered), each a sentence naming
+   * the configuration key. The host refuses to start on any.
+   */
+  checkWiring?(): string[];
   /** Resolves when the adapter's dependencies answer (for /readyz). */
   ready?(): Promise<void>;
   close?(): Promise<void>;

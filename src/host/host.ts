@@ -11,7 +11,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Server } from 'node:http';
 import { systemClock, type Clock } from './clock.js';
-import type { LoadedConfig } from './config/load.js';
+import { ConfigError, type LoadedConfig } from './config/load.js';
 import type { HostConfig } from './config/schema.js';
 import type {
   AdapterDefinition,
@@ -46,6 +46,7 @@ import { pickLocale, t, type Locale } from './i18n.js';
 import { html, type SafeHtml } from './pages/html.js';
 import { layout } from './pages/layout.js';
 import { PendingLogins } from './login/pending-logins.js';
+import { PrimaryProviders } from './primary-registry.js';
 import { mountLogin } from './login/login-routes.js';
 import { mountPinPortal } from './portal/pin-routes.js';
 import { createChallengeEngine } from '../challenge/index.js';
@@ -167,6 +168,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     metrics,
   });
 
+  const primaries = new PrimaryProviders({ begin: (input) => pending.create(input) });
   const api: HostApi = {
     version: HOST_API_VERSION,
     config,
@@ -175,7 +177,8 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     directory,
     users,
     challenges: engine.api,
-    login: { begin: (input) => pending.create(input) },
+    login: primaries.loginApi(),
+    primaries,
     sessions,
     audit,
     replay,
@@ -289,6 +292,13 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
       app.use(def.mountPath, router);
     }
     logger.info({ adapter: def.name, mountPath: def.mountPath }, 'adapter loaded');
+  }
+
+  // What adapters need from each other (a primary provider named in a relying party) must exist.
+  const wiring = [...instances.values()].flatMap((inst) => inst.checkWiring?.() ?? []);
+  if (wiring.length > 0) {
+    for (const inst of instances.values()) await inst.close?.().catch(() => undefined);
+    throw new ConfigError(wiring);
   }
 
   app.get('/', (_req, res) => {

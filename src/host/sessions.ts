@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { HostSession, SessionApi } from './host-api.js';
+import type { ExternalIdentity, HostSession, SessionApi } from './host-api.js';
 import type { Clock } from './clock.js';
 import type { CookiePolicy } from './http/cookies.js';
 
@@ -23,6 +23,8 @@ interface SessionData {
   multiFactor: boolean;
   authnInstant: number;
   data: Record<string, unknown>;
+  /** Absent in rows written before external identities existed. */
+  identity?: ExternalIdentity | null;
 }
 
 export class SessionStore implements SessionApi {
@@ -51,28 +53,43 @@ export class SessionStore implements SessionApi {
       await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
     }
     const data = JSON.parse(row.data) as SessionData;
-    return { id, userId: row.user_id, methods: data.methods, multiFactor: data.multiFactor, authnInstant: data.authnInstant, expiresAt: row.expires_at, data: data.data };
+    return {
+      id,
+      userId: row.user_id,
+      methods: data.methods,
+      multiFactor: data.multiFactor,
+      authnInstant: data.authnInstant,
+      expiresAt: row.expires_at,
+      data: data.data,
+      identity: data.identity ?? null,
+    };
   }
 
   async create(
     res: Response,
-    input: { userId: string; methods: string[]; multiFactor: boolean; authnInstant: number; data?: Record<string, unknown> },
+    input: { userId: string; methods: string[]; multiFactor: boolean; authnInstant: number; data?: Record<string, unknown>; identity?: ExternalIdentity | null },
   ): Promise<HostSession> {
     const token = randomBytes(32).toString('base64url');
     const id = hashToken(token);
     const now = this.clock.now();
-    const data: SessionData = { methods: input.methods, multiFactor: input.multiFactor, authnInstant: input.authnInstant, data: input.data ?? {} };
+    const data: SessionData = {
+      methods: input.methods,
+      multiFactor: input.multiFactor,
+      authnInstant: input.authnInstant,
+      data: input.data ?? {},
+      identity: input.identity ?? null,
+    };
     const expiresAt = now + this.lifetimeMs;
     await this.db
       .insertInto('sessions')
       .values({ id, user_id: input.userId, data: JSON.stringify(data), created_at: now, last_seen_at: now, expires_at: expiresAt })
       .execute();
     this.cookies.set(res, COOKIE, token, this.lifetimeMs);
-    return { id, userId: input.userId, ...data, expiresAt };
+    return { id, userId: input.userId, methods: data.methods, multiFactor: data.multiFactor, authnInstant: data.authnInstant, data: data.data, identity: data.identity ?? null, expiresAt };
   }
 
   async update(session: HostSession): Promise<void> {
-    const data: SessionData = { methods: session.methods, multiFactor: session.multiFactor, authnInstant: session.authnInstant, data: session.data };
+    const data: SessionData = { methods: session.methods, multiFactor: session.multiFactor, authnInstant: session.authnInstant, data: session.data, identity: session.identity };
     await this.db.updateTable('sessions').set({ data: JSON.stringify(data) }).where('id', '=', session.id).execute();
   }
 

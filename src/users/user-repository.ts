@@ -3,7 +3,7 @@
  * refreshed at each sign-in, never deleted by a sync (disabled instead, so enrolment is kept).
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, UserRow } from '../store/schema.js';
 import type { DirectoryUser } from '../directory/directory.js';
 import type { UserApi, UserRecord } from '../host/host-api.js';
@@ -56,6 +56,19 @@ export class UserRepository implements UserApi {
   async findById(id: string): Promise<UserRecord | null> {
     const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toUserRecord(row) : null;
+  }
+
+  async findOneBy(field: 'username' | 'upn' | 'email', value: string): Promise<UserRecord | null> {
+    if (value === '' || value.length > 1024) return null;
+    if (field === 'username') return this.findByUsername(value);
+    // The database's lower() on both sides (one folding rule), matching migration 008's indexes.
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where(sql<string>`lower(${sql.ref(field)})`, '=', sql<string>`lower(${value})`)
+      .limit(2)
+      .execute();
+    return rows.length === 1 ? toUserRecord(rows[0]!) : null;
   }
 
   async upsertFromDirectory(user: DirectoryUser, source: string): Promise<UserRecord> {

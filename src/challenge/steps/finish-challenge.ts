@@ -68,7 +68,7 @@ function outcomeOf(ctx: ChallengeRequest): ChallengeOutcome {
   const common = { challengeId: c.id, user: ctx.user, continuation: ctx.state.continuation, relyingParty: c.relying_party };
   if (c.status === 'verified') {
     const methods = c.methods_used ? (JSON.parse(c.methods_used) as string[]) : [];
-    return { result: 'verified', ...common, methods, multiFactor: methods.length > 0, authnInstant: c.finished_at ?? ctx.now };
+    return { result: 'verified', ...common, methods, multiFactor: methods.length > 0, authnInstant: c.finished_at ?? ctx.now, identity: ctx.state.identity };
   }
   return { result: 'denied', ...common, reason: c.deny_reason ?? 'DENIED' };
 }
@@ -115,5 +115,6 @@ async function regenerateSession(
     methods: outcome.methods,
     multiFactor: outcome.multiFactor,
     authnInstant: outcome.authnInstant,
+    identity: outcome.identity,
   });
 }

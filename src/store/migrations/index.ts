@@ -7,10 +7,12 @@ import * as m001 from './001-initial.js';
 import * as m004 from './004-oath-tokens.js';
 import * as m005 from './005-delivered-codes.js';
 import * as m007 from './007-forms-proxy.js';
+import * as m008 from './008-saml-bridge.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
   '004-oath-tokens': m004,
   '005-delivered-codes': m005,
   '007-forms-proxy': m007,
+  '008-saml-bridge': m008,
 };
