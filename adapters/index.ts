@@ -5,5 +5,6 @@
 import type { AdapterDefinition } from '../src/host/host-api.js';
 import { samlIdpAdapter } from './saml-idp/index.js';
 import { formsProxyAdapter } from './forms-proxy/index.js';
+import { samlBridgeAdapter } from './saml-bridge/index.js';
 
-export const builtinAdapters: AdapterDefinition[] = [samlIdpAdapter as AdapterDefinition, formsProxyAdapter as AdapterDefinition];
+export const builtinAdapters: AdapterDefinition[] = [samlIdpAdapter as AdapterDefinition, formsProxyAdapter as AdapterDefinition, samlBridgeAdapter as AdapterDefinition];

@@ -40,6 +40,8 @@ export interface HarnessOptions {
   clock?: Clock;
   /** Reuse a folder (two hosts on one store share it). */
   dir?: string;
+  /** Listen here (a port chosen earlier, when a peer must know our URL before we start). */
+  port?: number;
 }
 
 export interface RunningHost {
@@ -78,7 +80,7 @@ export async function writeUsersFile(dir: string, users: TestUser[]): Promise<st
 export async function startHost(options: HarnessOptions = {}): Promise<RunningHost> {
   const dir = options.dir ?? makeTempDir();
   await writeUsersFile(dir, options.users ?? DEFAULT_USERS);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = {
     dataDir: join(dir, 'data'),
     server: { port, host: '127.0.0.1', publicUrl: `http://127.0.0.1:${port}`, shutdownTimeoutSeconds: 2 },

@@ -15,6 +15,7 @@ import { decodeBase32, generateTotp } from '../../../src/otp/index.js';
 import { samlIdpAdapter } from '../../../adapters/saml-idp/index.js';
 import { makeTempDir, startHost, type RunningHost, type TestUser } from '../../support/host-harness.js';
 import { TestBrowser } from '../../support/http-client.js';
+import type { AdapterDefinition } from '../../../src/host/host-api.js';
 
 export const IDP_PATH = '/saml/idp';
 
@@ -54,9 +55,19 @@ export interface IdpHost extends RunningHost {
 }
 
 /** Starts a host with `adapters.samlIdp` = `samlIdp`. The clock starts 90 s in the past so it can advance by TOTP steps. */
-export async function startIdp(samlIdp: Record<string, unknown>, opts: { users?: TestUser[]; config?: Record<string, unknown> } = {}): Promise<IdpHost> {
+export async function startIdp(
+  samlIdp: Record<string, unknown>,
+  opts: { users?: TestUser[]; config?: Record<string, unknown>; adapters?: AdapterDefinition[]; adapterConfig?: Record<string, unknown>; port?: number; dir?: string } = {},
+): Promise<IdpHost> {
   const clock = new ManualClock(Date.now() - 90_000);
-  const h = await startHost({ adapters: [samlIdpAdapter as never], clock, ...(opts.users ? { users: opts.users } : {}), config: { ...opts.config, adapters: { samlIdp } } });
+  const h = await startHost({
+    adapters: [samlIdpAdapter as never, ...(opts.adapters ?? [])],
+    clock,
+    ...(opts.users ? { users: opts.users } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
+    config: { ...opts.config, adapters: { samlIdp, ...opts.adapterConfig } },
+  });
   const base = `${h.url}${IDP_PATH}`;
   const idpCertPem = h.host.api.keys.current.certificatePem;
   const certDir = join(h.dir, 'idp-cert');

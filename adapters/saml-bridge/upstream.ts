@@ -1,0 +1,100 @@
+/**
+ * One configured upstream IdP, resolved from its metadata (file or URL, refreshed, last good
+ * copy kept) and its configuration: entity id, HTTP-Redirect SSO URL, and the certificates
+ * pinned for its signatures. Certificates given in configuration win over those in metadata,
+ * so an operator can pin exactly the keys they expect, old and new together during a rollover.
+ */
+import type { Logger } from 'pino';
+import { FactorgateError } from '../../src/host/errors.js';
+import { pinnedPublicKeys } from '../../src/saml/verify-response.js';
+import { durationToMs, NAMEID_POLICY_FORMATS, type UpstreamConfig } from './config.js';
+import { MetadataSource } from './metadata-source.js';
+
+export interface ResolvedUpstream {
+  entityId: string;
+  ssoUrl: string;
+  certificates: string[];
+}
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Every certificate of a PEM bundle (one file may hold the current and the next key). */
+export function splitPemBundle(text: string): string[] {
+  return [...text.matchAll(PEM_BLOCK)].map((m) => `${m[0]}\n`);
+}
+
+export class Upstream {
+  readonly name: string;
+  readonly providerName: string;
+  readonly config: UpstreamConfig;
+  readonly skewMs: number;
+  readonly nameIdFormat: string | null;
+  readonly #pinned: string[] | null;
+  readonly #metadata: MetadataSource | null;
+
+  /** Throws an Error naming the configuration key when a pinned certificate cannot be used. */
+  constructor(config: UpstreamConfig, index: number, logger: Logger) {
+    this.name = config.name;
+    this.providerName = `upstream:${config.name}`;
+    this.config = config;
+    this.skewMs = durationToMs(config.clockSkew);
+    this.nameIdFormat = NAMEID_POLICY_FORMATS[config.nameIdFormat];
+    const key = `adapters.samlBridge.upstreams[${index}]`;
+    if (config.signingCert !== undefined) {
+      const pems = splitPemBundle(config.signingCert);
+      if (pems.length === 0) throw new Error(`${key}.signingCert: no PEM certificate found`);
+      try {
+        pinnedPublicKeys(pems);
+      } catch (err) {
+        throw new Error(`${key}.signingCert: ${(err as Error).message}`, { cause: err });
+      }
+      this.#pinned = pems;
+    } else {
+      this.#pinned = null;
+    }
+    this.#metadata =
+      config.metadata !== undefined || config.metadataUrl !== undefined
+        ? new MetadataSource({
+            name: config.name,
+            ...(config.metadata !== undefined ? { xml: config.metadata } : { url: config.metadataUrl! }),
+            refreshMs: durationToMs(config.metadataRefresh),
+            ...(config.entityId !== undefined ? { expectedEntityId: config.entityId } : {}),
+            logger,
+          })
+        : null;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.#metadata?.start();
+    } catch (err) {
+      throw new Error(`adapters.samlBridge.upstreams (${this.name}).metadata: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async ready(): Promise<void> {
+    await this.#metadata?.ready();
+    this.resolve();
+  }
+
+  close(): void {
+    this.#metadata?.close();
+  }
+
+  /** What a request and a response check need now; UPSTREAM_UNAVAILABLE before the first metadata. */
+  resolve(): ResolvedUpstream {
+    const md = this.#metadata?.current() ?? null;
+    if (this.#metadata !== null && md === null) {
+      throw new FactorgateError('UPSTREAM_UNAVAILABLE', { detail: `upstream IdP ${this.name}: no metadata loaded yet` });
+    }
+    const entityId = this.config.entityId ?? md?.entityId;
+    const ssoUrl = this.config.ssoUrl ?? md?.sso.redirect;
+    const certificates = this.#pinned ?? md?.signingCertificates ?? [];
+    if (entityId === undefined || ssoUrl === undefined || certificates.length === 0) {
+      throw new FactorgateError('UPSTREAM_UNAVAILABLE', {
+        detail: `upstream IdP ${this.name}: ${entityId === undefined ? 'no entity id' : ssoUrl === undefined ? 'no HTTP-Redirect single sign-on endpoint' : 'no signing certificate'}`,
+      });
+    }
+    return { entityId, ssoUrl, certificates };
+  }
+}
