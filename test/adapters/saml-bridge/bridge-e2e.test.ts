@@ -4,6 +4,7 @@
  * TOTP challenge → factorgate's signed Response, which the RP accepts, carrying the upstream
  * subject and the attributes the bridge passed on, plus the MFA claims.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +102,13 @@ async function throughUpstream(sp: TestSp, peer: Pysaml2Idp) {
   return { b, posted };
 }
 
+function xmlsecVerifiesMetadata(xml: string): boolean {
+  const file = join(dir, `metadata-${Math.random().toString(16).slice(2)}.xml`);
+  writeFileSync(file, xml);
+  const r = spawnSync('/usr/bin/xmlsec1', ['--verify', '--pubkey-cert-pem', join(dir, 'certs', 'signing-cert.pem'), '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor', file], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
 async function challengeCount(): Promise<number> {
   const r = await idp.host.api.store.db.selectFrom('challenges').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(r.n);
@@ -116,6 +124,9 @@ describe('SAML bridge end to end with a pysaml2 upstream', () => {
     expect(xml).toContain('WantAssertionsSigned="true"');
     expect(xml).toContain(`Location="${idp.url}/saml/bridge/acs"`);
     expect(xml).toContain('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+    // xmlsec1 checks the metadata signature with our certificate, and refuses it once edited.
+    expect(xmlsecVerifiesMetadata(xml)).toBe(true);
+    expect(xmlsecVerifiesMetadata(xml.replace('/saml/bridge/acs"', '/evil/acs"'))).toBe(false);
   });
 
   it('RP → factorgate → pysaml2 → TOTP challenge → RP, with the upstream subject and passed attributes', async () => {
