@@ -79,4 +79,5 @@ export const samlBridgeAdapter: AdapterDefinition<SamlBridgeConfig> = {
   configSchema: samlBridgeConfigSchema,
   mountPath: MOUNT_PATH,
   create: createSamlBridge,
+  primaries: { provides: (config) => config.upstreams.map((u) => `upstream:${u.name}`) },
 };

@@ -50,14 +50,6 @@ export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promi
       mountRoutes(router, { host, idp, limits: { maxMessageBytes: config.maxMessageBytes, maxInflatedBytes: config.maxInflatedBytes }, relyingParties, sso, slo, metadata: metadataXml, mountPath: MOUNT_PATH });
     },
     resume: (outcome, req, res) => sso.resume(outcome, req, res),
-    checkWiring() {
-      const all = config.relyingParties;
-      return all.flatMap((rp, i) =>
-        host.primaries.has(rp.primary)
-          ? []
-          : [`adapters.samlIdp.relyingParties[${i}].primary: no primary provider "${rp.primary}" (available: ${host.primaries.names().join(', ')}; upstream:<name> needs adapters.samlBridge.upstreams with that name)`],
-      );
-    },
     async close() {
       relyingParties.close();
     },
@@ -71,5 +63,8 @@ export const samlIdpAdapter: AdapterDefinition<SamlIdpConfig> = {
   configSchema: samlIdpConfigSchema,
   mountPath: MOUNT_PATH,
   create: createSamlIdp,
+  primaries: {
+    requires: (config) => config.relyingParties.map((rp, i) => ({ path: `relyingParties[${i}].primary`, provider: rp.primary })).filter((r) => r.provider !== 'password'),
+  },
   demoConfig: () => ({ demoRelyingParty: true }),
 };

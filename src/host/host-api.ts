@@ -278,12 +278,6 @@ export interface AdapterInstance {
   interceptUpgrade?(req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): boolean;
   /** Extra listeners the adapter runs (e.g. a proxied app on its own port), started by the host. */
   servers?(): Server[];
-  /**
-   * Called once every adapter is created: problems in what this adapter needs from others
-   * (e.g. a relying party naming a primary provider nobody registered), each a sentence naming
-   * the configuration key. The host refuses to start on any.
-   */
-  checkWiring?(): string[];
   /** Resolves when the adapter's dependencies answer (for /readyz). */
   ready?(): Promise<void>;
   close?(): Promise<void>;
@@ -301,6 +295,15 @@ export interface AdapterDefinition<C = unknown> {
   /** URL prefix of the adapter's routes ('/saml/idp'); unique among adapters. */
   mountPath: string;
   create(host: HostApi, config: C): Promise<AdapterInstance> | AdapterInstance;
+  /**
+   * Primary providers (`upstream:corp`) a configuration registers and needs, known before
+   * start, so the loader (and `check-config`) can report a relying party naming a provider no
+   * adapter registers, with the file and key. `path` is below `adapters.<configKey>`.
+   */
+  primaries?: {
+    provides?(config: C): string[];
+    requires?(config: C): Array<{ path: string; provider: string }>;
+  };
   /** The adapter's section in the embedded demo configuration (no config file). */
   demoConfig?(ctx: { dataDir: string; publicUrl: string }): unknown;
 }

@@ -11,7 +11,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Server } from 'node:http';
 import { systemClock, type Clock } from './clock.js';
-import { ConfigError, type LoadedConfig } from './config/load.js';
+import type { LoadedConfig } from './config/load.js';
 import type { HostConfig } from './config/schema.js';
 import type {
   AdapterDefinition,
@@ -292,13 +292,6 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
       app.use(def.mountPath, router);
     }
     logger.info({ adapter: def.name, mountPath: def.mountPath }, 'adapter loaded');
-  }
-
-  // What adapters need from each other (a primary provider named in a relying party) must exist.
-  const wiring = [...instances.values()].flatMap((inst) => inst.checkWiring?.() ?? []);
-  if (wiring.length > 0) {
-    for (const inst of instances.values()) await inst.close?.().catch(() => undefined);
-    throw new ConfigError(wiring);
   }
 
   app.get('/', (_req, res) => {

@@ -62,6 +62,21 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readon
   return lines;
 }
 
+/**
+ * A primary provider named in one adapter's section (a relying party's `primary:
+ * upstream:corp`) must be registered by a configured adapter (the bridge's upstream `corp`);
+ * `password` is the host's own.
+ */
+function primaryWiringProblems(defs: readonly AdapterDefinition[], sections: ReadonlyMap<string, unknown>): string[] {
+  const configured = defs.filter((d) => sections.has(d.name));
+  const provided = ['password', ...configured.flatMap((d) => d.primaries?.provides?.(sections.get(d.name)) ?? [])];
+  return configured.flatMap((d) =>
+    (d.primaries?.requires?.(sections.get(d.name)) ?? [])
+      .filter((r) => !provided.includes(r.provider))
+      .map((r) => `adapters.${d.configKey}.${r.path}: no primary provider "${r.provider}" (available: ${provided.join(', ')})`),
+  );
+}
+
 /** Replaces `${VAR}` in every string value; `$${` stays a literal `${`. */
 function substituteEnv(value: Json, env: NodeJS.ProcessEnv, path: PropertyKey[], problems: string[]): Json {
   if (typeof value === 'string') {
@@ -243,6 +258,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     if (!parsed.success) problems.push(...formatIssues(parsed.error.issues, ['adapters', key]));
     else adapters.set(def.name, parsed.data);
   }
+  problems.push(...primaryWiringProblems(options.adapters, adapters));
   if (problems.length) fail();
 
   if (directory!.type === 'file' && !isAbsolute(directory!.path)) {

@@ -66,6 +66,6 @@ describe('saml-bridge configuration', () => {
       (err: unknown) => err,
     );
     expect(failure).toBeInstanceOf(ConfigError);
-    expect((failure as ConfigError).problems.join('\n')).toMatch(/adapters\.samlIdp\.relyingParties\[0\]\.primary: no primary provider "upstream:nope" \(available: password/);
+    expect((failure as ConfigError).problems.join('\n')).toMatch(/factorgate\.yaml: adapters\.samlIdp\.relyingParties\[0\]\.primary: no primary provider "upstream:nope" \(available: password\)/);
   });
 });
