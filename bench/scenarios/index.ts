@@ -3,6 +3,7 @@ import type { Scenario } from './scenario.js';
 import { startupScenario } from './startup.js';
 import { ssoResponseScenario } from './sso-response.js';
 import { fullSigninScenario } from './full-signin.js';
+import { memoryScenario } from './memory.js';
 import { formsProxyScenario, ldapImportScenario, samlSigningScenario, tokensImportScenario } from './components.js';
 
-export const scenarios: Scenario[] = [samlSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, startupScenario, ssoResponseScenario, fullSigninScenario];
+export const scenarios: Scenario[] = [samlSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, startupScenario, ssoResponseScenario, fullSigninScenario, memoryScenario];

@@ -33,11 +33,15 @@ export interface SamlHost {
   dir: string;
   sp: SAML;
   acs: string;
+  /** The factorgate process id (to read its /proc/<pid>/status). */
+  pid: number;
   close(): Promise<void>;
 }
 
 /** Starts `factorgate start` in its own process with the SAML IdP and one relying party. */
-export async function startSamlHost(opts: { users?: number; directory?: Record<string, unknown> } = {}): Promise<SamlHost> {
+export async function startSamlHost(
+  opts: { users?: number; directory?: Record<string, unknown>; beforeStart?: (configPath: string) => Promise<void> } = {},
+): Promise<SamlHost> {
   const dir = mkdtempSync(join(tmpdir(), 'fg-bench-sso-'));
   let child: ChildProcess | undefined;
   try {
@@ -61,6 +65,7 @@ export async function startSamlHost(opts: { users?: number; directory?: Record<s
         adapters: { samlIdp: { relyingParties: [{ name: 'bench', entityId, acs: [{ url: acs }], cert: certPem, sign: 'assertion', requireSignedRequests: false }] } },
       }),
     );
+    await opts.beforeStart?.(cfg);
     let stderr = '';
     const proc = spawn(process.execPath, [MAIN, 'start', '--config', cfg], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
@@ -90,6 +95,7 @@ export async function startSamlHost(opts: { users?: number; directory?: Record<s
       dir,
       sp,
       acs,
+      pid: proc.pid!,
       async close() {
         proc.kill('SIGTERM');
         if (proc.exitCode === null) await new Promise((r) => proc.once('exit', r));
@@ -179,16 +185,20 @@ export function benchKey(): KeyObject {
   return createPrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' }));
 }
 
-/** GETs every path with `concurrency` in flight; resolves with the count of 200s carrying a SAMLResponse and the seconds taken. */
-async function fire(url: string, paths: string[], cookie: string, concurrency: number): Promise<{ ok: number; seconds: number; statuses: Record<string, number> }> {
+/**
+ * GETs every path with `concurrency` in flight; resolves with the count of 200s carrying a
+ * SAMLResponse and the seconds taken. `cookie` may pick a session per request (by its index).
+ */
+export async function fire(url: string, paths: string[], cookie: string | ((index: number) => string), concurrency: number): Promise<{ ok: number; seconds: number; statuses: Record<string, number> }> {
   const { hostname, port } = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const statuses: Record<string, number> = {};
   let ok = 0;
   let next = 0;
-  const one = (path: string) =>
+  const one = (index: number) =>
     new Promise<void>((resolve, reject) => {
-      const req = request({ hostname, port, path, agent, headers: { cookie } }, (res) => {
+      const path = paths[index]!;
+      const req = request({ hostname, port, path, agent, headers: { cookie: typeof cookie === 'string' ? cookie : cookie(index) } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -205,7 +215,7 @@ async function fire(url: string, paths: string[], cookie: string, concurrency: n
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < paths.length) await one(paths[next++]!);
+      while (next < paths.length) await one(next++);
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
