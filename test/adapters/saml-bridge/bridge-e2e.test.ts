@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samlBridgeAdapter } from '../../../adapters/saml-bridge/index.js';
@@ -161,6 +162,18 @@ describe('SAML bridge end to end with a pysaml2 upstream', () => {
     const start = await b.get(await authnRequestPath(rp));
     expect(start.status).toBe(303);
     expect(new URL(start.headers.get('location')!, idp.url).origin).not.toBe(idp.url);
+  });
+
+  it('ForceAuthn from the relying party is passed on to the upstream, in a signed request with our ACS', async () => {
+    const forcing = nodeSamlSp(idp, 'bridged-rp', { forceAuthn: true });
+    const b = new TestBrowser(idp.url);
+    const start = await b.get(await authnRequestPath(forcing));
+    const to = new URL(start.headers.get('location')!);
+    const request = inflateRawSync(Buffer.from(to.searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
+    expect(request).toContain('ForceAuthn="true"');
+    expect(request).toContain(`AssertionConsumerServiceURL="${idp.url}/saml/bridge/acs"`);
+    expect(request).toContain(`>${idp.url}/saml/bridge/metadata</saml:Issuer>`);
+    expect(request).toMatch(new RegExp(`ID="${to.searchParams.get('RelayState')}"`));
   });
 
   it('trustUpstreamMfa: an upstream multi-factor context skips our challenge', async () => {
