@@ -20,7 +20,7 @@ button.link{background:none;color:${color};width:auto;padding:0;margin:0;text-de
 .error{padding:.7rem .9rem;border-radius:.4rem;background:#fdecea;color:#8a1c12;border:1px solid #f3b8b1}
 .notice{padding:.7rem .9rem;border-radius:.4rem;background:#eaf2fd;color:#123e7a;border:1px solid #b7cff3}
 .code{font:1.6rem/1.2 ui-monospace,monospace;letter-spacing:.3rem;text-align:center}
-.secret{font-family:ui-monospace,monospace;word-break:break-all;background:#f3f5f8;padding:.4rem .6rem;border-radius:.3rem}
+.secret{display:inline-block;font-family:ui-monospace,monospace;overflow-wrap:anywhere;line-height:1.6;background:#f3f5f8;padding:.4rem .6rem;border-radius:.3rem}
 .qr svg{width:12rem;height:12rem;display:block;margin:1rem auto}
 a{color:${color}}small,.muted{color:#505a67}footer{text-align:center;color:#505a67;font-size:.85rem;margin-top:1rem}
 `;
