@@ -60,10 +60,23 @@ export interface ResponseSpec {
   digestMethod: string;
 }
 
+/** The SP a Response is addressed to and the AuthnRequest it answers. */
+export interface ResponseTarget {
+  /** Audience. */
+  spEntityId: string;
+  /** Destination and bearer Recipient. */
+  acsUrl: string;
+  /** InResponseTo, on the Response and the bearer confirmation. */
+  requestId: string;
+}
+
+/** The SP of the function-level suites. */
+export const DEFAULT_TARGET: ResponseTarget = { spEntityId: SP_ENTITY_ID, acsUrl: ACS_URL, requestId: REQUEST_ID };
+
 let counter = 0;
 
-/** A passing spec at `now`: valid from now − 1 min to now + 5 min. */
-export function validSpec(now: number, overrides: Partial<ResponseSpec> = {}): ResponseSpec {
+/** A passing spec at `now` for `target`: valid from now − 1 min to now + 5 min. */
+export function validSpec(now: number, overrides: Partial<ResponseSpec> = {}, target: ResponseTarget = DEFAULT_TARGET): ResponseSpec {
   counter++;
   return {
     responseId: `_resp-${counter}-${now}`,
@@ -71,11 +84,11 @@ export function validSpec(now: number, overrides: Partial<ResponseSpec> = {}): R
     issueInstant: now,
     responseIssuer: IDP_ENTITY_ID,
     assertionIssuer: IDP_ENTITY_ID,
-    destination: ACS_URL,
-    responseInResponseTo: REQUEST_ID,
-    confirmationInResponseTo: REQUEST_ID,
-    recipient: ACS_URL,
-    audiences: [SP_ENTITY_ID],
+    destination: target.acsUrl,
+    responseInResponseTo: target.requestId,
+    confirmationInResponseTo: target.requestId,
+    recipient: target.acsUrl,
+    audiences: [target.spEntityId],
     notBefore: now - 60_000,
     notOnOrAfter: now + 300_000,
     confirmationNotOnOrAfter: now + 300_000,
