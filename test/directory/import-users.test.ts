@@ -131,4 +131,39 @@ describe('importUsers', () => {
     await expect(importUsers({ directory: dir, db: store.db, clock, batchSize: 5 })).rejects.toThrow('boom');
     expect((await users()).map((r) => r.username)).toEqual(['user0', 'user1', 'user2', 'user3', 'user4']);
   });
+
+  it('writes every row with its own values when insert statements are reused across chunks and batches', async () => {
+    // 2 × 300 + 150 users: chunks of 256, 32, 8 and 4 rows, then 128, 16, 4 and 2; the SQL of
+    // each size is compiled once and run again with the next rows' values.
+    const all = Array.from({ length: 750 }, (_, i) =>
+      makeUser(i, { displayName: `User ${i}`, phone: i % 3 === 0 ? `+49${i}` : undefined, disabled: i % 7 === 0, email: i % 5 === 0 ? undefined : `user${i}@corp.example` }),
+    );
+    expect(await importUsers({ directory: new MemoryDirectory(all), db: store.db, clock, batchSize: 300 })).toMatchObject({ added: 750, errors: 0 });
+    const byName = new Map((await users()).map((r) => [r.username, r]));
+    expect(byName.size).toBe(750);
+    for (const u of all) {
+      expect(byName.get(u.username)).toMatchObject({
+        external_id: u.externalId,
+        display_name: u.displayName,
+        surname: u.surname,
+        email: u.email ?? null,
+        phone: u.phone ?? null,
+        disabled: u.disabled ? 1 : 0,
+        source: 'ldap',
+      });
+    }
+    expect(new Set([...byName.values()].map((r) => r.id)).size).toBe(750);
+  });
+
+  it('disables exactly the users missing from a listing longer than the seen-id buffer', async () => {
+    const all = Array.from({ length: 9000 }, (_, i) => makeUser(i));
+    await importUsers({ directory: new MemoryDirectory(all), db: store.db, clock });
+    const gone = new Set([0, 4095, 4096, 4097, 8191, 8192, 8999]);
+    const dir = new MemoryDirectory(all.filter((_, i) => !gone.has(i)));
+    expect(await importUsers({ directory: dir, db: store.db, clock })).toMatchObject({ unchanged: 9000 - gone.size, disabled: gone.size });
+    const disabled = (await users()).filter((r) => r.disabled === 1).map((r) => r.username);
+    expect(disabled.sort()).toEqual([...gone].map((i) => `user${i}`).sort());
+    // A dry run counts the same way, through the same buffer.
+    expect(await importUsers({ directory: new MemoryDirectory(all), db: store.db, clock, dryRun: true })).toMatchObject({ updated: gone.size, disabled: 0 });
+  });
 });
