@@ -17,11 +17,15 @@ type Value = string | Buffer;
  * MS-DTYP §2.3.4: a GUID's first three fields are stored little-endian, the last two as bytes;
  * AD tools show objectGUID in that swapped form, so we do too.
  */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function guidFromBytes(b: Buffer): string {
   if (b.length !== 16) return b.toString('hex');
-  const h = (i: number): string => b[i]!.toString(16).padStart(2, '0');
-  const seq = (idx: number[]): string => idx.map(h).join('');
-  return `${seq([3, 2, 1, 0])}-${seq([5, 4])}-${seq([7, 6])}-${seq([8, 9])}-${seq([10, 11, 12, 13, 14, 15])}`;
+  const h = (i: number): string => HEX[b[i]!]!;
+  return (
+    `${h(3)}${h(2)}${h(1)}${h(0)}-${h(5)}${h(4)}-${h(7)}${h(6)}-${h(8)}${h(9)}-` +
+    `${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`
+  );
 }
 
 /** The inverse of `guidFromBytes`, for searching by objectGUID. */
@@ -33,19 +37,33 @@ export function bytesFromGuid(guid: string): Buffer | null {
   return Buffer.from(order.map((i) => raw[i]!));
 }
 
+/**
+ * Attribute names lower-cased once: a listing sees the same dozen names on every entry. Bounded,
+ * since the names come from the server.
+ */
+const lowerNames = new Map<string, string>();
+function lower(name: string): string {
+  let l = lowerNames.get(name);
+  if (l === undefined) {
+    l = name.toLowerCase();
+    if (lowerNames.size < 1024) lowerNames.set(name, l);
+  }
+  return l;
+}
+
 export function indexEntry(entry: Entry): Map<string, Value[]> {
   const out = new Map<string, Value[]>();
-  for (const [name, raw] of Object.entries(entry)) {
-    if (name === 'dn') continue;
-    const values = (Array.isArray(raw) ? raw : [raw]) as Value[];
-    out.set(name.toLowerCase(), values);
+  for (const name in entry) {
+    if (name === 'dn' || !Object.hasOwn(entry, name)) continue;
+    const raw = entry[name];
+    out.set(lower(name), (Array.isArray(raw) ? raw : [raw]) as Value[]);
   }
   return out;
 }
 
 function first(index: Map<string, Value[]>, attr: string): Value | undefined {
   if (!attr) return undefined;
-  return index.get(attr.toLowerCase())?.[0];
+  return index.get(lower(attr))?.[0];
 }
 
 function text(index: Map<string, Value[]>, attr: string): string | undefined {
