@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/ldap-import.ts --users 10000
  *   npx tsx bench/ldap-import.ts --users 2000,20000     (memory flatness across sizes)
+ *   npx tsx bench/ldap-import.ts --users 100000 --batch 5000   (users per transaction; default 500)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -53,7 +54,7 @@ function ldapsearch(args: string[]): Promise<number> {
   });
 }
 
-export async function runLdapImportBench({ users }: { users: number }): Promise<LdapImportBenchResult> {
+export async function runLdapImportBench({ users, batchSize = 500 }: { users: number; batchSize?: number }): Promise<LdapImportBenchResult> {
   const slapd = await startSlapd({ users });
   const tmp = mkdtempSync(join(tmpdir(), 'factorgate-bench-'));
   const store = await openStore({ driver: 'sqlite', file: join(tmp, 'store.db') });
@@ -83,7 +84,7 @@ export async function runLdapImportBench({ users }: { users: number }): Promise<
       directory: dir,
       db: store.db,
       pageSize: 500,
-      batchSize: 500,
+      batchSize,
       // With --expose-gc: the live heap after each batch, garbage excluded.
       onProgress: gc
         ? () => {
@@ -120,7 +121,9 @@ export async function runLdapImportBench({ users }: { users: number }): Promise<
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const i = process.argv.indexOf('--users');
   const sizes = (i > 0 ? process.argv[i + 1]! : '10000').split(',').map(Number);
+  const b = process.argv.indexOf('--batch');
+  const batchSize = b > 0 ? Number(process.argv[b + 1]) : 500;
   for (const users of sizes) {
-    console.log(JSON.stringify(await runLdapImportBench({ users })));
+    console.log(JSON.stringify(await runLdapImportBench({ users, batchSize })));
   }
 }
