@@ -9,6 +9,7 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type Migration } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
+import { cachingSqliteDatabase } from './statement-cache.js';
 import { FactorgateError } from '../host/errors.js';
 
 export type StoreOptions =
@@ -47,7 +48,8 @@ function openSqlite(file: string): Kysely<Database> {
   // each other's short write transactions instead of failing with SQLITE_BUSY.
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Prepared statements are reused across queries of the same shape (see statement-cache.ts).
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingSqliteDatabase(sqlite) }) });
 }
 
 function openPostgres(connectionString: string, poolSize: number): Kysely<Database> {
