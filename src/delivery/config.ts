@@ -6,9 +6,12 @@
  * under their value key (`password`, `authToken`, `hmacSecret`, `ca`).
  */
 import { z } from 'zod';
-import { getCountries } from 'libphonenumber-js/max';
+import type * as Libphonenumber from 'libphonenumber-js/max';
+import { lazyRequire } from './lazy-require.js';
 
-const COUNTRIES = new Set<string>(getCountries());
+const libphonenumber = lazyRequire<typeof Libphonenumber>('libphonenumber-js/max');
+let countries: Set<string> | undefined;
+const isCountry = (r: string): boolean => (countries ??= new Set<string>(libphonenumber().getCountries())).has(r);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
@@ -213,7 +216,7 @@ export const deliveryConfigSchema = z
     defaultRegion: z
       .string()
       .toUpperCase()
-      .refine((r) => COUNTRIES.has(r), 'expected an ISO 3166-1 alpha-2 region known to libphonenumber, e.g. FR or US')
+      .refine(isCountry, 'expected an ISO 3166-1 alpha-2 region known to libphonenumber, e.g. FR or US')
       .default('US')
       .describe('Region assumed for phone numbers written without +country code (ISO 3166-1, e.g. FR). Default US.'),
   })

@@ -3,14 +3,17 @@
  * naming the SMTP stage and reply, so the challenge page can offer another method and the
  * audit record says why.
  */
-import nodemailer from 'nodemailer';
+import type Nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Logger } from 'pino';
 import { FactorgateError } from '../host/errors.js';
 import type { SmtpConfig } from './config.js';
 import type { Locale } from './locale.js';
 import { scrub } from './providers/request-with-retry.js';
+import { lazyRequire } from './lazy-require.js';
 import { loadTemplates, type TemplateEvent, type TemplateVarsByEvent, type Templates } from './templates.js';
+
+const nodemailer = lazyRequire<typeof Nodemailer>('nodemailer');
 
 /** An address, or a display name with an address (the name is encoded per RFC 2047 if needed). */
 export type Recipient = string | { name: string; address: string };
@@ -85,7 +88,7 @@ interface NodemailerError {
 }
 
 export function createMailer(config: SmtpConfig, deps: MailerDeps = {}): Mailer {
-  const transport = nodemailer.createTransport(toTransportOptions(config));
+  const transport = nodemailer().createTransport(toTransportOptions(config));
   const templates = deps.templates ?? loadTemplates();
   const log = deps.logger?.child({ component: 'mailer' });
   const secrets = config.password ? [config.password] : [];

@@ -4,14 +4,12 @@
  * parsed with libphonenumber-js and its full metadata, which knows each region's valid ranges,
  * not only lengths.
  */
-import {
-  parsePhoneNumberWithError,
-  ParseError,
-  validatePhoneNumberLength,
-  isSupportedCountry,
-  type CountryCode,
-  type NumberType,
-} from 'libphonenumber-js/max';
+import type * as Libphonenumber from 'libphonenumber-js/max';
+import type { CountryCode, NumberType } from 'libphonenumber-js/max';
+import { lazyRequire } from './lazy-require.js';
+
+/** libphonenumber with its full metadata (≈ 10 MB of RSS), loaded at the first number. */
+const libphonenumber = lazyRequire<typeof Libphonenumber>('libphonenumber-js/max');
 
 export type PhoneErrorReason =
   | 'NOT_A_NUMBER'
@@ -43,6 +41,7 @@ const MAX_INPUT = 64;
 export function toE164(raw: string, defaultRegion: string): string | PhoneNumberError {
   const input = raw.trim();
   if (input === '' || input.length > MAX_INPUT) return new PhoneNumberError('NOT_A_NUMBER');
+  const { isSupportedCountry, parsePhoneNumberWithError, ParseError, validatePhoneNumberLength } = libphonenumber();
   const region = defaultRegion.toUpperCase();
   const defaultCountry = isSupportedCountry(region) ? (region as CountryCode) : undefined;
   let parsed;
@@ -70,7 +69,7 @@ function isReason(s: string): s is PhoneErrorReason {
  */
 export function phoneNumberType(e164: string): NumberType {
   try {
-    return parsePhoneNumberWithError(e164, { extract: false }).getType();
+    return libphonenumber().parsePhoneNumberWithError(e164, { extract: false }).getType();
   } catch {
     return undefined;
   }
@@ -87,7 +86,7 @@ export function maskPhone(e164: string): string {
   let formatted: string;
   let ccLength: number;
   try {
-    const p = parsePhoneNumberWithError(e164, { extract: false });
+    const p = libphonenumber().parsePhoneNumberWithError(e164, { extract: false });
     formatted = p.formatInternational();
     ccLength = p.countryCallingCode.length;
   } catch {

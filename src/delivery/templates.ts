@@ -6,13 +6,16 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
+import type HandlebarsNs from 'handlebars';
 import { FactorgateError } from '../host/errors.js';
+import { lazyRequire } from './lazy-require.js';
 import { LOCALES, type Locale } from './locale.js';
 import { maskPhone } from './phone.js';
 import { en } from './templates/en.js';
 import { fr } from './templates/fr.js';
 import { TEMPLATE_KEYS, type TemplateKey, type TemplateName } from './templates/keys.js';
+
+const handlebars = lazyRequire<typeof HandlebarsNs>('handlebars');
 
 export { TEMPLATE_KEYS, TEMPLATE_NAMES, type TemplateKey, type TemplateName } from './templates/keys.js';
 
@@ -71,6 +74,7 @@ export function loadTemplates(opts: TemplatesOptions = {}): Templates {
   const problems: string[] = [];
   if (opts.templatesDir) readOverrides(opts.templatesDir, sources, problems);
 
+  const Handlebars = handlebars();
   const compiled = {} as Record<Locale, Record<TemplateKey, Compiled>>;
   for (const locale of LOCALES) {
     compiled[locale] = {} as Record<TemplateKey, Compiled>;
