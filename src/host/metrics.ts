@@ -8,6 +8,21 @@ export interface HostMetrics {
   authentications: Counter<'adapter' | 'result'>;
 }
 
+/**
+ * The first path segment only: ids in paths would explode the label cardinality. Read straight
+ * off the raw URL (no URL parsing on every request); an absolute-form request target falls back
+ * to Express's parsed path.
+ */
+export function routeGroup(url: string, parsedPath: () => string): string {
+  if (url.charCodeAt(0) !== 47 /* / */) return `/${parsedPath().split('/')[1] ?? ''}`;
+  let end = 1;
+  for (; end < url.length; end++) {
+    const c = url.charCodeAt(end);
+    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) break;
+  }
+  return url.slice(0, end);
+}
+
 export function createMetrics(): HostMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -27,9 +42,7 @@ export function createMetrics(): HostMetrics {
   const middleware: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {
-      // The first path segment only: ids in paths would explode the label cardinality.
-      const route = `/${req.path.split('/')[1] ?? ''}`;
-      end({ route, status: `${Math.floor(res.statusCode / 100)}xx` });
+      end({ route: routeGroup(req.originalUrl, () => req.path), status: `${Math.floor(res.statusCode / 100)}xx` });
     });
     next();
   };
