@@ -1,0 +1,72 @@
+/**
+ * The per-request access log, a lighter stand-in for `pino-http` with the same output. pino-http
+ * builds a child logger per request (serialising and redacting `req` into its bindings) even when
+ * the access-log line will never be written (`logging.level: warn` drops the `info` line of every
+ * successful request). Here the request id and `X-Request-Id` header are set as before, `req.log`
+ * is created only if something reads it, and the line at the end is serialised only when its level
+ * is enabled. 4xx (warn) and 5xx (error) lines, and every other log and audit record, are unchanged.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
+import type { Level, Logger } from 'pino';
+import type {} from 'pino-http';
+
+export interface RequestLoggerOptions {
+  /** Redacts secrets from a URL before it is logged (query parameters such as SAMLRequest). */
+  redactUrl: (url: string) => string;
+  /** Requests whose completion is not logged (health checks, metrics scrapes). */
+  ignore?: (req: IncomingMessage) => boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export function levelFor(statusCode: number, err?: unknown): Level {
+  return err || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+}
+
+export function createRequestLogger(logger: Logger, options: RequestLoggerOptions): RequestHandler {
+  const serialiseReq = (req: IncomingMessage & { id?: unknown }) => ({
+    id: req.id,
+    method: req.method,
+    url: options.redactUrl(req.url ?? ''),
+    remoteAddress: req.socket?.remoteAddress,
+  });
+  return (req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    req.id = id;
+    let child: Logger | undefined;
+    const log = () => (child ??= logger.child({ req: serialiseReq(req) }));
+    Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: log, set: (v: Logger) => void (child = v) });
+    Object.defineProperty(res, 'log', { configurable: true, enumerable: false, get: log, set: (v: Logger) => void (child = v) });
+    if (options.ignore?.(req)) {
+      next();
+      return;
+    }
+    const startedAt = Date.now();
+    const done = (err?: unknown) => {
+      res.off('finish', done);
+      res.off('close', done);
+      res.off('error', done);
+      const failed = err ?? (res as ServerResponse & { err?: unknown }).err;
+      const level = levelFor(res.statusCode, failed);
+      if (!logger.isLevelEnabled(level)) return;
+      const responseTime = Date.now() - startedAt;
+      const fields: Record<string, unknown> = { res: { statusCode: res.statusCode }, responseTime };
+      if (failed || res.statusCode >= 500) {
+        fields.err = failed ?? new Error(`failed with status code ${res.statusCode}`);
+        log()[level](fields, 'request errored');
+      } else if (!res.writableFinished) {
+        log()[level](fields, 'request aborted');
+      } else {
+        log()[level](fields, 'request completed');
+      }
+    };
+    res.on('finish', done);
+    res.on('close', done);
+    res.on('error', done);
+    next();
+  };
+}

@@ -1,0 +1,81 @@
+import { Writable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { redactUrl } from '../../src/audit/logger.js';
+import { createRequestLogger } from '../../src/host/logging.js';
+
+async function withApp(level: string, fn: (url: string, lines: Record<string, unknown>[]) => Promise<void>) {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const logger = pino({ level }, sink);
+  const app = express();
+  app.use(createRequestLogger(logger, { redactUrl, ignore: (req) => req.url === '/healthz' }));
+  app.get('/ok', (req, res) => {
+    res.json({ id: req.id });
+  });
+  app.get('/healthz', (_req, res) => {
+    res.send('ok');
+  });
+  app.get('/bad', (req, res) => {
+    req.log.warn({ why: 'test' }, 'handler warning');
+    res.status(400).send('no');
+  });
+  app.get('/boom', () => {
+    throw new Error('boom');
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  try {
+    await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, lines);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('request logger', () => {
+  it('sets a request id (a well-formed incoming one is kept) and logs completed requests at info', async () => {
+    await withApp('info', async (url, lines) => {
+      const res = await fetch(`${url}/ok?SAMLRequest=secret-value&x=1`);
+      const id = res.headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await res.json()).toEqual({ id });
+      const kept = await fetch(`${url}/ok`, { headers: { 'x-request-id': 'abcdefgh-1234' } });
+      expect(kept.headers.get('x-request-id')).toBe('abcdefgh-1234');
+      const refused = await fetch(`${url}/ok`, { headers: { 'x-request-id': 'bad id!' } });
+      expect(refused.headers.get('x-request-id')).not.toBe('bad id!');
+      await fetch(`${url}/healthz`);
+      await settle();
+      const done = lines.filter((l) => l.msg === 'request completed');
+      expect(done).toHaveLength(3);
+      const first = done[0] as { level: number; req: { id: string; method: string; url: string }; res: { statusCode: number }; responseTime: number };
+      expect(first.level).toBe(30);
+      expect(first.req).toMatchObject({ id, method: 'GET' });
+      expect(first.req.url).not.toContain('secret-value');
+      expect(first.res.statusCode).toBe(200);
+      expect(typeof first.responseTime).toBe('number');
+    });
+  });
+
+  it('at warn, drops the info line but keeps 4xx warnings (with the request) and 5xx errors', async () => {
+    await withApp('warn', async (url, lines) => {
+      await fetch(`${url}/ok`);
+      await fetch(`${url}/bad`);
+      await fetch(`${url}/boom`);
+      await settle();
+      expect(lines.some((l) => l.msg === 'request completed' && (l.res as { statusCode: number }).statusCode === 200)).toBe(false);
+      const handler = lines.find((l) => l.msg === 'handler warning') as { req: { url: string } } | undefined;
+      expect(handler?.req.url).toBe('/bad');
+      expect(lines.find((l) => l.msg === 'request completed' && l.level === 40)).toMatchObject({ res: { statusCode: 400 } });
+      expect(lines.find((l) => l.level === 50 && l.msg === 'request errored')).toMatchObject({ res: { statusCode: 500 } });
+    });
+  });
+});
