@@ -114,6 +114,7 @@ export class BridgeFlow {
         issuer: target.entityId,
         audience: this.deps.entityId,
         acsUrl: this.deps.acsUrl,
+        expectedRequestId: request.id,
         consumeRequestId: (id) => id === request.id && this.deps.requests.consume(id),
         clockSkewMs: upstream.skewMs,
         maxBytes: this.deps.maxResponseBytes,

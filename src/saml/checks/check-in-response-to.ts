@@ -17,5 +17,9 @@ export const checkInResponseTo: ResponseCheck = (ctx) => {
   if (onResponse !== onConfirmation) {
     return fail('IN_RESPONSE_TO', `Response InResponseTo ${clip(onResponse)} differs from the confirmation's ${clip(onConfirmation)}`);
   }
+  const expected = ctx.expectations.expectedRequestId;
+  if (expected !== undefined && onResponse !== expected) {
+    return fail('IN_RESPONSE_TO', `InResponseTo ${clip(onResponse)} is not the request this RelayState names`);
+  }
   return undefined;
 };

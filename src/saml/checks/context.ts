@@ -63,6 +63,12 @@ export interface UpstreamExpectations {
    * unknown or already consumed one. Called only when every other check has passed.
    */
   consumeRequestId(id: string): boolean | Promise<boolean>;
+  /**
+   * The request this Response must answer, when the caller knows it (the bridge does, from
+   * RelayState): a different InResponseTo is refused before the replay cache records the
+   * assertion id, so a Response posted against the wrong request cannot burn the genuine one.
+   */
+  expectedRequestId?: string;
   /** Allowed clock difference with the IdP, in milliseconds. Default 60 s. */
   clockSkewMs?: number;
   /** Largest accepted input (base64 or XML), in bytes. Default 256 KiB. */

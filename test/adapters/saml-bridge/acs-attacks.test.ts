@@ -64,11 +64,11 @@ async function refusedAttack(attack: (s: SignIn) => Promise<string> | string, re
 }
 
 /*
- * Whether InResponseTo names the request the RelayState found is asked last (consume-request-id),
- * after the replay check has recorded the assertion id: such a Response leaves its request
- * outstanding but its assertion id used.
+ * InResponseTo is compared with the request the RelayState found before the replay check
+ * (expectedRequestId), so a Response posted against the wrong request neither uses up that
+ * request nor burns its assertion id: the genuine post can still follow.
  */
-const AFTER_REPLAY_CHECK = { assertionRemembered: true } as const;
+const BEFORE_REPLAY_CHECK = { assertionRemembered: false } as const;
 
 /** A full valid answer: 303 to the challenge. */
 async function acceptedSignIn(): Promise<{ s: SignIn; spec: ResponseSpec }> {
@@ -220,7 +220,7 @@ describe('InResponseTo', () => {
   });
 
   it('refuses an InResponseTo the bridge never sent', async () => {
-    await refusedAttack((s) => responseFor(s, { responseInResponseTo: '_never-sent', confirmationInResponseTo: '_never-sent' }), 'IN_RESPONSE_TO', AFTER_REPLAY_CHECK);
+    await refusedAttack((s) => responseFor(s, { responseInResponseTo: '_never-sent', confirmationInResponseTo: '_never-sent' }), 'IN_RESPONSE_TO', BEFORE_REPLAY_CHECK);
   });
 
   it('refuses an InResponseTo naming another outstanding request of the same browser, and leaves both outstanding', async () => {
@@ -228,7 +228,7 @@ describe('InResponseTo', () => {
     const s = await startSignIn(h, other.browser);
     // The Response answers `other`; the RelayState names `s`.
     const xml = await responseFor(s, { responseInResponseTo: other.requestId, confirmationInResponseTo: other.requestId });
-    await expectRefused(h, () => post(s, xml), { reason: 'IN_RESPONSE_TO', requestId: s.requestId, ...AFTER_REPLAY_CHECK });
+    await expectRefused(h, () => post(s, xml), { reason: 'IN_RESPONSE_TO', requestId: s.requestId, ...BEFORE_REPLAY_CHECK });
     expect(await outstanding(h, other.requestId)).toBe(true);
   });
 
@@ -236,7 +236,7 @@ describe('InResponseTo', () => {
     const { s: first } = await acceptedSignIn();
     const s = await startSignIn(h);
     const xml = await responseFor(s, { responseInResponseTo: first.requestId, confirmationInResponseTo: first.requestId });
-    await expectRefused(h, () => post(s, xml), { reason: 'IN_RESPONSE_TO', requestId: s.requestId, ...AFTER_REPLAY_CHECK });
+    await expectRefused(h, () => post(s, xml), { reason: 'IN_RESPONSE_TO', requestId: s.requestId, ...BEFORE_REPLAY_CHECK });
     // With the answered request's own RelayState, the request is gone before any check.
     await expectRefused(h, () => postResponse(h, first.browser, xml, first.relayState), { reason: 'UNKNOWN_REQUEST' });
   });
