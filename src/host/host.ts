@@ -3,11 +3,10 @@
  * store, secrets, directory, users, audit, sessions, the challenge engine, the login page, the
  * adapters, and the Express app with health, metrics and the one error handler.
  */
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
+import { createRequestLogger } from './logging.js';
 import type { Logger } from 'pino';
 import type { Server } from 'node:http';
 import { systemClock, type Clock } from './clock.js';
@@ -210,28 +209,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
       strictTransportSecurity: cookies.secure,
     }),
   );
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrl(req.url),
-          remoteAddress: req.remoteAddress,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-    }),
-  );
+  app.use(createRequestLogger(logger, { redactUrl, ignore: (req) => req.url === '/healthz' || req.url === '/metrics' }));
   app.use(metrics.middleware);
 
   const readiness = async () => {

@@ -15,12 +15,12 @@ export class StoreReplayCache implements ReplayCache {
 
   async markUsed(scope: string, id: string, expiresAt: number): Promise<boolean> {
     const now = this.clock.now();
-    // An expired entry no longer protects anything; clear it so the id's row can be reused.
-    await this.db.deleteFrom('used_ids').where('scope', '=', scope).where('id', '=', id).where('expires_at', '<=', now).execute();
+    // One statement: a new id is inserted; an expired entry no longer protects anything and is
+    // taken over; a live one is left alone, and nothing is inserted or updated (a replay).
     const r = await this.db
       .insertInto('used_ids')
       .values({ scope, id, expires_at: expiresAt })
-      .onConflict((oc) => oc.columns(['scope', 'id']).doNothing())
+      .onConflict((oc) => oc.columns(['scope', 'id']).doUpdateSet({ expires_at: expiresAt }).where('used_ids.expires_at', '<=', now))
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
   }

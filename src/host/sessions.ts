@@ -28,6 +28,8 @@ interface SessionData {
 }
 
 export class SessionStore implements SessionApi {
+  /** The data JSON each session object was read with or last written, to skip no-op updates. */
+  readonly #stored = new WeakMap<HostSession, string>();
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -40,20 +42,25 @@ export class SessionStore implements SessionApi {
     const token = this.cookies.read(req, COOKIE);
     if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
     const id = hashToken(token);
-    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    // One query: the session and whether its user may still sign in (the join drops a deleted user).
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['sessions.user_id', 'sessions.data', 'sessions.expires_at', 'sessions.last_seen_at', 'users.disabled'])
+      .where('sessions.id', '=', id)
+      .executeTakeFirst();
     const now = this.clock.now();
     if (!row) return null;
     if (row.expires_at <= now || row.last_seen_at + this.idleMs <= now) {
       await this.db.deleteFrom('sessions').where('id', '=', id).execute();
       return null;
     }
-    const user = await this.db.selectFrom('users').select(['disabled']).where('id', '=', row.user_id).executeTakeFirst();
-    if (!user || user.disabled === 1) return null;
+    if (row.disabled === 1) return null;
     if (now - row.last_seen_at > TOUCH_EVERY_MS) {
       await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
     }
     const data = JSON.parse(row.data) as SessionData;
-    return {
+    const session: HostSession = {
       id,
       userId: row.user_id,
       methods: data.methods,
@@ -63,6 +70,8 @@ export class SessionStore implements SessionApi {
       data: data.data,
       identity: data.identity ?? null,
     };
+    this.#stored.set(session, row.data);
+    return session;
   }
 
   async create(
@@ -80,17 +89,24 @@ export class SessionStore implements SessionApi {
       identity: input.identity ?? null,
     };
     const expiresAt = now + this.lifetimeMs;
+    const json = JSON.stringify(data);
     await this.db
       .insertInto('sessions')
-      .values({ id, user_id: input.userId, data: JSON.stringify(data), created_at: now, last_seen_at: now, expires_at: expiresAt })
+      .values({ id, user_id: input.userId, data: json, created_at: now, last_seen_at: now, expires_at: expiresAt })
       .execute();
     this.cookies.set(res, COOKIE, token, this.lifetimeMs);
-    return { id, userId: input.userId, methods: data.methods, multiFactor: data.multiFactor, authnInstant: data.authnInstant, data: data.data, identity: data.identity ?? null, expiresAt };
+    const session: HostSession = { id, userId: input.userId, methods: data.methods, multiFactor: data.multiFactor, authnInstant: data.authnInstant, data: data.data, identity: data.identity ?? null, expiresAt };
+    this.#stored.set(session, json);
+    return session;
   }
 
   async update(session: HostSession): Promise<void> {
     const data: SessionData = { methods: session.methods, multiFactor: session.multiFactor, authnInstant: session.authnInstant, data: session.data, identity: session.identity };
-    await this.db.updateTable('sessions').set({ data: JSON.stringify(data) }).where('id', '=', session.id).execute();
+    const json = JSON.stringify(data);
+    // A repeat sign-in from a session usually changes nothing in it: no write then.
+    if (this.#stored.get(session) === json) return;
+    await this.db.updateTable('sessions').set({ data: json }).where('id', '=', session.id).execute();
+    this.#stored.set(session, json);
   }
 
   async destroy(req: Request, res: Response): Promise<void> {
