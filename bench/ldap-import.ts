@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/ldap-import.ts --users 10000
  *   npx tsx bench/ldap-import.ts --users 2000,20000     (memory flatness across sizes)
- *   npx tsx bench/ldap-import.ts --users 100000 --batch 5000   (users per transaction; default 500)
+ *   npx tsx bench/ldap-import.ts --users 100000 --batch 5000   (users per transaction; default: the import's own, 5,000)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -54,7 +54,7 @@ function ldapsearch(args: string[]): Promise<number> {
   });
 }
 
-export async function runLdapImportBench({ users, batchSize = 500 }: { users: number; batchSize?: number }): Promise<LdapImportBenchResult> {
+export async function runLdapImportBench({ users, batchSize }: { users: number; batchSize?: number }): Promise<LdapImportBenchResult> {
   const slapd = await startSlapd({ users });
   const tmp = mkdtempSync(join(tmpdir(), 'factorgate-bench-'));
   const store = await openStore({ driver: 'sqlite', file: join(tmp, 'store.db') });
@@ -122,7 +122,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const i = process.argv.indexOf('--users');
   const sizes = (i > 0 ? process.argv[i + 1]! : '10000').split(',').map(Number);
   const b = process.argv.indexOf('--batch');
-  const batchSize = b > 0 ? Number(process.argv[b + 1]) : 500;
+  const batchSize = b > 0 ? Number(process.argv[b + 1]) : undefined;
   for (const users of sizes) {
     console.log(JSON.stringify(await runLdapImportBench({ users, batchSize })));
   }

