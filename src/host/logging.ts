@@ -26,10 +26,11 @@ export function levelFor(statusCode: number, err?: unknown): Level {
 }
 
 export function createRequestLogger(logger: Logger, options: RequestLoggerOptions): RequestHandler {
-  const serialiseReq = (req: IncomingMessage & { id?: unknown }) => ({
+  const serialiseReq = (req: IncomingMessage & { id?: unknown; originalUrl?: string }) => ({
     id: req.id,
     method: req.method,
-    url: options.redactUrl(req.url ?? ''),
+    // Express strips a router's mount path from req.url inside it; the line names the full path.
+    url: options.redactUrl(req.originalUrl ?? req.url ?? ''),
     remoteAddress: req.socket?.remoteAddress,
   });
   return (req, res, next) => {

@@ -27,6 +27,11 @@ async function withApp(level: string, fn: (url: string, lines: Record<string, un
     req.log.warn({ why: 'test' }, 'handler warning');
     res.status(400).send('no');
   });
+  const mounted = express.Router();
+  mounted.get('/page', (_req, res) => {
+    res.send('inside a router');
+  });
+  app.use('/mounted', mounted);
   app.get('/boom', () => {
     throw new Error('boom');
   });
@@ -62,6 +67,16 @@ describe('request logger', () => {
       expect(first.req.url).not.toContain('secret-value');
       expect(first.res.statusCode).toBe(200);
       expect(typeof first.responseTime).toBe('number');
+    });
+  });
+
+  it('logs the full path of a request answered inside a mounted router', async () => {
+    await withApp('info', async (url, lines) => {
+      await fetch(`${url}/mounted/page?SAMLRequest=secret-value`);
+      await settle();
+      const line = lines.find((l) => l.msg === 'request completed') as { req: { url: string } };
+      expect(line.req.url).toMatch(/^\/mounted\/page\?/);
+      expect(line.req.url).not.toContain('secret-value');
     });
   });
 
