@@ -4,7 +4,6 @@
  * Shibboleth verify it). The request id is ours (chosen before the request is recorded in the
  * store); node-saml's own in-memory request cache is not used.
  */
-import { SAML } from '@node-saml/node-saml';
 
 export interface AuthnRequestInput {
   id: string;
@@ -24,6 +23,8 @@ export interface AuthnRequestInput {
 
 /** The URL to send the browser to. */
 export async function authnRequestUrl(input: AuthnRequestInput): Promise<string> {
+  // Loaded at first use: a host without the bridge configured does not carry node-saml.
+  const { SAML } = await import('@node-saml/node-saml');
   const saml = new SAML({
     entryPoint: input.ssoUrl,
     issuer: input.issuer,

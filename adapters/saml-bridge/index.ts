@@ -38,7 +38,7 @@ export async function createSamlBridge(host: HostApi, config: SamlBridgeConfig):
     requests.purgeExpired().catch((err: unknown) => logger.warn({ err }, 'sweeping expired bridge requests failed'));
   }, SWEEP_MS);
   sweep.unref();
-  const metadataXml = spMetadata({ entityId, acsUrl, signingKeyPem, certificates: host.keys.published.map((k) => k.certificatePem) });
+  const metadataXml = await spMetadata({ entityId, acsUrl, signingKeyPem, certificates: host.keys.published.map((k) => k.certificatePem) });
 
   // urlencoded grows base64 by up to a third again (+ / = escaped); the checks cap the field itself.
   const form = express.urlencoded({ extended: false, limit: Math.ceil(config.maxResponseBytes * 1.5) + 4096, parameterLimit: 10 });

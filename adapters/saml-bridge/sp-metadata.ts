@@ -4,7 +4,6 @@
  * (RSA-SHA256), AuthnRequestsSigned and WantAssertionsSigned true, every published signing
  * certificate (two during our key rollover), the HTTP-POST assertion consumer service.
  */
-import { SAML } from '@node-saml/node-saml';
 
 export interface SpMetadataInput {
   entityId: string;
@@ -14,7 +13,8 @@ export interface SpMetadataInput {
   certificates: readonly string[];
 }
 
-export function spMetadata(input: SpMetadataInput): string {
+export async function spMetadata(input: SpMetadataInput): Promise<string> {
+  const { SAML } = await import('@node-saml/node-saml');
   const saml = new SAML({
     issuer: input.entityId,
     callbackUrl: input.acsUrl,
