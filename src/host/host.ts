@@ -97,7 +97,12 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   const store: Store = await openStore(
     config.store.driver === 'sqlite'
       ? { driver: 'sqlite', file: config.store.path! }
-      : { driver: 'postgres', connectionString: config.store.url, poolSize: config.store.poolSize },
+      : {
+          driver: 'postgres',
+          connectionString: config.store.url,
+          poolSize: config.store.poolSize,
+          onConnectionError: (err) => logger.warn({ err }, 'an idle PostgreSQL connection failed; the pool opens a new one'),
+        },
   );
   const directory = options.directory ?? createDirectory(config.directory, { logger, clock });
 

@@ -13,7 +13,13 @@ import { FactorgateError } from '../host/errors.js';
 
 export type StoreOptions =
   | { driver: 'sqlite'; file: string }
-  | { driver: 'postgres'; connectionString: string; poolSize?: number };
+  | {
+      driver: 'postgres';
+      connectionString: string;
+      poolSize?: number;
+      /** An idle pooled connection failed (server restart, failover); the pool replaces it. */
+      onConnectionError?: (err: Error) => void;
+    };
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -52,7 +58,7 @@ function openSqlite(file: string): Kysely<Database> {
 }
 
 /** `pg` is loaded only for a PostgreSQL store (about 15 MB of RSS a SQLite host does not carry). */
-async function openPostgres(connectionString: string, poolSize: number): Promise<Kysely<Database>> {
+async function openPostgres(connectionString: string, poolSize: number, onConnectionError?: (err: Error) => void): Promise<Kysely<Database>> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString,
@@ -63,6 +69,9 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
         oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  // Without a listener, an idle connection dropped by the server (a restart, a failover, the
+  // administrator's pg_terminate_backend) would be an unhandled 'error' event and end the process.
+  pool.on('error', (err) => onConnectionError?.(err));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -85,7 +94,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   try {
-    db = options.driver === 'sqlite' ? openSqlite(options.file) : await openPostgres(options.connectionString, options.poolSize ?? 10);
+    db = options.driver === 'sqlite' ? openSqlite(options.file) : await openPostgres(options.connectionString, options.poolSize ?? 10, options.onConnectionError);
   } catch (cause) {
     if (cause instanceof FactorgateError) throw cause;
     throw new FactorgateError('STORE_ERROR', { detail: `cannot open the ${options.driver} store: ${(cause as Error).message}`, cause });

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
 import { migrations } from '../../src/store/migrations/index.js';
@@ -20,6 +21,22 @@ describe('PostgreSQL store (same interface as SQLite)', () => {
     await a?.close();
     await b?.close();
     await pg?.stop();
+  });
+
+  it('survives the server dropping an idle pooled connection: reported, replaced, queries go on', async () => {
+    const errors: Error[] = [];
+    const c = await openStore({ driver: 'postgres', connectionString: pg.url, poolSize: 2, onConnectionError: (err) => errors.push(err) });
+    try {
+      await sql`select 1`.execute(c.db);
+      // Another session ends every other backend of this database, as an administrator or a failover would.
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(a.db);
+      for (let i = 0; i < 50 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(errors.length).toBeGreaterThan(0);
+      expect(String(errors[0]!.message)).toMatch(/terminating connection/);
+      await expect(sql`select 1 as one`.execute(c.db)).resolves.toMatchObject({ rows: [{ one: 1 }] });
+    } finally {
+      await c.close();
+    }
   });
 
   it('runs the same migrations', async () => {
