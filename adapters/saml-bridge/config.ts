@@ -7,7 +7,9 @@
 import { z } from 'zod';
 import { duration } from '../../src/host/config/schema.js';
 
-export { durationToMs } from '../../src/directory/ldap/config.js';
+import { durationToMs } from '../../src/directory/ldap/config.js';
+
+export { durationToMs };
 
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
@@ -41,7 +43,11 @@ const upstreamSchema = z
       .describe('Short name; relying parties of the SAML IdP adapter select it with primary: upstream:<name>.'),
     metadata: z.string().min(1).optional().describe('The upstream IdP metadata XML (use metadataFile). One of metadata, metadataUrl or entityId + ssoUrl + signingCert is required.'),
     metadataUrl: httpUrl.optional().describe('Fetch the IdP metadata from this URL (AD FS: /FederationMetadata/2007-06/FederationMetadata.xml) and refresh it; the last good copy is kept when a refresh fails.'),
-    metadataRefresh: duration.default('1h').describe('How often metadataUrl is fetched again. Default 1h.'),
+    metadataRefresh: duration
+      // A Node timer holds at most 2^31-1 ms (about 24.8 days).
+      .refine((d) => durationToMs(d) >= 1000 && durationToMs(d) <= 2 ** 31 - 1, 'expected between 1s and 24d')
+      .default('1h')
+      .describe('How often metadataUrl is fetched again (1s to 24d). Default 1h.'),
     entityId: z.string().min(1).max(1024).optional().describe('The upstream entity ID (Issuer of its responses). With metadata, it must match. Default: from metadata.'),
     ssoUrl: httpUrl.optional().describe('Its single sign-on URL (HTTP-Redirect binding) when there is no metadata. Default: from metadata.'),
     signingCert: z

@@ -29,6 +29,8 @@ describe('saml-bridge configuration', () => {
     const dup = samlBridgeConfigSchema.safeParse({ upstreams: [{ name: 'a', metadata: '<x/>' }, { name: 'a', metadata: '<x/>' }] });
     expect(dup.error?.issues.map((i) => i.message)).toContain('duplicate upstream name a');
     expect(samlBridgeConfigSchema.safeParse({ upstreams: [] }).success).toBe(false);
+    const tooLong = samlBridgeConfigSchema.safeParse({ upstreams: [{ name: 'corp', metadataUrl: 'https://idp.example.test/md', metadataRefresh: '30d' }] });
+    expect(tooLong.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toContain('upstreams.0.metadataRefresh: expected between 1s and 24d');
   });
 
   it('keeps every certificate of a pinned PEM bundle, and refuses a bundle with none or a weak key', () => {
