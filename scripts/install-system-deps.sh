@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suites drive for real (slapd, xmlsec1, the Python SAML
-# peers, oathtool, Chromium). Idempotent: packages already present are not fetched again.
-# Needs root (CI and the developers' machines run as root). PostgreSQL 15 ships with the image.
+# Installs the Debian/Ubuntu packages the test suites drive for real (slapd, Samba AD, xmlsec1,
+# the Python SAML peers, oathtool, Chromium, a PostgreSQL server). Idempotent: packages already
+# present are not fetched again. The test run's global setup calls it (as root it installs what
+# is missing; otherwise it fails with the one command to run), and so does .ci/run via npm test.
+#
+#   bash scripts/install-system-deps.sh            install what is missing (needs root)
+#   bash scripts/install-system-deps.sh --check    only list what is missing; exit 1 if anything is
+#   bash scripts/install-system-deps.sh --postgres-bindir   print the PostgreSQL server's bin folder
 set -euo pipefail
 
 PACKAGES=(
@@ -13,19 +18,55 @@ PACKAGES=(
   chromium                                  # browser tests (playwright-core drives it)
   fonts-dejavu-core                         # readable screenshots
 )
+INSTALL_COMMAND="sudo bash scripts/install-system-deps.sh"
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
+# The folder holding the PostgreSQL server binaries (initdb, pg_ctl), whatever the release:
+# pg_config's answer when a server is installed there, else the newest Debian-layout
+# /usr/lib/postgresql/<major>/bin (pg_config comes from libpq-dev and may name a client-only
+# version). Kept in step with test/support/postgres.ts.
+postgres_bindir() {
+  local dir
+  if command -v pg_config >/dev/null 2>&1; then
+    dir=$(pg_config --bindir 2>/dev/null || true)
+    if [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return 0; fi
+  fi
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -V -r); do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return 0; fi
+  done
+  return 1
+}
+
+mode=install
+case "${1:-}" in
+  "") ;;
+  --check) mode=check ;;
+  --postgres-bindir) postgres_bindir || { echo "no PostgreSQL server found; run: $INSTALL_COMMAND" >&2; exit 1; }; exit 0 ;;
+  *) echo "usage: bash scripts/install-system-deps.sh [--check | --postgres-bindir]" >&2; exit 2 ;;
+esac
+
+missing_packages() {
+  local p
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+  done
+  # Any PostgreSQL server will do; `postgresql` is the distribution's default major version.
+  postgres_bindir >/dev/null || echo postgresql
+}
+
+mapfile -t missing < <(missing_packages)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0
 fi
 
+if [ "$mode" = check ]; then
+  echo "system packages missing: ${missing[*]}" >&2
+  exit 1
+fi
+
 if [ "$(id -u)" != 0 ]; then
-  echo "system packages missing (${missing[*]}) and not root: install them with apt-get" >&2
+  echo "system packages missing (${missing[*]}) and not root; run: $INSTALL_COMMAND" >&2
   exit 1
 fi
 
@@ -33,4 +74,10 @@ echo "system packages: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+mapfile -t still < <(missing_packages)
+if [ ${#still[@]} -ne 0 ]; then
+  echo "system packages: still missing after apt-get install: ${still[*]}" >&2
+  exit 1
+fi
 echo "system packages: installed"
