@@ -17,6 +17,7 @@ import type { Branding } from '../host/pages/layout.js';
 import type { Locale } from '../host/i18n.js';
 import type { HostMetrics } from '../host/metrics.js';
 import type { Factor, FactorVerifyResult } from '../factors/factor.js';
+import type { AttemptReservation } from './lockout.js';
 
 /** The parts of the host configuration the engine reads (a full `HostConfig` fits). */
 export type ChallengeEngineConfig = Pick<HostConfig, 'challenge' | 'branding' | 'server'>;
@@ -76,6 +77,8 @@ export class ChallengeRequest {
   selected: Method | null = null;
   /** What the factor said about the submitted code. */
   verdict: FactorVerifyResult | null = null;
+  /** The attempt reserved against the user's lockout budget before the code was looked at. */
+  reservation: Extract<AttemptReservation, { reserved: true }> | null = null;
   /** The time every step of this request uses, read once from the injected clock. */
   readonly now: number;
 

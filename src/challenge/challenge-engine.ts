@@ -23,6 +23,7 @@ import { checkExpiry } from './steps/check-expiry.js';
 import { checkLockout } from './steps/check-lockout.js';
 import { loadMethods } from './steps/load-methods.js';
 import { selectMethod } from './steps/select-method.js';
+import { reserveAttempt } from './steps/reserve-attempt.js';
 import { verifyCode } from './steps/verify-code.js';
 import { checkReplay } from './steps/check-replay.js';
 import { recordAttempt } from './steps/record-attempt.js';
@@ -53,6 +54,7 @@ export const VERIFY_STEPS: readonly Step[] = [
   checkLockout, //      regulation before any code is looked at
   loadMethods,
   selectMethod, //      `method` without a code only switches method
+  reserveAttempt, //    take one try from the lockout budget atomically; none left → denied
   verifyCode, //        the factor's own check (window, digits, its last step)
   checkReplay, //       claim the step in the store: reuse refused (RFC 6238 §5.2)
   recordAttempt, //     count and audit; failure → neutral message or lockout

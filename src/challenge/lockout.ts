@@ -35,28 +35,54 @@ export async function readLock(db: Kysely<Database>, userId: string, now: number
   return { locked: false };
 }
 
+/** The outcome of `reserveAttempt`: a reserved attempt may be judged, a refused one may not. */
+export type AttemptReservation =
+  | { reserved: true; failures: number; lockedUntil: number | null }
+  | { reserved: false; lockedUntil: number | null };
+
 /**
- * Counts one failed code. The increment and the decision to lock are one UPDATE, so failures
- * arriving at the same moment on two hosts are all counted and the lock is set by whichever
- * reaches the limit.
+ * Reserves one attempt before the code is looked at. Counting only after the verdict let every
+ * request that had already read "not locked" be judged: 40 parallel wrong codes against a limit
+ * of 5 were judged 7–8 times on PostgreSQL. Here the decision and the count are one conditional
+ * UPDATE … RETURNING, so across every host sharing the store exactly `maxFailures` attempts are
+ * judged per lock period: the one that reaches the limit sets the lock at once (a success clears
+ * it), and every later one matches no row and is refused. A lock that has run out starts a new
+ * count at 1. `countAttempt` and `releaseAttempt` settle the reservation.
  */
-export async function countFailure(
-  db: Kysely<Database>,
-  userId: string,
-  now: number,
-  policy: LockoutPolicy,
-): Promise<{ failures: number; lockedUntil: number | null }> {
+export async function reserveAttempt(db: Kysely<Database>, userId: string, now: number, policy: LockoutPolicy): Promise<AttemptReservation> {
   const lockUntil = now + policy.lockMinutes * 60_000;
+  const expired = sql<boolean>`(locked_until IS NOT NULL AND locked_until <= ${now})`;
+  const next = sql<number>`(CASE WHEN ${expired} THEN 1 ELSE failed_attempts + 1 END)`;
+  const row = await db
+    .updateTable('users')
+    .set({
+      failed_attempts: next,
+      locked_until: sql<number | null>`CASE WHEN ${next} >= ${policy.maxFailures} THEN CAST(${lockUntil} AS BIGINT) ELSE NULL END`,
+    })
+    .where('id', '=', userId)
+    .where(sql<boolean>`(locked_until IS NULL OR locked_until <= ${now})`)
+    .where(sql<boolean>`(failed_attempts < ${policy.maxFailures} OR ${expired})`)
+    .returning(['failed_attempts', 'locked_until'])
+    .executeTakeFirst();
+  if (row) return { reserved: true, failures: Number(row.failed_attempts), lockedUntil: row.locked_until === null ? null : Number(row.locked_until) };
+  const current = await db.selectFrom('users').select(['locked_until']).where('id', '=', userId).executeTakeFirst();
+  return { reserved: false, lockedUntil: current?.locked_until ?? null };
+}
+
+/**
+ * Gives back a reserved attempt that turned out not to be one (an out-of-band approval still
+ * awaited): the count drops by one and a lock that only this reservation set is lifted.
+ */
+export async function releaseAttempt(db: Kysely<Database>, userId: string, policy: LockoutPolicy): Promise<void> {
   await db
     .updateTable('users')
     .set({
-      failed_attempts: sql<number>`failed_attempts + 1`,
-      locked_until: sql<number | null>`CASE WHEN failed_attempts + 1 >= ${policy.maxFailures} THEN ${lockUntil} ELSE locked_until END`,
+      failed_attempts: sql<number>`failed_attempts - 1`,
+      locked_until: sql<number | null>`CASE WHEN failed_attempts - 1 < ${policy.maxFailures} THEN NULL ELSE locked_until END`,
     })
     .where('id', '=', userId)
+    .where('failed_attempts', '>', 0)
     .execute();
-  const row = await db.selectFrom('users').select(['failed_attempts', 'locked_until']).where('id', '=', userId).executeTakeFirst();
-  return { failures: row?.failed_attempts ?? 0, lockedUntil: row?.locked_until ?? null };
 }
 
 /** A verified code ends the run of failures ("consecutive"). */

@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { createLogger } from '../../src/audit/logger.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStore, type Store, type StoreOptions } from '../../src/store/store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { ManualClock } from '../../src/host/clock.js';
 import { CookiePolicy } from '../../src/host/http/cookies.js';
@@ -37,6 +37,8 @@ export const TEST_KEY = Buffer.alloc(32, 7);
 export interface HarnessOptions {
   /** SQLite file; a fresh temporary one when absent. */
   file?: string;
+  /** Another store (a throwaway PostgreSQL); replaces `file`. */
+  store?: StoreOptions;
   clock?: ManualClock;
   config?: Partial<Pick<RootConfigInput, 'challenge' | 'branding' | 'factors'>>;
   adapter?: Partial<TestAdapterConfig>;
@@ -73,7 +75,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     factors: parsed.factors,
   };
 
-  const store = await openStore({ driver: 'sqlite', file });
+  const store = await openStore(options.store ?? { driver: 'sqlite', file });
   const secrets = new SecretBox([{ id: 'test-1', key: TEST_KEY }]);
   const cookies = new CookiePolicy(options.publicUrl ?? 'http://localhost:8080');
   const csrf = new Csrf(TEST_KEY, cookies);

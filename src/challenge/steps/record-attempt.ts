@@ -1,17 +1,17 @@
 import { sql } from 'kysely';
-import { clearFailures, countFailure } from '../lockout.js';
+import { clearFailures } from '../lockout.js';
 import { renderChallengePage } from '../challenge-page.js';
 import { denyChallenge } from './finish-challenge.js';
 import type { Step } from '../challenge-context.js';
 
 /**
- * Every attempt is counted on the challenge and audited, success or not. A failure adds to the
- * user's consecutive failures in the store (the lockout every host sees) and shows the one
- * neutral message; the reason (MISMATCH, REPLAY, MALFORMED, …) goes only to log and audit.
+ * Every attempt is counted on the challenge and audited, success or not. A failure stays counted
+ * in the user's consecutive failures (reserved before verifying: the lockout every host sees); a
+ * success clears them. A failure shows the one neutral message; the reason (MISMATCH, REPLAY, MALFORMED, …) goes only to log and audit.
  * Neither the code nor the secret is ever written anywhere.
  */
 export const recordAttempt: Step = async (ctx) => {
-  const { db, audit, config } = ctx.deps;
+  const { db, audit } = ctx.deps;
   const method = ctx.selected!;
   const verdict = ctx.verdict!;
   await db.updateTable('challenges').set({ attempts: sql<number>`attempts + 1` }).where('id', '=', ctx.challenge.id).execute();
@@ -23,7 +23,8 @@ export const recordAttempt: Step = async (ctx) => {
     return 'next';
   }
 
-  const { failures, lockedUntil } = await countFailure(db, ctx.user.id, ctx.now, config.challenge.lockout);
+  // Counted when reserved (reserve-attempt.ts), before the code was looked at.
+  const { failures, lockedUntil } = ctx.reservation!;
   ctx.log.warn({ reason: verdict.reason, failures, method: method.row.kind }, 'second factor refused');
   await audit.record({
     event: 'second-factor',
