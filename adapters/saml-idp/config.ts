@@ -76,11 +76,14 @@ export const relyingPartySchema = z
     requireSignedRequests: z.boolean().default(false).describe('Refuse unsigned AuthnRequests and LogoutRequests. Also on when the metadata says AuthnRequestsSigned="true". Default false.'),
     nameId: z
       .strictObject({
-        format: z.enum(['persistent', 'emailAddress', 'unspecified', 'transient']).default('unspecified').describe('NameID format. Default unspecified.'),
+        format: z
+          .enum(['persistent', 'emailAddress', 'unspecified', 'transient'])
+          .optional()
+          .describe('Pins the NameID format: a request for another (but unspecified) gets InvalidNameIDPolicy. Default not pinned: unspecified, or transient/persistent when the AuthnRequest NameIDPolicy asks for it.'),
         source: z
           .enum([...USER_SOURCES, 'upstreamNameId'])
           .optional()
-          .describe('User field carried as NameID (e.g. upn; immutableId for Entra ID federation), or upstreamNameId: the NameID the upstream IdP asserted (primary upstream:<name> only). Default: upstreamNameId when primary is upstream:<name>, else pairwise for persistent, email for emailAddress, username otherwise.'),
+          .describe('User field carried as NameID (e.g. upn; immutableId for Entra ID federation), or upstreamNameId: the NameID the upstream IdP asserted (primary upstream:<name> only). Default: upstreamNameId when primary is upstream:<name>, else pairwise for persistent, a fresh random id for transient, email for emailAddress, username otherwise; a transient or persistent format the request asked for (not pinned) ignores source.'),
       })
       .prefault({})
       .describe('The Subject NameID.'),

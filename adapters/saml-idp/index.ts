@@ -36,7 +36,10 @@ export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promi
   );
   await relyingParties.start();
   const requestMaxAgeMs = durationMs(config.requestMaxAge);
-  const issuer = new ResponseIssuer({ entityId, responseLifetimeMs: durationMs(config.responseLifetime), clockSkewMs: durationMs(config.clockSkew) }, signer);
+  const issuer = new ResponseIssuer(
+    { entityId, responseLifetimeMs: durationMs(config.responseLifetime), clockSkewMs: durationMs(config.clockSkew), pairwiseKey: host.secrets.deriveKey('saml-idp pairwise nameid v1') },
+    signer,
+  );
   const sso = new SsoFlow({ host, relyingParties, issuer, signer, entityId, mountPath: MOUNT_PATH, sealTtlMs: Math.max(requestMaxAgeMs, host.config.challenge.ttlSeconds * 1000) });
   const slo = new SloFlow({ host, relyingParties, signer, sso, entityId, mountPath: MOUNT_PATH, messageLifetimeMs: durationMs(config.responseLifetime) });
   const idp = { entityId, ssoUrl: `${base}/sso`, sloUrl: `${base}/slo`, requestMaxAgeMs };

@@ -4,13 +4,14 @@
  * the RP's configuration says, the authentication context and methods, the short validity
  * window, and encryption when the RP asks for it.
  */
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { ExternalIdentity, UserRecord } from '../../src/host/host-api.js';
 import { bytesFromGuid } from '../../src/directory/ldap/map-entry.js';
 import { AssertionEncrypter, buildSignedResponse, newSamlId, type SamlAttribute, type SamlSigner } from '../../src/saml/index.js';
 import { classRefFor } from './authn-context.js';
 import type { RequestedAuthnContext } from './checks/context.js';
-import { AMR_ATTRIBUTE, NAMEID_FORMATS, type NameIdSource, type UserSource } from './config.js';
+import { AMR_ATTRIBUTE, NAMEID_FORMATS, type NameIdFormatName, type NameIdSource, type UserSource } from './config.js';
+import type { NameIdChoice } from './name-id-policy.js';
 import type { RelyingParty } from './relying-parties.js';
 import { SamlRejection } from './rejection.js';
 import type { Endpoint } from './sp-metadata.js';
@@ -24,6 +25,8 @@ export interface IssueSettings {
   entityId: string;
   responseLifetimeMs: number;
   clockSkewMs: number;
+  /** Key of the pairwise identifiers (from the key ring: `host.secrets.deriveKey`). */
+  pairwiseKey: Buffer;
 }
 
 export interface Authentication {
@@ -43,6 +46,8 @@ export interface IssueInput {
   authn: Authentication;
   inResponseTo: string | undefined;
   requestedAuthnContext: RequestedAuthnContext | undefined;
+  /** The NameID format chosen for this response (`chooseNameIdFormat`). */
+  nameIdFormat: NameIdChoice;
   now: number;
 }
 
@@ -54,19 +59,26 @@ export interface IssuedResponse {
   assertionId: string;
 }
 
-/*
- * A persistent identifier must be opaque and distinct per relying party (SAML Core §8.3.7), so
- * two RPs cannot correlate a user by it; it is derived from the store's user id, stable for as
- * long as the user exists.
- */
-function pairwise(idpEntityId: string, rp: RelyingParty, user: UserRecord): string {
-  return createHash('sha256').update(`${idpEntityId}\n${rp.entityId}\n${user.id}`).digest('base64url');
+/** What NameID and attribute values are computed with, besides the user and the RP. */
+export interface ValueContext {
+  idpEntityId: string;
+  pairwiseKey: Buffer;
 }
 
-export function userValue(source: UserSource, user: UserRecord, idpEntityId: string, rp: RelyingParty): string | null {
+/*
+ * A persistent identifier must be opaque and distinct per relying party (SAML Core §8.3.7), so
+ * two RPs cannot correlate a user by it, and not computable from the user id by whoever knows
+ * the ids: an HMAC keyed from the key ring over the user id and both entity ids, stable for as
+ * long as the user and the ring's oldest key exist.
+ */
+function pairwise(ctx: ValueContext, rp: RelyingParty, user: UserRecord): string {
+  return createHmac('sha256', ctx.pairwiseKey).update(`fg-pairwise-v1\n${ctx.idpEntityId}\n${rp.entityId}\n${user.id}`).digest('base64url');
+}
+
+export function userValue(source: UserSource, user: UserRecord, ctx: ValueContext, rp: RelyingParty): string | null {
   switch (source) {
     case 'pairwise':
-      return pairwise(idpEntityId, rp, user);
+      return pairwise(ctx, rp, user);
     case 'id':
       return user.id;
     case 'immutableId': {
@@ -81,16 +93,31 @@ export function userValue(source: UserSource, user: UserRecord, idpEntityId: str
   }
 }
 
-export function nameIdFor(rp: RelyingParty, user: UserRecord, idpEntityId: string, identity: ExternalIdentity | null = null): { value: string; format: string } {
-  const { format, source } = rp.config.nameId;
-  const from: NameIdSource =
-    source ??
-    (rp.config.primary !== 'password' ? 'upstreamNameId' : format === 'persistent' || format === 'transient' ? 'pairwise' : format === 'emailAddress' ? 'email' : 'username');
-  const value = from === 'upstreamNameId' ? (identity?.nameId.value ?? null) : userValue(from, user, idpEntityId, rp);
+/** Where the NameID comes from: the RP's `source` when it pinned the format, else the format's own kind of value. */
+function nameIdSource(rp: RelyingParty, choice: NameIdChoice): NameIdSource | 'transient' {
+  const configured = rp.config.nameId.source;
+  if (choice.pinned && configured !== undefined) return configured;
+  if (choice.format === 'transient') return 'transient';
+  if (choice.format === 'persistent') return 'pairwise';
+  if (configured !== undefined) return configured;
+  if (rp.config.primary !== 'password') return 'upstreamNameId';
+  return choice.format === 'emailAddress' ? 'email' : 'username';
+}
+
+export function nameIdFor(
+  rp: RelyingParty,
+  user: UserRecord,
+  ctx: ValueContext,
+  choice: NameIdChoice = { format: rp.config.nameId.format ?? 'unspecified', pinned: rp.config.nameId.format !== undefined },
+  identity: ExternalIdentity | null = null,
+): { value: string; format: string } {
+  const from = nameIdSource(rp, choice);
+  // Core §8.3.8: a transient identifier is opaque and used once; ours is 160 random bits.
+  const value = from === 'transient' ? newSamlId() : from === 'upstreamNameId' ? (identity?.nameId.value ?? null) : userValue(from, user, ctx, rp);
   if (value === null) {
     throw new SamlRejection('NAMEID_UNAVAILABLE', `the user has no ${from}, which this relying party receives as NameID`, { relyingParty: rp.name, detail: `user ${user.id}` });
   }
-  return { value, format: NAMEID_FORMATS[format] };
+  return { value, format: NAMEID_FORMATS[choice.format satisfies NameIdFormatName] };
 }
 
 export function amrValues(methods: readonly string[], multiFactor: boolean): string[] {
@@ -123,7 +150,8 @@ export class ResponseIssuer {
 
   async issue(input: IssueInput): Promise<IssuedResponse> {
     const { rp, acs, user, authn, now } = input;
-    const nameId = nameIdFor(rp, user, this.settings.entityId, authn.identity);
+    const values: ValueContext = { idpEntityId: this.settings.entityId, pairwiseKey: this.settings.pairwiseKey };
+    const nameId = nameIdFor(rp, user, values, input.nameIdFormat, authn.identity);
     const attributes: SamlAttribute[] = [];
     // The upstream assertion's attributes (as the bridge mapped them) come first and win a name clash.
     if (authn.identity && rp.config.upstreamAttributes) {
@@ -132,7 +160,7 @@ export class ResponseIssuer {
     const upstreamNames = new Set(attributes.map((a) => a.name));
     for (const a of rp.config.attributes) {
       if (upstreamNames.has(a.name)) continue;
-      const value = userValue(a.source, user, this.settings.entityId, rp);
+      const value = userValue(a.source, user, values, rp);
       if (value === null) continue;
       attributes.push({ name: a.name, values: [value], ...(a.friendlyName ? { friendlyName: a.friendlyName } : {}), ...(a.nameFormat ? { nameFormat: a.nameFormat } : {}) });
     }

@@ -11,8 +11,8 @@ import type { Request, Response } from 'express';
 import type { ChallengeOutcome, HostApi, HostSession } from '../../src/host/host-api.js';
 import type { SamlSigner } from '../../src/saml/index.js';
 import { meets } from './authn-context.js';
-import { NAMEID_FORMATS } from './config.js';
 import type { RequestContext, RequestedAuthnContext } from './checks/context.js';
+import { chooseNameIdFormat } from './name-id-policy.js';
 import { sendPostForm } from './post-form.js';
 import { SamlRejection } from './rejection.js';
 import type { RelyingParty, RelyingPartyRegistry } from './relying-parties.js';
@@ -96,12 +96,9 @@ export class SsoFlow {
   async decide(req: Request, res: Response, pending: PendingAuthn): Promise<void> {
     const { host } = this.deps;
     const { rp } = this.#target(pending);
-    /*
-     * Core §3.4.1.1: a NameIDPolicy Format we do not issue to this RP cannot be honoured; the RP
-     * gets InvalidNameIDPolicy rather than a NameID in a format it did not ask for.
-     */
-    const format = NAMEID_FORMATS[rp.config.nameId.format];
-    if (pending.nameIdFormat !== undefined && pending.nameIdFormat !== format && pending.nameIdFormat !== NAMEID_FORMATS.unspecified) {
+    // Core §3.4.1.1: a NameIDPolicy Format we may not issue to this RP is refused before any
+    // login, rather than answered later with a NameID in a format it did not ask for.
+    if (chooseNameIdFormat(rp.config, pending.nameIdFormat) === null) {
       await this.sendStatus(res, rp, pending, STATUS.invalidNameIdPolicy, 'INVALID_NAMEID_POLICY');
       return;
     }
@@ -172,6 +169,12 @@ export class SsoFlow {
     const { rp, acsUrl } = this.#target(pending);
     const user = await host.users.findById(session.userId);
     if (!user || user.disabled) throw new SamlRejection('NO_SESSION', 'the signed-in user is no longer active', { relyingParty: rp.name });
+    // Chosen again from the RP's current configuration: it may have changed during the login.
+    const nameIdFormat = chooseNameIdFormat(rp.config, pending.nameIdFormat);
+    if (nameIdFormat === null) {
+      await this.sendStatus(res, rp, pending, STATUS.invalidNameIdPolicy, 'INVALID_NAMEID_POLICY');
+      return;
+    }
     const data = idpData(session);
     const issued = await issuer.issue({
       rp,
@@ -187,6 +190,7 @@ export class SsoFlow {
       },
       inResponseTo: pending.requestId,
       requestedAuthnContext: pending.requested,
+      nameIdFormat,
       now: host.clock.now(),
     });
     addParticipant(data, { rp: rp.name, nameId: issued.nameId, nameIdFormat: issued.nameIdFormat });

@@ -10,7 +10,7 @@
  *
  * Format: `fg1.<kid>.<wrapped: iv|ct|tag>.<data: iv|ct|tag>` (base64url parts).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { FactorgateError } from '../host/errors.js';
 
 const VERSION = 'fg1';
@@ -55,6 +55,7 @@ function tampered(detail: string, cause?: unknown): FactorgateError {
 export class SecretBox {
   readonly #keys: ReadonlyMap<string, Buffer>;
   readonly #current: KeyEncryptionKey;
+  readonly #oldest: KeyEncryptionKey;
 
   /** `keys` in age order: the last one wraps new writes. */
   constructor(keys: readonly KeyEncryptionKey[]) {
@@ -68,6 +69,7 @@ export class SecretBox {
     }
     this.#keys = map;
     this.#current = keys[keys.length - 1]!;
+    this.#oldest = keys[0]!;
   }
 
   get currentKeyId(): string {
@@ -104,6 +106,15 @@ export class SecretBox {
 
   decryptText(sealed: string, context: string): string {
     return this.decrypt(sealed, context).toString('utf8');
+  }
+
+  /**
+   * A 32-byte key for `purpose` (HKDF-SHA256, RFC 5869), for values that must stay the same
+   * for as long as the deployment lives (pairwise identifiers): derived from the oldest key of
+   * the ring, so adding a key does not change it and every host sharing the ring agrees.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#oldest.key, Buffer.alloc(0), `factorgate ${purpose}`, KEY_BYTES));
   }
 
   /** Whether a value was written with an older key (for a re-encryption sweep). */

@@ -47,6 +47,16 @@ describe('envelope encryption of secrets', () => {
     expectTampered(() => old.decrypt(sealedNew, 'ctx'));
   });
 
+  it('derived keys differ per purpose, are not the ring key, and survive adding a key to the ring', () => {
+    const box = new SecretBox([k1]);
+    const a = box.deriveKey('purpose a');
+    expect(a).toHaveLength(32);
+    expect(a.equals(box.deriveKey('purpose b'))).toBe(false);
+    expect(a.equals(k1.key)).toBe(false);
+    expect(new SecretBox([k1, k2]).deriveKey('purpose a').equals(a)).toBe(true);
+    expect(new SecretBox([k2]).deriveKey('purpose a').equals(a)).toBe(false);
+  });
+
   it('refuses a value moved to another record (context is authenticated)', () => {
     const box = new SecretBox([k1]);
     expectTampered(() => box.decrypt(box.encrypt('s', 'factor:1'), 'factor:2'));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../../support/http-client.js';
 import { DEFAULT_USERS } from '../../support/host-harness.js';
 import { pythonSpResults, xmlsecDecrypts, xmlsecVerifies, type SpExpectations } from '../../saml/support/peers.js';
-import { authnRequestPath, decodeResponse, nodeSamlSp, rpConfig, signIn, spAccepts, spIdentity, startIdp, type IdpHost } from './support.js';
+import { authnRequestPath, decodeResponse, nodeSamlSp, postedForm, rpConfig, signIn, spAccepts, spIdentity, startIdp, type IdpHost } from './support.js';
 
 const AMR = 'http://schemas.microsoft.com/claims/authnmethodsreferences';
 const MFA = 'http://schemas.microsoft.com/claims/multipleauthn';
@@ -122,5 +122,89 @@ describe('per-RP options seen by independent SPs', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describe('NameIDPolicy as the adapter README documents it, seen by independent SPs', () => {
+  const T = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+  const P = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+  const open1 = spIdentity('interop-nameid-a');
+  const open2 = spIdentity('interop-nameid-b');
+  const pinned = spIdentity('interop-nameid-pinned');
+  let h: IdpHost;
+  // One browser: after its first sign-in, its session answers (a new Response, no new challenge).
+  let b: TestBrowser;
+
+  beforeAll(async () => {
+    // The first two pin nothing (the default a stock SP meets); the third pins emailAddress.
+    h = await startIdp({ relyingParties: [rpConfig(open1), rpConfig(open2), rpConfig(pinned, { nameId: { format: 'emailAddress' } })] });
+    b = new TestBrowser(h.url);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  /** The browser signs in at `rp` with an AuthnRequest asking for `format`; both Python SPs read the result. */
+  async function signInAsking(rp: typeof open1, format: string, browser = b): Promise<{ nameId: string; nameIdFormat: string }[]> {
+    const sp = nodeSamlSp(h, rp.name);
+    sp.saml.options.identifierFormat = format;
+    const { form } = await signIn(h, browser, await authnRequestPath(sp));
+    const out = decodeResponse(form);
+    const id = /InResponseTo="([^"]+)"/.exec(out)![1]!;
+    const exp: SpExpectations = { certPem: h.idpCertPem, certPath: h.idpCertPath, idpEntityId: h.entityId, audience: rp.entityId, acs: rp.acs, requestId: id, signed: 'both' };
+    const seen: { nameId: string; nameIdFormat: string }[] = [];
+    for (const peer of ['pysaml2', 'onelogin'] as const) {
+      const [r] = await pythonSpResults(peer, [out], exp, h.dir);
+      expect(r, `${peer}: ${r?.error}`).toMatchObject({ ok: true, nameIdFormat: format });
+      seen.push({ nameId: r!.nameId!, nameIdFormat: r!.nameIdFormat! });
+    }
+    expect(seen[0]!.nameId).toBe(seen[1]!.nameId);
+    return seen;
+  }
+
+  it('a request for transient (what a stock SimpleSAMLphp SP sends) gets a fresh opaque id in every response', async () => {
+    const [first] = await signInAsking(open1, T);
+    const [second] = await signInAsking(open1, T);
+    expect(first!.nameId).not.toBe(second!.nameId);
+    expect(first!.nameId).not.toContain('alice');
+  });
+
+  it('a request for persistent gets a pairwise id: the same at each sign-in, different for another RP', async () => {
+    const [first] = await signInAsking(open1, P);
+    // A new browser, so a new session and a new challenge: still the same identifier.
+    const [again] = await signInAsking(open1, P, new TestBrowser(h.url));
+    const [other] = await signInAsking(open2, P);
+    expect(again!.nameId).toBe(first!.nameId);
+    expect(other!.nameId).not.toBe(first!.nameId);
+    expect(first!.nameId).not.toContain('alice');
+  });
+
+  it('an RP that pins a format gets it when asked, and InvalidNameIDPolicy for another, before any login page', async () => {
+    const [asked] = await signInAsking(pinned, 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress');
+    expect(asked!.nameId).toBe('alice@example.test');
+    const sp = nodeSamlSp(h, pinned.name);
+    sp.saml.options.identifierFormat = T;
+    const res = await new TestBrowser(h.url).get(await authnRequestPath(sp));
+    expect(res.status).toBe(200);
+    const out = decodeResponse(postedForm(await res.text()));
+    expect(out).toContain('urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy');
+    expect(out).not.toContain('<saml:Assertion');
+    const exp: SpExpectations = { certPem: h.idpCertPem, certPath: h.idpCertPath, idpEntityId: h.entityId, audience: pinned.entityId, acs: pinned.acs, signed: 'response' };
+    for (const peer of ['pysaml2', 'onelogin'] as const) {
+      const [r] = await pythonSpResults(peer, [out], exp, h.dir);
+      expect(r!.ok, peer).toBe(false);
+      expect(r!.error, peer).toMatch(/InvalidNameI[Dd]Policy/);
+    }
+    const audit = await h.auditRows();
+    expect(audit.some((r) => r.relying_party === pinned.name && r.deny_reason === 'INVALID_NAMEID_POLICY')).toBe(true);
+  });
+
+  it('an unsupported requested format still gets InvalidNameIDPolicy from an RP that pins nothing', async () => {
+    const sp = nodeSamlSp(h, open1.name);
+    sp.saml.options.identifierFormat = 'urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName';
+    const res = await new TestBrowser(h.url).get(await authnRequestPath(sp));
+    const out = decodeResponse(postedForm(await res.text()));
+    expect(out).toContain('urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy');
+    await expect(sp.saml.validatePostResponseAsync({ SAMLResponse: Buffer.from(out).toString('base64') })).rejects.toThrow(/InvalidNameIDPolicy|Responder/);
   });
 });
