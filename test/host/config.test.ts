@@ -47,14 +47,35 @@ describe('configuration loading', () => {
         expect.stringMatching(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: server\\.port: expected number, received string$`)),
         `${file}: server.bogus: unknown key`,
         expect.stringContaining(`${file}: challenge.lockout.maxFailures: `),
+        `${file}: adapters.formsTest.apps[1].upstream: expected a URL`,
       ]),
     );
-    expect(list).toHaveLength(3);
-    // Adapter sections are validated once the host sections are valid.
-    const { file: f2 } = write(`${minimal}adapters:\n  formsTest:\n    apps:\n      - name: a\n        upstream: http://ok.example\n      - name: b\n        upstream: not a url\n`);
-    expect(problems(() => loadConfig({ configPath: f2, adapters: [testAdapter], env: {} }))).toEqual([
-      `${f2}: adapters.formsTest.apps[1].upstream: expected a URL`,
+    expect(list).toHaveLength(4);
+  });
+
+  it('reports five mistakes of different kinds in one run, each once', () => {
+    // An unreadable secret file, an unset variable, two host-schema mistakes and an adapter's:
+    // before, these took three runs (files, then the host schema, then the adapters).
+    const { file } = write(
+      `directory:\n  type: ldap\n  urls: [ldap://127.0.0.1:1]\n  bindDn: cn=svc,dc=x\n  bindPasswordFile: /nonexistent/bind\n  baseDns: ["dc=x"]\n` +
+        `branding:\n  productName: "\${BRAND}"\n  primaryColor: blue\nserver:\n  port: 70000\n` +
+        `adapters:\n  formsTest:\n    apps:\n      - name: a\n        upstream: not a url\n`,
+    );
+    expect(problems(() => loadConfig({ configPath: file, adapters: [testAdapter], env: {} }))).toEqual([
+      `${file}: branding.productName: environment variable BRAND is not set`,
+      `${file}: directory.bindPasswordFile: cannot read /nonexistent/bind (ENOENT)`,
+      expect.stringMatching(/: server\.port: .*65535/),
+      expect.stringMatching(/: branding\.primaryColor: expected a colour like #1f5fbf$/),
+      `${file}: adapters.formsTest.apps[0].upstream: expected a URL`,
     ]);
+  });
+
+  it('remembers which values were read from a …File key', () => {
+    const { dir, file } = write(`directory:\n  type: ldap\n  urls: [ldap://127.0.0.1:1]\n  bindDn: cn=svc,dc=x\n  bindPasswordFile: pw\n  baseDns: ["dc=x"]\n`);
+    writeFileSync(join(dir, 'pw'), 'secret\n');
+    const loaded = loadConfig({ configPath: file, adapters: [], env: {} });
+    expect(loaded.keySources.get('directory.bindPassword')).toBe('directory.bindPasswordFile');
+    expect(loaded.keySources.has('directory.bindDn')).toBe(false);
   });
 
   it('names an unknown adapter section', () => {

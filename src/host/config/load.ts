@@ -2,7 +2,10 @@
  * Loads the configuration once: YAML → `${VAR}` substitution → `…File` keys read → validation
  * of the host sections and of each adapter's section → defaults resolved → deep-frozen.
  * Every problem is collected (not only the first) and named by file and key path, e.g.
- * `factorgate.yaml: adapters.formsProxy.apps[1].upstream: expected a URL`.
+ * `factorgate.yaml: adapters.formsProxy.apps[1].upstream: expected a URL`: an unreadable
+ * `…File`, an unset variable, the host sections and the adapters' sections are all checked in
+ * one run, so five mistakes take one run to see. Only a file that cannot be read or parsed as
+ * YAML stops the run early (there is nothing to check then).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -26,6 +29,17 @@ export interface LoadedConfig {
   host: HostConfig;
   /** Validated sections of the adapters that are configured, by adapter name. */
   adapters: ReadonlyMap<string, unknown>;
+  /**
+   * The key as written for values read from a file: `directory.bindPassword` →
+   * `directory.bindPasswordFile`, so a later check (`check-config --connect`) names the key the
+   * operator wrote. Paths as `formatPath` writes them.
+   */
+  keySources: ReadonlyMap<string, string>;
+}
+
+/** The key an operator wrote for the value at `path` (its `…File` key when it was read from a file). */
+export function writtenKey(loaded: Pick<LoadedConfig, 'keySources'>, path: string): string {
+  return loaded.keySources.get(path) ?? path;
 }
 
 export interface LoadOptions {
@@ -77,54 +91,76 @@ function primaryWiringProblems(defs: readonly AdapterDefinition[], sections: Rea
   );
 }
 
+/**
+ * What the early steps found: problems, and the paths whose value is missing because of them
+ * (a validation issue there would only repeat the problem as a confusing "required").
+ */
+interface Findings {
+  problems: string[];
+  blocked: string[];
+  keySources: Map<string, string>;
+}
+
+function isBlocked(path: string, blocked: readonly string[]): boolean {
+  return blocked.some((b) => path === b || path.startsWith(`${b}.`) || path.startsWith(`${b}[`));
+}
+
 /** Replaces `${VAR}` in every string value; `$${` stays a literal `${`. */
-function substituteEnv(value: Json, env: NodeJS.ProcessEnv, path: PropertyKey[], problems: string[]): Json {
+function substituteEnv(value: Json, env: NodeJS.ProcessEnv, path: PropertyKey[], found: Findings): Json {
   if (typeof value === 'string') {
     return value.replace(/\$?\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, name: string) => {
       if (match.startsWith('$$')) return match.slice(1);
       const v = env[name];
       if (v === undefined) {
-        problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+        found.problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+        found.blocked.push(formatPath(path));
         return '';
       }
       return v;
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, [...path, i], problems));
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, [...path, i], found));
   if (value !== null && typeof value === 'object') {
     const out: { [k: string]: Json } = {};
-    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, [...path, k], problems);
+    for (const [k, v] of Object.entries(value)) out[k] = substituteEnv(v, env, [...path, k], found);
     return out;
   }
   return value;
 }
 
 /** Every `fooFile: PATH` becomes `foo: <content of PATH>` (secrets and PEM material). */
-function readFileKeys(value: Json, baseDir: string, path: PropertyKey[], problems: string[]): Json {
-  if (Array.isArray(value)) return value.map((v, i) => readFileKeys(v, baseDir, [...path, i], problems));
+function readFileKeys(value: Json, baseDir: string, path: PropertyKey[], found: Findings): Json {
+  if (Array.isArray(value)) return value.map((v, i) => readFileKeys(v, baseDir, [...path, i], found));
   if (value === null || typeof value !== 'object') return value;
   const out: { [k: string]: Json } = {};
   for (const [k, v] of Object.entries(value)) {
     const m = /^(.+)File$/.exec(k);
     if (!m) {
-      out[k] = readFileKeys(v, baseDir, [...path, k], problems);
+      out[k] = readFileKeys(v, baseDir, [...path, k], found);
       continue;
     }
     const target = m[1]!;
+    const keyPath = formatPath([...path, k]);
+    const targetPath = formatPath([...path, target]);
+    const refuse = (problem: string) => {
+      found.problems.push(`${keyPath}: ${problem}`);
+      found.blocked.push(keyPath, targetPath);
+    };
     if (Object.prototype.hasOwnProperty.call(value, target)) {
-      problems.push(`${formatPath([...path, k])}: give either ${target} or ${k}, not both`);
+      refuse(`give either ${target} or ${k}, not both`);
       continue;
     }
     if (typeof v !== 'string' || v === '') {
-      problems.push(`${formatPath([...path, k])}: expected a file path`);
+      refuse('expected a file path');
       continue;
     }
     const file = isAbsolute(v) ? v : resolve(baseDir, v);
     try {
       out[target] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      found.keySources.set(targetPath, keyPath);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      problems.push(`${formatPath([...path, k])}: cannot read ${file} (${code})`);
+      refuse(`cannot read ${file} (${code})`);
     }
   }
   return out;
@@ -181,15 +217,27 @@ function demoInput(adapters: readonly AdapterDefinition[], ctx: DemoContext): { 
   };
 }
 
+function isPlainObject(value: unknown): value is { [k: string]: Json } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 export function loadConfig(options: LoadOptions): LoadedConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const named = options.configPath ?? env.FACTORGATE_CONFIG;
   const file = named ? resolve(cwd, named) : existsSync(resolve(cwd, DEFAULT_CONFIG_FILE)) ? resolve(cwd, DEFAULT_CONFIG_FILE) : null;
   const label = file ?? '(embedded demo defaults)';
-  const problems: string[] = [];
+  const found: Findings = { problems: [], blocked: [], keySources: new Map() };
+  const { problems } = found;
   const fail = (): never => {
     throw new ConfigError(problems.map((p) => `${label}: ${p}`));
+  };
+  /** Schema issues, less those that only repeat a problem already reported for that key. */
+  const report = (issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []) => {
+    for (const issue of issues) {
+      if (isBlocked(formatPath([...prefix, ...issue.path]), found.blocked)) continue;
+      problems.push(...formatIssues([issue], prefix));
+    }
   };
 
   let input: Json;
@@ -201,11 +249,10 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     }
     const read = readYaml(file);
     problems.push(...read.problems);
+    // Without a parsed document there is nothing further to check.
     if (problems.length) fail();
-    input = substituteEnv(read.data, env, [], problems);
-    input = readFileKeys(input, baseDir, [], problems);
-    // A missing file or variable would only resurface as a confusing "required" below.
-    if (problems.length) fail();
+    input = substituteEnv(read.data, env, [], found);
+    input = readFileKeys(input, baseDir, [], found);
   } else {
     input = {};
   }
@@ -219,47 +266,32 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   }
   if (env.FACTORGATE_DATA) obj.dataDir = resolve(cwd, env.FACTORGATE_DATA);
 
+  // The host sections and the adapters' sections are checked side by side: an adapter's section
+  // does not depend on the host's being valid, and an operator wants every problem at once.
   const first = rootConfigSchema.safeParse(obj);
-  if (!first.success) {
-    problems.push(...formatIssues(first.error.issues));
-    fail();
-  }
+  if (!first.success) report(first.error.issues);
+  if (file && obj.directory === undefined) problems.push('directory: required (type: file or ldap)');
+  const rawAdapters = first.success ? first.data.adapters : isPlainObject(obj.adapters) ? obj.adapters : {};
+  const adapters = validateAdapterSections(file ? rawAdapters : {}, options.adapters, report, problems);
+  if (problems.length) fail();
+
   const root = first.data!;
   const dataDir = isAbsolute(root.dataDir) ? root.dataDir : resolve(file ? baseDir : cwd, root.dataDir);
   const publicUrl = (root.server.publicUrl ?? `http://localhost:${root.server.port}`).replace(/\/+$/, '');
 
   let directory = root.directory;
-  let adapterInput: Record<string, unknown> = root.adapters;
   if (!file) {
     const demo = demoInput(options.adapters, { dataDir, publicUrl });
     const demoParsed = rootConfigSchema.safeParse({ ...obj, ...demo, server: { ...(obj.server as object), ...(demo.server as object) } });
     if (!demoParsed.success) {
-      problems.push(...formatIssues(demoParsed.error.issues));
+      report(demoParsed.error.issues);
       fail();
     }
     Object.assign(root, { server: demoParsed.data!.server, factors: demoParsed.data!.factors, delivery: demoParsed.data!.delivery });
     directory = demoParsed.data!.directory;
-    adapterInput = demoParsed.data!.adapters;
+    for (const [name, section] of validateAdapterSections(demoParsed.data!.adapters, options.adapters, report, problems)) adapters.set(name, section);
+    if (problems.length) fail();
   }
-  if (!directory) {
-    problems.push('directory: required (type: file or ldap)');
-    fail();
-  }
-
-  const adapters = new Map<string, unknown>();
-  const byKey = new Map(options.adapters.map((a) => [a.configKey, a]));
-  for (const [key, section] of Object.entries(adapterInput)) {
-    const def = byKey.get(key);
-    if (!def) {
-      problems.push(`adapters.${key}: unknown adapter (known: ${[...byKey.keys()].join(', ') || 'none'})`);
-      continue;
-    }
-    const parsed = def.configSchema.safeParse(section ?? {});
-    if (!parsed.success) problems.push(...formatIssues(parsed.error.issues, ['adapters', key]));
-    else adapters.set(def.name, parsed.data);
-  }
-  problems.push(...primaryWiringProblems(options.adapters, adapters));
-  if (problems.length) fail();
 
   if (directory!.type === 'file' && !isAbsolute(directory!.path)) {
     directory = { ...directory!, path: resolve(baseDir, directory!.path) };
@@ -277,5 +309,31 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     demo: file === null,
     publicUrl,
   };
-  return { host: deepFreeze(host), adapters: deepFreeze(adapters) as ReadonlyMap<string, unknown> };
+  return { host: deepFreeze(host), adapters: deepFreeze(adapters) as ReadonlyMap<string, unknown>, keySources: found.keySources };
+}
+
+/**
+ * Each `adapters.<key>` section through its adapter's schema, then the primary providers they
+ * name (a relying party's `primary: upstream:corp` needs the bridge's upstream `corp`).
+ */
+function validateAdapterSections(
+  sections: Record<string, unknown>,
+  defs: readonly AdapterDefinition[],
+  report: (issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]) => void,
+  problems: string[],
+): Map<string, unknown> {
+  const adapters = new Map<string, unknown>();
+  const byKey = new Map(defs.map((a) => [a.configKey, a]));
+  for (const [key, section] of Object.entries(sections)) {
+    const def = byKey.get(key);
+    if (!def) {
+      problems.push(`adapters.${key}: unknown adapter (known: ${[...byKey.keys()].join(', ') || 'none'})`);
+      continue;
+    }
+    const parsed = def.configSchema.safeParse(section ?? {});
+    if (!parsed.success) report(parsed.error.issues, ['adapters', key]);
+    else adapters.set(def.name, parsed.data);
+  }
+  problems.push(...primaryWiringProblems(defs, adapters));
+  return adapters;
 }
