@@ -167,7 +167,7 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
       if (outcome.result === 'denied') {
         await pending.deny(cont.pendingId);
         log.warn({ app: cont.app, username: outcome.user.username, reason: outcome.reason }, 'second factor denied; held login discarded');
-        host.pages.error(req, res, 403, 'error.FACTOR_FAILED');
+        host.pages.denied(req, res, outcome);
         return;
       }
       const token = await pending.verify(cont.pendingId, outcome.challengeId, { methods: outcome.methods, multiFactor: outcome.multiFactor });

@@ -129,7 +129,7 @@ export class SsoFlow {
   async resume(outcome: ChallengeOutcome, req: Request, res: Response): Promise<void> {
     const { host, mountPath } = this.deps;
     if (outcome.result === 'denied') {
-      host.pages.error(req, res, 401, 'error.DENIED');
+      host.pages.denied(req, res, outcome);
       return;
     }
     const token = this.seal(

@@ -19,7 +19,7 @@ import type { SecretBox } from '../store/secret-box.js';
 import type { HostConfig } from './config/schema.js';
 
 /** Semantic version of this interface; adapters declare the range they accept. */
-export const HOST_API_VERSION = '1.1.0';
+export const HOST_API_VERSION = '1.2.0';
 
 /** A user as the store knows it (imported or seen at sign-in). */
 export interface UserRecord {
@@ -106,6 +106,8 @@ export type ChallengeOutcome =
       /** Machine reason for log and audit (never shown verbatim to the user). */
       reason: string;
       relyingParty: string | null;
+      /** When reason is LOCKED: the end of the lock (ms since the epoch), for `pages.denied`. */
+      lockedUntil?: number | null | undefined;
     };
 
 export interface ChallengeApi {
@@ -199,6 +201,11 @@ export interface ReplayCache {
 export interface PageApi {
   /** Renders an error page for a status and message key, in the request's language. */
   error(req: Request, res: Response, status: number, messageKey: string, publicDetail?: string): void;
+  /**
+   * The page of a denied sign-in, for an adapter's `resume`: the neutral message for most
+   * reasons; the lock's end and the help desk for LOCKED; its own message for NOT_IN_MFA_GROUP.
+   */
+  denied(req: Request, res: Response, denial: { reason: string; lockedUntil?: number | null | undefined }): void;
   /** The request's language ('en' | 'fr'). */
   locale(req: Request): 'en' | 'fr';
   /** The CSRF token for this request's browser, to put in a hidden `_csrf` field. */

@@ -4,7 +4,7 @@
  * adapters, and the Express app with health, metrics and the one error handler.
  */
 import { resolve } from 'node:path';
-import express, { type Request, type Response } from 'express';
+import express from 'express';
 import helmet from 'helmet';
 import { createRequestLogger } from './logging.js';
 import type { Logger } from 'pino';
@@ -17,7 +17,6 @@ import type {
   AdapterInstance,
   ChallengeOutcome,
   HostApi,
-  PageApi,
   SigningKeys,
 } from './host-api.js';
 import { HOST_API_VERSION } from './host-api.js';
@@ -41,9 +40,7 @@ import { StoreReplayCache } from './replay-cache.js';
 import { createMetrics } from './metrics.js';
 import { createErrorHandler } from './error-handler.js';
 import { FactorgateError } from './errors.js';
-import { pickLocale, t, type Locale } from './i18n.js';
-import { html, type SafeHtml } from './pages/html.js';
-import { layout } from './pages/layout.js';
+import { createPages } from './pages/page-api.js';
 import { PendingLogins } from './login/pending-logins.js';
 import { PrimaryProviders } from './primary-registry.js';
 import { mountLogin } from './login/login-routes.js';
@@ -118,31 +115,13 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   const metrics = createMetrics();
   const pending = new PendingLogins(store.db, secrets, clock, cookies, config.challenge.ttlSeconds * 1000);
 
-  const locale = (req: Request): Locale => pickLocale(req, config.branding.defaultLocale);
-  const render = (req: Request, res: Response, status: number, title: string, body: SafeHtml) => {
-    res.status(status).type('html').set('Cache-Control', 'no-store').send(layout({ locale: locale(req), title, branding: config.branding, body }));
-  };
-  const pages: PageApi = {
-    locale,
-    csrfToken: (req, res) => csrf.token(req, res),
-    checkCsrf: (req) => csrf.check(req),
-    error(req, res, status, messageKey, publicDetail) {
-      const L = locale(req);
-      render(
-        req,
-        res,
-        status,
-        t(L, 'page.title.error'),
-        html`<h1>${t(L, 'page.title.error')}</h1><p class="error" role="alert">${t(L, messageKey)}</p>${publicDetail ? html`<p class="muted">${publicDetail}</p>` : ''}<p><a href="/login">${t(L, 'page.back')}</a></p>`,
-      );
-    },
-  };
+  const { pages, render, locale } = createPages({ branding: config.branding, clock, csrf });
 
   // The host's own "adapter": a user who signs in at /login directly ends on a signed-in page.
   const hostAdapter: AdapterInstance = {
     async resume(outcome: ChallengeOutcome, req, res) {
       if (outcome.result === 'denied') {
-        pages.error(req, res, 401, 'error.DENIED');
+        pages.denied(req, res, outcome);
         return;
       }
       res.redirect(303, '/login');

@@ -25,7 +25,8 @@ import { rootConfigSchema, type RootConfigInput } from '../../src/host/config/sc
 import { t, pickLocale } from '../../src/host/i18n.js';
 import { html } from '../../src/host/pages/html.js';
 import { layout } from '../../src/host/pages/layout.js';
-import type { AdapterInstance, HostApi, PageApi } from '../../src/host/host-api.js';
+import type { AdapterInstance, HostApi } from '../../src/host/host-api.js';
+import { createPages } from '../../src/host/pages/page-api.js';
 import { createChallengeEngine, type ChallengeEngineConfig } from '../../src/challenge/index.js';
 import { createDefaultFactors } from '../../src/factors/index.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
@@ -90,12 +91,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       .type('html')
       .send(layout({ locale: L, title: t(L, 'page.title.error'), branding: config.branding, body: html`<h1>${t(L, 'page.title.error')}</h1><p class="error" role="alert" id="error">${t(L, key)}</p>` }));
   };
-  const pages: PageApi = {
-    error: (req, res, status, key) => render(req, res, status, key),
-    locale: (req) => pickLocale(req, config.branding.defaultLocale),
-    csrfToken: (req, res) => csrf.token(req, res),
-    checkCsrf: (req) => csrf.check(req),
-  };
+  // The host's own page builder (denied pages included); its error page keeps the test's `#error` id.
+  const pages = { ...createPages({ branding: parsed.branding, clock, csrf }).pages, error: render };
 
   const registry = new AdapterRegistry();
   const def = testAdapter();

@@ -94,13 +94,13 @@ describe('the engine inside createHost', () => {
     browser.base = b.url;
     const onB = await signIn(browser, 'bob', 'bob-password-1');
     const third = await answer(browser, onB, wrong);
-    expect(third.status).toBe(401);
-    expect(third.body).toContain('Sign-in could not be completed.');
+    expect(third.status).toBe(403);
+    expect(third.body).toContain('the second step of sign-in is locked for your account until');
 
     browser.base = a.url;
     const next = await signIn(browser, 'bob', 'bob-password-1');
     const locked = await browser.get(next);
-    expect(locked.status).toBe(401);
+    expect(locked.status).toBe(403);
     expect(locked.body).not.toContain('name="code"');
     clock.advance(10 * 60_000);
     const later = await signIn(browser, 'bob', 'bob-password-1');

@@ -45,9 +45,10 @@ describe('lockout', () => {
     const onB = await browser.begin('ada');
     expect((await answer(browser, onB, wrongCode(secret, clock.now()))).status).toBe(401);
     const fifth = await answer(browser, onB, wrongCode(secret, clock.now()));
-    expect(fifth.status).toBe(401);
-    expect(fifth.body).toContain('Sign-in could not be completed.');
-    expect(fifth.body).not.toMatch(/locked|LOCKED|verrouill/);
+    // The lock page (issue 26 item 6): locked, until when, and what to do.
+    expect(fifth.status).toBe(403);
+    expect(fifth.body).toContain('the second step of sign-in is locked for your account until');
+    expect(fifth.body).toContain(`<time datetime="${new Date(clock.now() + 15 * 60_000).toISOString()}">`);
     expect(b.record.outcomes).toMatchObject([{ result: 'denied', reason: 'LOCKED' }]);
     const locked = await userRow(b, 'ada');
     expect(locked.failed_attempts).toBe(5);
@@ -56,13 +57,13 @@ describe('lockout', () => {
     // Host A sees the lock: its pending challenge ends as soon as its page is asked for…
     browser.base = a.url;
     const pending = await browser.get(onA);
-    expect(pending.status).toBe(401);
+    expect(pending.status).toBe(403);
     expect(pending.body).not.toContain('name="code"');
     expect(a.record.outcomes.at(-1)).toMatchObject({ result: 'denied', reason: 'LOCKED' });
     // …and a new challenge on A shows the same neutral page.
     const fresh = await browser.get(await browser.begin('ada'));
-    expect(fresh.status).toBe(401);
-    expect(fresh.body).toContain('Sign-in could not be completed.');
+    expect(fresh.status).toBe(403);
+    expect(fresh.body).toContain('is locked for your account until');
     expect(fresh.body).not.toContain('name="code"');
     expect(a.record.outcomes.at(-1)).toMatchObject({ result: 'denied', reason: 'LOCKED' });
 
@@ -105,7 +106,7 @@ describe('lockout', () => {
     await answer(b, path, wrongCode(secret, h.clock.now()));
     expect((await userRow(h, 'ada')).locked_until).toBe(h.clock.now() + 60 * 60_000);
     h.clock.advance(59 * 60_000);
-    expect((await b.get(await b.begin('ada'))).status).toBe(401);
+    expect((await b.get(await b.begin('ada'))).status).toBe(403);
 
     expect(await unlockUser(h.store.db, 'ADA', h.clock)).toBe(true);
     expect(await unlockUser(h.store.db, 'nobody', h.clock)).toBe(false);
@@ -128,7 +129,7 @@ describe('lockout', () => {
     await b.post(first, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: wrongCode(secret, h.clock.now()) });
     const before = (await h.store.db.selectFrom('factors').select('last_used_step').executeTakeFirstOrThrow()).last_used_step;
     const r = await b.post(second, { _csrf: field(secondPage.body, '_csrf'), method: field(secondPage.body, 'method'), code: generateTotp(secret, h.clock.now()) });
-    expect(r.status).toBe(401);
+    expect(r.status).toBe(403);
     expect(h.record.outcomes.at(-1)).toMatchObject({ result: 'denied', reason: 'LOCKED' });
     // The right code was never looked at: its step is still unused.
     expect((await h.store.db.selectFrom('factors').select('last_used_step').executeTakeFirstOrThrow()).last_used_step).toBe(before);

@@ -51,7 +51,7 @@ export function testAdapter(record: TestAdapterRecord = { outcomes: [] }): Adapt
         async resume(outcome, req, res) {
           record.outcomes.push(outcome);
           if (outcome.result === 'denied') {
-            host.pages.error(req, res, 401, 'error.DENIED');
+            host.pages.denied(req, res, outcome);
             return;
           }
           res

@@ -11,7 +11,7 @@ import type { ChallengeOutcome } from '../../host/host-api.js';
 import type { ChallengeRequest } from '../challenge-context.js';
 
 /** Machine reasons a challenge ends in denial; audited, never shown verbatim. */
-export type DenyReason = 'EXPIRED' | 'LOCKED' | 'USER_DISABLED' | 'NO_FACTOR';
+export type DenyReason = 'EXPIRED' | 'LOCKED' | 'USER_DISABLED' | 'NO_FACTOR' | 'NOT_IN_MFA_GROUP';
 
 function affectedOne(r: { numUpdatedRows: bigint }): boolean {
   return Number(r.numUpdatedRows) === 1;
@@ -73,6 +73,12 @@ function outcomeOf(ctx: ChallengeRequest): ChallengeOutcome {
   return { result: 'denied', ...common, reason: c.deny_reason ?? 'DENIED' };
 }
 
+/** The end of the user's lock as the store has it now (the page says until when). */
+async function lockedUntil(ctx: ChallengeRequest): Promise<number | null> {
+  const row = await ctx.deps.db.selectFrom('users').select('locked_until').where('id', '=', ctx.user.id).executeTakeFirst();
+  return row?.locked_until ?? null;
+}
+
 /**
  * Hands a decided challenge back to its adapter, exactly once: claims `→ resumed`, issues a
  * brand-new session after a success (never reusing an id from before the factor: session
@@ -90,6 +96,7 @@ export async function handBack(ctx: ChallengeRequest): Promise<void> {
   // ctx.challenge holds the decision: made by this request, or read fresh by the step that
   // found it decided; a decided row never changes again, so it is still the truth.
   const outcome = outcomeOf(ctx);
+  if (outcome.result === 'denied' && outcome.reason === 'LOCKED') outcome.lockedUntil = await lockedUntil(ctx);
   const row = ctx.challenge;
   ctx.challenge = { ...row, status: 'resumed' };
 

@@ -88,8 +88,35 @@ export const brandingConfigSchema = z
       .default('#1f5fbf')
       .describe('Accent colour of buttons and links. Default #1f5fbf.'),
     defaultLocale: z.enum(['en', 'fr']).default('en').describe('Language when the browser asks for none we have. Default en.'),
+    // Issue 26 item 6: a locked or refused user is told what to do and until when.
+    helpdesk: z
+      .strictObject({
+        text: z.string().min(1).max(300).optional().describe('What to do, in your words (e.g. "Call the IT help desk on 1234."). Default: "Contact your help desk." in the page\'s language.'),
+        url: z
+          .string()
+          .regex(/^(https?:\/\/[^\s]+|mailto:[^\s]+|tel:[+0-9().\- ]+)$/i, 'an http(s)://, mailto: or tel: link')
+          .optional()
+          .describe('Makes the help-desk text a link (https://…, mailto:…, tel:…). Default none.'),
+      })
+      .prefault({})
+      .describe('Help desk named on the lock and refusal pages.'),
+    timeZone: z
+      .string()
+      .min(1)
+      .refine(isTimeZone, 'an IANA time zone such as Europe/Paris or UTC')
+      .optional()
+      .describe('Time zone of times shown on pages (a lock\'s end), with its UTC offset. Default: the server\'s own (TZ).'),
   })
   .describe('Look of the pages users meet.');
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const directoryConfigSchema = z
   .discriminatedUnion('type', [fileDirectoryConfigSchema, ldapDirectoryConfigSchema])

@@ -121,7 +121,7 @@ describe('SAML IdP single sign-on', () => {
     expect((await new TestBrowser(idp.url).get(await authnRequestPath(sp))).status).toBe(303);
   });
 
-  it('a challenge that ends in denial (lockout) gives the neutral page and no assertion', async () => {
+  it('a challenge that ends in denial (lockout) gives the lock page and no assertion', async () => {
     const b = new TestBrowser(idp.url);
     await signIn(idp, b, await authnRequestPath(nodeSamlSp(idp, one.name, { signed: true })), 'bob');
     const again = await b.get(await authnRequestPath(nodeSamlSp(idp, forced.name, { forceAuthn: true })));
@@ -132,7 +132,7 @@ describe('SAML IdP single sign-on', () => {
     const mfa = toMfa.headers.get('location')!;
     let last = '';
     let status = 0;
-    for (let i = 0; i < 8 && !(status === 401 && !last.includes('name="code"')); i++) {
+    for (let i = 0; i < 8 && !(status === 403 && !last.includes('name="code"')); i++) {
       const page = await (await b.get(mfa)).text();
       if (!page.includes('name="method"')) {
         last = page;
@@ -143,8 +143,8 @@ describe('SAML IdP single sign-on', () => {
       status = r.status;
       last = await r.text();
     }
-    expect(status).toBe(401);
-    expect(last.replace(/<style>[\s\S]*<\/style>/, '')).toContain('Sign-in could not be completed');
+    expect(status).toBe(403);
+    expect(last.replace(/<style>[\s\S]*<\/style>/, '')).toContain('the second step of sign-in is locked for your account until');
     expect(last).not.toContain('SAMLResponse');
     const audit = await idp.auditRows();
     expect(audit.some((r) => r.event === 'challenge' && r.result === 'denied' && r.username === 'bob')).toBe(true);
