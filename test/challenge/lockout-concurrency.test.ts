@@ -65,8 +65,9 @@ function expectExactlyMaxJudged(r: Awaited<ReturnType<typeof fireParallelWrongCo
   expect(judged.every((e) => e.deny_reason === 'MISMATCH')).toBe(true);
   expect(r.user.failed_attempts).toBe(MAX_FAILURES);
   expect(r.user.locked_until).toBe(r.clock.now() + 15 * 60_000);
-  // Nobody got in, nothing crashed: refusals are 401 (neutral page) or 409 (challenge already decided).
-  expect(r.statuses.every((s) => s === 401 || s === 409)).toBe(true);
+  // Nobody got in, nothing crashed: refusals are 401 (neutral page), 403 (the lock page) or 409
+  // (challenge already decided).
+  expect(r.statuses.every((s) => s === 401 || s === 403 || s === 409)).toBe(true);
   expect(r.audit.filter((e) => e.deny_reason === 'LOCKED').length).toBeGreaterThan(0);
 }
 

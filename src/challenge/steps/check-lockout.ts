@@ -4,8 +4,9 @@ import type { Step } from '../challenge-context.js';
 
 /**
  * Regulation first (Authelia's order): a disabled or locked user is denied before any code is
- * looked at, so a locked account gives an attacker no oracle. The user sees the same neutral
- * page as for any other refusal; the reason goes to the log and the audit record.
+ * looked at, so a locked account gives an attacker no oracle. The adapter shows the lock page
+ * (`pages.denied`: until when, and the help desk), reached only after a right password; a
+ * disabled user gets the neutral page. The reason goes to the log and the audit record.
  */
 export const checkLockout: Step = async (ctx) => {
   if (ctx.user.disabled) {
