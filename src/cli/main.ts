@@ -2,6 +2,8 @@
  * The `factorgate` command. Exit codes: 0 success, 1 failure at run time, 2 bad usage or bad
  * configuration (each problem on its own line, naming the file and the key).
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../host/config/load.js';
 import { FactorgateError } from '../host/errors.js';
 import { type CliContext, UsageError } from './cli-context.js';
@@ -10,6 +12,7 @@ import * as checkConfig from './commands/check-config.js';
 import * as users from './commands/users.js';
 import * as audit from './commands/audit.js';
 import * as tokens from './commands/tokens.js';
+import { endQuietlyOnClosedPipe } from './output.js';
 
 interface Command {
   usage: string;
@@ -61,8 +64,26 @@ export async function main(argv: string[], io: Omit<CliContext, 'args'>): Promis
   }
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href;
-if (isEntry || process.argv[1]?.endsWith('/bin/factorgate.js') || process.argv[1]?.endsWith('/bin/factorgate')) {
-  const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
-  process.exitCode = code;
+/**
+ * Runs the command line of this process: `bin/factorgate.js` calls it unconditionally (however
+ * it was reached: `npx`, a symlink in node_modules/.bin, an installed copy), and so does running
+ * this file directly (`node dist/src/cli/main.js start`, `tsx src/cli/main.ts`).
+ */
+export async function runFromProcess(argv: string[] = process.argv.slice(2)): Promise<void> {
+  endQuietlyOnClosedPipe(process.stdout, 'standard output');
+  endQuietlyOnClosedPipe(process.stderr, 'standard error');
+  process.exitCode = await main(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
 }
+
+/** Whether this module is the program node was asked to run (paths compared after symlinks). */
+function isProgramEntry(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isProgramEntry()) await runFromProcess();

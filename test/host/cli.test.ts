@@ -70,8 +70,29 @@ describe('the factorgate command', () => {
       await db.updateTable('users').set({ failed_attempts: 5, locked_until: Date.now() + 60_000 }).where('id', '=', alice.id).execute();
       await h.host.api.audit.record({ event: 'challenge', result: 'failure', user: { ...alice }, method: 'totp', denyReason: 'MISMATCH', clientIp: '127.0.0.1' });
       const cfg = join(h.dir, 'factorgate.yaml');
+      const lockedUntil = await db.selectFrom('users').select('locked_until').where('id', '=', alice.id).executeTakeFirstOrThrow();
+      const signedIn = await db.selectFrom('users').select('last_sign_in_at').where('id', '=', alice.id).executeTakeFirstOrThrow();
+      await db
+        .insertInto('factors')
+        .values(['totp', 'sms', 'totp'].map((kind, i) => ({ id: `f${i}`, user_id: alice.id, kind, label: null, secret_enc: null, params: '{}', is_default: 0, confirmed: 1, last_used_step: null, created_at: 0, last_used_at: null })))
+        .execute();
+      await db.insertInto('factors').values({ id: 'f9', user_id: alice.id, kind: 'email', label: null, secret_enc: null, params: '{}', is_default: 0, confirmed: 0, last_used_step: null, created_at: 0, last_used_at: null }).execute();
+      await h.host.api.users.upsertFromDirectory({ externalId: 'e2', username: 'bob', displayName: 'Bob\tBuilder', disabled: true }, 'file');
+      await db.updateTable('users').set({ last_sign_in_at: null, failed_attempts: 2 }).where('username', '=', 'bob').execute();
       const list = await runCli(['users', 'list', '--config', cfg]);
-      expect(list.out).toMatch(/^alice\t\ta@x\.test\tenabled\tlocked$/m);
+      expect(list.code).toBe(0);
+      // A header; the lock with its end; confirmed methods only, once each; an unconfirmed one left out.
+      expect(list.out.split('\n')).toEqual([
+        'USER\tNAME\tEMAIL\tSTATUS\tLOCK\tMETHODS\tLAST SIGN-IN',
+        `alice\t\ta@x.test\tenabled\tlocked until ${new Date(lockedUntil.locked_until!).toISOString()}\tsms,totp\t${new Date(signedIn.last_sign_in_at!).toISOString()}`,
+        'bob\tBob Builder\t\tdisabled\t2 failed\t-\tnever',
+        '',
+      ]);
+      const json = await runCli(['users', 'list', '--json', '--config', cfg]);
+      expect(JSON.parse(json.out)).toEqual([
+        { username: 'alice', displayName: null, email: 'a@x.test', status: 'enabled', lockedUntil: new Date(lockedUntil.locked_until!).toISOString(), failedAttempts: 5, methods: ['sms', 'totp'], lastSignIn: new Date(signedIn.last_sign_in_at!).toISOString() },
+        { username: 'bob', displayName: 'Bob\tBuilder', email: null, status: 'disabled', lockedUntil: null, failedAttempts: 2, methods: [], lastSignIn: null },
+      ]);
       expect((await runCli(['users', 'unlock', 'ALICE', '--config', cfg])).out).toBe('unlocked ALICE\n');
       expect((await db.selectFrom('users').select(['failed_attempts', 'locked_until']).where('id', '=', alice.id).executeTakeFirstOrThrow())).toEqual({ failed_attempts: 0, locked_until: null });
       expect((await runCli(['users', 'unlock', 'nobody', '--config', cfg])).code).toBe(1);

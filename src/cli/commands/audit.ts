@@ -3,6 +3,7 @@ import { type CliContext, UsageError, loadCliConfig } from '../cli-context.js';
 import { openStore } from '../../store/store.js';
 import { exportAudit } from '../../audit/export.js';
 import { storeOptions } from './users.js';
+import { writeOut } from '../output.js';
 
 export const usage = 'audit export --format csv|jsonl [--since ISO-DATE] [--config FILE]';
 
@@ -24,7 +25,7 @@ export async function run(ctx: CliContext): Promise<number> {
   const store = await openStore(storeOptions(loaded.host));
   try {
     for await (const chunk of exportAudit(store.db, { format: values.format, ...(since !== undefined ? { since } : {}) })) {
-      if (!ctx.stdout.write(chunk)) await new Promise((r) => ctx.stdout.once('drain', r));
+      if (!(await writeOut(ctx.stdout, chunk))) break; // the reader has gone (`| head`)
     }
     return 0;
   } finally {

@@ -9,10 +9,11 @@ import type { HostConfig } from '../../host/config/schema.js';
 import { createDirectory } from '../../directory/create-directory.js';
 import { runUsersImport } from '../../directory/import-cli.js';
 import { notifyUsers } from './users-notify.js';
+import { printUsers } from './users-list.js';
 
 export const usage = [
   'users hash-password             read a password (stdin or prompt) and print its hash for the users file',
-  'users list [--config FILE]      list the users the store knows',
+  'users list [--json] [--config FILE]  list the users: lock state, enrolled methods, last sign-in',
   'users unlock USER [--config F]  clear a user\'s lockout',
   'users import [--dry-run] [--base DN] [--config F]  import or refresh users from the configured directory',
   'users notify --all-new | --user NAME [--config F]  mail users how their second step works (once each with --all-new)',
@@ -72,6 +73,7 @@ export async function run(ctx: CliContext): Promise<number> {
       base: { type: 'string' },
       'all-new': { type: 'boolean', default: false },
       user: { type: 'string' },
+      json: { type: 'boolean', default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -91,13 +93,7 @@ export async function run(ctx: CliContext): Promise<number> {
   try {
     const users = new UserRepository(store.db, systemClock);
     if (sub === 'list') {
-      for (let offset = 0; ; offset += 1000) {
-        const rows = await users.list(1000, offset);
-        for (const r of rows) {
-          ctx.stdout.write(`${r.username}\t${r.display_name ?? ''}\t${r.email ?? ''}\t${r.disabled ? 'disabled' : 'enabled'}${r.locked_until && r.locked_until > Date.now() ? '\tlocked' : ''}\n`);
-        }
-        if (rows.length < 1000) break;
-      }
+      await printUsers(store.db, systemClock, ctx.stdout, values.json);
       return 0;
     }
     if (sub === 'unlock') {
