@@ -39,6 +39,8 @@ addMessages('en', {
   'totp.enrol.intro': 'Your account needs a second step. Register this site in an authenticator app (for example FreeOTP, Aegis, Google Authenticator or Microsoft Authenticator).',
   'totp.enrol.scan': 'Scan this QR code with the app.',
   'totp.enrol.qrAlt': 'QR code to add {issuer} to an authenticator app',
+  'totp.enrol.link': 'Reading this on the phone with the app? Open this link instead:',
+  'totp.enrol.linkText': 'add {issuer} to my authenticator app',
   'totp.enrol.manual': 'Or type this key into the app by hand:',
   'totp.enrol.details': 'Account: {account}. Type: time-based. Algorithm: {algorithm}, {digits} digits, every {period} seconds.',
   'totp.enrol.confirm': 'Then enter the code the app shows to finish.',
@@ -49,6 +51,8 @@ addMessages('fr', {
   'totp.enrol.intro': 'Votre compte demande une seconde étape. Enregistrez ce site dans une application d’authentification (par exemple FreeOTP, Aegis, Google Authenticator ou Microsoft Authenticator).',
   'totp.enrol.scan': 'Scannez ce code QR avec l’application.',
   'totp.enrol.qrAlt': 'Code QR pour ajouter {issuer} à une application d’authentification',
+  'totp.enrol.link': 'Vous lisez ceci sur le téléphone qui porte l’application ? Ouvrez plutôt ce lien :',
+  'totp.enrol.linkText': 'ajouter {issuer} à mon application d’authentification',
   'totp.enrol.manual': 'Ou saisissez cette clé à la main dans l’application :',
   'totp.enrol.details': 'Compte : {account}. Type : basé sur l’heure. Algorithme : {algorithm}, {digits} chiffres, toutes les {period} secondes.',
   'totp.enrol.confirm': 'Saisissez ensuite le code affiché par l’application pour terminer.',
@@ -63,7 +67,8 @@ export function accountName(user: UserRecord): string {
  * Key Uri Format (google/google-authenticator wiki): `otpauth://totp/ISSUER:ACCOUNT?secret=…`.
  * The issuer goes both in the label prefix and in the `issuer` parameter, as the format
  * recommends; algorithm, digits and period are always written because apps that assume the
- * defaults would otherwise show wrong codes for a non-default configuration.
+ * defaults would otherwise show wrong codes for a non-default configuration. The page shows it
+ * as a link too: a phone cannot scan its own screen, and the OS hands `otpauth:` to the app.
  */
 export function otpauthUri(input: { issuer: string; account: string; secretBase32: string; params: TotpParams }): string {
   const label = `${encodeURIComponent(input.issuer)}:${encodeURIComponent(input.account)}`;
@@ -166,7 +171,8 @@ export function createTotpFactor(deps: TotpFactorDeps): Factor {
         return html`<p>${t(locale, 'totp.enrol.intro')}</p>
 <ol class="steps">
 <li><p id="qr-label">${t(locale, 'totp.enrol.scan')}</p>
-<div class="qr" role="img" aria-label="${alt}">${raw(svg.replace('<svg ', '<svg aria-hidden="true" focusable="false" '))}</div></li>
+<div class="qr" role="img" aria-label="${alt}">${raw(svg.replace('<svg ', '<svg aria-hidden="true" focusable="false" '))}</div>
+<p>${t(locale, 'totp.enrol.link')} <a href="${uri}" id="totp-link" translate="no">${t(locale, 'totp.enrol.linkText', { issuer: deps.issuer })}</a></p></li>
 <li><p>${t(locale, 'totp.enrol.manual')}</p>
 <p><code class="secret" id="totp-secret" translate="no">${groupSecret(secretBase32)}</code></p>
 <p class="muted"><small>${t(locale, 'totp.enrol.details', { account, algorithm: params.algorithm, digits: String(params.digits), period: String(params.period) })}</small></p></li>

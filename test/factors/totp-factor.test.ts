@@ -140,4 +140,23 @@ describe('TOTP factor', () => {
     expect(decoded.ok && decoded.bytes.equals(secrets.decrypt(m.secretEnc!, totpSecretContext('q1')))).toBe(true);
     expect((await f.enrolment!.render({ user, factorRow: r, locale: 'fr' })).value).toContain('Scannez ce code QR');
   });
+
+  it('offers the otpauth URI as a link beside the QR code, for a phone that cannot scan its own screen', async () => {
+    const f = createTotpFactor({ secrets, config: defaults, issuer: 'Acme & Co' });
+    const m = await f.enrolment!.create({ user, factorId: 'q2', now: 0 });
+    const r: FactorRow = { ...row('q2', Buffer.alloc(1), {}), secret_enc: m.secretEnc, params: JSON.stringify(m.params), confirmed: 0 };
+    const htmlOut = (await f.enrolment!.render({ user, factorRow: r, locale: 'en' })).value;
+    // The link sits in the same step as the QR code, and its URI is escaped for the attribute.
+    const step = /<li>(?:(?!<\/li>)[\s\S])*class="qr"(?:(?!<\/li>)[\s\S])*<\/li>/.exec(htmlOut)![0];
+    const rawHref = /<a href="([^"]+)" id="totp-link"/.exec(step)![1]!;
+    expect(rawHref).not.toMatch(/&(?!amp;)/);
+    const href = rawHref.replace(/&amp;/g, '&');
+    const link = new URL(href);
+    expect(link.protocol).toBe('otpauth:');
+    expect(link.searchParams.get('issuer')).toBe('Acme & Co');
+    const decoded = decodeBase32(link.searchParams.get('secret')!);
+    expect(decoded.ok && decoded.bytes.equals(secrets.decrypt(m.secretEnc!, totpSecretContext('q2')))).toBe(true);
+    expect(step).toContain('Open this link instead');
+    expect((await f.enrolment!.render({ user, factorRow: r, locale: 'fr' })).value).toContain('Ouvrez plutôt ce lien');
+  });
 });
