@@ -45,6 +45,7 @@ import { PendingLogins } from './login/pending-logins.js';
 import { PrimaryProviders } from './primary-registry.js';
 import { mountLogin } from './login/login-routes.js';
 import { mountPinPortal } from './portal/pin-routes.js';
+import { mountAccountPortal } from './portal/account-routes.js';
 import { createChallengeEngine } from '../challenge/index.js';
 import { createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
 
@@ -131,6 +132,10 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
 
   // The challenge engine calls `resolveAdapter(name).resume(...)` when a challenge ends.
   const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);
+  const factors = [
+    ...createDefaultFactors({ secrets, config, db: store.db, clock }),
+    ...createDeliveredFactors({ config, db: store.db, clock, logger, audit, users, secretKeys: keys.map((k) => k.key) }),
+  ];
   const engine = createChallengeEngine({
     db: store.db,
     secrets,
@@ -144,10 +149,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     config,
     branding: config.branding,
     resolveAdapter,
-    factors: [
-      ...createDefaultFactors({ secrets, config, db: store.db, clock }),
-      ...createDeliveredFactors({ config, db: store.db, clock, logger, audit, users, secretKeys: keys.map((k) => k.key) }),
-    ],
+    factors,
     metrics,
   });
 
@@ -239,6 +241,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     locale,
     render,
   });
+  mountAccountPortal(hostRouter, { db: store.db, users, sessions, csrf, factors, locale, render });
   mountPinPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, maxBodyBytes: config.server.maxBodyBytes, locale, render });
   engine.mount(hostRouter);
   app.use(hostRouter);

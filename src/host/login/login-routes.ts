@@ -12,6 +12,7 @@ import type { Csrf } from '../csrf.js';
 import { FactorgateError } from '../errors.js';
 import { html } from '../pages/html.js';
 import { t, type Locale } from '../i18n.js';
+import { PORTAL_PATH } from '../portal/account-routes.js';
 
 export interface LoginDeps {
   directory: Directory;
@@ -63,12 +64,14 @@ ${opts.pendingId ? html`<input type="hidden" name="l" value="${opts.pendingId}">
       const user = await deps.users.findById(session.userId);
       const L = deps.locale(req);
       const token = deps.csrf.token(req, res);
+      // Its own title (not "Sign in"), so a tab, a screen reader and a test can tell it apart.
       deps.render(
         req,
         res,
         200,
-        t(L, 'login.title'),
-        html`<h1>${t(L, 'login.title')}</h1><p class="notice" role="status">${t(L, 'login.signedIn', { name: user?.displayName ?? user?.username ?? '' })}</p>
+        t(L, 'login.signedInTitle'),
+        html`<h1>${t(L, 'login.signedInTitle')}</h1><p class="notice" role="status">${t(L, 'login.signedIn', { name: user?.displayName ?? user?.username ?? '' })}</p>
+${session.multiFactor ? html`<p><a href="${PORTAL_PATH}">${t(L, 'login.portalLink')}</a></p>` : ''}
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${token}"><button type="submit">${t(L, 'login.signOut')}</button></form>`,
       );
       return;

@@ -1,0 +1,83 @@
+/**
+ * `GET /portal`: the self-service portal's front page. A user who passed a second factor sees
+ * who is signed in, the sign-in methods registered for them, the portal pages that apply, and a
+ * way to sign out; anyone else is sent to `/login`. Read-only: changes happen on the pages it
+ * links to, each with its own CSRF-protected form.
+ */
+import type { Request, Response, Router } from 'express';
+import type { Kysely } from 'kysely';
+import type { SessionApi, UserApi } from '../host-api.js';
+import type { Csrf } from '../csrf.js';
+import type { Database } from '../../store/schema.js';
+import type { Factor } from '../../factors/factor.js';
+import { html, type SafeHtml } from '../pages/html.js';
+import { addMessages, t, type Locale } from '../i18n.js';
+import { PIN_PATH } from './pin-routes.js';
+
+addMessages('en', {
+  'portal.title': 'Your account',
+  'portal.signedInAs': 'Signed in as {name}.',
+  'portal.methods': 'Your sign-in methods',
+  'portal.noMethods': 'No second step is registered yet: the next sign-in asks you to set one up.',
+  'portal.default': 'default',
+  'portal.pin': 'Your PIN (typed beside a code sent by text or call)',
+});
+addMessages('fr', {
+  'portal.title': 'Votre compte',
+  'portal.signedInAs': 'Connecté en tant que {name}.',
+  'portal.methods': 'Vos méthodes de connexion',
+  'portal.noMethods': 'Aucune seconde étape n’est encore enregistrée : la prochaine connexion vous proposera d’en configurer une.',
+  'portal.default': 'par défaut',
+  'portal.pin': 'Votre code PIN (saisi avec un code reçu par SMS ou par appel)',
+});
+
+export const PORTAL_PATH = '/portal';
+
+export interface AccountDeps {
+  db: Kysely<Database>;
+  users: Pick<UserApi, 'findById'>;
+  sessions: Pick<SessionApi, 'get'>;
+  csrf: Csrf;
+  factors: readonly Factor[];
+  locale(req: Request): Locale;
+  render(req: Request, res: Response, status: number, title: string, body: SafeHtml): void;
+}
+
+export function mountAccountPortal(router: Router, deps: AccountDeps): void {
+  router.get(PORTAL_PATH, async (req, res) => {
+    const session = await deps.sessions.get(req);
+    const user = session?.multiFactor ? await deps.users.findById(session.userId) : null;
+    if (!user || user.disabled) return res.redirect(303, '/login');
+
+    const rows = await deps.db
+      .selectFrom('factors')
+      .selectAll()
+      .where('user_id', '=', user.id)
+      .orderBy('is_default', 'desc')
+      .orderBy('created_at', 'asc')
+      .execute();
+    const methods = rows.flatMap((row) => {
+      const factor = deps.factors.find((f) => f.kind === row.kind);
+      return factor?.isEnrolled(row) ? [{ row, factor }] : [];
+    });
+    const usesPin = methods.some((m) => m.factor.pinRequired?.(m.row) === true);
+    const L = deps.locale(req);
+    const token = deps.csrf.token(req, res);
+    deps.render(
+      req,
+      res,
+      200,
+      t(L, 'portal.title'),
+      html`<h1>${t(L, 'portal.title')}</h1>
+<p class="muted">${t(L, 'portal.signedInAs', { name: user.displayName ?? user.username })}</p>
+<h2 id="methods">${t(L, 'portal.methods')}</h2>
+${methods.length > 0
+        ? html`<ul class="methods" aria-labelledby="methods">${methods.map(
+            (m) => html`<li>${m.factor.label(L)}${m.row.label ? ` (${m.row.label})` : ''}${m.row.is_default === 1 ? html` · <small>${t(L, 'portal.default')}</small>` : ''}</li>`,
+          )}</ul>`
+        : html`<p>${t(L, 'portal.noMethods')}</p>`}
+${usesPin ? html`<p><a href="${PIN_PATH}">${t(L, 'portal.pin')}</a></p>` : ''}
+<form method="post" action="/logout"><input type="hidden" name="_csrf" value="${token}"><button type="submit">${t(L, 'login.signOut')}</button></form>`,
+    );
+  });
+}
