@@ -205,6 +205,19 @@ function detectLayout(first: string[], format: CsvTokenFormat | undefined): Layo
       };
     }
     const columns = mapped as Column[];
+    // A `upn` column is what only Entra's layout has: such a file must carry every Entra column,
+    // else a missing "time interval" would silently become the default 30 s step.
+    if (columns.includes('upn')) {
+      const missing = ENTRA_HEADER.filter((c) => !columns.includes(c));
+      if (missing.length > 0) {
+        return {
+          problem: {
+            code: 'MISSING_COLUMNS',
+            message: `the header names upn, so this is an Entra file, but it lacks the column${missing.length > 1 ? 's' : ''} ${missing.map((c) => JSON.stringify(ENTRA_COLUMN_NAMES[c])).join(', ')}; an Entra file starts with the header ${ENTRA_HEADER_TEXT}`,
+          },
+        };
+      }
+    }
     const isEntra = ENTRA_HEADER.every((c, i) => columns[i] === c) && columns.length === ENTRA_HEADER.length;
     if (format === 'entra' && !isEntra) {
       return { problem: { code: 'UNKNOWN_HEADER', message: `an Entra file starts with the header ${ENTRA_HEADER_TEXT}` } };
@@ -225,5 +238,15 @@ function detectLayout(first: string[], format: CsvTokenFormat | undefined): Layo
   }
   return { name: 'MFA Server', hasHeader: false, columns: MFA_SERVER_COLUMNS, required: 2 };
 }
+
+/** The Entra header's own names for each column, to name a missing one as the file would. */
+const ENTRA_COLUMN_NAMES: Record<Column, string> = {
+  upn: 'upn',
+  serial: 'serial number',
+  secret: 'secret key',
+  interval: 'time interval',
+  manufacturer: 'manufacturer',
+  model: 'model',
+};
 
 const ENTRA_HEADER_TEXT = '"upn,serial number,secret key,time interval,manufacturer,model"';

@@ -153,6 +153,18 @@ describe('importCsvTokens', () => {
     ]);
   });
 
+  it('refuses a upn header lacking an Entra column, naming line 1 and the column, instead of assuming a 30 s step', () => {
+    const r = importCsvTokens(`upn,serial number,secret key,manufacturer,model\nhelga@contoso.com,1234567,${SEED32},Contoso,HardwareKey\n`);
+    expect(r.tokens).toEqual([]);
+    expect(r.problems).toEqual([{ code: 'MISSING_COLUMNS', line: 1, message: expect.stringContaining('lacks the column "time interval"') }]);
+    const two = importCsvTokens(`UPN,Serial Number,Secret Key\nhelga@contoso.com,1234567,${SEED32}\n`);
+    expect(two.problems).toEqual([{ code: 'MISSING_COLUMNS', line: 1, message: expect.stringContaining('lacks the columns "time interval", "manufacturer", "model"') }]);
+    // Columns in another order are still read by name.
+    const reordered = importCsvTokens(`serial number,upn,secret key,model,manufacturer,time interval\n1234567,helga@contoso.com,${SEED32},K,C,60\n`);
+    expect(reordered.problems).toEqual([]);
+    expect(reordered.tokens[0]).toMatchObject({ serial: '1234567', userId: 'helga@contoso.com', period: 60, manufacturer: 'C', model: 'K' });
+  });
+
   it('insists on the Entra header when the Entra format is asked for', () => {
     expect(importCsvTokens(`1,${SEED32},30`, { format: 'entra' }).problems).toMatchObject([{ code: 'UNKNOWN_HEADER' }]);
   });

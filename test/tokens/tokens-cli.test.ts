@@ -191,6 +191,16 @@ describe('tokens import --format csv', () => {
     expect(list).not.toContain(encodeBase32(seed(1)));
   });
 
+  it('refuses an Entra-style file lacking the time interval column, naming line 1 and the column, and stores nothing', async () => {
+    const s = await site();
+    const file = s.write('missing-column.csv', [`upn,serial number,secret key,manufacturer,model`, `alice,MC-1,${encodeBase32(seed(1))},Contoso,Mini`].join('\n'));
+    const r = await s.tokens('import', file, '--format', 'csv');
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/line 1: MISSING_COLUMNS: the header names upn, so this is an Entra file, but it lacks the column "time interval"/);
+    expect(await s.count('oath_tokens')).toBe(0);
+  });
+
   const badFile = () =>
     [
       ENTRA_HEADER,
