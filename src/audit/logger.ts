@@ -32,6 +32,7 @@ export const REDACT_PATHS = [
   '*.token',
   '*.authToken',
   '*.hmacSecret',
+  '*.bearerToken',
   '*.SAMLRequest',
   '*.SAMLResponse',
   '*.continuation',

@@ -38,8 +38,8 @@ export interface ChallengeEngineDeps {
   resolveAdapter(name: string): AdapterInstance | undefined;
   /** Every method the host offers; the first with enrolment is offered to users with none. */
   factors: readonly Factor[];
-  /** Counts finished challenges by adapter and result, when the host has metrics. */
-  metrics?: Pick<HostMetrics, 'authentications'> | undefined;
+  /** Counts finished challenges, attempts, sends and lockouts, when the host has metrics. */
+  metrics?: Pick<HostMetrics, 'authentications' | 'challenge'> | undefined;
 }
 
 /** What `begin` seals with the continuation: the adapter's state and its choices. */

@@ -37,7 +37,7 @@ import { CookiePolicy } from './http/cookies.js';
 import { Csrf } from './csrf.js';
 import { SessionStore } from './sessions.js';
 import { StoreReplayCache } from './replay-cache.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, metricsEndpoint } from './metrics.js';
 import { createErrorHandler } from './error-handler.js';
 import { FactorgateError } from './errors.js';
 import { createPages } from './pages/page-api.js';
@@ -222,9 +222,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     const r = await readiness();
     res.status(r.ok ? 200 : 503).set('Cache-Control', 'no-store').json({ status: r.ok ? 'ready' : 'not ready', checks: r.checks });
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get('/metrics', metricsEndpoint(metrics, { bearerToken: config.metrics.bearerToken, logger }));
 
   const hostRouter = express.Router();
   mountLogin(hostRouter, {
@@ -254,7 +252,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     if (instance.routes) {
       const router = express.Router();
       instance.routes(router);
-      app.use(def.mountPath, router);
+      app.use(def.mountPath, metrics.mounted(def.mountPath), router);
     }
     logger.info({ adapter: def.name, mountPath: def.mountPath }, 'adapter loaded');
   }

@@ -1,50 +1,144 @@
-/** Prometheus metrics (prom-client), one registry per host so several hosts can share a process. */
+/**
+ * Prometheus metrics (prom-client), one registry per host so several hosts can share a process.
+ * Every label value comes from a closed set (route templates, method kinds, reason codes), never
+ * from a request, so no one can create series by sending requests.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RequestHandler } from 'express';
+
+/** What the challenge engine and the senders report; each call site is one line. */
+export interface ChallengeMetrics {
+  /** One verification attempt: `reason` is the refusal code, '' on success. */
+  attempt(method: string, result: 'success' | 'failure', reason: string): void;
+  /** A challenge ended in denial (EXPIRED, LOCKED, USER_DISABLED, NO_FACTOR). */
+  denied(reason: string): void;
+  /** A code sent (or not) by sms, voice or email; `reason` is the refusal code, '' when sent. */
+  delivery(channel: string, result: 'sent' | 'failed', reason: string): void;
+  /** A user's consecutive failures reached the limit and locked the account. */
+  lockout(): void;
+  /** A verified challenge: seconds from its start to the decision. */
+  verified(seconds: number): void;
+}
 
 export interface HostMetrics {
   registry: Registry;
   middleware: RequestHandler;
   authentications: Counter<'adapter' | 'result'>;
+  challenge: ChallengeMetrics;
+  /** Put before a router mounted at `mountPath`, so its routes are labelled with their full template. */
+  mounted(mountPath: string): RequestHandler;
 }
 
+/** The label of a request that matched no route template (unknown paths, static files, 404s). */
+export const UNMATCHED = 'unmatched';
+
+const mounts = new WeakMap<Request, string>();
+
 /**
- * The first path segment only: ids in paths would explode the label cardinality. Read straight
- * off the raw URL (no URL parsing on every request); an absolute-form request target falls back
- * to Express's parsed path.
+ * The matched route's template (`/mfa/:challengeId`, `/saml/idp/sso`), or `unmatched`. Express
+ * clears `req.baseUrl` when a router passes an error on, so the mount path is remembered by
+ * `mounted()` when the request enters the router instead of read at the end.
  */
-export function routeGroup(url: string, parsedPath: () => string): string {
-  if (url.charCodeAt(0) !== 47 /* / */) return `/${parsedPath().split('/')[1] ?? ''}`;
-  let end = 1;
-  for (; end < url.length; end++) {
-    const c = url.charCodeAt(end);
-    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) break;
-  }
-  return url.slice(0, end);
+export function routeLabel(req: Request): string {
+  const path = (req as { route?: { path?: unknown } }).route?.path;
+  if (typeof path !== 'string') return UNMATCHED;
+  return `${mounts.get(req) ?? ''}${path}`;
 }
 
 export function createMetrics(): HostMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const registers = [registry];
   const duration = new Histogram({
     name: 'factorgate_http_request_duration_seconds',
-    help: 'HTTP request duration by route group and status class.',
+    help: 'HTTP request duration by matched route template (unmatched for any other path) and status class.',
     labelNames: ['route', 'status'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
+    registers,
   });
   const authentications = new Counter({
     name: 'factorgate_authentications_total',
     help: 'Completed second-factor challenges by adapter and result.',
     labelNames: ['adapter', 'result'] as const,
-    registers: [registry],
+    registers,
+  });
+  const attempts = new Counter({
+    name: 'factorgate_challenge_attempts_total',
+    help: 'Second-factor verification attempts by method, result and refusal reason (MISMATCH, REPLAY, …; empty on success).',
+    labelNames: ['method', 'result', 'reason'] as const,
+    registers,
+  });
+  const denials = new Counter({
+    name: 'factorgate_challenge_denials_total',
+    help: 'Challenges that ended in denial, by reason (EXPIRED, LOCKED, USER_DISABLED, NO_FACTOR).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const deliveries = new Counter({
+    name: 'factorgate_code_deliveries_total',
+    help: 'One-time codes sent by channel (sms, voice, email) and result, with the refusal reason when not sent.',
+    labelNames: ['channel', 'result', 'reason'] as const,
+    registers,
+  });
+  const lockouts = new Counter({
+    name: 'factorgate_lockouts_total',
+    help: 'Accounts locked after too many consecutive failed second-factor attempts.',
+    registers,
+  });
+  const timeToVerify = new Histogram({
+    name: 'factorgate_challenge_time_to_verify_seconds',
+    help: 'Time from the start of a challenge to its successful verification.',
+    buckets: [2, 5, 10, 20, 30, 60, 120, 300, 600],
+    registers,
   });
   const middleware: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {
-      end({ route: routeGroup(req.originalUrl, () => req.path), status: `${Math.floor(res.statusCode / 100)}xx` });
+      end({ route: routeLabel(req), status: `${Math.floor(res.statusCode / 100)}xx` });
     });
     next();
   };
-  return { registry, middleware, authentications };
+  const challenge: ChallengeMetrics = {
+    attempt: (method, result, reason) => attempts.inc({ method, result, reason }),
+    denied: (reason) => denials.inc({ reason }),
+    delivery: (channel, result, reason) => deliveries.inc({ channel, result, reason }),
+    lockout: () => lockouts.inc(),
+    verified: (seconds) => timeToVerify.observe(Math.max(0, seconds)),
+  };
+  const mounted = (mountPath: string): RequestHandler => {
+    const prefix = mountPath === '/' ? '' : mountPath.replace(/\/$/, '');
+    return (req, _res, next) => {
+      mounts.set(req, prefix);
+      next();
+    };
+  };
+  return { registry, middleware, authentications, challenge, mounted };
+}
+
+/**
+ * GET /metrics. With a bearer token configured, a scrape without `Authorization: Bearer <token>`
+ * gets 401 (RFC 6750 §3) and a log line; the token is compared in constant time over digests,
+ * so neither its content nor its length leaks through timing.
+ */
+export function metricsEndpoint(metrics: HostMetrics, opts: { bearerToken?: string | undefined; logger: Logger }): RequestHandler {
+  const expected = opts.bearerToken === undefined ? null : createHash('sha256').update(opts.bearerToken).digest();
+  return async (req, res) => {
+    if (expected !== null) {
+      const m = /^Bearer ([^\s]+)$/i.exec(req.get('authorization') ?? '');
+      const given = m ? createHash('sha256').update(m[1]!).digest() : null;
+      if (given === null || !timingSafeEqual(given, expected)) {
+        opts.logger.warn({ clientIp: req.ip, reason: given === null ? 'no bearer token' : 'wrong bearer token' }, 'metrics scrape refused');
+        res
+          .status(401)
+          .set('WWW-Authenticate', `Bearer realm="metrics"${given === null ? '' : ', error="invalid_token"'}`)
+          .set('Cache-Control', 'no-store')
+          .type('text/plain')
+          .send('unauthorized\n');
+        return;
+      }
+    }
+    res.set('Cache-Control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  };
 }

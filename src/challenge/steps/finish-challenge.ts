@@ -41,6 +41,7 @@ export async function denyChallenge(ctx: ChallengeRequest, reason: DenyReason, d
   if (!affectedOne(r)) throw new FactorgateError('CHALLENGE_USED', { detail: 'challenge was decided by another request' });
   ctx.challenge = { ...ctx.challenge, status: 'denied', deny_reason: reason, finished_at: ctx.now };
   ctx.log.warn({ reason }, 'challenge denied');
+  ctx.deps.metrics?.challenge.denied(reason);
   await ctx.deps.audit.record({ event: 'challenge', result: 'denied', ...ctx.auditBase, denyReason: reason, detail });
   await handBack(ctx);
 }
@@ -104,6 +105,7 @@ export async function handBack(ctx: ChallengeRequest): Promise<void> {
     await regenerateSession(ctx.req, ctx.res, ctx, outcome);
   }
   metrics?.authentications.inc({ adapter: row.adapter, result: outcome.result });
+  if (outcome.result === 'verified') metrics?.challenge.verified((outcome.authnInstant - row.created_at) / 1000);
   const adapter = resolveAdapter(row.adapter);
   if (!adapter) throw new FactorgateError('INTERNAL', { detail: `no adapter "${row.adapter}" to hand the challenge back to` });
   ctx.log.info({ result: outcome.result }, 'challenge handed back to its adapter');

@@ -19,6 +19,7 @@ export const recordAttempt: Step = async (ctx) => {
 
   if (verdict.ok) {
     await clearFailures(db, ctx.user.id);
+    ctx.deps.metrics?.challenge.attempt(method.row.kind, 'success', '');
     await audit.record({ event: 'second-factor', result: 'success', ...base });
     return 'next';
   }
@@ -26,6 +27,7 @@ export const recordAttempt: Step = async (ctx) => {
   // Counted when reserved (reserve-attempt.ts), before the code was looked at.
   const { failures, lockedUntil } = ctx.reservation!;
   ctx.log.warn({ reason: verdict.reason, failures, method: method.row.kind }, 'second factor refused');
+  ctx.deps.metrics?.challenge.attempt(method.row.kind, 'failure', verdict.reason);
   await audit.record({
     event: 'second-factor',
     result: 'failure',
@@ -34,6 +36,7 @@ export const recordAttempt: Step = async (ctx) => {
     detail: `FACTOR_FAILED; consecutive failures: ${failures}`,
   });
   if (lockedUntil !== null && lockedUntil > ctx.now) {
+    ctx.deps.metrics?.challenge.lockout();
     await denyChallenge(ctx, 'LOCKED', `locked until ${new Date(lockedUntil).toISOString()} after ${failures} consecutive failures`);
     return 'done';
   }

@@ -31,11 +31,13 @@ export async function sendCode(ctx: ChallengeRequest, method: Method): Promise<v
   const base = { ...ctx.auditBase, method: method.row.kind, deviceToken: method.row.id };
   if (result.sent) {
     ctx.log.info({ method: method.row.kind }, 'code sent');
+    ctx.deps.metrics?.challenge.delivery(method.row.kind, 'sent', '');
     await ctx.deps.audit.record({ event: 'code-delivery', result: 'success', ...base, detail: result.detail });
     await renderChallengePage(ctx, { notice: 'sent' });
     return;
   }
   ctx.log.warn({ method: method.row.kind, reason: result.reason, detail: result.detail }, 'code not sent');
+  ctx.deps.metrics?.challenge.delivery(method.row.kind, 'failed', result.reason);
   await ctx.deps.audit.record({ event: 'code-delivery', result: 'failure', ...base, denyReason: result.reason, detail: result.detail });
   await renderChallengePage(ctx, { notice: NOTICE[result.reason] });
 }

@@ -216,6 +216,17 @@ export const signingConfigSchema = z
   })
   .describe('SAML signing keys. Default: a development pair generated under certs/dev/.');
 
+export const metricsConfigSchema = z
+  .strictObject({
+    bearerToken: z
+      .string()
+      .min(16, 'expected at least 16 characters')
+      .regex(/^[A-Za-z0-9._~+/=-]+$/, 'expected a bearer token (RFC 6750 characters: letters, digits, . _ ~ + / = -)')
+      .optional()
+      .describe('Scrapers of GET /metrics must send "Authorization: Bearer <token>" (use bearerTokenFile). Default: /metrics is open.'),
+  })
+  .describe('The Prometheus endpoint GET /metrics.');
+
 export const rootConfigSchema = z
   .strictObject({
     dataDir: z.string().min(1).default('./data').describe('Folder for the SQLite file and generated demo files; FACTORGATE_DATA overrides it. Default ./data.'),
@@ -230,6 +241,7 @@ export const rootConfigSchema = z
     session: sessionConfigSchema.prefault({}),
     signing: signingConfigSchema.optional(),
     delivery: deliveryConfigSchema.optional(),
+    metrics: metricsConfigSchema.prefault({}),
     adapters: z
       .record(z.string(), z.unknown())
       .default({})
