@@ -25,6 +25,8 @@ export { RELEASE_PATH } from './app-gateway.js';
 
 export const MOUNT_PATH = '/forms-proxy';
 const PURGE_EVERY_MS = 5 * 60_000;
+/** `demoConfig` places the demo's proxy and legacy app beside the main port. */
+const DEMO_PORTS_NOTE = 'its ports follow FACTORGATE_PORT: the proxy listens on the main port + 1, the legacy app on + 2';
 
 export interface FormsProxyInstance extends AdapterInstance {
   /** The origin browsers use for an app (for port apps, known once its listener is bound). */
@@ -181,6 +183,14 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
 
     servers() {
       return [...entries.values()].flatMap((e) => (e.server ? [e.server] : []));
+    },
+
+    links() {
+      return [...entries.values()].map(({ runtime: { config: cfg, publicOrigin } }) =>
+        cfg.demoUpstream
+          ? { label: 'demo legacy app behind the forms proxy', url: `${publicOrigin()}/`, note: DEMO_PORTS_NOTE }
+          : { label: `app "${cfg.name}" behind the forms proxy`, url: `${publicOrigin()}/` },
+      );
     },
 
     appOrigin(appName) {

@@ -6,7 +6,7 @@
 import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/host/host-api.js';
 import { SamlSigner } from '../../src/saml/index.js';
 import { durationMs, samlIdpConfigSchema, type SamlIdpConfig } from './config.js';
-import { demoRelyingPartyConfig, mountDemoRp } from './demo-rp.js';
+import { DEMO_RP_PATH, demoRelyingPartyConfig, mountDemoRp } from './demo-rp.js';
 import { ResponseIssuer } from './issue-response.js';
 import { idpMetadata } from './metadata.js';
 import { RelyingPartyRegistry } from './relying-parties.js';
@@ -53,6 +53,10 @@ export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promi
       mountRoutes(router, { host, idp, limits: { maxMessageBytes: config.maxMessageBytes, maxInflatedBytes: config.maxInflatedBytes }, relyingParties, sso, slo, metadata: metadataXml, mountPath: MOUNT_PATH });
     },
     resume: (outcome, req, res) => sso.resume(outcome, req, res),
+    links: () => [
+      ...(config.demoRelyingParty ? [{ label: 'demo SAML relying party', url: `${base}${DEMO_RP_PATH}/` }] : []),
+      { label: 'SAML IdP metadata', url: `${base}/metadata` },
+    ],
     async close() {
       relyingParties.close();
     },

@@ -271,6 +271,16 @@ export interface HostApi {
   readonly publicUrl: string;
 }
 
+/** A page a person can open to use an adapter, as `factorgate start` prints it. */
+export interface AdapterLink {
+  /** What the page is, in a few words ("demo SAML relying party"). */
+  label: string;
+  /** The URL exactly as browsers must use it: the configured public origin, never the bind address. */
+  url: string;
+  /** One more line a newcomer needs to use it (how its port is chosen). */
+  note?: string;
+}
+
 export interface AdapterInstance {
   /** Routes mounted under the adapter's `mountPath` on the main listener. */
   routes?(router: Router): void;
@@ -287,6 +297,8 @@ export interface AdapterInstance {
   servers?(): Server[];
   /** Resolves when the adapter's dependencies answer (for /readyz). */
   ready?(): Promise<void>;
+  /** Pages worth opening (a demo relying party, a proxied app); read after the listeners are bound. */
+  links?(): readonly AdapterLink[];
   close?(): Promise<void>;
 }
 

@@ -15,6 +15,7 @@ import type { HostConfig } from './config/schema.js';
 import type {
   AdapterDefinition,
   AdapterInstance,
+  AdapterLink,
   ChallengeOutcome,
   HostApi,
   SigningKeys,
@@ -67,8 +68,10 @@ export interface Host {
   readonly logger: Logger;
   /** Demo passwords created at this start (printed once by the CLI), empty otherwise. */
   readonly demoCredentials: readonly DemoCredential[];
-  /** Starts the main listener and the adapters' own listeners. */
+  /** Starts the main listener and the adapters' own listeners; `url` is the bound address. */
   listen(): Promise<{ url: string; server: Server }>;
+  /** The adapters' pages to open, at their public URLs (call after `listen`). */
+  links(): AdapterLink[];
   /** Graceful stop: no new connections, in-flight requests finish, then the store closes. */
   close(): Promise<void>;
   /** Store + directory + adapters answering (what /readyz reports). */
@@ -292,6 +295,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     logger,
     demoCredentials,
     readiness,
+    links: () => [...instances.values()].flatMap((inst) => inst.links?.() ?? []),
     async listen() {
       const { createServer: createHttp } = await import('node:http');
       const { createServer: createHttps } = await import('node:https');

@@ -1,6 +1,9 @@
 /**
- * The demo directory: two users in a YAML file, created at first start with random passwords
+ * The demo directory: three users in a YAML file, created at first start with random passwords
  * that are printed once on the terminal (never to the structured log) and stored only hashed.
+ * alice and bob have an email address and a phone (their codes are sent by SMS, call or email,
+ * which the demo writes to the log); carol has neither, so her first sign-in shows how a user
+ * registers an authenticator app.
  */
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +14,8 @@ import { hashPassword } from '../../directory/password-hash.js';
 export interface DemoCredential {
   username: string;
   password: string;
+  /** What signing in as this user shows, printed beside the password. */
+  shows: string;
 }
 
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -27,16 +32,18 @@ function readablePassword(): string {
 /** Creates the demo users file if absent; returns the new passwords (empty when it existed). */
 export async function ensureDemoUsers(path: string): Promise<DemoCredential[]> {
   if (existsSync(path)) return [];
+  const delivered = 'codes by text, call or email (printed in the log)';
   const people = [
-    { username: 'alice', displayName: 'Alice Martin', givenName: 'Alice', surname: 'Martin', email: 'alice@example.test', phone: '+33612345678' },
-    { username: 'bob', displayName: 'Bob Durand', givenName: 'Bob', surname: 'Durand', email: 'bob@example.test', phone: '+14155550123' },
+    { shows: delivered, user: { username: 'alice', displayName: 'Alice Martin', givenName: 'Alice', surname: 'Martin', email: 'alice@example.test', phone: '+33612345678' } },
+    { shows: delivered, user: { username: 'bob', displayName: 'Bob Durand', givenName: 'Bob', surname: 'Durand', email: 'bob@example.test', phone: '+14155550123' } },
+    { shows: 'no email or phone: registers an authenticator app at first sign-in', user: { username: 'carol', displayName: 'Carol Lemaire', givenName: 'Carol', surname: 'Lemaire' } },
   ];
   const creds: DemoCredential[] = [];
   const users = [];
-  for (const p of people) {
+  for (const { shows, user } of people) {
     const password = readablePassword();
-    creds.push({ username: p.username, password });
-    users.push({ ...p, passwordHash: await hashPassword(password) });
+    creds.push({ username: user.username, password, shows });
+    users.push({ ...user, passwordHash: await hashPassword(password) });
   }
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(
