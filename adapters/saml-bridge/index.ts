@@ -12,6 +12,7 @@ import { ADAPTER_NAME, BridgeFlow } from './bridge-flow.js';
 import { durationToMs, samlBridgeConfigSchema, type SamlBridgeConfig } from './config.js';
 import { OutstandingRequests, type BridgeTables } from './outstanding-requests.js';
 import { spMetadata } from './sp-metadata.js';
+import { samlBridgeConnectChecks } from './connect-checks.js';
 import { Upstream } from './upstream.js';
 
 export { samlBridgeConfigSchema, type SamlBridgeConfig } from './config.js';
@@ -80,4 +81,5 @@ export const samlBridgeAdapter: AdapterDefinition<SamlBridgeConfig> = {
   mountPath: MOUNT_PATH,
   create: createSamlBridge,
   primaries: { provides: (config) => config.upstreams.map((u) => `upstream:${u.name}`) },
+  connectChecks: samlBridgeConnectChecks,
 };

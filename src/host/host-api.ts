@@ -302,6 +302,20 @@ export interface AdapterInstance {
   close?(): Promise<void>;
 }
 
+/**
+ * One thing `factorgate check-config --connect` tries for real: a server, a URL, a key. `run`
+ * resolves with a short note on success and throws an Error whose message says what answered
+ * and what to check; the host prefixes it with the file and `key` (or with the error's own
+ * string `key` property, when the fault lies in another value).
+ */
+export interface ConnectCheck {
+  /** Full key path of the value it concerns, as written (`adapters.samlBridge.upstreams[0].metadataUrl`). */
+  key: string;
+  /** What is tried, for the report line (`metadata https://adfs.example.com/…`). */
+  what: string;
+  run(): Promise<string>;
+}
+
 export interface AdapterDefinition<C = unknown> {
   /** Unique registered name ('saml-idp'). */
   name: string;
@@ -325,4 +339,11 @@ export interface AdapterDefinition<C = unknown> {
   };
   /** The adapter's section in the embedded demo configuration (no config file). */
   demoConfig?(ctx: { dataDir: string; publicUrl: string }): unknown;
+  /**
+   * What `check-config --connect` should try for this section (upstream metadata URLs, pinned
+   * certificates). `key(path)` turns a path below the section (`upstreams[0].signingCert`) into
+   * the full key as the operator wrote it (`adapters.samlBridge.upstreams[0].signingCertFile`
+   * when the value was read from a file): use it for `ConnectCheck.key` and in advice.
+   */
+  connectChecks?(config: C, ctx: { key(path: string): string }): ConnectCheck[];
 }

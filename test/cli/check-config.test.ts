@@ -1,0 +1,220 @@
+/**
+ * `factorgate check-config` through the real executable: every problem in one run (exit 2), and
+ * `--connect` against real peers — a throwaway slapd, the smtp-server package with and without
+ * STARTTLS and AUTH, an HTTPS server for upstream metadata, key files on disk (exit 1 on a
+ * failure, each line naming the file, the key and what to check).
+ */
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFactorgate } from '../support/factorgate-cli.js';
+import { startSlapd, type Slapd } from '../support/slapd.js';
+import { freePort } from '../support/free-port.js';
+import { makeSelfSignedCert, startSmtpServer, type TestSmtpServer } from '../delivery/support/smtp-server.js';
+import { idpMetadataXml, REDIRECT } from '../fixtures/saml-bridge/idp-metadata.js';
+
+const SMTP_USER = 'mfa';
+const SMTP_PASSWORD = 'Smtp-Passw0rd';
+const UPSTREAM_ID = 'https://adfs.corp.example/adfs/services/trust';
+
+let dir: string;
+let slapd: Slapd;
+let smtp: TestSmtpServer;
+let plainSmtp: TestSmtpServer;
+let https: Server;
+let httpsPort: number;
+let tls: ReturnType<typeof makeSelfSignedCert>;
+let other: ReturnType<typeof makeSelfSignedCert>;
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+interface Breakage {
+  bindPassword?: string;
+  baseDns?: string[];
+  ldapUrl?: string;
+  smtpPassword?: string;
+  smtpPort?: number;
+  metadataPath?: string;
+  signingKey?: string;
+}
+
+/** A configuration pointing at the test's peers; `b` breaks what a test wants broken. */
+function config(name: string, b: Breakage = {}): string {
+  file(`${name}.bind`, `${b.bindPassword ?? slapd.bindPassword}\n`);
+  file(`${name}.smtp`, `${b.smtpPassword ?? SMTP_PASSWORD}\n`);
+  const baseDns = b.baseDns ?? [`ou=Users,ou=Corp,${slapd.suffix}`];
+  return file(
+    `${name}.yaml`,
+    [
+      'directory:',
+      '  type: ldap',
+      `  urls: ["${b.ldapUrl ?? slapd.url}"]`,
+      `  bindDn: "${slapd.bindDn}"`,
+      `  bindPasswordFile: ${name}.bind`,
+      `  baseDns: [${baseDns.map((d) => JSON.stringify(d)).join(', ')}]`,
+      '  preset: openldap',
+      '  timeouts: { connectMs: 1000, operationMs: 3000 }',
+      'delivery:',
+      `  smtp: { host: 127.0.0.1, port: ${b.smtpPort ?? smtp.port}, startTls: required, user: ${SMTP_USER}, passwordFile: ${name}.smtp,`,
+      '          caFile: tls.crt, from: "Factorgate <mfa@example.com>", timeouts: { connectionMs: 2000, greetingMs: 2000 } }',
+      'signing:',
+      '  keys:',
+      `    - { certFile: tls.crt, keyFile: ${b.signingKey ?? 'tls.key'} }`,
+      'adapters:',
+      '  samlBridge:',
+      '    upstreams:',
+      `      - { name: adfs, metadataUrl: "https://127.0.0.1:${httpsPort}${b.metadataPath ?? '/metadata'}" }`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** The test's own CA (the self-signed certificate) is trusted by the command's fetch. */
+const env = (): NodeJS.ProcessEnv => ({ NODE_EXTRA_CA_CERTS: join(dir, 'tls.crt') });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fg-check-config-'));
+  tls = makeSelfSignedCert();
+  other = makeSelfSignedCert();
+  file('tls.crt', tls.cert);
+  file('tls.key', tls.key);
+  file('other.key', other.key);
+  const metadata = idpMetadataXml({ entityId: UPSTREAM_ID, keys: [{ pem: tls.cert, use: 'signing' }], sso: [{ binding: REDIRECT, location: 'https://adfs.corp.example/adfs/ls/' }] });
+  https = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    if (req.url === '/metadata') res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(metadata);
+    else res.writeHead(404).end('not here');
+  });
+  await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', () => resolve()));
+  httpsPort = (https.address() as AddressInfo).port;
+  [slapd, smtp, plainSmtp] = await Promise.all([
+    startSlapd({ users: 2 }),
+    startSmtpServer({ tls: { key: tls.key, cert: tls.cert }, credentials: { user: SMTP_USER, password: SMTP_PASSWORD } }),
+    startSmtpServer({ noStartTls: true, credentials: { user: SMTP_USER, password: SMTP_PASSWORD }, allowInsecureAuth: true }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([slapd?.destroy(), smtp?.close(), plainSmtp?.close(), new Promise((r) => https?.close(r))]);
+  tls?.cleanup();
+  other?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('check-config', () => {
+  it('reports five mistakes of different kinds in one run, each on its own line, exit 2', async () => {
+    const path = file(
+      'five.yaml',
+      [
+        'server: { port: 80800 }',
+        'branding: { productName: "${BRAND}", primaryColor: blue }',
+        'directory:',
+        '  type: ldap',
+        '  urls: [ldap://127.0.0.1:1]',
+        '  bindDn: cn=svc,dc=corp,dc=example',
+        '  bindPasswordFile: /nonexistent/ldap-bind',
+        '  baseDns: ["OU=Staff,DC=corp,DC=example"]',
+        'adapters:',
+        '  samlBridge:',
+        '    upstreams: [{ name: adfs, metadataUrl: not-a-url }]',
+        '',
+      ].join('\n'),
+    );
+    const r = await runFactorgate(['check-config', '--config', path]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err.trim().split('\n')).toEqual([
+      `${path}: branding.productName: environment variable BRAND is not set`,
+      `${path}: directory.bindPasswordFile: cannot read /nonexistent/ldap-bind (ENOENT)`,
+      expect.stringMatching(new RegExp(`^${esc(path)}: server\\.port: .*65535$`)),
+      `${path}: branding.primaryColor: expected a colour like #1f5fbf`,
+      `${path}: adapters.samlBridge.upstreams[0].metadataUrl: expected an http(s) URL`,
+    ]);
+  });
+});
+
+describe('check-config --connect', () => {
+  it('passes when the directory, SMTP server, metadata URL and keys all answer as configured', async () => {
+    const path = config('good');
+    const r = await runFactorgate(['check-config', '--config', path, '--connect'], env());
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`${path}: directory.urls[0]: LDAP ${slapd.url}: ok (bound as ${slapd.bindDn}, 1 base DN found)`);
+    expect(r.out).toContain(`${path}: delivery.smtp.host: SMTP 127.0.0.1:${smtp.port}: ok (greeting, STARTTLS required, login as ${SMTP_USER} ok)`);
+    expect(r.out).toContain(`${path}: adapters.samlBridge.upstreams[0].metadataUrl: upstream adfs metadata https://127.0.0.1:${httpsPort}/metadata: ok (${UPSTREAM_ID}, SSO https://adfs.corp.example/adfs/ls/, 1 signing certificate)`);
+    expect(r.out).toContain(`${path}: signing.keys[0].certFile: SAML signing key: ok (key matches its certificate)`);
+    expect(r.out).toContain(`${path}: delivery.smtp.caFile: SMTP CA: ok (1 certificate`);
+    expect(r.out).toMatch(/connect: 5 of 5 checks passed\n$/);
+    // The login really happened, over TLS.
+    expect(smtp.auths.some((a) => a.username === SMTP_USER && a.secure)).toBe(true);
+  });
+
+  it('names the key and what to check for each failing peer, exit 1', async () => {
+    const path = config('bad', {
+      bindPassword: 'wrong-password',
+      smtpPassword: 'wrong-password',
+      metadataPath: '/gone',
+      signingKey: 'other.key',
+    });
+    const r = await runFactorgate(['check-config', '--config', path, '--connect'], env());
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^${esc(path)}: directory\\.bindPasswordFile: ${esc(slapd.url)} answered LDAP result 49 .*: LDAP result 49 means the bind password or DN is wrong; check directory\\.bindPasswordFile and directory\\.bindDn$`)),
+        expect.stringMatching(new RegExp(`^${esc(path)}: delivery\\.smtp\\.passwordFile: 127\\.0\\.0\\.1:${smtp.port} refused the login \\(.*535.*\\): check delivery\\.smtp\\.user and delivery\\.smtp\\.passwordFile$`)),
+        expect.stringMatching(new RegExp(`^${esc(path)}: adapters\\.samlBridge\\.upstreams\\[0\\]\\.metadataUrl: .*HTTP 404.*: check adapters\\.samlBridge\\.upstreams\\[0\\]\\.metadataUrl$`)),
+        expect.stringMatching(new RegExp(`^${esc(path)}: signing\\.keys\\[0\\]\\.keyFile: the private key does not match the certificate: check signing\\.keys\\[0\\]\\.keyFile and signing\\.keys\\[0\\]\\.certFile$`)),
+      ]),
+    );
+    expect(lines).toHaveLength(4);
+    expect(r.out).toMatch(/connect: 1 of 5 checks passed\n$/);
+    // No secret reaches the output.
+    expect(r.out + r.err).not.toContain('wrong-password');
+  });
+
+  it('names a base DN that does not exist', async () => {
+    const path = config('basedn', { baseDns: [`ou=Users,ou=Corp,${slapd.suffix}`, `ou=Staff,${slapd.suffix}`] });
+    const r = await runFactorgate(['check-config', '--config', path, '--connect'], env());
+    expect(r.code).toBe(1);
+    expect(r.err.trim()).toBe(
+      `${path}: directory.baseDns[1]: ${slapd.url} answered LDAP result 32 (no such object): no entry "ou=Staff,${slapd.suffix}" there: check the DN (in YAML, quote a DN inside [ ]: a bare one is split at its commas)`,
+    );
+  });
+
+  it('names the URL when no directory server answers, and the SMTP host when nothing listens', async () => {
+    const closed = await freePort();
+    const path = config('down', { ldapUrl: `ldap://127.0.0.1:${closed}`, smtpPort: closed });
+    const r = await runFactorgate(['check-config', '--config', path, '--connect'], env());
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${path}: directory.urls[0]: no LDAP server answered at ldap://127.0.0.1:${closed} (ECONNREFUSED): check the host name, the port and the firewall\n`);
+    expect(r.err).toMatch(new RegExp(`${esc(path)}: delivery\\.smtp\\.host: 127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED.*: check delivery\\.smtp\\.host, delivery\\.smtp\\.port and the firewall\\n`));
+  });
+
+  it('refuses an SMTP server that offers no STARTTLS when it is required', async () => {
+    const path = config('nostarttls', { smtpPort: plainSmtp.port });
+    const r = await runFactorgate(['check-config', '--config', path, '--connect'], env());
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`^${esc(path)}: delivery\\.smtp\\.startTls: 127\\.0\\.0\\.1:${plainSmtp.port}: TLS could not be set up .*: check delivery\\.smtp\\.startTls`, 'm'));
+    // The password never crossed in clear.
+    expect(plainSmtp.auths).toEqual([]);
+  });
+
+  it('reports missing key files as configuration problems (exit 2) before connecting to anything', async () => {
+    const path = config('nokey', { signingKey: 'absent.key' });
+    const r = await runFactorgate(['check-config', '--config', path, '--connect'], env());
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe(`${path}: signing.keys[0].keyFile: cannot read ${join(dir, 'absent.key')} (ENOENT)`);
+    expect(r.out).toBe('');
+  });
+});
+
+function esc(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
