@@ -1,45 +1,15 @@
 /**
  * The structured logger (pino). Redaction is the last line of defence: code never logs a
- * password, an OTP, a secret or a SAML message on purpose, and these paths catch the cases
- * where a whole object (a request, a form body, a config section) is logged by mistake.
+ * password, an OTP, a secret or a SAML message on purpose; `redact.ts` catches, at any depth,
+ * the cases where a whole object (a request, a form body, a config section, an error carrying
+ * its options) is logged by mistake.
  */
 import pino, { type Logger, type DestinationStream } from 'pino';
+import { REDACTED, SENSITIVE_QUERY_NAMES, redactRecord, redactText } from './redact.js';
 
-export const REDACTED = '[redacted]';
+export { REDACTED };
 
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["proxy-authorization"]',
-  'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  'body',
-  'req.body',
-  'password',
-  'code',
-  'pin',
-  'secret',
-  'token',
-  'SAMLRequest',
-  'SAMLResponse',
-  '*.password',
-  '*.bindPassword',
-  '*.code',
-  '*.pin',
-  '*.secret',
-  '*.key',
-  '*.token',
-  '*.authToken',
-  '*.hmacSecret',
-  '*.bearerToken',
-  '*.SAMLRequest',
-  '*.SAMLResponse',
-  '*.continuation',
-];
-
-/** Query parameters whose values never reach the log (SAML messages, codes, tokens). */
-const SENSITIVE_QUERY = /^(samlrequest|samlresponse|relaystate|signature|code|token|password|ticket|state)$/i;
+const SENSITIVE_QUERY = new RegExp(`^(${SENSITIVE_QUERY_NAMES.join('|')})$`, 'i');
 
 /** Strips sensitive query values from a URL before it is logged. */
 export function redactUrl(url: string): string {
@@ -69,13 +39,30 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino(
+  const logger = pino(
     {
       name: options.name ?? 'factorgate',
       level: options.level ?? 'info',
-      redact: { paths: REDACT_PATHS, censor: REDACTED },
-      serializers: { err: pino.stdSerializers.err },
+      // Every record is redacted at any depth (see redact.ts); errors are serialised there too,
+      // so the err serializer only passes the result through.
+      formatters: { log: redactRecord, bindings: redactRecord },
+      serializers: { err: (err: unknown) => err },
+      // The message text too: a URL with credentials interpolated into it loses them.
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>);
+        },
+      },
     },
     options.destination ?? pino.destination({ sync: false }),
   );
+  // pino applies the bindings formatter to the root's bindings only; a child's bindings
+  // (`logger.child({ req })`) are redacted here. Children inherit this property, so
+  // grandchildren too.
+  const pinoChild = logger.child;
+  const redactingChild = function (this: Logger, bindings: Record<string, unknown>, childOptions?: object) {
+    return pinoChild.call(this, redactRecord(bindings), childOptions);
+  };
+  logger.child = redactingChild as Logger['child'];
+  return logger;
 }

@@ -25,6 +25,7 @@ import { AdapterRegistry } from './adapter-registry.js';
 import { createLogger, redactUrl } from '../audit/logger.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { openStore, type Store } from '../store/store.js';
+import { ensurePrivateDir } from '../store/private-files.js';
 import { SecretBox } from '../store/secret-box.js';
 import { secretKeysFor } from './bootstrap/secret-keys.js';
 import { loadOrCreateDevSigningKeys, signingKeysFrom } from './bootstrap/signing-keys.js';
@@ -86,6 +87,16 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   const registry = new AdapterRegistry();
   for (const def of options.adapters) registry.register(def);
 
+  // The data folder is factorgate's own: created, or tightened, to 0700 before anything is written.
+  try {
+    const data = ensurePrivateDir(config.dataDir);
+    if (data.tightened) logger.warn({ dataDir: config.dataDir }, 'the data folder was readable by others; its mode is now 0700');
+    if (data.leftOpen) logger.warn({ dataDir: config.dataDir, reason: data.leftOpen }, 'the data folder is readable by others and was left so; choose a private dataDir');
+  } catch (err) {
+    // Not fatal here: a PostgreSQL host with configured keys writes nothing there; what does
+    // need the folder fails below with its own error.
+    logger.warn({ dataDir: config.dataDir, err }, 'the data folder cannot be created or made private');
+  }
   const demoCredentials = config.demo && config.directory.type === 'file' ? await ensureDemoUsers(config.directory.path) : [];
 
   const keys = secretKeysFor(config);

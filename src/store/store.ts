@@ -2,13 +2,14 @@
  * Opens the store: Kysely over better-sqlite3 (WAL, foreign keys on) by default, or over
  * PostgreSQL (`pg`) when several hosts share state. Both run the same migrations and queries.
  */
-import { mkdirSync, accessSync, constants } from 'node:fs';
+import { existsSync, accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type Migration } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { cachingSqliteDatabase } from './statement-cache.js';
+import { ensurePrivateDir, preparePrivateDatabaseFile } from './private-files.js';
 import { FactorgateError } from '../host/errors.js';
 
 export type StoreOptions =
@@ -40,10 +41,17 @@ function openSqlite(file: string): Kysely<Database> {
   if (file !== ':memory:') {
     const dir = dirname(file);
     try {
-      mkdirSync(dir, { recursive: true });
+      // A folder that does not exist yet is created private; an existing one may be shared
+      // (the host tightens its own data folder: see ensurePrivateDir in createHost).
+      if (!existsSync(dir)) ensurePrivateDir(dir);
       accessSync(dir, constants.W_OK);
     } catch (cause) {
       throw new FactorgateError('STORE_ERROR', { detail: `data folder ${dir} is not writable`, cause });
+    }
+    try {
+      preparePrivateDatabaseFile(file);
+    } catch (cause) {
+      throw new FactorgateError('STORE_ERROR', { detail: `database file ${file} cannot be created or made private`, cause });
     }
   }
   const sqlite = new SQLite(file);

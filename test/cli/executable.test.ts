@@ -11,7 +11,7 @@
  * Node), so the installed copy can open a real store. About 15 s in all.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -138,6 +138,9 @@ describe('a copy installed from the packed tarball', () => {
     expect(list.err).toBe('');
     expect(list.code).toBe(0);
     expect(list.out).toBe('USER\tNAME\tEMAIL\tSTATUS\tLOCK\tMETHODS\tLAST SIGN-IN\n');
+    // The store it created is private: folder 0700, database 0600.
+    expect(statSync(join(folder, 'data')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(folder, 'data', 'factorgate.db')).mode & 0o777).toBe(0o600);
   });
 });
 
