@@ -222,8 +222,8 @@ describe('factorgate start (the npm start demo) in headless Chromium', () => {
         await signInAt(p2, 'carol', banner.passwords.get('carol')!);
         expect(await heading(p2)).toBe('Verify it’s you');
         // The step after the one just used: within the accepted ±1 step, never a replay.
-        await p2.getByLabel('Verification code').fill(generateTotp(secret.bytes, Date.now() + 30_000));
-        await p2.getByRole('button', { name: 'Verify' }).click();
+        await p2.locator('input[name="code"]').fill(generateTotp(secret.bytes, Date.now() + 30_000));
+        await p2.locator('input[name="code"]').press('Enter');
         await p2.waitForLoadState();
         expect(await heading(p2)).toBe('You are signed in');
         await p2.goto(printed('your account'));
@@ -254,13 +254,14 @@ describe('factorgate start (the npm start demo) in headless Chromium', () => {
       expect(new URL(page.url()).origin).toBe(new URL(printed('sign in')).origin);
       expect(await heading(page)).toBe('Verify it’s you');
 
-      // alice's methods are delivered codes: ask for one, read it where the demo writes it.
+      // alice's methods are delivered codes: ask for one, read it where the demo writes it. The
+      // form is found by its contract fields (`send`, `code`), not by wording that may change.
       const since = stdout.length;
-      await page.getByRole('button', { name: /^Send me a code$/ }).click();
+      await page.locator('form:has(input[name="send"]) button[type="submit"]').click();
       await page.waitForLoadState();
       const code = await waitFor('a demo code in the log', () => revealedCode(since), 10_000);
-      await page.getByLabel('Verification code').fill(code);
-      await page.getByRole('button', { name: /^Verify$/ }).click();
+      await page.locator('input[name="code"]').fill(code);
+      await page.locator('input[name="code"]').press('Enter');
       await page.waitForURL((u) => u.origin === new URL(app).origin && u.pathname === '/');
       await expect(page.locator('#welcome').textContent()).resolves.toBe('Welcome, alice.');
     } finally {
