@@ -36,7 +36,12 @@ const retryDelayMs = z
 
 export const smtpConfigSchema = z
   .strictObject({
-    host: z.string().min(1).describe('SMTP server name or address. Required.'),
+    kind: z
+      .enum(['smtp', 'file'])
+      .default('smtp')
+      .describe('smtp: send through the server below; file: write each mail as an .eml file into dir and send nothing (to try factorgate without a mail server). Default smtp.'),
+    dir: z.string().min(1).optional().describe('With kind file: folder the .eml files are written to, relative to the configuration file. Required with kind file.'),
+    host: z.string().min(1).optional().describe('SMTP server name or address. Required with kind smtp.'),
     port: z.number().int().min(1).max(65535).default(587).describe('SMTP port: 587 for submission with STARTTLS, 465 with secure. Default 587.'),
     secure: z
       .boolean()
@@ -66,8 +71,17 @@ export const smtpConfigSchema = z
       })
       .prefault({})
       .describe('SMTP timeouts; defaults are short so a dead server fails the send quickly.'),
+    maxConnections: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(4)
+      .describe('Connections kept open together for bulk mail (users notify sends over a pool of this many, each reused for many mails). Default 4.'),
   })
   .superRefine((c, ctx) => {
+    if (c.kind === 'smtp' && c.host === undefined) ctx.addIssue({ code: 'custom', path: ['host'], message: 'host is required with kind smtp' });
+    if (c.kind === 'file' && c.dir === undefined) ctx.addIssue({ code: 'custom', path: ['dir'], message: 'dir is required with kind file' });
     if (c.user !== undefined && c.password === undefined) {
       ctx.addIssue({ code: 'custom', path: ['password'], message: 'password (or passwordFile) is required with user' });
     }

@@ -10,6 +10,7 @@ import { FactorgateError } from '../host/errors.js';
 import type { SmtpConfig } from './config.js';
 import type { Locale } from './locale.js';
 import { scrub } from './providers/request-with-retry.js';
+import { emlFolderTransport, type MailTransport } from './eml-folder.js';
 import { lazyRequire } from './lazy-require.js';
 import { loadTemplates, type TemplateEvent, type TemplateVarsByEvent, type Templates } from './templates.js';
 
@@ -41,6 +42,11 @@ export interface MailerDeps {
   logger?: Logger | undefined;
   /** Default: the built-in templates. */
   templates?: Templates | undefined;
+  /**
+   * Bulk sending (users notify): keep up to `maxConnections` connections open and send many
+   * mails over each, instead of a connect, greeting, EHLO, STARTTLS and AUTH per mail.
+   */
+  pooled?: boolean | undefined;
 }
 
 /**
@@ -55,7 +61,8 @@ export interface MailerDeps {
  */
 export function toTransportOptions(config: SmtpConfig): SMTPTransport.Options {
   const options: SMTPTransport.Options = {
-    host: config.host,
+    // Checked by the schema for kind smtp, the only kind that reaches here.
+    host: config.host!,
     port: config.port,
     secure: config.secure,
     connectionTimeout: config.timeouts.connectionMs,
@@ -87,8 +94,18 @@ interface NodemailerError {
   message?: string;
 }
 
+/** The SMTP transport, one connection per mail or pooled; or the .eml folder of kind file. */
+function createTransport(config: SmtpConfig, pooled: boolean): MailTransport {
+  if (config.kind === 'file') return emlFolderTransport(nodemailer(), config.dir!);
+  const options = toTransportOptions(config);
+  if (!pooled) return nodemailer().createTransport(options) as MailTransport;
+  // RFC 5321 §4.5.3.1.8 lets a client send many messages per session; the connection is rotated
+  // after 100 to bound what one long session can hold on either side.
+  return nodemailer().createTransport({ ...options, pool: true, maxConnections: config.maxConnections, maxMessages: 100 }) as MailTransport;
+}
+
 export function createMailer(config: SmtpConfig, deps: MailerDeps = {}): Mailer {
-  const transport = nodemailer().createTransport(toTransportOptions(config));
+  const transport = createTransport(config, deps.pooled ?? false);
   const templates = deps.templates ?? loadTemplates();
   const log = deps.logger?.child({ component: 'mailer' });
   const secrets = config.password ? [config.password] : [];
@@ -104,7 +121,7 @@ export function createMailer(config: SmtpConfig, deps: MailerDeps = {}): Mailer 
   }
 
   async function send(msg: MailMessage, extraSecrets: string[], event?: string): Promise<SentMail> {
-    let info: SMTPTransport.SentMessageInfo;
+    let info: Awaited<ReturnType<MailTransport['sendMail']>>;
     try {
       info = await transport.sendMail({
         from: config.from,

@@ -19,7 +19,7 @@ const handlebars = lazyRequire<typeof HandlebarsNs>('handlebars');
 
 export { TEMPLATE_KEYS, TEMPLATE_NAMES, type TemplateKey, type TemplateName } from './templates/keys.js';
 
-export type EnrolMethod = 'totp' | 'sms' | 'voice' | 'pin';
+export type EnrolMethod = 'totp' | 'app' | 'token' | 'sms' | 'voice' | 'pin';
 export type TemplateEvent = 'enrolled' | 'code';
 
 interface CommonVars {
@@ -32,6 +32,8 @@ interface CommonVars {
 export type EnrolledVars = CommonVars &
   (
     | { method: 'totp'; portalUrl: string }
+    /** An authenticator app already registered, or a hardware token held: nothing to set up. */
+    | { method: 'app' | 'token' }
     /** E.164; the mail shows it masked (`+33 6 •• •• •• 78`). */
     | { method: 'sms' | 'voice'; phone: string }
     | { method: 'pin'; pin: string }

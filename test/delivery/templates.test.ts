@@ -27,6 +27,8 @@ const enrolled: Record<EnrolledVars['method'], EnrolledVars> = {
   sms: { method: 'sms', displayName: NASTY, phone: '+33612345678' },
   voice: { method: 'voice', displayName: NASTY, phone: '+12025550143' },
   pin: { method: 'pin', displayName: NASTY, pin: '731904' },
+  app: { method: 'app', displayName: NASTY },
+  token: { method: 'token', displayName: NASTY },
 };
 
 describe('built-in templates', () => {
@@ -64,6 +66,12 @@ describe('built-in templates', () => {
       expect(pin.text).toContain('731904');
       expect(pin.html).toContain('731904');
       expect(pin.subject).not.toContain('731904');
+
+      // A hardware token or an app already registered: nothing to install or register.
+      for (const m of [templates.render('enrolled', locale, enrolled.token), templates.render('enrolled', locale, enrolled.app)]) {
+        expect(m.text).not.toMatch(/Google Authenticator|Register an|Enregistrez une/);
+      }
+      expect(templates.render('enrolled', locale, enrolled.token).text).toMatch(locale === 'fr' ? /jeton matériel/ : /hardware token/);
     });
 
     it(`renders the ${locale} code mail with the lifetime in minutes and no code in the subject`, () => {

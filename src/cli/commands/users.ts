@@ -16,7 +16,7 @@ export const usage = [
   'users list [--json] [--config FILE]  list the users: lock state, enrolled methods, last sign-in',
   'users unlock USER [--config F]  clear a user\'s lockout',
   'users import [--dry-run] [--base DN] [--config F]  import or refresh users from the configured directory',
-  'users notify --all-new | --user NAME [--config F]  mail users how their second step works (once each with --all-new)',
+  'users notify --all-new | --user NAME [--dry-run] [--config F]  mail users how their second step works (once each with --all-new)',
 ].join('\n  ');
 
 async function readPassword(ctx: CliContext): Promise<string> {
@@ -84,7 +84,7 @@ export async function run(ctx: CliContext): Promise<number> {
     if (values['all-new'] === (values.user !== undefined)) throw new UsageError('users notify needs exactly one of --all-new or --user NAME');
     const store = await openStore(storeOptions(loaded.host));
     try {
-      return await notifyUsers({ db: store.db, config: loaded.host, clock: systemClock, out: ctx.stdout, err: ctx.stderr }, values.user ?? null);
+      return await notifyUsers({ db: store.db, config: loaded.host, clock: systemClock, out: ctx.stdout, err: ctx.stderr }, { username: values.user ?? null, dryRun: values['dry-run'] });
     } finally {
       await store.close();
     }

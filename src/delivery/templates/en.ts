@@ -35,6 +35,34 @@ If you did not expect this message, contact your IT support.
 <p style="font-size:13px">Or open this address: {{portalUrl}}</p>
 <p>If you did not expect this message, contact your IT support.</p>`,
 
+  // A user whose authenticator app is already registered is not asked to register one again.
+  'enrolled-app.subject': 'Your {{productName}} sign-in: the code from your authenticator app',
+  'enrolled-app.text': `Hello {{displayName}},
+
+Your account now requires a second step at sign-in. Your authenticator app is already
+registered: after your password, type the code it shows for {{productName}}.
+
+If you no longer have that app, contact your IT support.
+`,
+  'enrolled-app.html': `<p>Hello {{displayName}},</p>
+<p>Your account now requires a second step at sign-in. Your authenticator app is already
+registered: after your password, type the code it shows for {{productName}}.</p>
+<p>If you no longer have that app, contact your IT support.</p>`,
+
+  // A user who holds a hardware token uses it; nothing to install.
+  'enrolled-token.subject': 'Your {{productName}} sign-in: the code from your hardware token',
+  'enrolled-token.text': `Hello {{displayName}},
+
+Your account now requires a second step at sign-in. After your password, press the button
+on the hardware token you were given and type the code it shows. There is nothing to install.
+
+If you do not have your token, contact your IT support.
+`,
+  'enrolled-token.html': `<p>Hello {{displayName}},</p>
+<p>Your account now requires a second step at sign-in. After your password, press the button
+on the hardware token you were given and type the code it shows. There is nothing to install.</p>
+<p>If you do not have your token, contact your IT support.</p>`,
+
   'enrolled-sms.subject': 'Your {{productName}} sign-in codes will come by text message',
   'enrolled-sms.text': `Hello {{displayName}},
 

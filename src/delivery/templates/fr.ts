@@ -32,6 +32,36 @@ prochaine connexion :</p>
 <p style="font-size:13px">Ou ouvrez cette adresse : {{portalUrl}}</p>
 <p>Si vous n’attendiez pas ce message, contactez votre support informatique.</p>`,
 
+  'enrolled-app.subject': 'Connexion {{productName}} : le code de votre application d’authentification',
+  'enrolled-app.text': `Bonjour {{displayName}},
+
+Votre compte demande désormais une seconde étape à la connexion. Votre application
+d’authentification est déjà enregistrée : après votre mot de passe, saisissez le code
+qu’elle affiche pour {{productName}}.
+
+Si vous n’avez plus cette application, contactez votre support informatique.
+`,
+  'enrolled-app.html': `<p>Bonjour {{displayName}},</p>
+<p>Votre compte demande désormais une seconde étape à la connexion. Votre application
+d’authentification est déjà enregistrée : après votre mot de passe, saisissez le code
+qu’elle affiche pour {{productName}}.</p>
+<p>Si vous n’avez plus cette application, contactez votre support informatique.</p>`,
+
+  'enrolled-token.subject': 'Connexion {{productName}} : le code de votre jeton matériel',
+  'enrolled-token.text': `Bonjour {{displayName}},
+
+Votre compte demande désormais une seconde étape à la connexion. Après votre mot de passe,
+appuyez sur le bouton du jeton matériel qui vous a été remis et saisissez le code affiché.
+Il n’y a rien à installer.
+
+Si vous n’avez pas votre jeton, contactez votre support informatique.
+`,
+  'enrolled-token.html': `<p>Bonjour {{displayName}},</p>
+<p>Votre compte demande désormais une seconde étape à la connexion. Après votre mot de passe,
+appuyez sur le bouton du jeton matériel qui vous a été remis et saisissez le code affiché.
+Il n’y a rien à installer.</p>
+<p>Si vous n’avez pas votre jeton, contactez votre support informatique.</p>`,
+
   'enrolled-sms.subject': 'Vos codes de connexion {{productName}} arriveront par SMS',
   'enrolled-sms.text': `Bonjour {{displayName}},
 

@@ -299,8 +299,13 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   let store = root.store;
   if (store.driver === 'sqlite') store = { ...store, path: store.path ? resolve(baseDir, store.path) : resolve(dataDir, 'factorgate.db') };
 
+  // The .eml folder of delivery.smtp kind file, like every path, is relative to the configuration file.
+  const smtp = root.delivery?.smtp;
+  const delivery = smtp?.dir !== undefined && !isAbsolute(smtp.dir) ? { ...root.delivery!, smtp: { ...smtp, dir: resolve(file ? baseDir : cwd, smtp.dir) } } : root.delivery;
+
   const host: HostConfig = {
     ...root,
+    delivery,
     dataDir,
     store,
     directory: directory!,
