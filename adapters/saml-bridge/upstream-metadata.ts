@@ -7,9 +7,9 @@
  * or as fetched over the configured URL.
  */
 import { X509Certificate } from 'node:crypto';
-import type { Element } from '@xmldom/xmldom';
+import type { XmlElement as Element } from '../../src/xml/index.js';
 import { NS_DS, children } from '../../src/saml/checks/context.js';
-import { parseXmlSafely } from '../../src/tokens/parse-xml-safely.js';
+import { attr, parseXmlSafely } from '../../src/xml/index.js';
 
 export interface UpstreamIdpMetadata {
   entityId: string;
@@ -46,7 +46,7 @@ export function parseIdpMetadata(xml: string, expectedEntityId?: string): Upstre
   if (!parsed.ok) throw new MetadataError(`the IdP metadata is refused: ${parsed.message}`);
 
   const entity = pickEntity(parsed.document.documentElement!, expectedEntityId);
-  const entityId = entity.getAttribute('entityID') ?? '';
+  const entityId = attr(entity, 'entityID') ?? '';
   if (entityId === '') throw new MetadataError('the IdP metadata EntityDescriptor has no entityID');
   if (expectedEntityId !== undefined && entityId !== expectedEntityId) {
     throw new MetadataError(`the IdP metadata describes ${JSON.stringify(entityId)}, not the expected ${JSON.stringify(expectedEntityId)}`);
@@ -63,7 +63,7 @@ export function parseIdpMetadata(xml: string, expectedEntityId?: string): Upstre
   if (signingCertificates.length === 0) {
     throw new MetadataError(`the IdP metadata for ${JSON.stringify(entityId)} has no signing certificate in its IDPSSODescriptor`);
   }
-  return { entityId, sso, signingCertificates, wantAuthnRequestsSigned: idp.getAttribute('WantAuthnRequestsSigned') === 'true' };
+  return { entityId, sso, signingCertificates, wantAuthnRequestsSigned: attr(idp, 'WantAuthnRequestsSigned') === 'true' };
 }
 
 /** SHA-256 fingerprint of a PEM certificate, as `openssl x509 -fingerprint -sha256` shows it. */
@@ -72,7 +72,7 @@ export function certificateFingerprint(pem: string): string {
 }
 
 function saml2IdpDescriptor(entity: Element): Element | undefined {
-  return children(entity, NS_MD, 'IDPSSODescriptor').find((d) => (d.getAttribute('protocolSupportEnumeration') ?? '').split(/\s+/).includes(PROTOCOL_SAML2));
+  return children(entity, NS_MD, 'IDPSSODescriptor').find((d) => (attr(d, 'protocolSupportEnumeration') ?? '').split(/\s+/).includes(PROTOCOL_SAML2));
 }
 
 /** Every EntityDescriptor below an EntitiesDescriptor; SAML Metadata §2.3.1 lets them nest. */
@@ -87,7 +87,7 @@ function pickEntity(root: Element, expectedEntityId: string | undefined): Elemen
   }
   const all = entitiesIn(root);
   if (expectedEntityId !== undefined) {
-    const found = all.filter((e) => e.getAttribute('entityID') === expectedEntityId);
+    const found = all.filter((e) => attr(e, 'entityID') === expectedEntityId);
     if (found.length === 0) throw new MetadataError(`the IdP metadata has no EntityDescriptor with entityID ${JSON.stringify(expectedEntityId)}`);
     if (found.length > 1) throw new MetadataError(`the IdP metadata has ${found.length} EntityDescriptors with entityID ${JSON.stringify(expectedEntityId)}`);
     return found[0]!;
@@ -104,11 +104,11 @@ function pickEntity(root: Element, expectedEntityId: string | undefined): Elemen
 function ssoLocations(idp: Element): UpstreamIdpMetadata['sso'] {
   const sso: UpstreamIdpMetadata['sso'] = {};
   for (const service of children(idp, NS_MD, 'SingleSignOnService')) {
-    const binding = service.getAttribute('Binding');
+    const binding = attr(service, 'Binding');
     const key = binding === BINDING_REDIRECT ? 'redirect' : binding === BINDING_POST ? 'post' : undefined;
     // The first endpoint of a binding wins, as SAML Metadata §2.2.2 leaves the choice to us.
     if (key === undefined || sso[key] !== undefined) continue;
-    const location = service.getAttribute('Location') ?? '';
+    const location = attr(service, 'Location') ?? '';
     // The browser is sent there: anything but an absolute http(s) URL (javascript:, a relative
     // path) is a broken or hostile document, not an endpoint.
     let url: URL;
@@ -129,7 +129,7 @@ function signingCertificatesOf(idp: Element): string[] {
   const pems: string[] = [];
   let index = 0;
   for (const key of children(idp, NS_MD, 'KeyDescriptor')) {
-    const use = key.getAttribute('use');
+    const use = attr(key, 'use');
     // SAML Metadata §2.4.1.1: a KeyDescriptor without `use` serves both signing and encryption.
     if (use !== null && use !== '' && use !== 'signing') continue;
     for (const info of children(key, NS_DS, 'KeyInfo')) {

@@ -22,3 +22,25 @@ export {
 export { isSafeSamlId, newSamlId } from './saml-id.js';
 export { SIGNATURE_ALGORITHMS, SamlSigner, type SamlSignerOptions, type SignatureAlgorithm } from './signer.js';
 export { canonicalAttribute, canonicalText, toDocumentForm } from './xml-escape.js';
+/*
+ * Validation of inbound messages, for the adapters (and the future `factorgate/adapter` SDK):
+ * an SP's requests at the IdP, an upstream IdP's Response at the bridge.
+ */
+export {
+  INBOUND_REQUEST_CHECKS,
+  verifyInboundRequest,
+  type InboundKind,
+  type InboundMessage,
+  type RequestExpectations,
+  type RequestFailure,
+  type RequestFailureReason,
+  type RequestResult,
+  type RequestSigner,
+  type VerifiedRequest,
+} from './verify-request.js';
+export { NS_SAML, NS_SAMLP } from './request/context.js';
+export { NS_DS } from './signature/signature-form.js';
+export { parseInstant } from './saml-instant.js';
+export { pinnedPublicKeys } from './signature/pinned-keys.js';
+export type { QuerySignature } from './signature/verify-query-signature.js';
+export { attr, attrNS, childElements, children, onlyChild, parseXmlSafely, simpleText, type XmlDocument, type XmlElement } from '../xml/index.js';

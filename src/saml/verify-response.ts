@@ -13,7 +13,7 @@
  * from the received document), and going straight to xml-crypto lets us hand the caller only
  * what `getSignedReferences()` returns: the canonical bytes the IdP's signature covers.
  */
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { pinnedPublicKeys } from './signature/pinned-keys.js';
 import { checkConditions } from './checks/check-conditions.js';
 import { checkDestination } from './checks/check-destination.js';
 import { checkInResponseTo } from './checks/check-in-response-to.js';
@@ -73,26 +73,8 @@ export const UPSTREAM_RESPONSE_CHECKS: readonly NamedCheck[] = Object.freeze([
 ]);
 
 const DEFAULT_SKEW_MS = 60_000;
-// NIST SP 800-131A: RSA below 2048 bits is no longer acceptable for signatures.
-const MIN_RSA_BITS = 2048;
 
-/**
- * The public keys of the pinned certificates. A certificate that cannot be used is a
- * configuration error (thrown), not something a Response can cause. Certificate dates are not
- * checked: SAML metadata pins the key, and IdPs (AD FS among them) publish self-signed
- * certificates whose dates carry no trust (SAML Metadata Interoperability Profile §2.1).
- */
-export function pinnedPublicKeys(pems: readonly string[]): KeyObject[] {
-  if (pems.length === 0) throw new Error('upstream IdP: no pinned signing certificate');
-  return pems.map((pem, i) => {
-    const key = new X509Certificate(pem).publicKey;
-    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (key.asymmetricKeyType !== 'rsa' || bits < MIN_RSA_BITS) {
-      throw new Error(`upstream IdP: pinned certificate ${i} is not an RSA key of at least ${MIN_RSA_BITS} bits`);
-    }
-    return key;
-  });
-}
+export { pinnedPublicKeys };
 
 /** Runs `checks` in order; the first failure ends the run. */
 export async function runUpstreamResponseChecks(

@@ -3,8 +3,6 @@ export { importCsvTokens } from './csv-import.js';
 export type { CsvImportOptions, CsvTokenFormat } from './csv-import.js';
 export { parseCsv } from './csv-parse.js';
 export type { CsvParseResult, CsvRecord, CsvSyntaxError } from './csv-parse.js';
-export { parseXmlSafely } from './parse-xml-safely.js';
-export type { SafeXmlResult } from './parse-xml-safely.js';
 export { importPskcTokens } from './pskc-import.js';
 export type { IgnoredKey, PskcImportOptions, PskcImportResult } from './pskc-import.js';
 export { DEFAULT_MIN_SECRET_BYTES } from './token.js';

@@ -1,6 +1,6 @@
-import type { Element } from '@xmldom/xmldom';
+import type { XmlElement as Element } from '../xml/index.js';
 import type { OtpAlgorithm } from '../otp/index.js';
-import { parseXmlSafely } from './parse-xml-safely.js';
+import { parseXmlSafely } from '../xml/index.js';
 import {
   cipherFor,
   decryptValue,

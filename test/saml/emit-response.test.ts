@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DOMParser, type Element } from '@xmldom/xmldom';
+import { DOMParser } from '@xmldom/xmldom';
+import type { XmlElement as Element } from '../../src/xml/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/host/clock.js';
 import { SamlEmitError } from '../../src/saml/emit-error.js';

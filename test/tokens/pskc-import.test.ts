@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generateHotp } from '../../src/otp/index.js';
-import { parseXmlSafely } from '../../src/tokens/parse-xml-safely.js';
+import { parseXmlSafely } from '../../src/xml/index.js';
 import { importPskcTokens } from '../../src/tokens/pskc-import.js';
 import { buildPskc, HOTP, TOTP } from './support/build-pskc.js';
 

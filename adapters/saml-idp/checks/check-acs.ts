@@ -1,14 +1,15 @@
 // The response goes only to an assertion consumer service of this RP's metadata/configuration.
 import { SamlRejection, clip } from '../rejection.js';
 import { BINDINGS } from '../config.js';
+import { attr } from '../../../src/saml/index.js';
 import { need, type RequestCheck } from './context.js';
 
 export const checkAcs: RequestCheck = (ctx) => {
   const root = need(ctx.root, 'the request');
   const rp = need(ctx.rp, 'the relying party');
-  const url = root.getAttribute('AssertionConsumerServiceURL');
-  const indexText = root.getAttribute('AssertionConsumerServiceIndex');
-  const protocolBinding = root.getAttribute('ProtocolBinding');
+  const url = attr(root, 'AssertionConsumerServiceURL');
+  const indexText = attr(root, 'AssertionConsumerServiceIndex');
+  const protocolBinding = attr(root, 'ProtocolBinding');
   // SAML Core §3.4.1: the index and the URL/ProtocolBinding pair are mutually exclusive.
   if (indexText !== null && (url !== null || protocolBinding !== null)) {
     throw new SamlRejection('FOREIGN_ACS', 'the request gives both AssertionConsumerServiceIndex and a URL or ProtocolBinding', { relyingParty: rp.name });

@@ -3,7 +3,7 @@
  * what the earlier ones established, adds what it establishes, and throws a `SamlRejection` to
  * stop. The order lives in one table per endpoint (`validate-request.ts`).
  */
-import type { Document, Element } from '@xmldom/xmldom';
+import type { XmlElement } from '../../../src/saml/index.js';
 import type { ReplayCache } from '../../../src/host/host-api.js';
 import type { DecodedMessage } from '../decode-message.js';
 import type { RelyingParty, RelyingPartyRegistry } from '../relying-parties.js';
@@ -29,8 +29,8 @@ export interface RequestContext {
   readonly idp: IdpSettings;
   readonly relyingParties: RelyingPartyRegistry;
   readonly replay: ReplayCache;
-  doc?: Document;
-  root?: Element;
+  /** The request element every value is read from: the signed bytes when XML-signed (verify-message). */
+  root?: XmlElement;
   id?: string;
   issueInstant?: number;
   rp?: RelyingParty;

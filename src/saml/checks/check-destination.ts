@@ -1,5 +1,6 @@
 // The Response is addressed to our ACS URL.
 import { clip, fail, need, type ResponseCheck } from './context.js';
+import { attr } from '../../xml/index.js';
 
 /*
  * SAML Bindings §3.5.5.2: a signed message sent over HTTP-POST must carry Destination, and the
@@ -7,7 +8,7 @@ import { clip, fail, need, type ResponseCheck } from './context.js';
  * Response meant for another SP of the same IdP cannot be posted to us.
  */
 export const checkDestination: ResponseCheck = (ctx) => {
-  const destination = need(ctx.response, 'the Response').getAttribute('Destination');
+  const destination = attr(need(ctx.response, 'the Response'), 'Destination');
   if (destination !== ctx.expectations.acsUrl) {
     return fail('DESTINATION', `Destination ${clip(destination)} is not ${clip(ctx.expectations.acsUrl)}`);
   }

@@ -1,5 +1,6 @@
 // The Response answers a request of ours: InResponseTo present, the same on Response and confirmation.
 import { clip, fail, need, type ResponseCheck } from './context.js';
+import { attr } from '../../xml/index.js';
 
 /*
  * SAML Profiles §4.1.4.2 and §4.1.4.3: an SP-initiated Response carries InResponseTo (on the
@@ -11,7 +12,7 @@ import { clip, fail, need, type ResponseCheck } from './context.js';
  */
 export const checkInResponseTo: ResponseCheck = (ctx) => {
   const onConfirmation = need(ctx.confirmationInResponseTo, 'the bearer InResponseTo');
-  const onResponse = need(ctx.response, 'the Response').getAttribute('InResponseTo');
+  const onResponse = attr(need(ctx.response, 'the Response'), 'InResponseTo');
   if (onConfirmation === null || onConfirmation === '') return fail('IN_RESPONSE_TO', 'no InResponseTo in the bearer confirmation (unsolicited)');
   if (onResponse === null || onResponse === '') return fail('IN_RESPONSE_TO', 'no InResponseTo on the Response (unsolicited)');
   if (onResponse !== onConfirmation) {

@@ -1,13 +1,14 @@
 // The Assertion (and the Response, when it names one) is issued by the expected upstream IdP.
-import type { Element } from '@xmldom/xmldom';
+import type { XmlElement as Element } from '../../xml/index.js';
 import { NS_SAML, clip, fail, need, onlyChild, simpleText, type ResponseCheck } from './context.js';
+import { attr } from '../../xml/index.js';
 
 const FORMAT_ENTITY = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
 
 function issuerOf(parent: Element): { value: string | undefined; format: string | null } | null | undefined {
   const issuer = onlyChild(parent, NS_SAML, 'Issuer');
   if (!issuer) return issuer;
-  return { value: simpleText(issuer), format: issuer.getAttribute('Format') };
+  return { value: simpleText(issuer), format: attr(issuer, 'Format') };
 }
 
 export const checkIssuer: ResponseCheck = (ctx) => {

@@ -9,23 +9,10 @@ import {
   need,
   type ResponseCheck,
 } from './context.js';
-import type { Element } from '@xmldom/xmldom';
+import { duplicateId } from '../signature/verify-enveloped.js';
+import { attr, elementPath, type XmlElement as Element } from '../../xml/index.js';
 
-/*
- * The attribute names an XML-DSig library resolves `URI="#…"` against. xml-crypto looks up
- * `ID`, `Id` and `id` in any namespace, so uniqueness is enforced across all three: with two
- * elements answering to one id, the element that was digested need not be the element read
- * (the duplicate-id form of signature wrapping, "On Breaking SAML", USENIX Security 2012 §4).
- */
-const ID_ATTRIBUTES = new Set(['ID', 'Id', 'id']);
-
-function path(el: Element): string {
-  const names: string[] = [];
-  for (let node: Element | null = el; node !== null && node.nodeType === 1; node = node.parentNode as Element | null) {
-    names.unshift(node.localName ?? '?');
-  }
-  return '/' + names.join('/');
-}
+const path = elementPath;
 
 export const checkShape: ResponseCheck = (ctx) => {
   const response = need(ctx.response, 'the Response');
@@ -73,22 +60,16 @@ export const checkShape: ResponseCheck = (ctx) => {
     signatureParents.add(parent);
   }
 
-  const seen = new Set<string>();
-  for (const el of all) {
-    for (let i = 0; i < el.attributes.length; i++) {
-      const attr = el.attributes.item(i);
-      if (attr === null || !ID_ATTRIBUTES.has(attr.localName ?? attr.name)) continue;
-      if (seen.has(attr.value)) return fail('WRAPPING', `duplicate ID ${clip(attr.value)} (at ${path(el)})`);
-      seen.add(attr.value);
-    }
-  }
+  // Unique across ID, Id and id: see duplicateId (the duplicate-id form of signature wrapping).
+  const duplicate = duplicateId(all);
+  if (duplicate !== undefined) return fail('WRAPPING', `duplicate ID ${clip(duplicate.id)} (at ${path(duplicate.element)})`);
 
   // SAML Profiles §4.1.4.2 lets a Response carry several assertions; we read exactly one, so a
   // second one (signed or not) is refused instead of choosing between them.
   if (assertions.length === 0) return fail('MALFORMED', 'the Response carries no Assertion');
   if (assertions.length > 1) return fail('MULTIPLE_ASSERTIONS', `the Response carries ${assertions.length} Assertions`);
   const assertion = assertions[0] as Element;
-  if (assertion.getAttribute('Version') !== '2.0') return fail('MALFORMED', 'Assertion Version is not 2.0');
+  if (attr(assertion, 'Version') !== '2.0') return fail('MALFORMED', 'Assertion Version is not 2.0');
 
   ctx.receivedAssertion = assertion;
   ctx.responseSignature = childElements(response).find((el) => el.localName === 'Signature' && el.namespaceURI === NS_DS) ?? null;

@@ -1,5 +1,6 @@
 // The Response's top-level status code must be Success, whatever else the message carries.
 import { NS_SAMLP, clip, fail, need, onlyChild, type ResponseCheck } from './context.js';
+import { attr } from '../../xml/index.js';
 
 const STATUS_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 
@@ -11,9 +12,10 @@ export const checkStatus: ResponseCheck = (ctx) => {
   if (!status) return fail('STATUS', 'the Response has no single Status');
   const code = onlyChild(status, NS_SAMLP, 'StatusCode');
   if (!code) return fail('STATUS', 'the Status has no single StatusCode');
-  const value = code.getAttribute('Value');
+  const value = attr(code, 'Value');
   if (value !== STATUS_SUCCESS) {
-    const second = onlyChild(code, NS_SAMLP, 'StatusCode')?.getAttribute('Value');
+    const secondCode = onlyChild(code, NS_SAMLP, 'StatusCode');
+    const second = secondCode ? attr(secondCode, 'Value') : undefined;
     return fail('STATUS', `status ${clip(value)}${second ? ` / ${clip(second)}` : ''}`);
   }
   return undefined;

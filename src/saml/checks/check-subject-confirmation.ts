@@ -1,6 +1,7 @@
 // A bearer SubjectConfirmation whose Recipient is our ACS URL, with a NotOnOrAfter and no NotBefore.
-import type { Element } from '@xmldom/xmldom';
+import type { XmlElement as Element } from '../../xml/index.js';
 import { NS_SAML, children, clip, fail, instantAttribute, need, onlyChild, type ResponseCheck } from './context.js';
+import { attr } from '../../xml/index.js';
 
 const CM_BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 
@@ -14,12 +15,12 @@ export const checkSubjectConfirmation: ResponseCheck = (ctx) => {
    * SubjectConfirmationData has Recipient = the ACS URL and a NotOnOrAfter, and no NotBefore.
    * Other confirmations (holder-of-key, sender-vouches) say nothing to a browser SSO SP.
    */
-  const bearers = children(subject, NS_SAML, 'SubjectConfirmation').filter((c) => c.getAttribute('Method') === CM_BEARER);
+  const bearers = children(subject, NS_SAML, 'SubjectConfirmation').filter((c) => attr(c, 'Method') === CM_BEARER);
   if (bearers.length === 0) return fail('RECIPIENT', 'no bearer SubjectConfirmation');
   const data = bearers.map((c) => onlyChild(c, NS_SAML, 'SubjectConfirmationData'));
-  const matching = data.filter((d): d is Element => !!d && d.getAttribute('Recipient') === ctx.expectations.acsUrl);
+  const matching = data.filter((d): d is Element => !!d && attr(d, 'Recipient') === ctx.expectations.acsUrl);
   if (matching.length === 0) {
-    const seen = data.map((d) => (d ? clip(d.getAttribute('Recipient')) : '(no data)')).join(' ');
+    const seen = data.map((d) => (d ? clip(attr(d, 'Recipient')) : '(no data)')).join(' ');
     return fail('RECIPIENT', `bearer Recipient ${seen} is not ${clip(ctx.expectations.acsUrl)}`);
   }
   if (matching.length > 1) return fail('MALFORMED', 'several bearer confirmations name our ACS URL');
@@ -27,9 +28,9 @@ export const checkSubjectConfirmation: ResponseCheck = (ctx) => {
   if (confirmation.hasAttribute('NotBefore')) return fail('MALFORMED', 'bearer SubjectConfirmationData carries NotBefore (SAML Profiles §4.1.4.2)');
   const notOnOrAfter = instantAttribute(confirmation, 'NotOnOrAfter');
   if (notOnOrAfter === null || notOnOrAfter === undefined) {
-    return fail('MALFORMED', `bearer SubjectConfirmationData NotOnOrAfter ${clip(confirmation.getAttribute('NotOnOrAfter'))} is missing or not a UTC instant`);
+    return fail('MALFORMED', `bearer SubjectConfirmationData NotOnOrAfter ${clip(attr(confirmation, 'NotOnOrAfter'))} is missing or not a UTC instant`);
   }
   ctx.confirmationNotOnOrAfter = notOnOrAfter;
-  ctx.confirmationInResponseTo = confirmation.getAttribute('InResponseTo');
+  ctx.confirmationInResponseTo = attr(confirmation, 'InResponseTo');
   return undefined;
 };

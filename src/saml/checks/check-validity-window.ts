@@ -1,5 +1,6 @@
 // Now (within the allowed skew) lies inside every time window the Assertion states.
 import { NS_SAML, clip, fail, instantAttribute, need, onlyChild, type ResponseCheck } from './context.js';
+import { attr } from '../../xml/index.js';
 
 export const checkValidityWindow: ResponseCheck = (ctx) => {
   const signed = need(ctx.signedAssertion, 'the signed Assertion');
@@ -10,7 +11,7 @@ export const checkValidityWindow: ResponseCheck = (ctx) => {
   // SAML Core §2.3.3: IssueInstant is required; one from the future means clocks disagree
   // beyond the skew (or a forged time), and the window below cannot be trusted.
   const issued = instantAttribute(signed, 'IssueInstant');
-  if (issued === null || issued === undefined) return fail('MALFORMED', `Assertion IssueInstant ${clip(signed.getAttribute('IssueInstant'))} is not a UTC instant`);
+  if (issued === null || issued === undefined) return fail('MALFORMED', `Assertion IssueInstant ${clip(attr(signed, 'IssueInstant'))} is not a UTC instant`);
   if (issued > now + skewMs) return fail('NOT_YET_VALID', `issued at ${iso(issued)}, after now ${iso(now)} + skew`);
 
   // SAML Core §2.5.1.2: valid when NotBefore <= now < NotOnOrAfter; both optional.

@@ -3,10 +3,11 @@
  * replay cache, what earlier checks found, and the failure every check may return. A check
  * returns `undefined` to let the next one run, or a failure that ends the validation.
  */
-import type { Document, Element } from '@xmldom/xmldom';
+import type { XmlDocument as Document, XmlElement as Element } from '../../xml/index.js';
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../../host/clock.js';
 import type { ReplayCache } from '../../host/host-api.js';
+import { attr } from '../../xml/index.js';
 
 export const NS_SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 export const NS_SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
@@ -155,80 +156,13 @@ export function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-const ELEMENT_NODE = 1;
+export { childElements, children, descendants, onlyChild, simpleText } from '../../xml/index.js';
 
-export function childElements(parent: Element): Element[] {
-  const out: Element[] = [];
-  for (let node = parent.firstChild; node !== null; node = node.nextSibling) {
-    if (node.nodeType === ELEMENT_NODE) out.push(node as Element);
-  }
-  return out;
-}
-
-export function children(parent: Element, ns: string, localName: string): Element[] {
-  return childElements(parent).filter((el) => el.namespaceURI === ns && el.localName === localName);
-}
-
-/** The only child of that name; undefined when absent, null when there are several. */
-export function onlyChild(parent: Element, ns: string, localName: string): Element | null | undefined {
-  const found = children(parent, ns, localName);
-  if (found.length === 0) return undefined;
-  return found.length === 1 ? found[0] : null;
-}
-
-/** Every element below `root` (root included), in document order. */
-export function descendants(root: Element): Element[] {
-  const out: Element[] = [];
-  const stack: Element[] = [root];
-  while (stack.length > 0) {
-    const el = stack.pop() as Element;
-    out.push(el);
-    const kids = childElements(el);
-    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i] as Element);
-  }
-  return out;
-}
-
-const TEXT_NODE = 3;
-const CDATA_SECTION_NODE = 4;
-
-/**
- * The character content of a simple element as XML-DSig sees it: every text (and CDATA) child
- * joined, comments and processing instructions contributing nothing. Reading only the first
- * text node is the flaw behind the `user@evil.com<!---->.example.com` NameID attack (Duo Labs,
- * 2018, CVE-2017-11427 and siblings); joining them yields the identity that was signed.
- * Undefined when the element has element children (not a simple value).
- */
-export function simpleText(el: Element): string | undefined {
-  let text = '';
-  for (let node = el.firstChild; node !== null; node = node.nextSibling) {
-    if (node.nodeType === ELEMENT_NODE) return undefined;
-    if (node.nodeType === TEXT_NODE || node.nodeType === CDATA_SECTION_NODE) text += (node as unknown as { data: string }).data;
-  }
-  return text;
-}
-
-/*
- * SAML Core §1.3.3: time values are xs:dateTime "expressed in UTC form, with no time zone
- * component" (a trailing Z). Anything else is refused rather than guessed at.
- */
-const SAML_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
-
-/** Milliseconds since the epoch, or undefined when `value` is not a SAML UTC instant. */
-export function parseInstant(value: string): number | undefined {
-  const m = SAML_INSTANT.exec(value);
-  if (m === null) return undefined;
-  const [, y, mo, d, h, mi, s, frac] = m;
-  const ms = frac === undefined ? 0 : Math.floor(Number(`0${frac}`) * 1000);
-  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
-  // Date.UTC rolls 2026-02-31 over into March; a real instant survives the round trip.
-  const back = new Date(t);
-  if (back.getUTCDate() !== Number(d) || back.getUTCHours() !== Number(h) || back.getUTCMinutes() !== Number(mi)) return undefined;
-  return t;
-}
+export { parseInstant } from '../saml-instant.js';
+import { parseInstant } from '../saml-instant.js';
 
 /** An optional time attribute: null when absent, undefined when present but not a SAML instant. */
 export function instantAttribute(el: Element, name: string): number | null | undefined {
   if (!el.hasAttribute(name)) return null;
-  return parseInstant(el.getAttribute(name) ?? '');
+  return parseInstant(attr(el, name) ?? '');
 }

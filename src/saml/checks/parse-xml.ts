@@ -1,5 +1,5 @@
 // DOCTYPE and ENTITY are refused before parsing (XXE, entity expansion); the parse is strict.
-import { parseXmlSafely } from '../../tokens/parse-xml-safely.js';
+import { attr, parseXmlSafely } from '../../xml/index.js';
 import { NS_SAMLP, fail, need, type ResponseCheck } from './context.js';
 
 export const parseXml: ResponseCheck = (ctx) => {
@@ -16,7 +16,7 @@ export const parseXml: ResponseCheck = (ctx) => {
     return fail('MALFORMED', `the root element is ${root === null ? 'absent' : `{${root.namespaceURI ?? ''}}${root.localName ?? ''}`}, not samlp:Response`);
   }
   // SAML Core §3.2.2: Version "2.0" is required; a SAML 1.x or future message is not ours to read.
-  if (root.getAttribute('Version') !== '2.0') return fail('MALFORMED', `Response Version ${root.getAttribute('Version') ?? '(absent)'} is not 2.0`);
+  if (attr(root, 'Version') !== '2.0') return fail('MALFORMED', `Response Version ${attr(root, 'Version') ?? '(absent)'} is not 2.0`);
   ctx.document = parsed.document;
   ctx.response = root;
   return undefined;

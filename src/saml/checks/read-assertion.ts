@@ -1,6 +1,7 @@
 // The subject, authentication statement and attributes, read from the signed bytes only.
-import type { Element } from '@xmldom/xmldom';
+import type { XmlElement as Element } from '../../xml/index.js';
 import { NS_SAML, children, clip, fail, instantAttribute, need, onlyChild, simpleText, type ResponseCheck } from './context.js';
+import { attr, attrNS } from '../../xml/index.js';
 
 const NS_XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 
@@ -21,7 +22,7 @@ export const readAssertion: ResponseCheck = (ctx) => {
   if (statements.length !== 1) return fail('MALFORMED', `${statements.length} AuthnStatements (exactly one is read)`);
   const statement = statements[0] as Element;
   const authnInstant = instantAttribute(statement, 'AuthnInstant');
-  if (authnInstant === null || authnInstant === undefined) return fail('MALFORMED', `AuthnInstant ${clip(statement.getAttribute('AuthnInstant'))} is missing or not a UTC instant`);
+  if (authnInstant === null || authnInstant === undefined) return fail('MALFORMED', `AuthnInstant ${clip(attr(statement, 'AuthnInstant'))} is missing or not a UTC instant`);
   const sessionNotOnOrAfter = instantAttribute(statement, 'SessionNotOnOrAfter');
   if (sessionNotOnOrAfter === undefined) return fail('MALFORMED', 'SessionNotOnOrAfter is not a UTC instant');
   if (sessionNotOnOrAfter !== null && ctx.now - ctx.skewMs >= sessionNotOnOrAfter) {
@@ -44,11 +45,11 @@ export const readAssertion: ResponseCheck = (ctx) => {
   const attributes = Object.create(null) as Record<string, string[]>;
   for (const statementEl of children(signed, NS_SAML, 'AttributeStatement')) {
     for (const attribute of children(statementEl, NS_SAML, 'Attribute')) {
-      const name = attribute.getAttribute('Name');
+      const name = attr(attribute, 'Name');
       if (!name) return fail('MALFORMED', 'an Attribute without Name');
       const values = (attributes[name] ??= []);
       for (const valueEl of children(attribute, NS_SAML, 'AttributeValue')) {
-        if (valueEl.getAttributeNS(NS_XSI, 'nil') === 'true') continue;
+        if (attrNS(valueEl, NS_XSI, 'nil') === 'true') continue;
         const value = simpleText(valueEl);
         if (value !== undefined) values.push(value);
       }
@@ -58,12 +59,12 @@ export const readAssertion: ResponseCheck = (ctx) => {
   ctx.result = {
     ok: true,
     issuer: ctx.expectations.issuer,
-    nameId: { value: nameId, format: nameIdElement.getAttribute('Format') },
-    sessionIndex: statement.getAttribute('SessionIndex'),
+    nameId: { value: nameId, format: attr(nameIdElement, 'Format') },
+    sessionIndex: attr(statement, 'SessionIndex'),
     authnContextClassRefs: classRefs,
     authnInstant,
     attributes,
-    assertionId: need(signed.getAttribute('ID') ?? undefined, 'the Assertion ID'),
+    assertionId: need(attr(signed, 'ID') ?? undefined, 'the Assertion ID'),
     notOnOrAfter: need(ctx.notOnOrAfter, 'the validity window'),
     sessionNotOnOrAfter,
     inResponseTo: need(ctx.confirmationInResponseTo ?? undefined, 'InResponseTo'),

@@ -1,9 +1,6 @@
 // No comment or processing instruction inside the Assertion.
-import type { Element } from '@xmldom/xmldom';
+import { findCommentOrInstruction } from '../../xml/index.js';
 import { fail, need, type ResponseCheck } from './context.js';
-
-const PROCESSING_INSTRUCTION_NODE = 7;
-const COMMENT_NODE = 8;
 
 /*
  * Exclusive C14N without comments (the only form IdPs sign with) drops comments before the
@@ -16,14 +13,7 @@ const COMMENT_NODE = 8;
  */
 export const refuseComments: ResponseCheck = (ctx) => {
   const assertion = need(ctx.receivedAssertion, 'the Assertion');
-  const stack: Element[] = [assertion];
-  while (stack.length > 0) {
-    const el = stack.pop() as Element;
-    for (let node = el.firstChild; node !== null; node = node.nextSibling) {
-      if (node.nodeType === COMMENT_NODE) return fail('COMMENT', `a comment inside ${el.localName ?? '?'}`);
-      if (node.nodeType === PROCESSING_INSTRUCTION_NODE) return fail('COMMENT', `a processing instruction inside ${el.localName ?? '?'}`);
-      if (node.nodeType === 1) stack.push(node as Element);
-    }
-  }
+  const found = findCommentOrInstruction(assertion);
+  if (found !== undefined) return fail('COMMENT', found);
   return undefined;
 };

@@ -64,7 +64,7 @@ describe('AuthnRequests the IdP refuses', () => {
 
   it('an unknown issuer', async () => {
     const xml = authnRequestXml({ issuer: 'https://stranger.example.test/sp' });
-    await expectRefused(await new TestBrowser(idp.url).get(sso(redirectQuery(xml))), 'UNKNOWN_ISSUER', /stranger\.example\.test\/sp is not a configured relying party/);
+    await expectRefused(await new TestBrowser(idp.url).get(sso(redirectQuery(xml))), 'UNKNOWN_ISSUER', /stranger\.example\.test\/sp(&quot;)? is not a configured relying party/);
   });
 
   it('an unsigned request from an RP that must sign', async () => {
@@ -75,22 +75,22 @@ describe('AuthnRequests the IdP refuses', () => {
   it('a request signed with RSA-SHA1', async () => {
     const xml = authnRequestXml({ issuer: strictId.entityId, destination: `${idp.base}/sso` });
     const q = redirectQuery(xml, { sign: { keyPem: strictId.keys.keyPem, alg: 'sha1', uri: RSA_SHA1 } });
-    await expectRefused(await new TestBrowser(idp.url).get(sso(q)), 'WEAK_ALGORITHM', /rsa-sha1; only RSA or ECDSA with SHA-256/, 'strict-app');
+    await expectRefused(await new TestBrowser(idp.url).get(sso(q)), 'WEAK_ALGORITHM', /signed with .{0,60}rsa-sha1.{0,12} \(SHA-1\)/, 'strict-app');
   });
 
   it('node-saml configured for SHA-1 is refused too', async () => {
     const sha1 = new SAML({ ...strict.saml.options, signatureAlgorithm: 'sha1', privateKey: strictId.keys.keyPem, idpCert: idp.idpCertPem });
     const url = new URL(await sha1.getAuthorizeUrlAsync('', undefined, {}));
-    await expectRefused(await new TestBrowser(idp.url).get(url.pathname + url.search), 'WEAK_ALGORITHM', /SHA-256/, 'strict-app');
+    await expectRefused(await new TestBrowser(idp.url).get(url.pathname + url.search), 'WEAK_ALGORITHM', /\(SHA-1\)/, 'strict-app');
   });
 
   it('a signature by another key, and a tampered signed request', async () => {
     const xml = authnRequestXml({ issuer: strictId.entityId, destination: `${idp.base}/sso` });
     const other = redirectQuery(xml, { sign: { ...sign256(), keyPem: openId.keys.keyPem } });
-    await expectRefused(await new TestBrowser(idp.url).get(sso(other)), 'SIGNATURE_INVALID', /does not verify/, 'strict-app');
+    await expectRefused(await new TestBrowser(idp.url).get(sso(other)), 'SIGNATURE_INVALID', /no pinned certificate verifies the query signature/, 'strict-app');
     const good = new URL(await strict.saml.getAuthorizeUrlAsync('relay', undefined, {}));
     const tampered = good.search.replace('RelayState=relay', 'RelayState=other');
-    await expectRefused(await new TestBrowser(idp.url).get(`/saml/idp/sso${tampered}`), 'SIGNATURE_INVALID', /does not verify/, 'strict-app');
+    await expectRefused(await new TestBrowser(idp.url).get(`/saml/idp/sso${tampered}`), 'SIGNATURE_INVALID', /no pinned certificate verifies the query signature/, 'strict-app');
   });
 
   it('a deflate bomb', async () => {
@@ -156,7 +156,7 @@ describe('XML-signed requests (HTTP-POST binding)', () => {
     expect((await post(fields)).status).toBe(303);
     const again = await authnRequestPost(sp);
     const tampered = xmlOf(again).replace(strictId.acs, `${strictId.acs}/2`);
-    await expectRefused(await post({ ...again, SAMLRequest: b64(tampered) }), 'SIGNATURE_INVALID', /does not verify/, 'strict-app');
+    await expectRefused(await post({ ...again, SAMLRequest: b64(tampered) }), 'SIGNATURE_INVALID', /digest does not match the signed content/, 'strict-app');
   });
 
   it('refuses a SHA-1 digest inside an otherwise SHA-256 signature', async () => {
@@ -170,10 +170,10 @@ describe('XML-signed requests (HTTP-POST binding)', () => {
     const signature = /<Signature[\s\S]*<\/Signature>/.exec(signed)![0];
     const forged = authnRequestXml({ id: '_forged', issuer: strictId.entityId, acs: 'https://evil.example.test/acs', destination: `${idp.base}/sso`, instant: idp.clock.now() })
       .replace('</saml:Issuer>', `</saml:Issuer>${signature}<samlp:Extensions>${signed.replace(/^<\?xml[^>]*>/, '')}</samlp:Extensions>`);
-    await expectRefused(await post({ SAMLRequest: b64(forged) }), 'SIGNATURE_INVALID', /does not cover the request/, 'strict-app');
+    await expectRefused(await post({ SAMLRequest: b64(forged) }), 'SIGNATURE_WRAPPING', /a second AuthnRequest at \/AuthnRequest\/Extensions\/AuthnRequest/, 'strict-app');
     const id = /ID="([^"]+)"/.exec(signed)![1]!;
     const duplicate = signed.replace('</samlp:AuthnRequest>', `<samlp:Extensions><x ID="${id}"></x></samlp:Extensions></samlp:AuthnRequest>`);
-    await expectRefused(await post({ SAMLRequest: b64(duplicate) }), 'SIGNATURE_INVALID', /does not cover the request/, 'strict-app');
+    await expectRefused(await post({ SAMLRequest: b64(duplicate) }), 'SIGNATURE_WRAPPING', /duplicate ID/, 'strict-app');
   });
 });
 

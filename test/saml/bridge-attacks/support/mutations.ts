@@ -3,7 +3,7 @@
  * functions: the adapter-level suite (test/adapters/saml-bridge/acs-attacks.test.ts) posts each
  * result to a running host. Each takes the signed XML and returns the attack document.
  */
-import type { Element } from '@xmldom/xmldom';
+import type { XmlElement as Element } from '../../../../src/xml/index.js';
 import { NS_DS, NS_SAML, edit, first, makeEvil } from './upstream-response.js';
 
 const XML_DECLARATION = /^<\?xml[^>]*>\s*/;

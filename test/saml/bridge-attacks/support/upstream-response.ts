@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DOMParser, XMLSerializer, type Document, type Element } from '@xmldom/xmldom';
+import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
+import type { XmlDocument as Document, XmlElement as Element } from '../../../../src/xml/index.js';
 import type { TestKeys } from '../../support/test-keys.js';
 
 const run = promisify(execFile);

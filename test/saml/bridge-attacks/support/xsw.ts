@@ -5,7 +5,7 @@
  * each, the "evil" copy names mallory@example.com while a signature still verifies over the
  * original content somewhere else in the document.
  */
-import type { Element } from '@xmldom/xmldom';
+import type { XmlElement as Element } from '../../../../src/xml/index.js';
 import { NS_SAML, edit, first, makeEvil } from './upstream-response.js';
 
 export type XswLayout = 'XSW1' | 'XSW2' | 'XSW3' | 'XSW4' | 'XSW5' | 'XSW6' | 'XSW7' | 'XSW8';
