@@ -11,11 +11,29 @@ import { MIN_RSA_BITS } from './algorithms.js';
 export function pinnedPublicKeys(pems: readonly string[], whose = 'upstream IdP'): KeyObject[] {
   if (pems.length === 0) throw new Error(`${whose}: no pinned signing certificate`);
   return pems.map((pem, i) => {
-    const key = new X509Certificate(pem).publicKey;
+    const key = publicKeyOf(pem);
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (key.asymmetricKeyType !== 'rsa' || bits < MIN_RSA_BITS) {
       throw new Error(`${whose}: pinned certificate ${i} is not an RSA key of at least ${MIN_RSA_BITS} bits`);
     }
     return key;
   });
+}
+
+/*
+ * Parsing a certificate costs more than the rest of a request's checks together; the pinned
+ * certificates of configured peers are few, so their keys are kept (bounded, in case metadata
+ * keeps rolling keys over in a long-running process).
+ */
+const KEY_CACHE_LIMIT = 256;
+const keys = new Map<string, KeyObject>();
+
+function publicKeyOf(pem: string): KeyObject {
+  let key = keys.get(pem);
+  if (key === undefined) {
+    key = new X509Certificate(pem).publicKey;
+    if (keys.size >= KEY_CACHE_LIMIT) keys.clear();
+    keys.set(pem, key);
+  }
+  return key;
 }
