@@ -26,6 +26,33 @@ function isParsableFilter(f: string): boolean {
   }
 }
 
+const QUOTE_HINT = 'in YAML, quote a DN inside [ ]: a bare one is split at its commas';
+
+/** A DN is a comma-separated list of attribute=value pairs (RFC 4514 §2): a string with no `=` is none. */
+const baseDn = z
+  .string()
+  .min(1)
+  .refine((dn) => /^[^=,]+=/.test(dn.trim()), { message: `expected a DN such as OU=Staff,DC=corp,DC=example (${QUOTE_HINT})` });
+
+/** True when the DN has a single RDN (no unescaped comma). */
+function isSingleRdn(dn: string): boolean {
+  return !/(^|[^\\]),/.test(dn);
+}
+
+/**
+ * The YAML flow list `[OU=Staff,DC=corp,DC=example]` is three one-RDN strings, not one DN. A
+ * one-RDN base DN is a naming context's root (`dc=example`, `o=corp`), which already holds every
+ * other base: after another entry it can only be such a split, and would search the wrong tree.
+ */
+const baseDns = z
+  .array(baseDn)
+  .min(1)
+  .superRefine((dns, ctx) => {
+    if (dns.length > 1 && dns.slice(1).some(isSingleRdn)) {
+      ctx.addIssue({ code: 'custom', message: `looks like one DN split into ${dns.length} at its commas (${QUOTE_HINT}): write ["${dns.join(',')}"]` });
+    }
+  });
+
 const filter = z.string().min(1).refine(isParsableFilter, { message: 'not a valid LDAP filter (RFC 4515)' });
 const attributeName = z.string().regex(/^([A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)*)?$/, 'not an LDAP attribute name');
 
@@ -110,7 +137,7 @@ export const ldapDirectoryConfigSchema = z
       .string()
       .optional()
       .describe('Password of the service account; prefer `bindPasswordFile`. Required with bindDn.'),
-    baseDns: z.array(z.string().min(1)).min(1).describe('Where users are searched (subtree of each, in order). Required.'),
+    baseDns: baseDns.describe('Where users are searched (subtree of each, in order); quote each DN in YAML (["OU=Staff,DC=corp,DC=example"]). Required.'),
     preset: z
       .enum(['activeDirectory', 'openldap'])
       .default('activeDirectory')

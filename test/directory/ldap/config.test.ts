@@ -34,6 +34,25 @@ describe('ldapDirectoryConfigSchema', () => {
     expect(s.userFilter).toBe('(objectClass=inetOrgPerson)');
   });
 
+  it('refuses a base DN split by an unquoted YAML flow list, and a base DN with no =', async () => {
+    const { parse } = await import('yaml');
+    const split = (parse('baseDns: [OU=Staff,DC=corp,DC=example]') as { baseDns: string[] }).baseDns;
+    expect(split).toEqual(['OU=Staff', 'DC=corp', 'DC=example']);
+    expect(issues({ ...minimal, baseDns: split })).toEqual([
+      'baseDns: looks like one DN split into 3 at its commas (in YAML, quote a DN inside [ ]: a bare one is split at its commas): write ["OU=Staff,DC=corp,DC=example"]',
+    ]);
+    expect(issues({ ...minimal, baseDns: ['OU=Staff,DC=corp', 'Paris'] })).toEqual([
+      'baseDns.1: expected a DN such as OU=Staff,DC=corp,DC=example (in YAML, quote a DN inside [ ]: a bare one is split at its commas)',
+      expect.stringMatching(/^baseDns: looks like one DN split into 2/),
+    ]);
+    // Quoted, the same text is one DN; several full DNs and an escaped comma are fine.
+    const quoted = (parse('baseDns: ["OU=Staff,DC=corp,DC=example"]') as { baseDns: string[] }).baseDns;
+    expect(issues({ ...minimal, baseDns: quoted })).toEqual([]);
+    expect(issues({ ...minimal, baseDns: ['OU=Staff,DC=corp,DC=example', 'OU=Sales\\, Paris,DC=corp,DC=example'] })).toEqual([]);
+    expect(issues({ ...minimal, baseDns: ['OU=Staff,DC=corp,DC=example', 'OU=Sales\\, Paris'] })).toEqual([expect.stringMatching(/^baseDns: looks like one DN split into 2/)]);
+    expect(issues({ ...minimal, baseDns: ['DC=example'] })).toEqual([]);
+  });
+
   it('reports every problem with its path', () => {
     const found = issues({
       ...minimal,
