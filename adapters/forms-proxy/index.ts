@@ -16,7 +16,7 @@ import { TrustedProxies } from './header-hygiene.js';
 import { compileAppPaths, normalizeConfiguredPath } from './normalize-request.js';
 import { sendContinuePage } from './continue-page.js';
 import { cookieSettings } from './own-cookies.js';
-import { PendingLogins, type FormsProxyTables } from './pending-logins.js';
+import { heldLoginContext, PendingLogins, type FormsProxyTables } from './pending-logins.js';
 import { createPassThrough } from './proxy.js';
 import { ADAPTER_NAME, isContinuation, mountRoutes } from './routes.js';
 
@@ -250,6 +250,7 @@ export const formsProxyAdapter: AdapterDefinition<FormsProxyConfig> = {
   configSchema: formsProxyConfigSchema,
   mountPath: MOUNT_PATH,
   create: createFormsProxy,
+  sealedColumns: [{ table: 'forms_proxy_pending', key: 'id', column: 'held_enc', context: (row) => heldLoginContext(String(row.id)) }],
   demoConfig(ctx) {
     // The demo app sits next to the main listener: proxy on port+1, legacy app on port+2.
     const main = new URL(ctx.publicUrl);

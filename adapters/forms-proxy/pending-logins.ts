@@ -62,6 +62,11 @@ export interface PendingLogin {
   expiresAt: number;
 }
 
+/** The secret-box context of a held login (its row id binds it to that row). */
+export function heldLoginContext(id: string): string {
+  return `forms-proxy:held:${id}`;
+}
+
 export class PendingLogins {
   readonly #db: Kysely<FormsProxyTables>;
   readonly #secrets: SecretBox;
@@ -74,7 +79,7 @@ export class PendingLogins {
   }
 
   #context(id: string): string {
-    return `forms-proxy:held:${id}`;
+    return heldLoginContext(id);
   }
 
   async create(input: { app: string; username: string; userId: string | null; bindToken: string; held: HeldLogin; ttlMs: number }): Promise<string> {

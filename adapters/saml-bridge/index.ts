@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/host/host-api.js';
 import { ADAPTER_NAME, BridgeFlow } from './bridge-flow.js';
 import { durationToMs, samlBridgeConfigSchema, type SamlBridgeConfig } from './config.js';
-import { OutstandingRequests, type BridgeTables } from './outstanding-requests.js';
+import { bridgeRequestContext, OutstandingRequests, type BridgeTables } from './outstanding-requests.js';
 import { spMetadata } from './sp-metadata.js';
 import { samlBridgeConnectChecks } from './connect-checks.js';
 import { Upstream } from './upstream.js';
@@ -80,6 +80,7 @@ export const samlBridgeAdapter: AdapterDefinition<SamlBridgeConfig> = {
   configSchema: samlBridgeConfigSchema,
   mountPath: MOUNT_PATH,
   create: createSamlBridge,
+  sealedColumns: [{ table: 'saml_bridge_requests', key: 'id', column: 'payload_enc', context: (row) => bridgeRequestContext(String(row.id)) }],
   primaries: { provides: (config) => config.upstreams.map((u) => `upstream:${u.name}`) },
   connectChecks: samlBridgeConnectChecks,
 };

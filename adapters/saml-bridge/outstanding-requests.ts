@@ -44,6 +44,11 @@ export interface OutstandingRequest {
 const sha256 = (v: string) => createHash('sha256').update(v).digest('base64url');
 const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
+/** The secret-box context of an outstanding request's payload. */
+export function bridgeRequestContext(id: string): string {
+  return `saml-bridge:request:${id}`;
+}
+
 export class OutstandingRequests {
   readonly #cookie: string;
   readonly #secure: boolean;
@@ -77,7 +82,7 @@ export class OutstandingRequests {
         id,
         upstream,
         browser_hash: sha256(binding),
-        payload_enc: this.secrets.encrypt(JSON.stringify(payload), `saml-bridge:request:${id}`),
+        payload_enc: this.secrets.encrypt(JSON.stringify(payload), bridgeRequestContext(id)),
         created_at: now,
         expires_at: now + this.lifetimeMs,
       })
@@ -93,7 +98,7 @@ export class OutstandingRequests {
     return {
       id: row.id,
       upstream: row.upstream,
-      payload: JSON.parse(this.secrets.decryptText(row.payload_enc, `saml-bridge:request:${row.id}`)) as RequestPayload,
+      payload: JSON.parse(this.secrets.decryptText(row.payload_enc, bridgeRequestContext(row.id))) as RequestPayload,
       sameBrowser: binding !== undefined && sha256(binding) === row.browser_hash,
     };
   }

@@ -13,6 +13,7 @@ import * as users from './commands/users.js';
 import * as audit from './commands/audit.js';
 import * as tokens from './commands/tokens.js';
 import { endQuietlyOnClosedPipe } from './output.js';
+import * as keys from './commands/keys.js';
 
 interface Command {
   usage: string;
@@ -25,6 +26,7 @@ export const commands: Record<string, Command> = {
   users,
   audit,
   tokens,
+  keys,
 };
 
 function help(): string {

@@ -13,6 +13,7 @@ import { createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../host/clock.js';
+import type { DerivedKeys } from '../host/derived-keys.js';
 import type { UserRecord } from '../host/host-api.js';
 import type { Locale } from '../host/i18n.js';
 import { FactorgateError } from '../host/errors.js';
@@ -37,9 +38,12 @@ export type DeliveryMode = 'code' | 'press-pound';
  */
 export const MAX_ATTEMPTS_PER_CODE = 5;
 
-/** The pepper of code hashes: HKDF (RFC 5869) of a secrets key, so every host sharing the keys agrees. */
+/** HKDF info (RFC 5869) of the pepper of code hashes, so every host sharing the keys agrees. */
+export const CODE_PEPPER_INFO = 'factorgate delivered-code pepper v1';
+
+/** The pepper of code hashes derived from one secrets key. */
 export function codePepper(masterKey: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'factorgate delivered-code pepper v1', 32));
+  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), CODE_PEPPER_INFO, 32));
 }
 
 /** The factor id of a user's directory-provisioned method: one per kind, the same on every host. */
@@ -80,8 +84,8 @@ export interface DeliveredCodeFactorDeps {
   db: Kysely<Database>;
   clock: Clock;
   logger: Logger;
-  /** Derived with `codePepper` from each secrets key, oldest first: the last one hashes new codes. */
-  peppers: readonly Buffer[];
+  /** Derived from the secrets key ring (`CODE_PEPPER_INFO`): the current one hashes new codes. */
+  peppers: Pick<DerivedKeys, 'current' | 'accepted'>;
   policy: CodeDeliveryPolicy;
   pin: 'off' | 'required';
   /** `server.publicUrl`, for press-pound callback URLs. */
@@ -98,7 +102,6 @@ export function callbackHash(token: string): string {
 export function createDeliveredCodeFactor(deps: DeliveredCodeFactorDeps, channel: DeliveryChannel): Factor {
   const { db, policy } = deps;
   const log = deps.logger.child({ factor: channel.kind });
-  const newestPepper = deps.peppers[deps.peppers.length - 1]!;
 
   async function userHasPin(userId: string): Promise<boolean> {
     const row = await db.selectFrom('user_pins').select('user_id').where('user_id', '=', userId).executeTakeFirst();
@@ -139,8 +142,8 @@ export function createDeliveredCodeFactor(deps: DeliveredCodeFactorDeps, channel
       .where('factor_id', '=', factorId)
       .where('mode', '=', 'code')
       .execute();
-    // Every key of the ring is tried, so codes sent just before a key rotation still verify.
-    const candidates = deps.peppers.map((p) => hashCode(typed, challengeId, p));
+    // The previous key is tried too (within its grace), so codes sent just before a key rotation still verify.
+    const candidates = deps.peppers.accepted().map((p) => hashCode(typed, challengeId, p));
     const match = rows.find((r) => r.code_hash !== null && candidates.some((c) => codesEqual(c, r.code_hash!)));
     if (!match) {
       await db
@@ -227,7 +230,7 @@ export function createDeliveredCodeFactor(deps: DeliveredCodeFactorDeps, channel
       let cbHash: string | null = null;
       let expiresAt = now + policy.codeTtlSeconds * 1000;
       if (channel.mode === 'code') {
-        const issued = issueCode({ challengeId, pepper: newestPepper, clock: { now: () => now }, digits: policy.codeDigits, ttlSeconds: policy.codeTtlSeconds });
+        const issued = issueCode({ challengeId, pepper: deps.peppers.current(), clock: { now: () => now }, digits: policy.codeDigits, ttlSeconds: policy.codeTtlSeconds });
         code = issued.code;
         codeHash = issued.record.codeHash;
         expiresAt = issued.record.expiresAt;

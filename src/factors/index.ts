@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AuditApi, UserApi } from '../host/host-api.js';
 import { createMailer, createMessageProvider, loadTemplates, type Mailer, type FetchFn } from '../delivery/index.js';
-import { codePepper } from './delivered-code-factor.js';
+import type { DerivedKeys } from '../host/derived-keys.js';
 import { createSmsFactor } from './sms-factor.js';
 import { createVoiceFactor } from './voice-factor.js';
 import { createEmailFactor } from './email-factor.js';
@@ -18,7 +18,7 @@ import { createTotpFactor } from './totp-factor.js';
 import { createOathTokenFactor } from './oath-token-factor.js';
 
 export type { Factor, FactorEnrolment, FactorFailureReason, FactorSendInput, FactorSendResult, FactorVerifyInput, FactorVerifyResult, NewFactorMaterial } from './factor.js';
-export { codePepper, deliveredFactorId, MAX_ATTEMPTS_PER_CODE, VOICE_CALLBACK_PATH } from './delivered-code-factor.js';
+export { CODE_PEPPER_INFO, codePepper, deliveredFactorId, MAX_ATTEMPTS_PER_CODE, VOICE_CALLBACK_PATH } from './delivered-code-factor.js';
 export { createSmsFactor } from './sms-factor.js';
 export { createVoiceFactor } from './voice-factor.js';
 export { createEmailFactor, maskEmail } from './email-factor.js';
@@ -51,8 +51,8 @@ export function createDeliveredFactors(deps: {
   logger: Logger;
   audit: AuditApi;
   users: Pick<UserApi, 'findById'>;
-  /** The secrets key ring's raw keys, oldest first. */
-  secretKeys: readonly Buffer[];
+  /** Peppers of code hashes, derived from the secrets key ring (`CODE_PEPPER_INFO`). */
+  peppers: Pick<DerivedKeys, 'current' | 'accepted'>;
   /** Tests inject fetch for providers; default the global one. */
   fetch?: FetchFn;
 }): Factor[] {
@@ -63,8 +63,7 @@ export function createDeliveredFactors(deps: {
   const productName = config.branding.productName;
   const defaultLocale = config.branding.defaultLocale;
   const defaultRegion = delivery?.defaultRegion ?? 'US';
-  const peppers = deps.secretKeys.map(codePepper);
-  const common = { db: deps.db, clock: deps.clock, logger: deps.logger, peppers, publicUrl: config.publicUrl };
+  const common = { db: deps.db, clock: deps.clock, logger: deps.logger, peppers: deps.peppers, publicUrl: config.publicUrl };
   const providerDeps = { logger: deps.logger, clock: deps.clock, productName, defaultLocale, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
   const factors: Factor[] = [];
   if (sms && delivery?.sms) {

@@ -2,26 +2,28 @@
  * CSRF protection for every form: a random per-browser cookie, and a token in the form that is
  * an HMAC of it under a key derived from the secrets key ring (so every host sharing the keys
  * accepts every other host's forms). A cross-site page can neither read the cookie nor compute
- * the token (OWASP "signed double-submit cookie").
+ * the token (OWASP "signed double-submit cookie"). After a key rotation a form made under the
+ * previous key is still accepted for the grace of `DerivedKeys` (one session lifetime).
  */
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { CookiePolicy } from './http/cookies.js';
 import { FactorgateError } from './errors.js';
+import type { DerivedKeys } from './derived-keys.js';
 
 const COOKIE = 'fg_csrf';
 
-export class Csrf {
-  readonly #key: Buffer;
-  constructor(
-    masterKey: Buffer,
-    private readonly cookies: CookiePolicy,
-  ) {
-    this.#key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'factorgate csrf v1', 32));
-  }
+/** HKDF info of the CSRF key (RFC 5869 §3.2): changing it invalidates every open form. */
+export const CSRF_KEY_INFO = 'factorgate csrf v1';
 
-  #mac(value: string): string {
-    return createHmac('sha256', this.#key).update(value).digest('base64url');
+export class Csrf {
+  constructor(
+    private readonly keys: DerivedKeys,
+    private readonly cookies: CookiePolicy,
+  ) {}
+
+  #mac(key: Buffer, value: string): string {
+    return createHmac('sha256', key).update(value).digest('base64url');
   }
 
   /** The token for this browser, setting its cookie the first time. */
@@ -33,7 +35,7 @@ export class Csrf {
       this.cookies.set(res, COOKIE, value);
     }
     res_.locals.csrfCookie = value;
-    return this.#mac(value);
+    return this.#mac(this.keys.current(), value);
   }
 
   check(req: Request): void {
@@ -41,10 +43,13 @@ export class Csrf {
     const body = req.body as Record<string, unknown> | undefined;
     const sent = typeof body?._csrf === 'string' ? body._csrf : undefined;
     if (!cookie || !sent) throw new FactorgateError('CSRF_FAILED', { detail: cookie ? 'no token in form' : 'no csrf cookie' });
-    const expected = Buffer.from(this.#mac(cookie));
     const actual = Buffer.from(sent);
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-      throw new FactorgateError('CSRF_FAILED', { detail: 'token mismatch' });
+    // Every accepted key is tried (no early exit), so timing does not tell which one matched.
+    let ok = false;
+    for (const key of this.keys.accepted()) {
+      const expected = Buffer.from(this.#mac(key, cookie));
+      ok = (expected.length === actual.length && timingSafeEqual(expected, actual)) || ok;
     }
+    if (!ok) throw new FactorgateError('CSRF_FAILED', { detail: 'token mismatch' });
   }
 }

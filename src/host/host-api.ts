@@ -346,4 +346,21 @@ export interface AdapterDefinition<C = unknown> {
    * when the value was read from a file): use it for `ConnectCheck.key` and in advice.
    */
   connectChecks?(config: C, ctx: { key(path: string): string }): ConnectCheck[];
+  /** Columns of the adapter's tables holding secret-box values, for `factorgate keys rewrap|retire`. */
+  sealedColumns?: readonly SealedColumn[];
+}
+
+/**
+ * A column holding values sealed with the secret box (`fg1.<kid>.…`), so key rotation can find
+ * every one: `keys rewrap` re-seals them under the current key, `keys retire` counts them per key.
+ */
+export interface SealedColumn {
+  table: string;
+  /** The row's primary key (text): the order and cursor of a rewrap. */
+  key: string;
+  column: string;
+  /** Other columns the context is built from (besides `key`). */
+  reads?: readonly string[];
+  /** The context the value was sealed with, from the row's `key` and `reads` columns. */
+  context(row: Readonly<Record<string, unknown>>): string;
 }

@@ -27,7 +27,8 @@ import { AuditLog } from '../audit/audit-log.js';
 import { openStore, type Store } from '../store/store.js';
 import { ensurePrivateDir } from '../store/private-files.js';
 import { SecretBox } from '../store/secret-box.js';
-import { secretKeysFor } from './bootstrap/secret-keys.js';
+import { previousKeyGraceMs, secretKeysFor } from './bootstrap/secret-keys.js';
+import { DerivedKeys } from './derived-keys.js';
 import { loadOrCreateDevSigningKeys, signingKeysFrom } from './bootstrap/signing-keys.js';
 import { ensureDemoUsers, type DemoCredential } from './bootstrap/demo-users.js';
 import type { Directory } from '../directory/directory.js';
@@ -36,7 +37,7 @@ import { startDirectorySync } from '../directory/sync.js';
 import { durationToMs } from '../directory/ldap/config.js';
 import { UserRepository } from '../users/user-repository.js';
 import { CookiePolicy } from './http/cookies.js';
-import { Csrf } from './csrf.js';
+import { Csrf, CSRF_KEY_INFO } from './csrf.js';
 import { SessionStore } from './sessions.js';
 import { StoreReplayCache } from './replay-cache.js';
 import { createMetrics, metricsEndpoint } from './metrics.js';
@@ -49,7 +50,7 @@ import { mountLogin } from './login/login-routes.js';
 import { mountPinPortal } from './portal/pin-routes.js';
 import { mountAccountPortal } from './portal/account-routes.js';
 import { createChallengeEngine } from '../challenge/index.js';
-import { createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
+import { CODE_PEPPER_INFO, createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
 
 export interface CreateHostOptions {
   loaded: LoadedConfig;
@@ -100,7 +101,8 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   const demoCredentials = config.demo && config.directory.type === 'file' ? await ensureDemoUsers(config.directory.path) : [];
 
   const keys = secretKeysFor(config);
-  const secrets = new SecretBox(keys);
+  const secrets = new SecretBox(keys, clock);
+  const derivedKeyOptions = { clock, graceMs: previousKeyGraceMs(config), since: clock.now() };
 
   const signing: SigningKeys = config.signing
     ? signingKeysFrom(config.signing.keys)
@@ -122,7 +124,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   if (!cookies.secure && !['localhost', '127.0.0.1', '[::1]'].includes(new URL(config.publicUrl).hostname)) {
     logger.warn({ publicUrl: config.publicUrl }, 'server.publicUrl is plain HTTP on a non-local host: cookies are not Secure; put TLS in front');
   }
-  const csrf = new Csrf(keys[keys.length - 1]!.key, cookies);
+  const csrf = new Csrf(new DerivedKeys(keys, CSRF_KEY_INFO, derivedKeyOptions), cookies);
   const users = new UserRepository(store.db, clock);
   const audit = new AuditLog(store.db, clock, logger);
   const sessions = new SessionStore(store.db, clock, cookies, config.session.lifetimeMinutes * 60_000, config.session.idleMinutes * 60_000);
@@ -148,7 +150,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);
   const factors = [
     ...createDefaultFactors({ secrets, config, db: store.db, clock }),
-    ...createDeliveredFactors({ config, db: store.db, clock, logger, audit, users, secretKeys: keys.map((k) => k.key) }),
+    ...createDeliveredFactors({ config, db: store.db, clock, logger, audit, users, peppers: new DerivedKeys(keys, CODE_PEPPER_INFO, derivedKeyOptions) }),
   ];
   const engine = createChallengeEngine({
     db: store.db,

@@ -1,9 +1,11 @@
 /**
  * Envelope encryption of secrets at rest (TOTP seeds, token secrets, held login replies).
  *
- * Each value gets its own random 256-bit data key; the data key is wrapped with the newest
- * key-encryption key (KEK) of the key ring, named by its id. Rotation: add a key to the ring
- * and it wraps every new write while older keys still unwrap what they wrote. Both layers are
+ * Each value gets its own random 256-bit data key; the data key is wrapped with the current
+ * key-encryption key (KEK) of the key ring, named by its id: the newest key whose `activeFrom`
+ * has passed (a key announced for later only decrypts, so every host can receive it before any
+ * host writes with it). Older keys still unwrap what they wrote; `reseal` moves a value to the
+ * current key (`factorgate keys rewrap`), after which an old key can be retired. Both layers are
  * AES-256-GCM (NIST SP 800-38D) with 96-bit random IVs; the caller's context string is bound
  * as additional authenticated data, so a ciphertext moved to another record fails to open.
  * Tampering of any part is an error (SECRET_TAMPERED), never garbage.
@@ -12,6 +14,7 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { FactorgateError } from '../host/errors.js';
+import { systemClock, type Clock } from '../host/clock.js';
 
 const VERSION = 'fg1';
 const IV_BYTES = 12;
@@ -23,6 +26,26 @@ export interface KeyEncryptionKey {
   id: string;
   /** 32 bytes. */
   key: Buffer;
+  /** Epoch ms from which the key encrypts new values; before that it only decrypts. Default: at once. */
+  activeFrom?: number | undefined;
+}
+
+/**
+ * Index of the key that encrypts at `now`: the newest whose `activeFrom` has passed (the oldest
+ * when none has). The secret box and every derived key (CSRF, code pepper) agree through this.
+ */
+export function currentKeyIndex(keys: readonly Pick<KeyEncryptionKey, 'activeFrom'>[], now: number): number {
+  for (let i = keys.length - 1; i > 0; i--) {
+    const from = keys[i]!.activeFrom;
+    if (from === undefined || from <= now) return i;
+  }
+  return 0;
+}
+
+/** The key id a sealed value names, or null when the text is not a sealed value. */
+export function sealedKeyId(sealed: string): string | null {
+  const m = /^fg1\.([A-Za-z0-9_-]{1,32})\./.exec(sealed);
+  return m ? m[1]! : null;
 }
 
 function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
@@ -54,11 +77,11 @@ function tampered(detail: string, cause?: unknown): FactorgateError {
 
 export class SecretBox {
   readonly #keys: ReadonlyMap<string, Buffer>;
-  readonly #current: KeyEncryptionKey;
-  readonly #oldest: KeyEncryptionKey;
+  readonly #ring: readonly KeyEncryptionKey[];
+  readonly #clock: Clock;
 
-  /** `keys` in age order: the last one wraps new writes. */
-  constructor(keys: readonly KeyEncryptionKey[]) {
+  /** `keys` in age order: the last active one wraps new writes. */
+  constructor(keys: readonly KeyEncryptionKey[], clock: Clock = systemClock) {
     if (keys.length === 0) throw new Error('SecretBox needs at least one key');
     const map = new Map<string, Buffer>();
     for (const k of keys) {
@@ -68,22 +91,32 @@ export class SecretBox {
       map.set(k.id, k.key);
     }
     this.#keys = map;
-    this.#current = keys[keys.length - 1]!;
-    this.#oldest = keys[0]!;
+    this.#ring = keys.map((k) => ({ ...k }));
+    this.#clock = clock;
+  }
+
+  get #current(): KeyEncryptionKey {
+    return this.#ring[currentKeyIndex(this.#ring, this.#clock.now())]!;
   }
 
   get currentKeyId(): string {
     return this.#current.id;
   }
 
+  /** Ids of every key in the ring, oldest first. */
+  get keyIds(): readonly string[] {
+    return this.#ring.map((k) => k.id);
+  }
+
   /** Encrypts `plaintext` bound to `context` (e.g. `factor:<id>`); the same context opens it. */
   encrypt(plaintext: string | Buffer, context: string): string {
-    const aad = Buffer.from(`${VERSION}|${this.#current.id}|${context}`, 'utf8');
+    const current = this.#current;
+    const aad = Buffer.from(`${VERSION}|${current.id}|${context}`, 'utf8');
     const dataKey = randomBytes(KEY_BYTES);
     try {
-      const wrapped = seal(this.#current.key, dataKey, aad);
+      const wrapped = seal(current.key, dataKey, aad);
       const data = seal(dataKey, typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext, aad);
-      return `${VERSION}.${this.#current.id}.${wrapped.toString('base64url')}.${data.toString('base64url')}`;
+      return `${VERSION}.${current.id}.${wrapped.toString('base64url')}.${data.toString('base64url')}`;
     } finally {
       dataKey.fill(0);
     }
@@ -114,11 +147,25 @@ export class SecretBox {
    * the ring, so adding a key does not change it and every host sharing the ring agrees.
    */
   deriveKey(purpose: string): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.#oldest.key, Buffer.alloc(0), `factorgate ${purpose}`, KEY_BYTES));
+    return Buffer.from(hkdfSync('sha256', this.#ring[0]!.key, Buffer.alloc(0), `factorgate ${purpose}`, KEY_BYTES));
   }
 
   /** Whether a value was written with an older key (for a re-encryption sweep). */
   needsRewrap(sealed: string): boolean {
-    return sealed.split('.')[1] !== this.#current.id;
+    return sealedKeyId(sealed) !== this.#current.id;
+  }
+
+  /**
+   * The same plaintext sealed again under the current key (a new data key too), or null when
+   * the value already uses it. Throws SECRET_TAMPERED like `decrypt` for a value it cannot open.
+   */
+  reseal(sealed: string, context: string): string | null {
+    if (!this.needsRewrap(sealed)) return null;
+    const plain = this.decrypt(sealed, context);
+    try {
+      return this.encrypt(plain, context);
+    } finally {
+      plain.fill(0);
+    }
   }
 }

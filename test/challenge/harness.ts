@@ -16,7 +16,8 @@ import { openStore, type Store, type StoreOptions } from '../../src/store/store.
 import { SecretBox } from '../../src/store/secret-box.js';
 import { ManualClock } from '../../src/host/clock.js';
 import { CookiePolicy } from '../../src/host/http/cookies.js';
-import { Csrf } from '../../src/host/csrf.js';
+import { Csrf, CSRF_KEY_INFO } from '../../src/host/csrf.js';
+import { DerivedKeys } from '../../src/host/derived-keys.js';
 import { SessionStore } from '../../src/host/sessions.js';
 import { UserRepository } from '../../src/users/user-repository.js';
 import { AdapterRegistry } from '../../src/host/adapter-registry.js';
@@ -79,7 +80,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const store = await openStore(options.store ?? { driver: 'sqlite', file });
   const secrets = new SecretBox([{ id: 'test-1', key: TEST_KEY }]);
   const cookies = new CookiePolicy(options.publicUrl ?? 'http://localhost:8080');
-  const csrf = new Csrf(TEST_KEY, cookies);
+  const csrf = new Csrf(new DerivedKeys([{ id: 'test-1', key: TEST_KEY }], CSRF_KEY_INFO, { clock, graceMs: 8 * 3600_000, since: clock.now() }), cookies);
   const users = new UserRepository(store.db, clock);
   const audit = new AuditLog(store.db, clock, logger);
   const sessions = new SessionStore(store.db, clock, cookies, 8 * 3600_000, 3600_000);

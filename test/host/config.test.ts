@@ -121,7 +121,7 @@ describe('configuration loading', () => {
     const { dir, file } = write(`${minimal}secrets:\n  keys:\n    - id: k1\n      keyFile: secret/k1.key\n`);
     mkdirSync(join(dir, 'secret'));
     writeFileSync(join(dir, 'secret/k1.key'), `${'ab'.repeat(32)}\n`);
-    expect(loadConfig({ configPath: file, adapters: [], env: {} }).host.secrets?.keys[0]?.key).toBe('ab'.repeat(32));
+    expect(loadConfig({ configPath: file, adapters: [], env: {} }).host.secrets?.keys?.[0]?.key).toBe('ab'.repeat(32));
     const { file: f2 } = write(`${minimal}secrets:\n  keys:\n    - id: k1\n      keyFile: /nonexistent/k1.key\n`);
     expect(problems(() => loadConfig({ configPath: f2, adapters: [], env: {} }))).toEqual([
       `${f2}: secrets.keys[0].keyFile: cannot read /nonexistent/k1.key (ENOENT)`,

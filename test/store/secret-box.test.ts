@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SecretBox } from '../../src/store/secret-box.js';
+import { SecretBox, sealedKeyId } from '../../src/store/secret-box.js';
+import { ManualClock } from '../../src/host/clock.js';
 import { FactorgateError } from '../../src/host/errors.js';
 
 const k1 = { id: 'k1', key: randomBytes(32) };
@@ -90,5 +91,26 @@ describe('envelope encryption of secrets', () => {
     expect(() => new SecretBox([])).toThrow(/at least one key/);
     expect(() => new SecretBox([{ id: 'k', key: randomBytes(16) }])).toThrow(/32 bytes/);
     expect(() => new SecretBox([k1, { ...k2, id: 'k1' }])).toThrow(/twice/);
+  });
+
+  it('a key announced with activeFrom only decrypts until then, and encrypts from then on', () => {
+    const clock = new ManualClock(Date.UTC(2026, 11, 6, 12));
+    const box = new SecretBox([k1, { ...k2, activeFrom: clock.now() + 60_000 }], clock);
+    expect(box.currentKeyId).toBe('k1');
+    expect(box.encrypt('v', 'c')).toMatch(/^fg1\.k1\./);
+    clock.advance(60_000);
+    expect(box.currentKeyId).toBe('k2');
+    expect(box.encrypt('v', 'c')).toMatch(/^fg1\.k2\./);
+  });
+
+  it('reseal moves a value to the current key with the same plaintext and context, and leaves a current one alone', () => {
+    const sealed = new SecretBox([k1]).encrypt('seed', 'factor:9:secret');
+    const box = new SecretBox([k1, k2]);
+    const moved = box.reseal(sealed, 'factor:9:secret')!;
+    expect(sealedKeyId(moved)).toBe('k2');
+    expect(box.decryptText(moved, 'factor:9:secret')).toBe('seed');
+    expect(box.reseal(moved, 'factor:9:secret')).toBeNull();
+    expectTampered(() => box.reseal(sealed, 'factor:10:secret'));
+    expect(sealedKeyId('scrypt$15$8$1$x$y')).toBeNull();
   });
 });

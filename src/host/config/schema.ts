@@ -65,12 +65,24 @@ export const secretsConfigSchema = z
             .string()
             .regex(/^(?:[A-Fa-f0-9]{64}|[A-Za-z0-9+/]{43}=)$/, 'expected 32 bytes as 64 hex digits or base64')
             .describe('The 256-bit key, hex or base64 (use keyFile).'),
+          activeFrom: z.iso
+            .datetime({ offset: true, error: 'expected an ISO 8601 time such as 2026-12-06T15:00:00Z' })
+            .optional()
+            .describe('When the key starts encrypting new values; before that it only decrypts, so every host can have it first (keys rotate --activate-in). Default: at once.'),
         }),
       )
       .min(1)
-      .describe('Key-encryption keys, oldest first: the last one encrypts new secrets, all of them decrypt. Rotate by appending.'),
+      .optional()
+      .describe('Key-encryption keys, oldest first: the last active one encrypts new secrets, all of them decrypt. factorgate keys rotate|rewrap|retire. Default: the key files under <dataDir>/keys/ (demo only).'),
+    previousKeyGraceMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(60 * 24 * 30)
+      .optional()
+      .describe('After a rotation, how long forms and sent codes made under the previous key are still accepted. Default: session.lifetimeMinutes.'),
   })
-  .describe('Encryption of secrets at rest (TOTP seeds, token secrets, held replies). Default: a key generated under <dataDir>/keys/ (demo only).');
+  .describe('Encryption of secrets at rest (TOTP seeds, token secrets, held replies) and the keys derived from them (CSRF, code pepper, PIN hashes).');
 
 export const loggingConfigSchema = z
   .strictObject({

@@ -23,6 +23,11 @@ export interface PendingLogin {
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('base64url');
 
+/** The secret-box context of a pending login's continuation. */
+export function loginContext(id: string): string {
+  return `login:${id}`;
+}
+
 export class PendingLogins {
   constructor(
     private readonly db: Kysely<Database>,
@@ -46,7 +51,7 @@ export class PendingLogins {
         id,
         adapter: input.adapter,
         browser_hash: sha256(binding),
-        continuation_enc: this.secrets.encrypt(JSON.stringify(input.continuation ?? null), `login:${id}`),
+        continuation_enc: this.secrets.encrypt(JSON.stringify(input.continuation ?? null), loginContext(id)),
         relying_party: input.relyingParty ?? null,
         enrolment_policy: input.enrolmentPolicy ?? null,
         created_at: now,
@@ -66,7 +71,7 @@ export class PendingLogins {
     return {
       id,
       adapter: row.adapter,
-      continuation: JSON.parse(this.secrets.decryptText(row.continuation_enc, `login:${id}`)) as unknown,
+      continuation: JSON.parse(this.secrets.decryptText(row.continuation_enc, loginContext(id))) as unknown,
       relyingParty: row.relying_party ?? undefined,
       enrolmentPolicy: (row.enrolment_policy as EnrolmentPolicy | null) ?? undefined,
     };

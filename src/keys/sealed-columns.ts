@@ -1,0 +1,26 @@
+/**
+ * Every column of the core tables that holds a secret-box value, with the context it was sealed
+ * under. A feature that adds a sealed column adds it here (or, for an adapter's own table, in the
+ * adapter's `sealedColumns`): `keys rewrap` and `keys retire` only know the columns listed.
+ */
+import type { AdapterDefinition, SealedColumn } from '../host/host-api.js';
+import { totpSecretContext } from '../factors/totp-factor.js';
+import { continuationContext } from '../challenge/sealed-state.js';
+import { loginContext } from '../host/login/pending-logins.js';
+import { secretContext } from '../tokens/token-repository.js';
+
+export const CORE_SEALED_COLUMNS: readonly SealedColumn[] = [
+  { table: 'factors', key: 'id', column: 'secret_enc', context: (row) => totpSecretContext(String(row.id)) },
+  { table: 'oath_tokens', key: 'id', column: 'secret_enc', reads: ['serial'], context: (row) => secretContext(String(row.serial)) },
+  { table: 'challenges', key: 'id', column: 'continuation_enc', context: (row) => continuationContext(String(row.id)) },
+  { table: 'pending_logins', key: 'id', column: 'continuation_enc', context: (row) => loginContext(String(row.id)) },
+];
+
+/** The core's sealed columns and those of every adapter given (their tables exist once migrated). */
+export function sealedColumnsOf(adapters: readonly AdapterDefinition[]): SealedColumn[] {
+  return [...CORE_SEALED_COLUMNS, ...adapters.flatMap((a) => a.sealedColumns ?? [])];
+}
+
+export function columnName(c: SealedColumn): string {
+  return `${c.table}.${c.column}`;
+}
