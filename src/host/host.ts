@@ -29,6 +29,7 @@ import { ensurePrivateDir } from '../store/private-files.js';
 import { SecretBox } from '../store/secret-box.js';
 import { previousKeyGraceMs, secretKeysFor } from './bootstrap/secret-keys.js';
 import { DerivedKeys } from './derived-keys.js';
+import { pinDerivationRoot } from '../keys/derivation-root.js';
 import { loadOrCreateDevSigningKeys, signingKeysFrom } from './bootstrap/signing-keys.js';
 import { ensureDemoUsers, type DemoCredential } from './bootstrap/demo-users.js';
 import type { Directory } from '../directory/directory.js';
@@ -118,6 +119,8 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
           onConnectionError: (err) => logger.warn({ err }, 'an idle PostgreSQL connection failed; the pool opens a new one'),
         },
   );
+  // Pairwise identifiers derive from a root kept in the store, so retiring the oldest key keeps them.
+  await pinDerivationRoot(store.db, secrets, keys, clock);
   const directory = options.directory ?? createDirectory(config.directory, { logger, clock });
 
   const cookies = new CookiePolicy(config.publicUrl);

@@ -79,6 +79,7 @@ export class SecretBox {
   readonly #keys: ReadonlyMap<string, Buffer>;
   readonly #ring: readonly KeyEncryptionKey[];
   readonly #clock: Clock;
+  #root: Buffer | undefined;
 
   /** `keys` in age order: the last active one wraps new writes. */
   constructor(keys: readonly KeyEncryptionKey[], clock: Clock = systemClock) {
@@ -143,11 +144,18 @@ export class SecretBox {
 
   /**
    * A 32-byte key for `purpose` (HKDF-SHA256, RFC 5869), for values that must stay the same
-   * for as long as the deployment lives (pairwise identifiers): derived from the oldest key of
-   * the ring, so adding a key does not change it and every host sharing the ring agrees.
+   * for as long as the deployment lives (pairwise identifiers): derived from the derivation
+   * root, which is the oldest key of the ring until the host pins it from the store
+   * (`pinDerivationRoot`), so neither adding nor retiring a key changes it.
    */
   deriveKey(purpose: string): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.#ring[0]!.key, Buffer.alloc(0), `factorgate ${purpose}`, KEY_BYTES));
+    return Buffer.from(hkdfSync('sha256', this.#root ?? this.#ring[0]!.key, Buffer.alloc(0), `factorgate ${purpose}`, KEY_BYTES));
+  }
+
+  /** Sets the root `deriveKey` derives from (kept sealed in the store: see keys/derivation-root.ts). */
+  pinDerivationRoot(root: Buffer): void {
+    if (root.length !== KEY_BYTES) throw new Error(`the derivation root must be ${KEY_BYTES} bytes`);
+    this.#root = Buffer.from(root);
   }
 
   /** Whether a value was written with an older key (for a re-encryption sweep). */

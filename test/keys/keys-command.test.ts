@@ -46,9 +46,11 @@ function scenario(name: string, storeConfig: () => Promise<Record<string, unknow
       writeFileSync(join(dir, 'keys', 'k1.key'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
       host = await startHost({ dir, config: { store, secrets: { keys: [{ id: 'k1', keyFile: 'keys/k1.key' }] } } });
       await seedSealedRows(host.host.api.store.db, host.host.api.secrets, PER_COLUMN);
+      const pairwiseKey = host.host.api.secrets.deriveKey('saml-idp pairwise nameid v1');
 
       let r = await factorgate('keys', 'status', '--config', config);
-      expect(r).toMatchObject({ code: 0, out: `k1\tcurrent\t${TOTAL} values\n` });
+      // Plus the pairwise-identifier root the host stored at its first start.
+      expect(r).toMatchObject({ code: 0, out: `k1\tcurrent\t${TOTAL + 1} values\n` });
 
       r = await factorgate('keys', 'rotate', '--id', 'k2', '--config', config);
       expect(r.code).toBe(0);
@@ -80,7 +82,7 @@ function scenario(name: string, storeConfig: () => Promise<Record<string, unknow
       expect(r.out).toContain(`factors.secret_enc\t${PER_COLUMN} scanned\t${PER_COLUMN} re-encrypted\t0 changed meanwhile`);
       // The running host opens every value the command rewrote.
       const opened = await openAll(host.host.api.store.db, host.host.api.secrets);
-      expect(opened).toHaveLength(TOTAL);
+      expect(opened).toHaveLength(TOTAL + 1);
       expect(opened.every((v) => v.kid === 'k2')).toBe(true);
 
       r = await factorgate('keys', 'retire', 'k1', '--config', config);
@@ -99,10 +101,12 @@ function scenario(name: string, storeConfig: () => Promise<Record<string, unknow
 
       await host.close();
       host = await startHost({ dir, config: { store, secrets: secretsOf(dir) } });
-      expect(await openAll(host.host.api.store.db, host.host.api.secrets)).toHaveLength(TOTAL);
+      expect(await openAll(host.host.api.store.db, host.host.api.secrets)).toHaveLength(TOTAL + 1);
       expect(host.host.api.secrets.keyIds).toEqual(['k2']);
+      // Pairwise SAML identifiers survive the retirement of the key they were first derived from.
+      expect(host.host.api.secrets.deriveKey('saml-idp pairwise nameid v1').equals(pairwiseKey)).toBe(true);
       r = await factorgate('keys', 'status', '--config', config);
-      expect(r.out).toBe(`k2\tcurrent\t${TOTAL} values\n`);
+      expect(r.out).toBe(`k2\tcurrent\t${TOTAL + 1} values\n`);
     }, 120_000);
   });
 }
@@ -142,7 +146,7 @@ describe('keys commands on the demo key ring (no secrets.keys)', () => {
     const after = await startHost({ dir });
     try {
       expect(after.host.api.secrets.keyIds).toEqual(['local-2']);
-      expect(await openAll(after.host.api.store.db, after.host.api.secrets)).toHaveLength(2 * SEALED_COLUMNS.length);
+      expect(await openAll(after.host.api.store.db, after.host.api.secrets)).toHaveLength(2 * SEALED_COLUMNS.length + 1);
     } finally {
       await after.close();
     }

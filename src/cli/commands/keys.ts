@@ -15,6 +15,7 @@ import { SecretBox, currentKeyIndex } from '../../store/secret-box.js';
 import { sealedColumnsOf } from '../../keys/sealed-columns.js';
 import { countValuesUsingKey, rewrapAll } from '../../keys/rewrap.js';
 import { addKey, removeKey, ringSourceOf } from '../../keys/key-ring-files.js';
+import { pinDerivationRoot } from '../../keys/derivation-root.js';
 import { storeOptions } from './users.js';
 
 export const usage = [
@@ -128,6 +129,8 @@ export async function run(ctx: CliContext): Promise<number> {
         return refuse(ctx, `forms and sent codes made under ${id} are accepted until ${iso(graceEnd)}: retire after that (or --skip-grace, and they fail now)`);
       }
     }
+    // A store no host has started on yet: pin the pairwise-identifier root before its key goes.
+    await pinDerivationRoot(store.db, box, keys, clock);
     const file = removeKey(ringSourceOf(config), id);
     ctx.stdout.write(`retired key ${id}: no stored value used it.\n`);
     ctx.stdout.write(`next: remove it from every other host's configuration and restart them.${file ? ` ${file} is no longer read: keep it only with backups taken before now, else destroy it.` : ''}\n`);

@@ -48,6 +48,9 @@ export async function seedSealedRows(db: Kysely<Database>, box: SecretBox, perCo
         case 'saml_bridge_requests':
           await sql`insert into saml_bridge_requests (id, upstream, browser_hash, payload_enc, created_at, expires_at) values (${key}, 'corp', 'h', ${value}, ${now}, ${now + 1})`.execute(db);
           break;
+        case 'kv':
+          await sql`insert into kv (key, value, updated_at) values (${key}, ${value}, ${now})`.execute(db);
+          break;
         default:
           throw new Error(`seedSealedRows does not know ${col.table}: add it`);
       }
@@ -62,7 +65,7 @@ export interface OpenedValue {
   plaintext: string;
 }
 
-/** Opens every sealed value with `box`; throws on any that does not open. */
+/** Opens every sealed value with `box` (kv also holds plain values: skipped); throws on any that does not open. */
 export async function openAll(db: Kysely<Database>, box: SecretBox): Promise<OpenedValue[]> {
   const out: OpenedValue[] = [];
   for (const col of SEALED_COLUMNS) {
@@ -70,6 +73,7 @@ export async function openAll(db: Kysely<Database>, box: SecretBox): Promise<Ope
     const rows = await sql<Record<string, unknown>>`select ${sql.ref(col.key)} as k, ${sql.ref(col.column)} as v ${sql.join(extra, sql``)} from ${sql.table(col.table)} where ${sql.ref(col.column)} is not null order by ${sql.ref(col.key)}`.execute(db);
     for (const r of rows.rows) {
       const v = String(r.v);
+      if (col.table === 'kv' && sealedKeyId(v) === null) continue;
       out.push({ column: `${col.table}.${col.column}`, key: String(r.k), kid: sealedKeyId(v), plaintext: box.decryptText(v, col.context({ ...r, [col.key]: r.k })) });
     }
   }
