@@ -8,6 +8,9 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type {} from 'pino-http';
 import { FactorgateError, isFactorgateError, type ErrorCode } from './errors.js';
+import { isStoreOutage } from '../store/store-outage.js';
+import { quietAccessLine } from './logging.js';
+import type { OutageLog } from './outage-log.js';
 
 export type ErrorPageRenderer = (req: Request, res: Response, status: number, messageKey: string, publicDetail?: string) => void;
 
@@ -28,19 +31,36 @@ export function wantsJson(req: Request): boolean {
   return accept.includes('application/json') && !accept.includes('text/html');
 }
 
-export function createErrorHandler(logger: Logger, renderPage: ErrorPageRenderer): ErrorRequestHandler {
+/**
+ * A store that cannot be used right now (PostgreSQL down, SQLite locked past its busy timeout)
+ * is an outage, not a bug: 503 "temporarily unavailable", however the error reached here (raw
+ * from the driver, or wrapped as the cause of a 5xx domain error).
+ */
+function fromStoreOutage(err: unknown): FactorgateError | null {
+  if (isFactorgateError(err) && err.status < 500) return null;
+  if (!isStoreOutage(err)) return null;
+  const cause = isFactorgateError(err) ? err.cause : err;
+  return new FactorgateError('STORE_UNAVAILABLE', { detail: cause instanceof Error ? cause.message : String(cause), cause });
+}
+
+export function createErrorHandler(logger: Logger, renderPage: ErrorPageRenderer, outages?: OutageLog): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       logger.error({ err, reqId: req.id }, 'error after the response started');
       next(err);
       return;
     }
-    const domain = isFactorgateError(err) ? err : fromFrameworkError(err);
+    const domain = fromStoreOutage(err) ?? (isFactorgateError(err) ? err : fromFrameworkError(err));
     const code: ErrorCode = domain?.code ?? 'INTERNAL';
     const status = domain?.status ?? 500;
     const log = req.log ?? logger;
-    if (status >= 500 && !domain) log.error({ err, code }, 'unexpected error');
+    if (code === 'STORE_UNAVAILABLE' && outages) {
+      // Once per interval for the whole host, not a line (and a stack) per request.
+      quietAccessLine(res);
+      outages.refused('store', { code, detail: domain?.detail, err: domain?.cause }, 'the store is unavailable: requests answer 503');
+    } else if (status >= 500 && !domain) log.error({ err, code }, 'unexpected error');
     else log.warn({ code, status, detail: domain?.detail, ...(status >= 500 ? { err: domain?.cause } : {}) }, `request refused: ${code}`);
+    if (status === 503) res.set('Retry-After', '30');
     const publicDetail = domain?.expose ? domain.publicDetail : undefined;
     if (wantsJson(req)) {
       res.status(status).json({ error: code, ...(publicDetail ? { detail: publicDetail } : {}) });

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
-import { createRequestLogger } from './logging.js';
+import { createRequestLogger, quietAccessLine } from './logging.js';
 import type { Logger } from 'pino';
 import type { Server } from 'node:http';
 import { systemClock, type Clock } from './clock.js';
@@ -26,6 +26,7 @@ import { createLogger, redactUrl } from '../audit/logger.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { openStore, type Store } from '../store/store.js';
 import { ensurePrivateDir } from '../store/private-files.js';
+import { isStoreOutage } from '../store/store-outage.js';
 import { SecretBox } from '../store/secret-box.js';
 import { previousKeyGraceMs, secretKeysFor } from './bootstrap/secret-keys.js';
 import { DerivedKeys } from './derived-keys.js';
@@ -43,6 +44,7 @@ import { SessionStore } from './sessions.js';
 import { StoreReplayCache } from './replay-cache.js';
 import { createMetrics, metricsEndpoint } from './metrics.js';
 import { createErrorHandler } from './error-handler.js';
+import { OutageLog } from './outage-log.js';
 import { FactorgateError } from './errors.js';
 import { createPages } from './pages/page-api.js';
 import { PendingLogins } from './login/pending-logins.js';
@@ -217,6 +219,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   app.use(createRequestLogger(logger, { redactUrl, ignore: (req) => req.url === '/healthz' || req.url === '/metrics' }));
   app.use(metrics.middleware);
 
+  const outages = new OutageLog(logger, clock, config.logging.outageIntervalSeconds * 1000);
   const readiness = async () => {
     const checks: Record<string, string> = {};
     const probe = async (name: string, fn: () => Promise<void>) => {
@@ -224,8 +227,10 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
         await fn();
         checks[name] = 'ok';
       } catch (err) {
-        checks[name] = err instanceof FactorgateError ? err.code : 'error';
-        logger.warn({ check: name, err }, 'readiness check failed');
+        const outage = !(err instanceof FactorgateError) && isStoreOutage(err);
+        checks[name] = err instanceof FactorgateError ? err.code : outage ? 'STORE_UNAVAILABLE' : 'error';
+        if (outage) outages.refused('store', { check: name, err }, 'the store is unavailable: readiness fails');
+        else logger.warn({ check: name, err }, 'readiness check failed');
       }
     };
     await probe('store', () => store.ping());
@@ -239,6 +244,8 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   });
   app.get('/readyz', async (_req, res) => {
     const r = await readiness();
+    // A store outage is logged once per interval by the probe; the access line would repeat it.
+    if (r.checks.store === 'STORE_UNAVAILABLE') quietAccessLine(res);
     res.status(r.ok ? 200 : 503).set('Cache-Control', 'no-store').json({ status: r.ok ? 'ready' : 'not ready', checks: r.checks });
   });
   app.get('/metrics', metricsEndpoint(metrics, { bearerToken: config.metrics.bearerToken, logger }));
@@ -282,7 +289,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   app.use((req, _res, next) => {
     next(new FactorgateError('NOT_FOUND', { detail: `${req.method} ${redactUrl(req.originalUrl)}` }));
   });
-  app.use(createErrorHandler(logger, (req, res, status, key, detail) => pages.error(req, res, status, key, detail)));
+  app.use(createErrorHandler(logger, (req, res, status, key, detail) => pages.error(req, res, status, key, detail), outages));
 
   // Expired rows are swept every few minutes by whichever host runs; each sweep is idempotent.
   const sweep = setInterval(() => {

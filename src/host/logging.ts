@@ -21,6 +21,13 @@ export interface RequestLoggerOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+const QUIET = Symbol('factorgate.quietAccessLine');
+
+/** This response's access line is left out: what went wrong is already logged elsewhere (an outage, once per interval). */
+export function quietAccessLine(res: ServerResponse): void {
+  (res as ServerResponse & { [QUIET]?: true })[QUIET] = true;
+}
+
 export function levelFor(statusCode: number, err?: unknown): Level {
   return err || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
 }
@@ -51,6 +58,7 @@ export function createRequestLogger(logger: Logger, options: RequestLoggerOption
       res.off('finish', done);
       res.off('close', done);
       res.off('error', done);
+      if ((res as ServerResponse & { [QUIET]?: true })[QUIET]) return;
       const failed = err ?? (res as ServerResponse & { err?: unknown }).err;
       const level = levelFor(res.statusCode, failed);
       if (!logger.isLevelEnabled(level)) return;

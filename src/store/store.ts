@@ -9,6 +9,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvide
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 import { cachingSqliteDatabase } from './statement-cache.js';
+import { immediateTransactions } from './sqlite-immediate-transactions.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from './private-files.js';
 import { FactorgateError } from '../host/errors.js';
 
@@ -25,7 +26,7 @@ export type StoreOptions =
 export interface Store {
   readonly db: Kysely<Database>;
   readonly driver: 'sqlite' | 'postgres';
-  /** Resolves when the database answers a trivial query (for /readyz). */
+  /** Resolves when the database accepts a write (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -62,7 +63,8 @@ function openSqlite(file: string): Kysely<Database> {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   // Prepared statements are reused across queries of the same shape (see statement-cache.ts).
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingSqliteDatabase(sqlite) }) });
+  // Transactions take the write lock up front, so they too wait up to busy_timeout (see the module).
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(cachingSqliteDatabase(sqlite)) }) });
 }
 
 /** `pg` is loaded only for a PostgreSQL store (about 15 MB of RSS a SQLite host does not carry). */
@@ -118,7 +120,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db,
     driver: options.driver,
     async ping() {
-      await db.selectFrom('kv').select('key').limit(1).execute();
+      // A write, not a read: a read passes on a database locked for writing, a full disk or a
+      // read-only replica, none of which can serve a sign-in.
+      await db
+        .insertInto('kv')
+        .values({ key: 'readyz.write-probe', value: 'ok', updated_at: 0 })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: 'ok' }))
+        .execute();
     },
     async close() {
       if (closed) return;

@@ -87,6 +87,7 @@ export const secretsConfigSchema = z
 export const loggingConfigSchema = z
   .strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level. Default info.'),
+    outageIntervalSeconds: z.number().int().min(1).max(3600).default(60).describe('While the store is unreachable, requests answer 503 and the outage is logged once per this many seconds (with how many requests it refused). Default 60.'),
   })
   .describe('Structured logs (JSON lines on standard output).');
 
