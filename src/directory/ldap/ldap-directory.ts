@@ -306,6 +306,7 @@ export class LdapDirectory implements Directory {
   async #connectInOrder(start: number, what: string): Promise<Live> {
     const failures: string[] = [];
     let lastError: unknown;
+    let refusedBinds = 0;
     for (const url of this.#s.urls.slice(start)) {
       try {
         const client = await openConnection(url, this.#conn, this.#serviceCredentials);
@@ -317,10 +318,17 @@ export class LdapDirectory implements Directory {
         // A refused service bind is a configuration problem, reported as such in the detail;
         // another server may still accept it (a replica with a different account state).
         const prefix = err instanceof InvalidCredentialsError ? 'service bind refused: ' : '';
+        if (err instanceof InvalidCredentialsError) refusedBinds++;
         failures.push(`${url}: ${prefix}${describeError(err)}`);
       }
     }
-    throw this.#unavailable(what, failures, lastError);
+    // Every server answered, and refused the service account: not an outage but a wrong bind
+    // password or DN, and the operator should read that rather than "no server answered".
+    const advice =
+      failures.length > 0 && refusedBinds === failures.length
+        ? 'every server refused the service account (LDAP result 49: the bind password or DN is wrong; check directory.bindDn and directory.bindPassword or bindPasswordFile, or run factorgate check-config --connect)'
+        : undefined;
+    throw this.#unavailable(what, failures, lastError, advice);
   }
 
   #searchFailure(err: unknown, url: string, what: string): FactorgateError {
@@ -332,8 +340,8 @@ export class LdapDirectory implements Directory {
     return new FactorgateError('DIRECTORY_UNAVAILABLE', { detail: `${what} on ${url} failed: ${describeError(err)}`, cause: err });
   }
 
-  #unavailable(what: string, failures: string[], cause: unknown): FactorgateError {
-    const detail = `${what}: no directory server answered (${failures.join('; ') || 'no servers'})`;
+  #unavailable(what: string, failures: string[], cause: unknown, advice?: string): FactorgateError {
+    const detail = `${what}: ${advice ?? 'no directory server answered'} (${failures.join('; ') || 'no servers'})`;
     if (this.#reachable !== false) this.#log.error({ failures }, 'directory unavailable');
     this.#reachable = false;
     return new FactorgateError('DIRECTORY_UNAVAILABLE', { detail, cause });

@@ -150,6 +150,9 @@ describe('LdapDirectory against slapd: listing and health', () => {
     const err = await bad.ping().catch((e: unknown) => e);
     expect(isFactorgateError(err) && err.code).toBe('DIRECTORY_UNAVAILABLE');
     expect((err as Error).message).toContain('service bind refused');
+    // A wrong password is not reported as an outage.
+    expect((err as Error).message).toContain('every server refused the service account (LDAP result 49: the bind password or DN is wrong');
+    expect((err as Error).message).not.toContain('no directory server answered');
     await bad.close();
   });
 
