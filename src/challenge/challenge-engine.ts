@@ -23,6 +23,7 @@ import { checkExpiry } from './steps/check-expiry.js';
 import { checkLockout } from './steps/check-lockout.js';
 import { loadMethods } from './steps/load-methods.js';
 import { selectMethod } from './steps/select-method.js';
+import { sendToOnlyMethod } from './steps/send-to-only-method.js';
 import { reserveAttempt } from './steps/reserve-attempt.js';
 import { verifyCode } from './steps/verify-code.js';
 import { checkReplay } from './steps/check-replay.js';
@@ -41,7 +42,8 @@ export const SHOW_STEPS: readonly Step[] = [
   checkExpiry, //       expired → denied
   checkLockout, //      regulation first: disabled or locked → denied
   loadMethods, //       methods, default first; none → enrolment policy (enroll | deny | allow)
-  renderPage,
+  sendToOnlyMethod, //  a delivered method that is the only one sends at first sight, once
+  renderPage, //        a delivered method: "Send me a code" first, the code field after a send
 ];
 
 /** `POST /mfa/:id` (fields `code`, `method`, `_csrf`): the Authelia order, one check per file. */

@@ -31,7 +31,38 @@ export function challengePath(ctx: ChallengeRequest, lang?: Locale): string {
 /** What a delivered-code action (send, resend, "Continue") says on the page that follows it. */
 export type PageNotice = 'sent' | 'wait' | 'limit' | 'failed' | 'pending';
 
-export async function renderChallengePage(ctx: ChallengeRequest, opts: { failed?: boolean; notice?: PageNotice } = {}): Promise<void> {
+export interface PageOptions {
+  /** A code was refused: the one neutral message (or, for a reused code, what to do instead). */
+  failed?: boolean;
+  notice?: PageNotice;
+  /** With notice `wait`: seconds until another code may be asked for. */
+  waitSeconds?: number;
+}
+
+/**
+ * A reused code is the one refusal the page names (issue 26 item 7): the user typed a right
+ * code a second time and needs to know to wait for the next, not to check their typing.
+ */
+function failureMessage(ctx: ChallengeRequest, method: Method): string {
+  const L = ctx.locale;
+  if (ctx.verdict?.ok === false && ctx.verdict.reason === 'REPLAY') {
+    const specific = `mfa.failed.replay.${method.row.kind}`;
+    return t(L, specific) === specific ? t(L, 'mfa.failed.replay') : t(L, specific);
+  }
+  return t(L, 'mfa.failed');
+}
+
+/**
+ * Whether the page asks for the code. A delivered method asks only once a code went out for
+ * this challenge: before that, "Send me a code" is the page's only action.
+ */
+async function codeWasSent(ctx: ChallengeRequest, method: Method, notice: PageNotice | undefined): Promise<boolean> {
+  if (!method.factor.send || ctx.enrolling) return true;
+  if (notice === 'sent' || notice === 'pending') return true;
+  return method.factor.sentFor ? method.factor.sentFor({ challengeId: ctx.challenge.id, factorRow: method.row }) : true;
+}
+
+export async function renderChallengePage(ctx: ChallengeRequest, opts: PageOptions = {}): Promise<void> {
   const L = ctx.locale;
   const method = ctx.enrolling ?? ctx.selected ?? ctx.methods[0];
   if (!method) throw new Error('renderChallengePage needs a method to show');
@@ -48,31 +79,40 @@ export async function renderChallengePage(ctx: ChallengeRequest, opts: { failed?
   const notice = opts.notice;
   const askPin = method.factor.pinRequired?.(method.row) === true;
   const outOfBand = method.factor.awaitsConfirmation?.(method.row) === true;
-  // A delivered method sends only when asked (a button, no JavaScript): a GET never sends.
-  const sendForm = method.factor.send && !enrolling
-    ? html`<form method="post" action="${action}"><input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="method" value="${method.row.id}"><input type="hidden" name="send" value="1"><button type="submit" class="${notice === undefined ? '' : 'link'}">${t(L, notice === undefined ? 'mfa.send' : 'mfa.resend')}</button></form>`
+  const delivered = method.factor.send !== undefined && !enrolling;
+  const sent = await codeWasSent(ctx, method, notice);
+  // A delivered method sends only when asked (a button, no JavaScript): before the first send
+  // it is the page's main button, afterwards a link under the code field.
+  const sendForm = delivered
+    ? html`<form method="post" action="${action}"><input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="method" value="${method.row.id}"><input type="hidden" name="send" value="1"><button type="submit" id="send" class="${sent ? 'link' : ''}">${t(L, sent ? 'mfa.resend' : 'mfa.send')}</button></form>`
     : '';
   const codeField = outOfBand
     ? html`<p class="muted" id="code-hint">${method.factor.prompt(L, method.row)}</p>
 <input type="hidden" name="confirm" value="1">
 <button type="submit">${t(L, 'mfa.continue')}</button>`
-    : html`<label for="code">${t(L, 'mfa.code')}</label>
+    : html`<label for="code">${t(L, delivered ? 'mfa.codeSent' : 'mfa.code')}</label>
 <p class="muted" id="code-hint"><small>${method.factor.prompt(L, method.row)}</small></p>
 <input type="text" id="code" name="code" class="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="12" spellcheck="false" autocapitalize="none" required autofocus aria-describedby="${failed ? 'code-error code-hint' : 'code-hint'}"${failed ? html` aria-invalid="true"` : ''}>
 ${askPin ? html`<label for="pin">${t(L, 'mfa.pin')}</label>
 <input type="password" id="pin" name="pin" inputmode="numeric" autocomplete="off" maxlength="12" required>` : ''}
 <button type="submit">${t(L, enrolling ? 'mfa.enrol.submit' : 'mfa.submit')}</button>`;
-
-  const body = html`<h1>${title}</h1>
-<p class="muted">${t(L, 'mfa.signingInAs', { name })}</p>
-${failed ? html`<p class="error" role="alert" id="code-error">${t(L, 'mfa.failed')}</p>` : ''}
-${notice ? html`<p class="${notice === 'sent' ? 'notice' : 'error'}" role="status" id="notice">${t(L, `mfa.notice.${notice}`)}</p>` : ''}
-${instructions}
-<form method="post" action="${action}" novalidate>
+  const codeForm = sent
+    ? html`<form method="post" action="${action}" novalidate>
 <input type="hidden" name="_csrf" value="${token}">
 <input type="hidden" name="method" value="${method.row.id}">
 ${codeField}
-</form>
+</form>`
+    : html`<p class="muted" id="send-hint">${t(L, 'mfa.sendFirst', { method: methodLabel(method, L) })}</p>`;
+  const noticeText = notice === 'wait' && opts.waitSeconds !== undefined
+    ? t(L, 'mfa.notice.waitSeconds', { seconds: String(opts.waitSeconds) })
+    : notice ? t(L, `mfa.notice.${notice}`) : '';
+
+  const body = html`<h1>${title}</h1>
+<p class="muted">${t(L, 'mfa.signingInAs', { name })}</p>
+${failed ? html`<p class="error" role="alert" id="code-error">${failureMessage(ctx, method)}</p>` : ''}
+${notice ? html`<p class="${notice === 'sent' ? 'notice' : 'error'}" role="status" id="notice">${noticeText}</p>` : ''}
+${instructions}
+${codeForm}
 ${sendForm}
 ${others.length > 0
     ? html`<section aria-labelledby="other-methods">

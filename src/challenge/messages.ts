@@ -1,4 +1,7 @@
-/** The challenge page's words. One failure message for every refused code (STYLE.md habit 5). */
+/**
+ * The challenge page's words. One failure message for every refused code (STYLE.md habit 5),
+ * except a reused one, which tells the user to wait for the next code (issue 26 item 7).
+ */
 import { addMessages } from '../host/i18n.js';
 
 const en = {
@@ -23,6 +26,15 @@ const en = {
   'mfa.notice.limit': 'No more codes can be sent now. Use the code you received, or another method.',
   'mfa.notice.failed': 'We could not reach you by this method just now. Try again later, or use another method.',
   'mfa.notice.pending': 'We have not received your confirmation yet. Answer the call, then choose Continue.',
+  'mfa.notice.waitSeconds': 'A code was sent a moment ago. You can ask for another one in {seconds} seconds.',
+  'mfa.codeSent': 'Enter the code we sent',
+  'mfa.sendFirst': 'Method: {method}. We send a code when you ask for one.',
+  'mfa.failed.replay': 'This code was already used. Wait for a new code.',
+  'mfa.failed.replay.totp': 'This code was already used. Wait for the next code in your app.',
+  'mfa.failed.replay.oath': 'This code was already used. Use the next code from your token.',
+  'mfa.failed.replay.sms': 'This code was already used. Ask for a new code.',
+  'mfa.failed.replay.voice': 'This code was already used. Ask for a new code.',
+  'mfa.failed.replay.email': 'This code was already used. Ask for a new code.',
 };
 
 const fr: Record<keyof typeof en, string> = {
@@ -47,6 +59,15 @@ const fr: Record<keyof typeof en, string> = {
   'mfa.notice.limit': 'Aucun autre code ne peut être envoyé pour l’instant. Utilisez le code reçu, ou une autre méthode.',
   'mfa.notice.failed': 'Nous n’avons pas pu vous joindre par cette méthode. Réessayez plus tard, ou utilisez une autre méthode.',
   'mfa.notice.pending': 'Nous n’avons pas encore reçu votre confirmation. Répondez à l’appel, puis choisissez Continuer.',
+  'mfa.notice.waitSeconds': 'Un code vient d’être envoyé. Vous pourrez en demander un autre dans {seconds} secondes.',
+  'mfa.codeSent': 'Saisissez le code envoyé',
+  'mfa.sendFirst': 'Méthode : {method}. Nous envoyons un code quand vous le demandez.',
+  'mfa.failed.replay': 'Ce code a déjà été utilisé. Attendez un nouveau code.',
+  'mfa.failed.replay.totp': 'Ce code a déjà été utilisé. Attendez le code suivant dans votre application.',
+  'mfa.failed.replay.oath': 'Ce code a déjà été utilisé. Utilisez le code suivant de votre jeton.',
+  'mfa.failed.replay.sms': 'Ce code a déjà été utilisé. Demandez un nouveau code.',
+  'mfa.failed.replay.voice': 'Ce code a déjà été utilisé. Demandez un nouveau code.',
+  'mfa.failed.replay.email': 'Ce code a déjà été utilisé. Demandez un nouveau code.',
 };
 
 addMessages('en', en);

@@ -129,7 +129,7 @@ export function createDeliveredCodeFactor(deps: DeliveredCodeFactorDeps, channel
     if (decision.allowed) return null;
     await db.deleteFrom('delivery_sends').where('id', '=', id).execute();
     const wait = decision.retryAfterMs === null ? 'not for this sign-in' : `again in ${Math.ceil(decision.retryAfterMs / 1000)} s`;
-    return { sent: false, reason: decision.reason, detail: `${decision.reason}: ${channel.kind} send refused, allowed ${wait}` };
+    return { sent: false, reason: decision.reason, detail: `${decision.reason}: ${channel.kind} send refused, allowed ${wait}`, retryAfterMs: decision.retryAfterMs };
   }
 
   async function verifyCode(challengeId: string, factorId: string, code: string, now: number): Promise<{ ok: true; id: string } | { ok: false; reason: FactorFailureReason }> {
@@ -215,6 +215,12 @@ export function createDeliveredCodeFactor(deps: DeliveredCodeFactorDeps, channel
       } else if (existing.params !== params || existing.confirmed !== confirmed) {
         await db.updateTable('factors').set({ params, confirmed }).where('id', '=', id).execute();
       }
+    },
+
+    async sentFor({ challengeId, factorRow }) {
+      // A code that never left was deleted (see below), so any row here went out.
+      const row = await db.selectFrom('delivered_codes').select('id').where('challenge_id', '=', challengeId).where('factor_id', '=', factorRow.id).executeTakeFirst();
+      return row !== undefined;
     },
 
     async send({ user, factorRow, locale, now, challengeId }): Promise<FactorSendResult> {

@@ -74,6 +74,8 @@ export type FactorSendResult =
       reason: 'RESEND_TOO_SOON' | 'CHALLENGE_SEND_LIMIT' | 'USER_SEND_LIMIT' | 'DELIVERY_FAILED' | 'NO_ADDRESS';
       /** For the log and the audit record only (never the code, never the whole number). */
       detail?: string | undefined;
+      /** RESEND_TOO_SOON: how long until a send is allowed again (the page says so). */
+      retryAfterMs?: number | null | undefined;
     };
 
 /** What a new, unconfirmed factor row is made of. */
@@ -101,8 +103,13 @@ export interface Factor {
   /** Whether a row of this kind counts as a method the user can sign in with. */
   isEnrolled(row: FactorRow): boolean;
   verify(input: FactorVerifyInput): Promise<FactorVerifyResult>;
-  /** Delivered codes only: called when the user picks this method or asks for a new code. */
+  /** Delivered codes only: called when the user asks for a (new) code for this method. */
   send?(input: FactorSendInput): Promise<FactorSendResult>;
+  /**
+   * Delivered codes only: whether a code (or call) went out for this challenge and method, so
+   * the page asks for the code only once there is one to type ("Send me a code" comes first).
+   */
+  sentFor?(input: { challengeId: string; factorRow: FactorRow }): Promise<boolean>;
   /**
    * Methods that come from directory data (a phone number, an address): brings the user's row
    * of this kind in step with it before the methods are listed (creates, updates or removes it).

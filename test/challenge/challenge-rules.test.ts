@@ -17,13 +17,14 @@ async function host(opts: HarnessOptions = {}) {
 }
 
 const NEUTRAL = 'That code could not be accepted. Check it and try again.';
+const REUSED = 'This code was already used. Wait for the next code in your app.';
 
 async function audit(h: Harness) {
   return h.store.db.selectFrom('audit_events').selectAll().orderBy('ts').orderBy('event').execute();
 }
 
 describe('one-time codes', () => {
-  it('refuses a replayed code: the same step cannot sign in twice (RFC 6238 §5.2)', async () => {
+  it('refuses a replayed code: the same step cannot sign in twice (RFC 6238 §5.2), and says to wait for the next code', async () => {
     const h = await host();
     await addUser(h, 'ada');
     const b = new Browser(h.url);
@@ -32,7 +33,12 @@ describe('one-time codes', () => {
     const path = await b.begin('ada');
     const r = await answer(b, path, generateTotp(secret, h.clock.now()));
     expect(r.status).toBe(401);
-    expect(r.body).toContain(NEUTRAL);
+    expect(r.body).toContain(`<p class="error" role="alert" id="code-error">${REUSED}</p>`);
+    expect(r.body).not.toContain(NEUTRAL);
+    b.acceptLanguage = 'fr';
+    const fr = await answer(b, path, generateTotp(secret, h.clock.now()));
+    expect(fr.body).toContain('Ce code a déjà été utilisé. Attendez le code suivant dans votre application.');
+    b.acceptLanguage = 'en';
     expect(h.record.outcomes).toHaveLength(1);
     const last = (await audit(h)).at(-1)!;
     expect(last).toMatchObject({ event: 'second-factor', result: 'failure', deny_reason: 'REPLAY', method: 'totp' });
@@ -72,7 +78,7 @@ describe('one-time codes', () => {
     expect((await answer(b, path, generateTotpForStep(secret, step))).status).toBe(200);
   });
 
-  it('shows one neutral message for wrong, replayed and malformed codes, and never logs or audits the code or the secret', async () => {
+  it('shows one neutral message for wrong and malformed codes, the reuse message for a replayed one, and never logs or audits the code or the secret', async () => {
     const logLines: string[] = [];
     const h = await host({ logLines });
     await addUser(h, 'ada');
@@ -90,11 +96,11 @@ describe('one-time codes', () => {
     expect((await answer(b, enrolPath, good)).status).toBe(200);
     const path = await b.begin('ada');
     bodies.push((await answer(b, path, good)).body); // replay
-    for (const body of bodies) {
-      expect(body).toContain(NEUTRAL);
+    bodies.forEach((body, i) => {
+      expect(body).toContain(i < 2 ? NEUTRAL : REUSED);
       expect(body).toContain('role="alert"');
       expect(body).not.toMatch(/MISMATCH|REPLAY|MALFORMED|locked/i);
-    }
+    });
     const reasons = (await audit(h)).filter((a) => a.result === 'failure').map((a) => a.deny_reason);
     expect(reasons).toEqual(['MISMATCH', 'MALFORMED', 'REPLAY']);
 

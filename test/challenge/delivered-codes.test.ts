@@ -128,7 +128,9 @@ describe('delivered codes: send limits', () => {
     expect((await pressSend(b, path)).body).toContain('A code is on its way.');
     const tooSoon = await pressSend(b, path);
     expect(tooSoon.status).toBe(200);
-    expect(tooSoon.body).toContain('Wait a little before asking for another one.');
+    expect(tooSoon.body).toContain('A code was sent a moment ago. You can ask for another one in 30 seconds.');
+    clock.advance(12_400);
+    expect((await pressSend(b, path)).body).toContain('You can ask for another one in 18 seconds.');
     expect(rec.requests).toHaveLength(1);
 
     clock.advance(30_000);
@@ -141,6 +143,7 @@ describe('delivered codes: send limits', () => {
 
     expect(await auditRows(h, 'code-delivery')).toMatchObject([
       { result: 'success', method: 'sms', deny_reason: null },
+      { result: 'failure', method: 'sms', deny_reason: 'RESEND_TOO_SOON' },
       { result: 'failure', method: 'sms', deny_reason: 'RESEND_TOO_SOON' },
       { result: 'success', method: 'sms', deny_reason: null },
       { result: 'failure', method: 'sms', deny_reason: 'CHALLENGE_SEND_LIMIT' },
@@ -183,7 +186,8 @@ describe('delivered codes: a provider that fails', () => {
     const h = await host({ rec, clock, extra: { factors: { email: { transport: 'console' } } } });
     const b = new Browser(h.url);
     const path = await signIn(b);
-    const r = await switchTo(b, path, 'Text message');
+    await switchTo(b, path, 'Text message');
+    const r = await pressSend(b, path);
     expect(r.status).toBe(200);
     expect(r.body).toContain('We could not reach you by this method just now.');
     expect(r.body).toContain('Use another method');
@@ -206,12 +210,79 @@ describe('delivered codes: a provider that fails', () => {
       extra: { factors: { email: { transport: 'console' } } },
     });
     const b = new Browser(h.url);
-    const r = await switchTo(b, await signIn(b), 'Text message');
+    const path = await signIn(b);
+    await switchTo(b, path, 'Text message');
+    const r = await pressSend(b, path);
     expect(r.body).toContain('We could not reach you by this method just now.');
     expect(r.body).toContain('Use Email');
     const [audit] = await auditRows(h, 'code-delivery');
     expect(audit).toMatchObject({ result: 'failure', deny_reason: 'DELIVERY_FAILED' });
     expect(audit!.detail).toMatch(/network error: ECONNREFUSED/);
+  });
+});
+
+describe('delivered codes: the page (issue 26 item 7)', () => {
+  it('"Send me a code" comes first; choosing a method only shows it; "Enter the code we sent" after a send', async () => {
+    const clock = new ManualClock(T0);
+    const rec = await recorder();
+    const h = await host({ rec, clock, extra: { factors: { email: { transport: 'console' } } } });
+    const db = h.host.api.store.db;
+    const b = new Browser(h.url);
+    const path = await signIn(b);
+    const sends = async () => (await db.selectFrom('delivery_sends').select(['kind']).execute()).map((r) => r.kind);
+
+    // Two methods (email first, then SMS): the page offers to send, asks for no code yet.
+    const first = await b.get(path);
+    expect(first.body).toContain('Method: Email. We send a code when you ask for one.');
+    expect(first.body).toContain('<button type="submit" id="send" class="">Send me a code</button>');
+    expect(first.body).not.toContain('name="code"');
+    expect(await sends()).toEqual([]);
+
+    // Choosing SMS to look at it sends nothing…
+    const chosen = await switchTo(b, path, 'Text message');
+    expect(chosen.status).toBe(303);
+    const smsPage = await b.get(path);
+    expect(smsPage.body).toContain('Method: Text message. We send a code when you ask for one.');
+    expect(smsPage.body).not.toContain('name="code"');
+    expect(rec.requests).toHaveLength(0);
+    expect(await sends()).toEqual([]);
+
+    // …the second click does, and only then is the code asked for.
+    const sent = await pressSend(b, path, smsPage);
+    expect(sent.body).toContain('A code is on its way.');
+    expect(sent.body).toContain('<label for="code">Enter the code we sent</label>');
+    expect(sent.body).toContain('<button type="submit" id="send" class="link">Send a new code</button>');
+    expect(sent.body.indexOf('name="code"')).toBeLessThan(sent.body.indexOf('Send a new code'));
+    expect(rec.requests).toHaveLength(1);
+    // The page remembers the send (a reload, another language)…
+    b.acceptLanguage = 'fr';
+    const again = await b.get(path);
+    expect(again.body).toContain('<label for="code">Saisissez le code envoyé</label>');
+    expect(again.body).toContain('Envoyer un nouveau code');
+    b.acceptLanguage = 'en';
+    // …per method: email, never sent, offers to send again.
+    await switchTo(b, path, 'Email');
+    const emailPage = await b.get(path);
+    expect(emailPage.body).toContain('Send me a code');
+    expect(emailPage.body).not.toContain('name="code"');
+    expect(await sends()).toEqual(['sms']);
+
+    await switchTo(b, path, 'Text message');
+    expect((await submitCode(b, path, codeOf(rec.requests[0]!))).status).toBe(303);
+  });
+
+  it('a tampered "send" for another method than the one shown switches without sending', async () => {
+    const clock = new ManualClock(T0);
+    const rec = await recorder();
+    const h = await host({ rec, clock, extra: { factors: { email: { transport: 'console' } } } });
+    const b = new Browser(h.url);
+    const path = await signIn(b);
+    const page = await b.get(path);
+    const sms = /name="method" value="(sms:[^"]+)"/.exec(page.body)![1]!;
+    const r = await b.post(path, { _csrf: field(page.body, '_csrf'), method: sms, send: '1' });
+    expect(r.status).toBe(303);
+    expect(rec.requests).toHaveLength(0);
+    expect((await b.get(path)).body).toContain('Method: Text message.');
   });
 });
 

@@ -72,7 +72,7 @@ describe('signing in with a hardware token', () => {
     expect(h.logs.join('\n')).not.toContain(code);
   });
 
-  it('refuses the same code in a second sign-in, with one neutral message and REPLAY in the audit', async () => {
+  it('refuses the same code in a second sign-in, saying it was already used, with REPLAY in the audit', async () => {
     const { h, db, clock } = await hostWithTokens();
     const code = generateHotp(HOTP_SECRET, 0);
     const first = new Browser(h.url);
@@ -86,8 +86,8 @@ describe('signing in with a hardware token', () => {
     const page2 = await second.get(p2);
     const refused = await second.post(p2, { _csrf: field(page2.body, '_csrf'), method: field(page2.body, 'method'), code });
     expect(refused.status).toBe(401);
-    expect(refused.body).toContain('That code could not be accepted. Check it and try again.');
-    expect(refused.body).not.toMatch(/replay|already used/i);
+    expect(refused.body).toContain('This code was already used. Use the next code from your token.');
+    expect(refused.body).not.toMatch(/replay/i);
     const failures = await db.selectFrom('audit_events').selectAll().where('result', '=', 'failure').execute();
     expect(failures).toMatchObject([{ event: 'second-factor', method: 'oath', deny_reason: 'REPLAY' }]);
     expect(JSON.stringify(failures)).not.toContain(code);
@@ -107,7 +107,8 @@ describe('signing in with a hardware token', () => {
     // Locked meanwhile (by failures on another host sharing the store).
     await db.updateTable('users').set({ locked_until: clock.now() + 600_000 }).where('username', '=', 'alice').execute();
     const r = await b.post(path, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: generateHotp(HOTP_SECRET, 0) });
-    expect(r.status).toBe(401);
+    expect(r.status).toBe(403);
+    expect(r.body).toContain('is locked for your account until');
     const token = await db.selectFrom('oath_tokens').select(['counter', 'last_used_at']).where('serial', '=', 'HW-HOTP').executeTakeFirstOrThrow();
     expect(token).toEqual({ counter: '00000000000000000000', last_used_at: null });
     expect(await db.selectFrom('sessions').selectAll().execute()).toEqual([]);

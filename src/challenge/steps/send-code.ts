@@ -14,7 +14,8 @@ const NOTICE: Record<Exclude<FactorSendResult, { sent: true }>['reason'], PageNo
 /**
  * Sends (or re-sends) a delivered code and shows the page again. Every send is audited, a
  * refusal with its reason (a limit, or the provider's answer): the user reads one short notice
- * and sees their other methods below it, the operator reads why in the audit record. A send is
+ * (for "too soon", how many seconds to wait) and sees their other methods below it, the
+ * operator reads why in the audit record. A send is
  * not an attempt at the code, so it never counts towards the lockout.
  */
 export async function sendCode(ctx: ChallengeRequest, method: Method): Promise<void> {
@@ -39,5 +40,6 @@ export async function sendCode(ctx: ChallengeRequest, method: Method): Promise<v
   ctx.log.warn({ method: method.row.kind, reason: result.reason, detail: result.detail }, 'code not sent');
   ctx.deps.metrics?.challenge.delivery(method.row.kind, 'failed', result.reason);
   await ctx.deps.audit.record({ event: 'code-delivery', result: 'failure', ...base, denyReason: result.reason, detail: result.detail });
-  await renderChallengePage(ctx, { notice: NOTICE[result.reason] });
+  const waitMs = result.reason === 'RESEND_TOO_SOON' ? result.retryAfterMs : null;
+  await renderChallengePage(ctx, { notice: NOTICE[result.reason], ...(typeof waitMs === 'number' ? { waitSeconds: Math.max(1, Math.ceil(waitMs / 1000)) } : {}) });
 }
