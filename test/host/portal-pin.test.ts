@@ -164,7 +164,8 @@ describe('/portal/pin', () => {
     // The next sign-in offers SMS with the PIN; the default method is still the app, so switch.
     const b2 = new Browser(h.url);
     const p2 = await signIn(b2);
-    const r = await switchTo(b2, p2, 'Text message');
+    await switchTo(b2, p2, 'Text message');
+    const r = await pressSend(b2, p2);
     expect(r.body).toContain('name="pin"');
     const code = codeOf(rec.requests[rec.requests.length - 1]!);
     expect((await submitCode(b2, p2, code, { pin: NEW_PIN })).status).toBe(303);
