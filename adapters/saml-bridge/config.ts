@@ -42,7 +42,12 @@ const upstreamSchema = z
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 letters, digits, dot, dash or underscore')
       .describe('Short name; relying parties of the SAML IdP adapter select it with primary: upstream:<name>.'),
     metadata: z.string().min(1).optional().describe('The upstream IdP metadata XML (use metadataFile). One of metadata, metadataUrl or entityId + ssoUrl + signingCert is required.'),
-    metadataUrl: httpUrl.optional().describe('Fetch the IdP metadata from this URL (AD FS: /FederationMetadata/2007-06/FederationMetadata.xml) and refresh it; the last good copy is kept when a refresh fails.'),
+    metadataUrl: httpUrl.optional().describe('Fetch the IdP metadata from this URL (AD FS: /FederationMetadata/2007-06/FederationMetadata.xml) and refresh it; the last good copy is kept when a refresh fails. https, its server certificate verified (a private CA: NODE_EXTRA_CA_CERTS); plain http only with metadataSignerCert.'),
+    metadataSignerCert: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Pinned PEM certificate(s) that must have signed the metadata document (use metadataSignerCertFile); a copy without a valid signature by one of them is refused and the last good copy kept. Required for a plain http metadataUrl. Default: none (metadata over https or from a file, unsigned).'),
     metadataRefresh: duration
       // A Node timer holds at most 2^31-1 ms (about 24.8 days).
       .refine((d) => durationToMs(d) >= 1000 && durationToMs(d) <= 2 ** 31 - 1, 'expected between 1s and 24d')
@@ -72,6 +77,13 @@ const upstreamSchema = z
   })
   .superRefine((u, ctx) => {
     if (u.metadata !== undefined && u.metadataUrl !== undefined) ctx.addIssue({ code: 'custom', message: 'give either metadata(File) or metadataUrl, not both', path: ['metadataUrl'] });
+    // Over plain http anyone on the path could swap the certificates we trust; only a signature by a pinned signer protects the document there.
+    if (u.metadataUrl !== undefined && URL.canParse(u.metadataUrl) && new URL(u.metadataUrl).protocol === 'http:' && u.metadataSignerCert === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'plain http is refused for metadata: use https (the server certificate is verified), or sign the metadata and set metadataSignerCert', path: ['metadataUrl'] });
+    }
+    if (u.metadataSignerCert !== undefined && u.metadata === undefined && u.metadataUrl === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs metadata, metadataFile or metadataUrl to check', path: ['metadataSignerCert'] });
+    }
     if (u.metadata === undefined && u.metadataUrl === undefined) {
       for (const key of ['entityId', 'ssoUrl', 'signingCert'] as const) {
         if (u[key] === undefined) ctx.addIssue({ code: 'custom', message: `needed when there is no metadata, metadataFile or metadataUrl`, path: [key] });

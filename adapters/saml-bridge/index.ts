@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely';
 import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/host/host-api.js';
 import { ADAPTER_NAME, BridgeFlow } from './bridge-flow.js';
 import { durationToMs, samlBridgeConfigSchema, type SamlBridgeConfig } from './config.js';
+import type { CertificateChange } from './metadata-source.js';
 import { bridgeRequestContext, OutstandingRequests, type BridgeTables } from './outstanding-requests.js';
 import { spMetadata } from './sp-metadata.js';
 import { samlBridgeConnectChecks } from './connect-checks.js';
@@ -29,7 +30,15 @@ export async function createSamlBridge(host: HostApi, config: SamlBridgeConfig):
   const signingKeyPem = signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const logger = host.logger.child({ adapter: ADAPTER_NAME });
 
-  const upstreams = new Map(config.upstreams.map((u, i) => [u.name, new Upstream(u, i, logger)] as const));
+  // A change of the keys an upstream signs with is a security event: audited, not only logged.
+  const auditCertificateChange = (change: CertificateChange) =>
+    host.audit.record({
+      event: 'upstream-metadata',
+      result: 'info',
+      adapter: ADAPTER_NAME,
+      detail: `upstream ${change.upstream} (${change.entityId}): signing certificates changed from ${change.previousFingerprints.join(', ')} to ${change.fingerprints.join(', ')}`,
+    });
+  const upstreams = new Map(config.upstreams.map((u, i) => [u.name, new Upstream(u, i, logger, auditCertificateChange)] as const));
   for (const u of upstreams.values()) await u.start();
   const requests = new OutstandingRequests(host.store.db as unknown as Kysely<BridgeTables>, host.secrets, host.clock, host.publicUrl, durationToMs(config.requestLifetime));
   const flow = new BridgeFlow({ host, upstreams, requests, entityId, acsUrl, signingKeyPem, maxResponseBytes: config.maxResponseBytes });

@@ -2,12 +2,18 @@
  * Keeps the upstream IdP's metadata current: read once from configuration, or fetched from a URL
  * and refreshed on a timer so a signing-certificate rollover (AD FS publishes the next
  * certificate beside the current one before it switches) reaches us without a restart. A failed
- * fetch, or a copy that does not parse, never replaces the last good copy (SAML Metadata
- * Interoperability Profile §2.1: the keys in metadata are what we trust, so a broken copy must
- * not empty that set).
+ * fetch, a copy that does not parse, or one whose signature does not verify never replaces the
+ * last good copy (SAML Metadata Interoperability Profile §2.1: the keys in metadata are what we
+ * trust, so a broken or swapped copy must not change that set).
+ *
+ * The keys are only as trustworthy as the channel: a metadata URL is https (the server's
+ * certificate verified by Node against the system roots plus NODE_EXTRA_CA_CERTS), or the
+ * document is signed and verified against pinned signer certificates (`signerCertificates`),
+ * which then also protects it over plain http. Plain http without a signer is refused.
  */
 import type { Logger } from 'pino';
 import { redactUrl } from '../../src/audit/logger.js';
+import { verifiedMetadataXml } from './metadata-signature.js';
 import { MAX_METADATA_BYTES, MetadataError, certificateFingerprint, parseIdpMetadata, type UpstreamIdpMetadata } from './upstream-metadata.js';
 
 export interface MetadataSourceOptions {
@@ -21,6 +27,17 @@ export interface MetadataSourceOptions {
   logger: Logger;
   fetchTimeoutMs?: number; // default 10 s
   maxBytes?: number; // default 1 MiB
+  /** PEM certificates the metadata document must be signed by (metadataSignerCert); none: not checked (https or a file only). */
+  signerCertificates?: readonly string[];
+  /** Told when a loaded copy's signing certificates differ from the last good copy's (for the audit record). */
+  onCertificatesChanged?: (change: CertificateChange) => void | Promise<void>;
+}
+
+export interface CertificateChange {
+  upstream: string;
+  entityId: string;
+  previousFingerprints: string[];
+  fingerprints: string[];
 }
 
 const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
@@ -37,6 +54,8 @@ export class MetadataSource {
   readonly #logger: Logger;
   readonly #fetchTimeoutMs: number;
   readonly #maxBytes: number;
+  readonly #signers: readonly string[];
+  readonly #onCertificatesChanged: MetadataSourceOptions['onCertificatesChanged'];
 
   #current: UpstreamIdpMetadata | null = null;
   #lastFailure: string | null = null;
@@ -56,13 +75,15 @@ export class MetadataSource {
     this.#logger = options.logger;
     this.#fetchTimeoutMs = options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.#signers = options.signerCertificates ?? [];
+    this.#onCertificatesChanged = options.onCertificatesChanged;
   }
 
   /** Loads the first copy. For `xml`: parses now and throws MetadataError if invalid (a config error). For `url`: tries once; on failure logs a warning and keeps retrying every min(refreshMs, 30 s) in the background — never throws. Then refreshes every refreshMs (timer unref'd). */
   async start(): Promise<void> {
     if (this.#xml !== undefined) {
       // Inline metadata cannot change while we run: nothing to refresh.
-      this.#accept(parseIdpMetadata(this.#xml, this.#expectedEntityId));
+      this.#accept(this.#read(this.#xml, this.#expectedEntityId));
       return;
     }
     await this.refresh();
@@ -117,7 +138,7 @@ export class MetadataSource {
       const text = this.#xml ?? (await this.#fetchText(this.#url!));
       // Once loaded, the upstream's entity ID is pinned: a copy naming another entity would
       // silently change whose Responses we accept.
-      metadata = parseIdpMetadata(text, this.#expectedEntityId ?? this.#current?.entityId);
+      metadata = this.#read(text, this.#expectedEntityId ?? this.#current?.entityId);
     } catch (err) {
       if (this.#closed) return false;
       const reason = err instanceof Error ? err.message : String(err);
@@ -130,6 +151,14 @@ export class MetadataSource {
     if (this.#closed) return false;
     this.#accept(metadata);
     return true;
+  }
+
+  /** Verifies the signature when signers are pinned, then reads the signed bytes only. */
+  #read(text: string, expectedEntityId: string | undefined): UpstreamIdpMetadata {
+    if (this.#signers.length === 0) return parseIdpMetadata(text, expectedEntityId);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_METADATA_BYTES) throw new MetadataError(`the IdP metadata is ${bytes} bytes, more than the ${MAX_METADATA_BYTES} accepted`);
+    return parseIdpMetadata(verifiedMetadataXml(text, this.#signers).xml, expectedEntityId);
   }
 
   #accept(metadata: UpstreamIdpMetadata): void {
@@ -145,7 +174,12 @@ export class MetadataSource {
     if (previous === null) {
       this.#logger.info(fields, 'SAML upstream metadata loaded');
     } else if (!sameSet(previous.signingCertificates, metadata.signingCertificates)) {
-      this.#logger.info({ ...fields, previousFingerprints: previous.signingCertificates.map(certificateFingerprint) }, 'SAML upstream signing certificates changed');
+      const previousFingerprints = previous.signingCertificates.map(certificateFingerprint);
+      this.#logger.info({ ...fields, previousFingerprints }, 'SAML upstream signing certificates changed');
+      // The audit trail must show when the keys we trust for an upstream changed, and to what.
+      void Promise.resolve()
+        .then(() => this.#onCertificatesChanged?.({ upstream: this.#name, entityId: metadata.entityId, previousFingerprints, fingerprints }))
+        .catch((err: unknown) => this.#logger.error({ upstream: this.#name, err }, 'recording the SAML upstream certificate change failed'));
     } else {
       this.#logger.debug(fields, 'SAML upstream metadata refreshed');
     }
@@ -190,6 +224,10 @@ function optionProblems(options: MetadataSourceOptions): string[] {
       problems.push(`the metadata URL ${JSON.stringify(options.url)} is not a URL`);
     }
     if (protocol !== '' && protocol !== 'https:' && protocol !== 'http:') problems.push(`the metadata URL must be http or https, not ${protocol}`);
+    // Over plain http anyone on the path can swap the certificates we would trust.
+    if (protocol === 'http:' && (options.signerCertificates ?? []).length === 0) {
+      problems.push('a plain http metadata URL is refused unless the document is signed and metadataSignerCert pins its signer; use https');
+    }
   }
   const positive = (value: number | undefined, what: string, max = Number.MAX_SAFE_INTEGER) => {
     if (value !== undefined && !(Number.isInteger(value) && value > 0 && value <= max)) problems.push(`${what} must be a whole number from 1 to ${max}, not ${value}`);

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { FactorgateError } from '../../src/host/errors.js';
 import { pinnedPublicKeys } from '../../src/saml/verify-response.js';
 import { durationToMs, NAMEID_POLICY_FORMATS, type UpstreamConfig } from './config.js';
-import { MetadataSource } from './metadata-source.js';
+import { MetadataSource, type CertificateChange } from './metadata-source.js';
 
 export interface ResolvedUpstream {
   entityId: string;
@@ -23,6 +23,18 @@ export function splitPemBundle(text: string): string[] {
   return [...text.matchAll(PEM_BLOCK)].map((m) => `${m[0]}\n`);
 }
 
+/** The certificates of a PEM bundle, each usable for verification; throws an Error naming `key`. */
+function pinnedCertificates(bundle: string, key: string): string[] {
+  const pems = splitPemBundle(bundle);
+  if (pems.length === 0) throw new Error(`${key}: no PEM certificate found`);
+  try {
+    pinnedPublicKeys(pems);
+  } catch (err) {
+    throw new Error(`${key}: ${(err as Error).message}`, { cause: err });
+  }
+  return pems;
+}
+
 export class Upstream {
   readonly name: string;
   readonly providerName: string;
@@ -33,25 +45,15 @@ export class Upstream {
   readonly #metadata: MetadataSource | null;
 
   /** Throws an Error naming the configuration key when a pinned certificate cannot be used. */
-  constructor(config: UpstreamConfig, index: number, logger: Logger) {
+  constructor(config: UpstreamConfig, index: number, logger: Logger, onCertificatesChanged?: (change: CertificateChange) => void | Promise<void>) {
     this.name = config.name;
     this.providerName = `upstream:${config.name}`;
     this.config = config;
     this.skewMs = durationToMs(config.clockSkew);
     this.nameIdFormat = NAMEID_POLICY_FORMATS[config.nameIdFormat];
     const key = `adapters.samlBridge.upstreams[${index}]`;
-    if (config.signingCert !== undefined) {
-      const pems = splitPemBundle(config.signingCert);
-      if (pems.length === 0) throw new Error(`${key}.signingCert: no PEM certificate found`);
-      try {
-        pinnedPublicKeys(pems);
-      } catch (err) {
-        throw new Error(`${key}.signingCert: ${(err as Error).message}`, { cause: err });
-      }
-      this.#pinned = pems;
-    } else {
-      this.#pinned = null;
-    }
+    this.#pinned = config.signingCert === undefined ? null : pinnedCertificates(config.signingCert, `${key}.signingCert`);
+    const signers = config.metadataSignerCert === undefined ? [] : pinnedCertificates(config.metadataSignerCert, `${key}.metadataSignerCert`);
     this.#metadata =
       config.metadata !== undefined || config.metadataUrl !== undefined
         ? new MetadataSource({
@@ -59,6 +61,8 @@ export class Upstream {
             ...(config.metadata !== undefined ? { xml: config.metadata } : { url: config.metadataUrl! }),
             refreshMs: durationToMs(config.metadataRefresh),
             ...(config.entityId !== undefined ? { expectedEntityId: config.entityId } : {}),
+            signerCertificates: signers,
+            ...(onCertificatesChanged !== undefined ? { onCertificatesChanged } : {}),
             logger,
           })
         : null;

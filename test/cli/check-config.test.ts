@@ -137,6 +137,23 @@ describe('check-config', () => {
       `${path}: adapters.samlBridge.upstreams[0].metadataUrl: expected an http(s) URL`,
     ]);
   });
+
+  it('refuses a plain http metadata URL unless the metadata signer is pinned, naming the key, exit 2', async () => {
+    const plain = file('plain-http.yaml', ['adapters:', '  samlBridge:', '    upstreams: [{ name: adfs, metadataUrl: "http://adfs.corp.example/FederationMetadata/2007-06/FederationMetadata.xml" }]', ''].join('\n'));
+    const r = await runFactorgate(['check-config', '--config', plain]);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toContain(
+      `${plain}: adapters.samlBridge.upstreams[0].metadataUrl: plain http is refused for metadata: use https (the server certificate is verified), or sign the metadata and set metadataSignerCert`,
+    );
+    // The same URL with the metadata signer pinned is no problem (the file has others: no directory section).
+    const signed = file(
+      'signed-http.yaml',
+      ['adapters:', '  samlBridge:', '    upstreams: [{ name: adfs, metadataUrl: "http://adfs.corp.example/md", metadataSignerCertFile: tls.crt }]', ''].join('\n'),
+    );
+    const withSigner = await runFactorgate(['check-config', '--config', signed]);
+    expect(withSigner.err).toContain(`${signed}: directory: required`);
+    expect(withSigner.err).not.toContain('adapters.samlBridge');
+  });
 });
 
 describe('check-config --connect', () => {
@@ -153,6 +170,13 @@ describe('check-config --connect', () => {
     expect(r.out).toMatch(/connect: 5 of 5 checks passed\n$/);
     // The login really happened, over TLS.
     expect(smtp.auths.some((a) => a.username === SMTP_USER && a.secure)).toBe(true);
+  });
+
+  it('refuses a metadata server whose certificate the process does not trust (no NODE_EXTRA_CA_CERTS)', async () => {
+    const path = config('untrusted');
+    const r = await runFactorgate(['check-config', '--config', path, '--connect']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`${esc(path)}: adapters\\.samlBridge\\.upstreams\\[0\\]\\.metadataUrl: .*could not be fetched \\((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\\)`));
   });
 
   it('names the key and what to check for each failing peer, exit 1', async () => {

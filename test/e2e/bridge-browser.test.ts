@@ -148,7 +148,7 @@ beforeAll(async () => {
       adapterConfig: {
         samlBridge: {
           // clockSkew: the host's ManualClock is 90 s behind the upstream's (real) clock.
-          upstreams: [{ name: 'corp', metadataUrl: upstream.metadataUrl, clockSkew: '5m', lookup: { from: 'nameId', field: 'email' } }],
+          upstreams: [{ name: 'corp', metadataUrl: upstream.signedMetadataUrl, metadataSignerCert: upstream.certPem, clockSkew: '5m', lookup: { from: 'nameId', field: 'email' } }],
         },
       },
     },

@@ -9,6 +9,7 @@ A tiny WSGI server (stdlib wsgiref) on 127.0.0.1:
   GET /sso?SAMLRequest=…[&RelayState=…&SigAlg=…&Signature=…]   HTTP-Redirect binding
       → 200 HTML auto-post form carrying the signed SAMLResponse to the SP's ACS URL
   GET /metadata   → the IdP's metadata (signing certificate, SSO endpoint)
+  GET /metadata-signed → the same, signed by the IdP key (RSA-SHA256, exclusive C14N)
 Once listening it prints one JSON line on stdout: {"port": N, "entityId": "…", "ssoUrl": "…"}.
 With --sp-cert the AuthnRequest must be signed by that key (want_authn_requests_signed).
 The signed-in user is fixed: USER.json is {"nameId": {"value": …, "format": …},
@@ -30,7 +31,7 @@ from xml.sax.saxutils import quoteattr
 
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
-from saml2.metadata import create_metadata_string
+from saml2.metadata import create_metadata_string, entity_descriptor, sign_entity_descriptor
 from saml2.saml import NAME_FORMAT_BASIC, NameID
 from saml2.server import Server
 from saml2.sigver import verify_redirect_signature
@@ -156,6 +157,12 @@ def make_app(idp, args, user):
         try:
             if environ["REQUEST_METHOD"] == "GET" and path == "/sso":
                 status, ctype, body = sso(query)
+            elif environ["REQUEST_METHOD"] == "GET" and path == "/metadata-signed":
+                # SAML Metadata §3: the same EntityDescriptor, signed by the IdP's own key.
+                _, signed = sign_entity_descriptor(
+                    entity_descriptor(idp.config), None, idp.sec, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
+                )
+                status, ctype, body = "200 OK", "application/samlmetadata+xml", str(signed)
             elif environ["REQUEST_METHOD"] == "GET" and path == "/metadata":
                 status, ctype, body = "200 OK", "application/samlmetadata+xml", create_metadata_string(
                     None, config=idp.config, valid=1, sign=False

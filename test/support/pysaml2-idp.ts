@@ -47,7 +47,10 @@ export interface PostedResponse {
 export interface Pysaml2Idp {
   entityId: string;
   ssoUrl: string;
+  /** Its metadata, unsigned, over plain http (the bridge refuses that as a metadataUrl). */
   metadataUrl: string;
+  /** The same metadata signed by the IdP's key: usable over plain http with metadataSignerCert = certPem. */
+  signedMetadataUrl: string;
   certPem: string;
   /** GETs our AuthnRequest URL at the IdP and reads the auto-post form it answers with. */
   authorize(authnRequestUrl: string): Promise<PostedResponse>;
@@ -122,6 +125,7 @@ export async function startPysaml2Idp(options: Pysaml2IdpOptions): Promise<Pysam
     entityId: ready.entityId,
     ssoUrl: ready.ssoUrl,
     metadataUrl: `http://127.0.0.1:${ready.port}/metadata`,
+    signedMetadataUrl: `http://127.0.0.1:${ready.port}/metadata-signed`,
     certPem: readFileSync(options.certPath, 'utf8'),
     async authorize(authnRequestUrl) {
       const res = await fetch(authnRequestUrl, { redirect: 'manual' });

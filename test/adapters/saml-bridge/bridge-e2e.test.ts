@@ -67,13 +67,15 @@ beforeAll(async () => {
           upstreams: [
             {
               name: 'corp',
-              metadataUrl: upstream.metadataUrl,
+              // pysaml2 signs its metadata with its own key; plain http is accepted only with the signer pinned.
+              metadataUrl: upstream.signedMetadataUrl,
+              metadataSignerCert: upstream.certPem,
               // The test host's clock starts 90 s behind (it advances by TOTP steps).
               clockSkew: '5m',
               lookup: { from: 'nameId', field: 'email' },
               attributes: [{ name: 'givenName', as: GIVEN_NAME }, { name: 'department' }],
             },
-            { name: 'mfa', metadataUrl: mfaUpstream.metadataUrl, clockSkew: '5m', lookup: { field: 'email' }, trustUpstreamMfa: true },
+            { name: 'mfa', metadataUrl: mfaUpstream.signedMetadataUrl, metadataSignerCert: mfaUpstream.certPem, clockSkew: '5m', lookup: { field: 'email' }, trustUpstreamMfa: true },
           ],
         },
       },

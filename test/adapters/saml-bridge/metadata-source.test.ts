@@ -5,16 +5,18 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MetadataSource, type MetadataSourceOptions } from '../../../adapters/saml-bridge/metadata-source.js';
 import { MetadataError } from '../../../adapters/saml-bridge/upstream-metadata.js';
 import { captureLog, type CapturedLog } from '../../delivery/support/capture-log.js';
-import { ADFS_ENTITY_ID, ADFS_METADATA, idpMetadataXml } from '../../fixtures/saml-bridge/idp-metadata.js';
+import { ADFS_ENTITY_ID, ADFS_METADATA, entitiesXml, idpMetadataXml } from '../../fixtures/saml-bridge/idp-metadata.js';
 import { freePort } from '../../support/free-port.js';
 import { startPysaml2Idp } from '../../support/pysaml2-idp.js';
 import { makeTestKeys, type TestKeys } from '../../saml/support/test-keys.js';
+import { signMetadata } from '../../fixtures/saml-bridge/sign-metadata.js';
 
 const ENTITY_ID = 'https://idp.example.org/metadata';
 
@@ -79,15 +81,20 @@ async function startMetadataServer(initial: Reply): Promise<MetadataServer> {
 
 let first: TestKeys;
 let second: TestKeys;
+/** The key that signs the metadata documents (metadataSignerCert): plain http is refused without one. */
+let signer: TestKeys;
 let metadataV1: string;
 let metadataV2: string;
+let metadataEvil: string;
 const cleanups: Array<() => unknown> = [];
 
-beforeAll(() => {
+beforeAll(async () => {
   first = makeTestKeys('idp-signing-current');
   second = makeTestKeys('idp-signing-next');
-  metadataV1 = idpMetadataXml({ entityId: ENTITY_ID, keys: [{ pem: first.certPem, use: 'signing' }] });
-  metadataV2 = idpMetadataXml({ entityId: ENTITY_ID, keys: [{ pem: first.certPem, use: 'signing' }, { pem: second.certPem, use: 'signing' }] });
+  signer = makeTestKeys('idp-metadata-signer');
+  metadataV1 = await signMetadata(idpMetadataXml({ entityId: ENTITY_ID, keys: [{ pem: first.certPem, use: 'signing' }] }), signer);
+  metadataV2 = await signMetadata(idpMetadataXml({ entityId: ENTITY_ID, keys: [{ pem: first.certPem, use: 'signing' }, { pem: second.certPem, use: 'signing' }] }), signer);
+  metadataEvil = await signMetadata(idpMetadataXml({ entityId: 'https://evil.example.net/metadata', keys: [{ pem: second.certPem }] }), signer);
 });
 
 afterEach(async () => {
@@ -95,7 +102,7 @@ afterEach(async () => {
 });
 
 afterAll(() => {
-  for (const k of [first, second]) k?.cleanup();
+  for (const k of [first, second, signer]) k?.cleanup();
 });
 
 const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
@@ -106,8 +113,10 @@ async function serverWith(reply: Reply): Promise<MetadataServer> {
   return server;
 }
 
+/** A source; a URL source pins `signer` unless the options say otherwise (plain http needs a signer). */
 function sourceFor(options: Partial<MetadataSourceOptions>, log: CapturedLog = captureLog()): { source: MetadataSource; log: CapturedLog } {
-  const source = new MetadataSource({ name: 'corp-adfs', refreshMs: 3_600_000, logger: log.logger, ...options });
+  const signers = options.url !== undefined ? { signerCertificates: [signer.certPem] } : {};
+  const source = new MetadataSource({ name: 'corp-adfs', refreshMs: 3_600_000, logger: log.logger, ...signers, ...options });
   cleanups.push(() => source.close());
   return { source, log };
 }
@@ -192,7 +201,7 @@ describe('fetching from a URL', () => {
 
   it('keeps the last good copy when a refreshed copy names another entity', async () => {
     const { server, source, log } = await loadedSource();
-    server.serve({ body: idpMetadataXml({ entityId: 'https://evil.example.net/metadata', keys: [{ pem: second.certPem }] }) });
+    server.serve({ body: metadataEvil });
     await expect(source.refresh()).resolves.toBe(false);
     expectKeptAfterFailure(source, log, 'the IdP metadata describes "https://evil.example.net/metadata", not the expected "https://idp.example.org/metadata"');
   });
@@ -297,11 +306,15 @@ describe('inline metadata', () => {
       'SAML upstream "corp-adfs": the metadata URL must be http or https, not file:; refreshMs must be a whole number from 1 to 2147483647, not 0',
     );
     expect(make({ url: 'https://idp.example.org/metadata', maxBytes: 64 * 1024 * 1024 })).toThrow(/maxBytes must be a whole number from 1 to 4194304/);
+    expect(make({ url: 'http://idp.example.org/metadata' })).toThrow(
+      'SAML upstream "corp-adfs": a plain http metadata URL is refused unless the document is signed and metadataSignerCert pins its signer; use https',
+    );
+    expect(make({ url: 'http://idp.example.org/metadata', signerCertificates: [] })).toThrow(/plain http metadata URL is refused/);
   });
 });
 
 describe('a real pysaml2 IdP', () => {
-  it('fetches and reads the metadata pysaml2 publishes', async () => {
+  it('fetches the metadata pysaml2 signs with its own key, verified against the pinned signer', async () => {
     const keys = makeTestKeys('pysaml2-metadata');
     cleanups.push(() => keys.cleanup());
     const idp = await startPysaml2Idp({
@@ -312,7 +325,7 @@ describe('a real pysaml2 IdP', () => {
       spAcs: 'https://factorgate.example.com/saml-bridge/acs',
     });
     cleanups.push(() => idp.stop());
-    const { source, log } = sourceFor({ url: idp.metadataUrl, expectedEntityId: idp.entityId });
+    const { source, log } = sourceFor({ url: idp.signedMetadataUrl, expectedEntityId: idp.entityId, signerCertificates: [idp.certPem] });
     await source.start();
     expect(warnings(log)).toEqual([]);
     expect(source.current()).toEqual({
@@ -321,5 +334,77 @@ describe('a real pysaml2 IdP', () => {
       signingCertificates: [new X509Certificate(idp.certPem).toString()],
       wantAuthnRequestsSigned: false,
     });
+    // pysaml2's unsigned copy of the same document is refused with its signer pinned.
+    const unsigned = sourceFor({ url: idp.metadataUrl, expectedEntityId: idp.entityId, signerCertificates: [idp.certPem] });
+    await unsigned.source.start();
+    expect(unsigned.source.current()).toBeNull();
+    expect(warnings(unsigned.log)[0]?.reason).toMatch(/not signed/);
+  });
+});
+
+describe('metadata that cannot be swapped', () => {
+  it('keeps the last good copy when a refreshed copy was changed after signing (a swapped certificate)', async () => {
+    const { server, source, log } = await loadedSource();
+    // The attacker's certificate in place of the IdP's, the signature left as it was.
+    const firstBody = first.certPem.replace(/-----[^-]+-----|\s/g, '');
+    const secondBody = second.certPem.replace(/-----[^-]+-----|\s/g, '');
+    const swapped = metadataV1.replace(firstBody.slice(0, 200), secondBody.slice(0, 200));
+    expect(swapped).not.toBe(metadataV1);
+    server.serve({ body: swapped });
+    await expect(source.refresh()).resolves.toBe(false);
+    expectKeptAfterFailure(source, log, /does not verify with metadataSignerCert/);
+  });
+
+  it('keeps the last good copy when a refreshed copy is unsigned, or signed by another key that KeyInfo carries', async () => {
+    const { server, source, log } = await loadedSource();
+    server.serve({ body: idpMetadataXml({ entityId: ENTITY_ID, keys: [{ pem: second.certPem, use: 'signing' }] }) });
+    await expect(source.refresh()).resolves.toBe(false);
+    server.serve({ body: await signMetadata(idpMetadataXml({ entityId: ENTITY_ID, keys: [{ pem: second.certPem, use: 'signing' }] }), second) });
+    await expect(source.refresh()).resolves.toBe(false);
+    expect(source.current()?.signingCertificates).toEqual([new X509Certificate(first.certPem).toString()]);
+    expect(warnings(log).map((w) => w.reason)).toEqual([
+      'the IdP metadata is not signed, but metadataSignerCert requires a signature by the pinned signer',
+      expect.stringMatching(/^the IdP metadata signature does not verify with metadataSignerCert \(SIGNATURE_INVALID\): no pinned certificate verifies/),
+    ]);
+  });
+
+  it('refuses the signed document wrapped inside an unsigned one, and a signature that references another element', async () => {
+    const { server, source, log } = await loadedSource();
+    const signedInner = metadataV1.replace(/^<\?xml[^>]*>\s*/, '');
+    const evilEntity = idpMetadataXml({ entityId: ENTITY_ID, keys: [{ pem: second.certPem, use: 'signing' }] }).replace(/^<\?xml[^>]*>\s*/, '');
+    server.serve({ body: entitiesXml([evilEntity, signedInner]) });
+    await expect(source.refresh()).resolves.toBe(false);
+    const signature = /<ds:Signature[\s\S]*<\/ds:Signature>/.exec(metadataV1)![0];
+    const lent = evilEntity.replace(/(<md:EntityDescriptor[^>]*)>/, `$1 ID="_evil">${signature}`);
+    server.serve({ body: lent });
+    await expect(source.refresh()).resolves.toBe(false);
+    expect(source.current()?.signingCertificates).toEqual([new X509Certificate(first.certPem).toString()]);
+    expect(warnings(log).map((w) => w.reason)).toEqual([
+      'the IdP metadata is not signed, but metadataSignerCert requires a signature by the pinned signer',
+      expect.stringMatching(/^the IdP metadata signature is refused \(WRAPPING\): .*references "#_metadata-/),
+    ]);
+  });
+
+  it('tells its listener when the signing certificates change, once, with both sets of fingerprints', async () => {
+    const changes: unknown[] = [];
+    const { server, source } = await loadedSource({ onCertificatesChanged: (change) => void changes.push(change) });
+    expect(changes).toEqual([]);
+    server.serve({ body: metadataV2 });
+    await expect(source.refresh()).resolves.toBe(true);
+    await expect(source.refresh()).resolves.toBe(true);
+    await vi.waitFor(() => expect(changes).toHaveLength(1));
+    expect(changes[0]).toEqual({ upstream: 'corp-adfs', entityId: ENTITY_ID, previousFingerprints: [fingerprint(first.certPem)], fingerprints: [fingerprint(first.certPem), fingerprint(second.certPem)] });
+  });
+
+  it('verifies the https server certificate: one this process does not trust is refused', async () => {
+    const tls = makeTestKeys('127.0.0.1');
+    cleanups.push(() => tls.cleanup());
+    const server = createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, (_req, res) => void res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(metadataV1));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { source, log } = sourceFor({ url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/metadata`, signerCertificates: [] });
+    await source.start();
+    expect(source.current()).toBeNull();
+    expect(warnings(log)[0]?.reason).toMatch(/^the metadata URL could not be fetched \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|ERR_TLS_CERT_ALTNAME_INVALID)\)$/);
   });
 });

@@ -33,6 +33,25 @@ describe('saml-bridge configuration', () => {
     expect(tooLong.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toContain('upstreams.0.metadataRefresh: expected between 1s and 24d');
   });
 
+  it('refuses a plain http metadataUrl unless the signer of the metadata is pinned', () => {
+    const issues = (upstream: Record<string, unknown>) =>
+      samlBridgeConfigSchema.safeParse({ upstreams: [{ name: 'corp', ...upstream }] }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
+    expect(issues({ metadataUrl: 'http://idp.example.test/md' })).toEqual([
+      'upstreams.0.metadataUrl: plain http is refused for metadata: use https (the server certificate is verified), or sign the metadata and set metadataSignerCert',
+    ]);
+    expect(issues({ metadataUrl: 'HTTP://idp.example.test/md' })).toHaveLength(1);
+    expect(issues({ metadataUrl: 'http://idp.example.test/md', metadataSignerCert: 'PEM' })).toEqual([]);
+    expect(issues({ metadataUrl: 'https://idp.example.test/md' })).toEqual([]);
+    expect(issues({ entityId: 'x', ssoUrl: 'https://idp.example.test/sso', signingCert: 'PEM', metadataSignerCert: 'PEM' })).toEqual([
+      'upstreams.0.metadataSignerCert: needs metadata, metadataFile or metadataUrl to check',
+    ]);
+  });
+
+  it('names metadataSignerCert when it holds no usable certificate', () => {
+    const weak = samlBridgeConfigSchema.parse({ upstreams: [{ name: 'corp', metadataUrl: 'http://idp.example.test/md', metadataSignerCert: 'no certificate here' }] });
+    expect(() => new Upstream(weak.upstreams[0]!, 0, silent)).toThrow('adapters.samlBridge.upstreams[0].metadataSignerCert: no PEM certificate found');
+  });
+
   it('keeps every certificate of a pinned PEM bundle, and refuses a bundle with none or a weak key', () => {
     const a = makeTestKeys('rollover-old');
     const b = makeTestKeys('rollover-new');
