@@ -96,9 +96,15 @@ export function mountDemoRp(router: Router, deps: { host: HostApi; base: string;
   });
 
   router.post(`${DEMO_RP_PATH}/logout`, form, async (req, res) => {
-    const body = req.body as Record<string, string>;
+    // Express leaves req.body undefined for a POST without a form body; fields must be strings.
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const field = (name: string): string => (typeof body[name] === 'string' ? body[name] : '');
+    if (field('nameID') === '') {
+      res.status(400).type('html').send(page('Nothing to sign out of', '<p>The logout form names no signed-in subject. <a href="./">Sign in first</a>.</p>'));
+      return;
+    }
     const url = await saml.getLogoutUrlAsync(
-      { issuer: deps.idpEntityId, nameID: body.nameID ?? '', nameIDFormat: body.nameIDFormat ?? '', sessionIndex: body.sessionIndex ?? '' },
+      { issuer: deps.idpEntityId, nameID: field('nameID'), nameIDFormat: field('nameIDFormat'), sessionIndex: field('sessionIndex') },
       'demo',
       {},
     );

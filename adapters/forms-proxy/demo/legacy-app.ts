@@ -10,7 +10,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { posix } from 'node:path';
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 
 export interface LegacyAppOptions {
   /** user name → password. */
@@ -214,6 +214,20 @@ export async function startLegacyApp(options: LegacyAppOptions = {}): Promise<Le
   /** Echoes what reached the app: headers and body size (for the proxy's header tests). */
   app.all('/echo', (req, res) => {
     res.json({ method: req.method, url: (req as Request & { originalPath?: string }).originalPath, headers: req.headers });
+  });
+
+  // Express's default error handler answers a bad body (malformed JSON, a form over the limit)
+  // with the stack and the install path; the demo app answers with a plain page, as IIS's
+  // custom errors do.
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const e = err as { status?: unknown; statusCode?: unknown };
+    const given = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
+    const status = given >= 400 && given < 600 ? given : 500;
+    res
+      .status(status)
+      .type('html')
+      .send(status < 500 ? page('Bad request', '<p>The request could not be read.</p>') : page('Server error', '<p>The page could not be shown.</p>'));
   });
 
   const server = createServer(app);

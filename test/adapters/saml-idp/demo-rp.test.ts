@@ -43,6 +43,23 @@ afterAll(async () => {
 });
 
 describe('the npm start demo relying party', () => {
+  it('answers a logout without a body or without a subject with a clean 400 page', async () => {
+    const attempts: RequestInit[] = [
+      { method: 'POST' },
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' },
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'nameID=&sessionIndex=1' },
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"nameID":"alice"}' },
+    ];
+    for (const init of attempts) {
+      const res = await fetch(`${url}/saml/idp/demo-rp/logout`, { ...init, redirect: 'manual' });
+      expect(res.status).toBe(400);
+      const body = await res.text();
+      expect(body).toContain('Nothing to sign out of');
+      expect(body).not.toMatch(/TypeError|at .*\.(ts|js):\d+/);
+      expect(body).not.toContain(process.cwd());
+    }
+  });
+
   it('signs a demo user in and shows the assertion’s subject, attributes and multi-factor context', async () => {
     const demo = host.demoCredentials[0]!;
     const b = new TestBrowser(url);
