@@ -1,11 +1,12 @@
 /**
  * Scenarios built on the per-component benchmarks (each also runnable on its own with tsx):
- * the SAML signing path, the forms proxy, the LDAP import and the token import.
+ * the SAML signing path, the forms proxy, the LDAP import, the token import and users notify.
  */
 import { runSamlSignBench } from '../saml-sign.js';
 import { runFormsProxyBench } from '../forms-proxy.js';
 import { runLdapImportBench } from '../ldap-import.js';
 import { runTokensImportBench } from '../tokens-import.js';
+import { runUsersNotifyBench } from '../users-notify.js';
 import type { Scenario } from './scenario.js';
 
 export const samlSigningScenario: Scenario = {
@@ -81,6 +82,25 @@ export const tokensImportScenario: Scenario = {
       baselineUnit: 'MB peak RSS',
       target: 'reported (seconds and peak memory)',
       met: true,
+    };
+  },
+};
+
+export const usersNotifyScenario: Scenario = {
+  name: 'users-notify',
+  async run({ quick }) {
+    const r = await runUsersNotifyBench({ users: quick ? 200 : 2000, baselineMails: quick ? 10 : 30 });
+    return {
+      name: 'users-notify',
+      ratioMeaning: 'users notify mails/s ÷ the previous one-connection-per-mail sender on the same SMTP sink',
+      ratio: r.ratio,
+      value: r.notifyMailsPerSec,
+      unit: 'mails/s',
+      baseline: r.baselineMailsPerSec,
+      baselineUnit: 'mails/s',
+      target: 'at least 10',
+      met: r.ratio >= 10,
+      extra: { users: r.users, notifySeconds: r.notifySeconds, baselineSecondsPerMail: r.baselineSecondsPerMail, smtpSessions: r.sessions },
     };
   },
 };

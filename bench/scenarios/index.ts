@@ -4,6 +4,6 @@ import { startupScenario } from './startup.js';
 import { ssoResponseScenario } from './sso-response.js';
 import { fullSigninScenario } from './full-signin.js';
 import { memoryScenario } from './memory.js';
-import { formsProxyScenario, ldapImportScenario, samlSigningScenario, tokensImportScenario } from './components.js';
+import { formsProxyScenario, ldapImportScenario, samlSigningScenario, tokensImportScenario, usersNotifyScenario } from './components.js';
 
-export const scenarios: Scenario[] = [samlSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, startupScenario, ssoResponseScenario, fullSigninScenario, memoryScenario];
+export const scenarios: Scenario[] = [samlSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, usersNotifyScenario, startupScenario, ssoResponseScenario, fullSigninScenario, memoryScenario];

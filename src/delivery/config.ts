@@ -76,8 +76,8 @@ export const smtpConfigSchema = z
       .int()
       .min(1)
       .max(20)
-      .default(4)
-      .describe('Connections kept open together for bulk mail (users notify sends over a pool of this many, each reused for many mails). Default 4.'),
+      .default(5)
+      .describe('Connections kept open together for bulk mail (users notify sends over a pool of this many, each reused for up to 100 mails); Microsoft 365 SMTP AUTH allows 3. Default 5.'),
   })
   .superRefine((c, ctx) => {
     if (c.kind === 'smtp' && c.host === undefined) ctx.addIssue({ code: 'custom', path: ['host'], message: 'host is required with kind smtp' });
