@@ -12,11 +12,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { HostApi, UserRecord } from '../../src/host/host-api.js';
+import type { AdmittedAttempt, HostApi, UserRecord } from '../../src/host/host-api.js';
 import { FactorgateError, isFactorgateError } from '../../src/host/errors.js';
 import type { AppSessions } from './app-sessions.js';
 import type { FormsProxyAppConfig } from './config.js';
-import { isCookieDeletion, readCookie, setCookieList, setCookieNameValue } from './header-hygiene.js';
+import { isCookieDeletion, readCookie, setCookieList, setCookieNameValue, type TrustedProxies } from './header-hygiene.js';
 import { headerPairs, type HeldReply, type HeldRequest } from './held-login.js';
 import { fetchFromApp, holdUpstreamReply, readReply, successRuleHolds } from './hold-upstream-reply.js';
 import { candidateMethods, isLoginRequest, normalizeTarget, type AppPaths, type NormalizedTarget } from './normalize-request.js';
@@ -33,6 +33,8 @@ export interface AppRuntime {
   config: FormsProxyAppConfig;
   paths: AppPaths;
   pass: PassThrough;
+  /** Peers whose X-Forwarded-For names the client. */
+  trustedProxies: TrustedProxies;
   cookies: CookieSettings;
   /** The origin browsers use for this app. */
   publicOrigin(): string;
@@ -79,7 +81,7 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
   const appLog = log.child({ app: cfg.name });
   const idleMs = cfg.session.idleMinutes * 60_000;
 
-  const clientIp = (req: IncomingMessage): string | undefined => req.socket.remoteAddress;
+  const clientIp = (req: IncomingMessage): string | undefined => app.trustedProxies.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
 
   const audit = async (input: Parameters<HostApi['audit']['record']>[0]): Promise<void> => {
     try {
@@ -204,43 +206,71 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
     const methods = [...candidateMethods(req, ctx.target.query), ...creds.methods];
     appLog.debug({ path: ctx.target.path, methods, fields: [...fields.keys()] }, 'login submission intercepted');
 
-    if (cfg.primary === 'directory') {
-      if (!creds.username || !creds.password) {
-        await denyLogin(ctx, creds.username, 'MISSING_CREDENTIALS', 401, 'error.LOGIN_FAILED');
-        return true;
-      }
-      const result = await host.directory.authenticate(creds.username, creds.password);
-      if (!result.ok) {
-        await denyLogin(ctx, creds.username, result.reason, 401, 'error.LOGIN_FAILED');
-        return true;
-      }
-      const user = await host.users.upsertFromDirectory(result.user, host.directory.kind);
-      if (user.disabled) {
-        await denyLogin(ctx, creds.username, 'USER_DISABLED', 401, 'error.LOGIN_FAILED');
-        return true;
-      }
-      const held: HeldRequest = { kind: 'request', method: req.method ?? 'POST', url: req.url ?? '/', headers: headerPairs(req.headers), bodyBase64: body.toString('base64') };
-      await sendToChallenge(ctx, user, creds.username, held);
+    if (cfg.primary === 'directory' && (!creds.username || !creds.password)) {
+      await denyLogin(ctx, creds.username, 'MISSING_CREDENTIALS', 401, 'error.LOGIN_FAILED');
       return true;
     }
+    // Regulation before anyone sees the password, the directory or the app: an account or client
+    // over its limit is refused here (audited RATE_LIMITED), with one neutral "wait" page.
+    const admission = await host.regulation.admit({ username: creds.username, clientIp: clientIp(req), event: 'forms-proxy.login', adapter: 'forms-proxy', relyingParty: cfg.name });
+    if (!admission.admitted) {
+      res.setHeader('retry-after', String(admission.retryAfterSeconds));
+      showError(req, res, 429, 'error.RATE_LIMITED');
+      return true;
+    }
+    try {
+      if (cfg.primary === 'directory') return await directoryLogin(ctx, admission, creds.username!, creds.password!, body);
+      return await appLogin(ctx, admission, creds.username, body);
+    } catch (err) {
+      // No verdict (directory or app unreachable, busy): the try is given back; a settled one stays.
+      await admission.abandoned();
+      throw err;
+    }
+  };
 
+  /** Directory mode: factorgate checks the password, the app is asked only after the factor. */
+  const directoryLogin = async (ctx: Ctx, admission: AdmittedAttempt, username: string, password: string, body: Buffer): Promise<boolean> => {
+    const { req } = ctx;
+    const result = await host.directory.authenticate(username, password);
+    if (!result.ok) {
+      await admission.failed();
+      await denyLogin(ctx, username, result.reason, 401, 'error.LOGIN_FAILED');
+      return true;
+    }
+    const user = await host.users.upsertFromDirectory(result.user, host.directory.kind);
+    if (user.disabled) {
+      await admission.failed();
+      await denyLogin(ctx, username, 'USER_DISABLED', 401, 'error.LOGIN_FAILED');
+      return true;
+    }
+    await admission.succeeded();
+    const held: HeldRequest = { kind: 'request', method: req.method ?? 'POST', url: req.url ?? '/', headers: headerPairs(req.headers), bodyBase64: body.toString('base64') };
+    await sendToChallenge(ctx, user, username, held);
+    return true;
+  };
+
+  /** App mode: the app checks the password; its "yes" is held, its "no" counts as a failure. */
+  const appLogin = async (ctx: Ctx, admission: AdmittedAttempt, username: string | null, body: Buffer): Promise<boolean> => {
+    const { req, res } = ctx;
     const decision = await holdUpstreamReply(app.pass, req, res, body, { rule: cfg.success, maxHeldReplyBytes: cfg.maxHeldReplyBytes, nowMs: host.clock.now() });
     if (decision.kind === 'passed') {
-      appLog.info({ username: creds.username, status: decision.status }, 'app refused the login; reply passed through');
-      await audit({ event: 'forms-proxy.login', result: 'failure', username: creds.username ?? undefined, denyReason: 'APP_REFUSED', clientIp: clientIp(req) });
+      await admission.failed();
+      appLog.info({ username, status: decision.status }, 'app refused the login; reply passed through');
+      await audit({ event: 'forms-proxy.login', result: 'failure', username: username ?? undefined, denyReason: 'APP_REFUSED', clientIp: clientIp(req) });
       return true;
     }
+    await admission.succeeded();
     // The app said yes. Its reply waits until the second factor; nothing of it is sent now.
-    if (!creds.username) {
+    if (!username) {
       await denyLogin(ctx, null, 'NO_USERNAME_IN_SUCCESSFUL_LOGIN', 403, 'error.FORBIDDEN');
       return true;
     }
-    const user = await findUser(creds.username);
+    const user = await findUser(username);
     if (!user || user.disabled) {
-      await denyLogin(ctx, creds.username, user ? 'USER_DISABLED' : 'UNKNOWN_USER', 403, 'error.FORBIDDEN');
+      await denyLogin(ctx, username, user ? 'USER_DISABLED' : 'UNKNOWN_USER', 403, 'error.FORBIDDEN');
       return true;
     }
-    await sendToChallenge(ctx, user, creds.username, decision.reply);
+    await sendToChallenge(ctx, user, username, decision.reply);
     return true;
   };
 

@@ -58,6 +58,26 @@ export class TrustedProxies {
     if (mapped) return this.#list.check(mapped[1]!, 'ipv4');
     return this.#list.check(remoteAddress, isIP(remoteAddress) === 6 ? 'ipv6' : 'ipv4');
   }
+
+  /**
+   * The client's address as regulation and the audit should see it: the peer, unless it is a
+   * trusted proxy; then X-Forwarded-For read from the right, skipping trusted hops, up to the
+   * first address nobody we trust vouches for (what Express's `trust proxy` does for `req.ip`).
+   */
+  clientAddress(remoteAddress: string | undefined, forwardedFor: string | string[] | undefined): string | undefined {
+    if (!this.trusts(remoteAddress)) return remoteAddress;
+    const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== '');
+    let client = remoteAddress;
+    for (let i = hops.length - 1; i >= 0; i--) {
+      if (isIP(hops[i]!) === 0) break;
+      client = hops[i];
+      if (!this.trusts(client)) break;
+    }
+    return client;
+  }
 }
 
 /**

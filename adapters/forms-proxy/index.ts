@@ -99,17 +99,18 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
     const secure = (cfg.publicUrl ? new URL(cfg.publicUrl).protocol : mainUrl.protocol) === 'https:';
     const cookies = cookieSettings(cfg, secure);
     const paths = compileAppPaths(cfg);
+    const trustedProxies = new TrustedProxies(cfg.trustedProxies ?? host.config.server.trustedProxies);
     const pass = createPassThrough({
       upstream,
       publicOrigin,
       cookieDomain: cfg.cookie.domain ?? '',
-      trustedProxies: new TrustedProxies(cfg.trustedProxies ?? host.config.server.trustedProxies),
+      trustedProxies,
       ownCookies: [cookies.names.session, cookies.names.bind],
       proxyTimeoutMs: cfg.proxyTimeoutSeconds * 1000,
       onUpstreamError: upstreamErrorHandler(showError, log, cfg.name),
       onTruncatedReply: (req) => log.warn({ app: cfg.name, method: req.method, path: (req.url ?? '').split('?')[0] }, 'upstream app cut its reply short'),
     });
-    const runtime: AppRuntime = { config: cfg, paths, pass, cookies, publicOrigin, releasePath: normalizeConfiguredPath(RELEASE_PATH, paths.options) };
+    const runtime: AppRuntime = { config: cfg, paths, pass, trustedProxies, cookies, publicOrigin, releasePath: normalizeConfiguredPath(RELEASE_PATH, paths.options) };
     const gateway = createAppGateway({ host, showError, pending, sessions, log, mountPath: MOUNT_PATH }, runtime);
     let server: Server | null = null;
     if ('port' in cfg.listen) {

@@ -178,6 +178,44 @@ export interface AuditApi {
   record(input: AuditInput): Promise<void>;
 }
 
+/** One primary sign-in try that takes a password, as regulation sees it. */
+export interface PrimaryAttempt {
+  /** The submitted sign-in name (null when the form gave none: only the client is counted). */
+  username: string | null;
+  /** The client address, after `server.trustedProxies`. */
+  clientIp: string | undefined;
+  /** The audit event a refusal is recorded under ('primary', 'forms-proxy.login'). */
+  event: string;
+  adapter: string;
+  relyingParty?: string | undefined;
+}
+
+/** A try regulation let through: settle it exactly once with what the password check said. */
+export interface AdmittedAttempt {
+  admitted: true;
+  /** The password was right. */
+  succeeded(): Promise<void>;
+  /** The password was wrong (or the app refused the login): counts, and may ban. */
+  failed(): Promise<void>;
+  /** No verdict (directory unreachable, busy): the try is given back. */
+  abandoned(): Promise<void>;
+}
+
+/** A try refused before any password was checked; already audited and logged (RATE_LIMITED). */
+export interface RefusedAttempt {
+  admitted: false;
+  retryAfterSeconds: number;
+}
+
+/**
+ * Regulation of primary authentication, shared by every host on the store (Authelia's
+ * regulator): every path that checks a password asks `admit` first, and checks nothing when
+ * refused. The user then sees one neutral "wait" message, whether the account exists or not.
+ */
+export interface RegulationApi {
+  admit(attempt: PrimaryAttempt): Promise<AdmittedAttempt | RefusedAttempt>;
+}
+
 /** The SAML signing key pair(s): the current one signs; all are published in metadata. */
 export interface SigningKeys {
   current: SigningKey;
@@ -262,6 +300,7 @@ export interface HostApi {
   readonly primaries: PrimaryRegistry;
   readonly sessions: SessionApi;
   readonly audit: AuditApi;
+  readonly regulation: RegulationApi;
   readonly replay: ReplayCache;
   readonly keys: SigningKeys;
   readonly pages: PageApi;

@@ -54,6 +54,8 @@ import { mountPinPortal } from './portal/pin-routes.js';
 import { mountAccountPortal } from './portal/account-routes.js';
 import { createChallengeEngine } from '../challenge/index.js';
 import { CODE_PEPPER_INFO, createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
+import { createRegulator } from '../regulation/regulator.js';
+import { gatePasswordChecks, PasswordCheckGate } from '../regulation/password-check-gate.js';
 
 export interface CreateHostOptions {
   loaded: LoadedConfig;
@@ -123,7 +125,9 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   );
   // Pairwise identifiers derive from a root kept in the store, so retiring the oldest key keeps them.
   await pinDerivationRoot(store.db, secrets, keys, clock);
-  const directory = options.directory ?? createDirectory(config.directory, { logger, clock });
+  // Every password check (file hash or LDAP bind), whoever asks, waits for one of a few turns.
+  const passwordChecks = new PasswordCheckGate(config.regulation.passwordChecks.maxInFlight, durationToMs(config.regulation.passwordChecks.queueWait));
+  const directory = gatePasswordChecks(options.directory ?? createDirectory(config.directory, { logger, clock }), passwordChecks);
 
   const cookies = new CookiePolicy(config.publicUrl);
   if (!cookies.secure && !['localhost', '127.0.0.1', '[::1]'].includes(new URL(config.publicUrl).hostname)) {
@@ -132,6 +136,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   const csrf = new Csrf(new DerivedKeys(keys, CSRF_KEY_INFO, derivedKeyOptions), cookies);
   const users = new UserRepository(store.db, clock);
   const audit = new AuditLog(store.db, clock, logger);
+  const regulation = createRegulator({ config: config.regulation, db: store.db, clock, audit, logger });
   const sessions = new SessionStore(store.db, clock, cookies, config.session.lifetimeMinutes * 60_000, config.session.idleMinutes * 60_000);
   const replay = new StoreReplayCache(store.db, clock);
   const metrics = createMetrics();
@@ -187,6 +192,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     primaries,
     sessions,
     audit,
+    regulation,
     replay,
     keys: signing,
     pages,
@@ -257,6 +263,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     challenges: engine.api,
     sessions,
     audit,
+    regulation,
     pending,
     csrf,
     logger,
@@ -303,6 +310,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
       store.db.deleteFrom('delivered_codes').where('expires_at', '<', now - 24 * 3600_000).execute(),
       store.db.deleteFrom('delivery_sends').where('sent_at', '<', now - 2 * 3600_000).execute(),
       replay.purgeExpired(),
+      regulation.purge(),
     ]).catch((err: unknown) => logger.warn({ err }, 'sweep of expired rows failed'));
   }, 5 * 60_000);
   sweep.unref();

@@ -190,6 +190,15 @@ export interface UserNotificationsTable {
   sent_at: number;
 }
 
+/** Regulation of primary sign-in per account and per client (migration 009). */
+export interface RegulationCountersTable {
+  key: string;
+  window_start: number;
+  failures: number;
+  banned_until: number;
+  ban_ms: number;
+}
+
 export interface KeyValueTable {
   key: string;
   value: string;
@@ -210,6 +219,7 @@ export interface Database {
   delivery_sends: DeliverySendsTable;
   user_pins: UserPinsTable;
   user_notifications: UserNotificationsTable;
+  regulation_counters: RegulationCountersTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

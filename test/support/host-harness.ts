@@ -13,6 +13,8 @@ import { createHost, type Host } from '../../src/host/host.js';
 import { hashPassword } from '../../src/directory/password-hash.js';
 import type { AdapterDefinition } from '../../src/host/host-api.js';
 import type { Clock } from '../../src/host/clock.js';
+import type { Directory } from '../../src/directory/directory.js';
+import { createDirectory } from '../../src/directory/create-directory.js';
 import { freePort } from './free-port.js';
 
 export interface TestUser {
@@ -42,6 +44,8 @@ export interface HarnessOptions {
   dir?: string;
   /** Listen here (a port chosen earlier, when a peer must know our URL before we start). */
   port?: number;
+  /** Wraps the configured directory (to count or hold what reaches it). */
+  wrapDirectory?: (configured: Directory) => Directory;
 }
 
 export interface RunningHost {
@@ -99,7 +103,8 @@ export async function startHost(options: HarnessOptions = {}): Promise<RunningHo
     },
   });
   const logger = createLogger({ level: 'debug', destination: sink });
-  const host = await createHost({ loaded, adapters: options.adapters ?? [], logger, devCertsDir: join(dir, 'certs'), ...(options.clock ? { clock: options.clock } : {}) });
+  const directory = options.wrapDirectory ? options.wrapDirectory(createDirectory(loaded.host.directory, { logger, ...(options.clock ? { clock: options.clock } : {}) })) : undefined;
+  const host = await createHost({ loaded, adapters: options.adapters ?? [], logger, devCertsDir: join(dir, 'certs'), ...(options.clock ? { clock: options.clock } : {}), ...(directory ? { directory } : {}) });
   await host.listen();
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -27,6 +27,8 @@ export interface LegacyApp {
   port: number;
   /** Every login the app accepted (user names), to assert what reached it. */
   logins: string[];
+  /** Every login form posted to it, accepted or not (user names). */
+  attempts: string[];
   close(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ export async function startLegacyApp(options: LegacyAppOptions = {}): Promise<Le
   const users = options.users ?? DEMO_LEGACY_USERS;
   const secret = randomBytes(32);
   const logins: string[] = [];
+  const attempts: string[] = [];
   const ticket = (user: string): string => {
     const payload = Buffer.from(JSON.stringify({ u: user, n: randomBytes(8).toString('hex') })).toString('base64url');
     return `${payload}.${createHmac('sha256', secret).update(payload).digest('base64url')}`;
@@ -159,6 +162,7 @@ export async function startLegacyApp(options: LegacyAppOptions = {}): Promise<Le
     const username = first(req.query.username) ?? first(body.username) ?? '';
     const password = first(req.query.password) ?? first(body.password) ?? '';
     const returnUrl = first(req.query.ReturnUrl) ?? first(req.query.returnurl) ?? '/';
+    attempts.push(username);
     const expected = users[username];
     if (expected === undefined || expected !== password) {
       res.status(200).type('html').send(loginForm(returnUrl, 'Invalid username or password.', options.hint));
@@ -248,6 +252,7 @@ export async function startLegacyApp(options: LegacyAppOptions = {}): Promise<Le
     port,
     url: `http://127.0.0.1:${port}`,
     logins,
+    attempts,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of upgraded) s.destroy();

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { fileDirectoryConfigSchema } from '../../directory/file/config.js';
-import { ldapDirectoryConfigSchema } from '../../directory/ldap/config.js';
+import { durationToMs, ldapDirectoryConfigSchema } from '../../directory/ldap/config.js';
 import { codeDeliveryPolicySchema, deliveryConfigSchema } from '../../delivery/config.js';
 
 const duration = z
@@ -152,6 +152,41 @@ export const challengeConfigSchema = z
   })
   .describe('The second-factor challenge.');
 
+/** Regulation of primary sign-in (issue 16, after Authelia's regulator): see README "Security". */
+export const regulationConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Refuse password sign-ins for a while after repeated failures. Default true.'),
+    findTime: duration.default('5m').describe('Failures are counted within this window. Default 5m.'),
+    banTime: duration.default('5m').describe('How long an account or client is refused once over its limit; doubles on each repeat. Default 5m.'),
+    maxBanTime: duration.default('1h').describe('Longest refusal; after this long without a ban the doubling starts again. Default 1h.'),
+    account: z
+      .strictObject({ maxFailures: z.number().int().min(1).max(1000).default(5).describe('Failed passwords for one sign-in name (normalised) within findTime. Keep it below the directory\'s own lockout threshold. Default 5.') })
+      .prefault({})
+      .describe('Per account (the submitted name, whether it exists or not).'),
+    client: z
+      .strictObject({ maxFailures: z.number().int().min(1).max(10000).default(20).describe('Failed passwords from one client address (after server.trustedProxies; IPv6 by /64) within findTime. Default 20.') })
+      .prefault({})
+      .describe('Per client address.'),
+    passwordChecks: z
+      .strictObject({
+        maxInFlight: z.number().int().min(1).max(64).default(2).describe('Password checks (hash or directory bind) run at once per host; more wait. Default 2.'),
+        queueWait: duration.default('2s').describe('How long a password check may wait for its turn before the page says "temporarily unavailable" (503). Default 2s.'),
+      })
+      .prefault({})
+      .describe('Bounded password hashing, so a flood cannot starve second factors and single sign-on.'),
+  })
+  .superRefine((r, ctx) => {
+    // Runs even when a duration above was malformed (already reported): skip what cannot be read.
+    const ms = (d: string): number | null => (/^\d+(ms|s|m|h|d)$/.test(d) ? durationToMs(d) : null);
+    const [find, ban, maxBan, wait] = [ms(r.findTime), ms(r.banTime), ms(r.maxBanTime), ms(r.passwordChecks.queueWait)];
+    if (ban !== null && maxBan !== null && ban > maxBan) ctx.addIssue({ code: 'custom', path: ['banTime'], message: `must be less than or equal to maxBanTime (${r.maxBanTime})` });
+    if (find !== null && find < 1000) ctx.addIssue({ code: 'custom', path: ['findTime'], message: 'must be at least 1s' });
+    if (ban !== null && ban < 1000) ctx.addIssue({ code: 'custom', path: ['banTime'], message: 'must be at least 1s' });
+    if (maxBan !== null && maxBan > 30 * 24 * 3600_000) ctx.addIssue({ code: 'custom', path: ['maxBanTime'], message: 'must be at most 30d' });
+    if (wait !== null && wait > 60_000) ctx.addIssue({ code: 'custom', path: ['passwordChecks', 'queueWait'], message: 'must be at most 60s' });
+  })
+  .describe('Regulation of password sign-in: per account and per client, checked before the directory is asked.');
+
 export const totpConfigSchema = z
   .strictObject({
     issuer: z.string().min(1).optional().describe('Issuer shown in authenticator apps. Default: branding.productName.'),
@@ -250,6 +285,7 @@ export const rootConfigSchema = z
     branding: brandingConfigSchema.prefault({}),
     directory: directoryConfigSchema.optional(),
     challenge: challengeConfigSchema.prefault({}),
+    regulation: regulationConfigSchema.prefault({}),
     factors: factorsConfigSchema.prefault({}),
     session: sessionConfigSchema.prefault({}),
     signing: signingConfigSchema.optional(),

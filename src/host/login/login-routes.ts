@@ -1,12 +1,13 @@
 /**
  * `GET/POST /login`: the primary sign-in page of the IdP flows (fields `username`, `password`,
- * `_csrf`), checked against the directory. One neutral message for every failure; the reason
- * goes to the log and the audit record. After the password the challenge engine takes over.
+ * `_csrf`), checked against the directory. Regulation comes first: an account or client over its
+ * limit is refused before the directory is asked. One neutral message for every failure; the
+ * reason goes to the log and the audit record. After the password the challenge engine takes over.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Directory } from '../../directory/directory.js';
-import type { AuditApi, ChallengeApi, EnrolmentPolicy, SessionApi, UserApi } from '../host-api.js';
+import type { AuditApi, ChallengeApi, EnrolmentPolicy, RegulationApi, SessionApi, UserApi } from '../host-api.js';
 import type { PendingLogins } from './pending-logins.js';
 import type { Csrf } from '../csrf.js';
 import { FactorgateError } from '../errors.js';
@@ -20,6 +21,7 @@ export interface LoginDeps {
   challenges: ChallengeApi;
   sessions: SessionApi;
   audit: AuditApi;
+  regulation: RegulationApi;
   pending: PendingLogins;
   csrf: Csrf;
   logger: Logger;
@@ -34,7 +36,7 @@ const MAX_FIELD = 1024;
 export function mountLogin(router: Router, deps: LoginDeps): void {
   const form = express.urlencoded({ extended: false, limit: deps.maxBodyBytes, parameterLimit: 20 });
 
-  const showForm = (req: Request, res: Response, status: number, opts: { error?: boolean; username?: string; pendingId?: string }) => {
+  const showForm = (req: Request, res: Response, status: number, opts: { error?: 'failed' | 'rateLimited'; username?: string; pendingId?: string }) => {
     const L = deps.locale(req);
     const token = deps.csrf.token(req, res);
     deps.render(
@@ -43,7 +45,7 @@ export function mountLogin(router: Router, deps: LoginDeps): void {
       status,
       t(L, 'login.title'),
       html`<h1>${t(L, 'login.title')}</h1>
-${opts.error ? html`<p class="error" role="alert" id="login-error">${t(L, 'login.failed')}</p>` : ''}
+${opts.error ? html`<p class="error" role="alert" id="login-error">${t(L, `login.${opts.error}`)}</p>` : ''}
 <form method="post" action="/login" novalidate>
 <input type="hidden" name="_csrf" value="${token}">
 ${opts.pendingId ? html`<input type="hidden" name="l" value="${opts.pendingId}">` : ''}
@@ -88,6 +90,7 @@ ${session.multiFactor ? html`<p><a href="${PORTAL_PATH}">${t(L, 'login.portalLin
     const pending = pendingId ? await deps.pending.find(req, pendingId) : null;
     if (pendingId && !pending) throw new FactorgateError('CHALLENGE_NOT_FOUND', { detail: 'unknown or expired pending login' });
 
+    const adapter = pending?.adapter ?? 'host';
     const fail = async (reason: string) => {
       await deps.audit.record({
         event: 'primary',
@@ -95,33 +98,49 @@ ${session.multiFactor ? html`<p><a href="${PORTAL_PATH}">${t(L, 'login.portalLin
         username,
         method: 'password',
         denyReason: reason,
-        adapter: pending?.adapter ?? 'host',
+        adapter,
         relyingParty: pending?.relyingParty,
         clientIp: req.ip,
       });
-      showForm(req, res, 401, { error: true, username, ...(pendingId ? { pendingId } : {}) });
+      showForm(req, res, 401, { error: 'failed', username, ...(pendingId ? { pendingId } : {}) });
     };
 
     if (username === '' || password === '') return fail(username === '' ? 'EMPTY_USERNAME' : 'EMPTY_PASSWORD');
+    // Regulation before the directory: a refused try costs no hash and no bind. The same answer
+    // whether the account exists, is locked for second factors, or not.
+    const admission = await deps.regulation.admit({ username, clientIp: req.ip, event: 'primary', adapter, relyingParty: pending?.relyingParty });
+    if (!admission.admitted) {
+      res.set('Retry-After', String(admission.retryAfterSeconds));
+      showForm(req, res, 429, { error: 'rateLimited', username, ...(pendingId ? { pendingId } : {}) });
+      return;
+    }
     let result;
     try {
       result = await deps.directory.authenticate(username, password);
     } catch (err) {
+      await admission.abandoned();
       await deps.audit.record({
         event: 'primary',
         result: 'failure',
         username,
         method: 'password',
         denyReason: err instanceof FactorgateError ? err.code : 'DIRECTORY_ERROR',
-        adapter: pending?.adapter ?? 'host',
+        adapter,
         clientIp: req.ip,
       });
       throw err;
     }
-    if (!result.ok) return fail(result.reason);
+    if (!result.ok) {
+      await admission.failed();
+      return fail(result.reason);
+    }
     const user = await deps.users.upsertFromDirectory(result.user, deps.directory.kind);
-    if (user.disabled) return fail('USER_DISABLED');
-    await deps.audit.record({ event: 'primary', result: 'success', user, method: 'password', adapter: pending?.adapter ?? 'host', relyingParty: pending?.relyingParty, clientIp: req.ip });
+    if (user.disabled) {
+      await admission.failed();
+      return fail('USER_DISABLED');
+    }
+    await admission.succeeded();
+    await deps.audit.record({ event: 'primary', result: 'success', user, method: 'password', adapter, relyingParty: pending?.relyingParty, clientIp: req.ip });
 
     if (pending && !(await deps.pending.consume(pending.id))) throw new FactorgateError('CHALLENGE_USED', { detail: 'pending login already used' });
     const began = await deps.challenges.begin({

@@ -8,6 +8,7 @@ import * as m004 from './004-oath-tokens.js';
 import * as m005 from './005-delivered-codes.js';
 import * as m007 from './007-forms-proxy.js';
 import * as m008 from './008-saml-bridge.js';
+import * as m009 from './009-regulation.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '005-delivered-codes': m005,
   '007-forms-proxy': m007,
   '008-saml-bridge': m008,
+  '009-regulation': m009,
 };

@@ -1,0 +1,91 @@
+/**
+ * The regulation counters on both stores: one statement per operation, so parallel tries on
+ * several connections (PostgreSQL pool, two hosts) never exceed the limit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore, type Store } from '../../src/store/store.js';
+import { banIfFull, clearSubject, giveBackTry, purgeCounters, refusedUntil, reserveTry } from '../../src/regulation/counter-store.js';
+import { startPostgres, type TestPostgres } from '../support/postgres.js';
+
+const policy = { limit: 5, findMs: 300_000, banMs: 300_000, maxBanMs: 3_600_000 };
+const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
+
+function suite(name: string, open: () => Promise<Store[]>, close: () => Promise<void>) {
+  describe(name, () => {
+    let stores: Store[] = [];
+    beforeAll(async () => {
+      stores = await open();
+    }, 60_000);
+    afterAll(async () => {
+      await Promise.all(stores.map((s) => s.close()));
+      await close();
+    });
+
+    it('lets exactly `limit` of 40 parallel tries through, over two connections pools', async () => {
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => reserveTry(stores[i % 2]!.db, 'a:parallel', T0, policy)));
+      expect(results.filter(Boolean)).toHaveLength(5);
+      // The failures arrive: one of them (only one) sets the ban.
+      const bans = await Promise.all(Array.from({ length: 5 }, (_, i) => banIfFull(stores[i % 2]!.db, 'a:parallel', T0 + 10, policy)));
+      expect(bans.filter((b) => b !== null)).toEqual([T0 + 10 + 300_000]);
+      expect(await reserveTry(stores[0]!.db, 'a:parallel', T0 + 20, policy)).toBe(false);
+      expect(await refusedUntil(stores[0]!.db, 'a:parallel', T0 + 20, policy)).toBe(T0 + 10 + 300_000);
+    });
+
+    it('doubles a repeated ban up to maxBanMs, and forgets the growth after maxBanMs without one', async () => {
+      const db = stores[0]!.db;
+      const key = 'c:192.0.2.1';
+      let now = T0;
+      const lengths: number[] = [];
+      for (let round = 0; round < 6; round++) {
+        for (let i = 0; i < 5; i++) expect(await reserveTry(db, key, now, policy)).toBe(true);
+        const until = await banIfFull(db, key, now, policy);
+        lengths.push(until! - now);
+        now = until!;
+      }
+      expect(lengths.map((ms) => ms / 60_000)).toEqual([5, 10, 20, 40, 60, 60]);
+      now += policy.maxBanMs;
+      for (let i = 0; i < 5; i++) await reserveTry(db, key, now, policy);
+      expect((await banIfFull(db, key, now, policy))! - now).toBe(300_000);
+    });
+
+    it('gives back a try, clears an account, starts a new window, and purges what is over', async () => {
+      const db = stores[0]!.db;
+      for (let i = 0; i < 5; i++) await reserveTry(db, 'a:give', T0, policy);
+      expect(await reserveTry(db, 'a:give', T0, policy)).toBe(false);
+      await giveBackTry(db, 'a:give');
+      expect(await reserveTry(db, 'a:give', T0, policy)).toBe(true);
+      await clearSubject(db, 'a:give');
+      for (let i = 0; i < 5; i++) expect(await reserveTry(db, 'a:give', T0, policy)).toBe(true);
+      // The window ends: a new one starts at 1.
+      expect(await reserveTry(db, 'a:give', T0 + policy.findMs, policy)).toBe(true);
+      const row = await db.selectFrom('regulation_counters').selectAll().where('key', '=', 'a:give').executeTakeFirstOrThrow();
+      expect(row).toEqual({ key: 'a:give', window_start: T0 + policy.findMs, failures: 1, banned_until: 0, ban_ms: 0 });
+      expect(await purgeCounters(db, T0 + 2 * policy.findMs + 1, policy)).toBeGreaterThanOrEqual(1);
+      expect(await db.selectFrom('regulation_counters').selectAll().where('key', '=', 'a:give').executeTakeFirst()).toBeUndefined();
+    });
+  });
+}
+
+const file = join(mkdtempSync(join(tmpdir(), 'fg-reg-')), 'factorgate.db');
+suite(
+  'regulation counters on SQLite',
+  async () => [await openStore({ driver: 'sqlite', file }), await openStore({ driver: 'sqlite', file })],
+  async () => {},
+);
+
+let pg: TestPostgres | undefined;
+suite(
+  'regulation counters on PostgreSQL',
+  async () => {
+    pg = await startPostgres();
+    const a = await openStore({ driver: 'postgres', connectionString: pg.url, poolSize: 8 });
+    const b = await openStore({ driver: 'postgres', connectionString: pg.url, poolSize: 8 });
+    return [a, b];
+  },
+  async () => {
+    await pg?.stop();
+  },
+);
