@@ -1,5 +1,6 @@
 /** What every CLI command gets: its arguments, output streams, and a way to load the config. */
-import { loadConfig, type LoadedConfig } from '../host/config/load.js';
+import type { LoadedConfig } from '../host/config/load.js';
+import { loadConfigWithPlugins } from '../host/plugins/load-config-with-plugins.js';
 import { builtinAdapters } from '../../adapters/index.js';
 
 export interface CliContext {
@@ -13,6 +14,7 @@ export interface CliContext {
 /** A usage or input error: printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
-export function loadCliConfig(configPath: string | undefined): LoadedConfig {
-  return loadConfig({ configPath, adapters: builtinAdapters });
+/** The configuration, with the built-in adapters and the plugins it names (`plugins:`). */
+export function loadCliConfig(configPath: string | undefined): Promise<LoadedConfig> {
+  return loadConfigWithPlugins({ configPath, builtins: builtinAdapters });
 }

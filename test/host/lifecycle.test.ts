@@ -14,7 +14,7 @@ function adapter(over: Partial<AdapterDefinition>): AdapterDefinition {
 }
 
 describe('adapter registry', () => {
-  it('refuses duplicate names, config keys, overlapping or reserved paths and other host API majors', () => {
+  it('refuses duplicate names, config keys, overlapping or reserved paths and host API ranges this host is outside of', () => {
     const r = new AdapterRegistry();
     r.register(adapter({}));
     expect(() => r.register(adapter({ configKey: 'x', mountPath: '/x' }))).toThrow(/registered twice/);
@@ -24,7 +24,10 @@ describe('adapter registry', () => {
     expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/b', hostApi: '^2' }))).toThrow(/needs host API \^2/);
     expect(() => r.register(adapter({ name: 'host', configKey: 'h', mountPath: '/h' }))).toThrow(/reserved/);
     expect(acceptsHostApi('^1.0')).toBe(true);
-    expect(acceptsHostApi('>=1')).toBe(false);
+    expect(acceptsHostApi('>=1.1 <2')).toBe(true);
+    expect(acceptsHostApi('^1.99')).toBe(false);
+    expect(acceptsHostApi('^2')).toBe(false);
+    expect(acceptsHostApi('not a range')).toBe(false);
   });
 
   it('mounts an adapter only under its own prefix', async () => {

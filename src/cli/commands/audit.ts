@@ -21,7 +21,7 @@ export async function run(ctx: CliContext): Promise<number> {
     since = Date.parse(values.since);
     if (Number.isNaN(since)) throw new UsageError(`--since: "${values.since}" is not a date (use ISO 8601, e.g. 2026-11-01)`);
   }
-  const loaded = loadCliConfig(values.config);
+  const loaded = await loadCliConfig(values.config);
   const store = await openStore(storeOptions(loaded.host));
   try {
     for await (const chunk of exportAudit(store.db, { format: values.format, ...(since !== undefined ? { since } : {}) })) {

@@ -7,20 +7,19 @@
  */
 import { parseArgs } from 'node:util';
 import { type CliContext, loadCliConfig } from '../cli-context.js';
-import { builtinAdapters } from '../../../adapters/index.js';
 import { connectChecks, runConnectChecks } from '../../host/connect-checks/run-connect-checks.js';
 
 export const usage = 'check-config [--config FILE] [--connect]   validate the configuration (exit 2 on a problem); --connect also tries its servers, URLs and keys (exit 1 on a failure)';
 
 export async function run(ctx: CliContext): Promise<number> {
   const { values } = parseArgs({ args: ctx.args, options: { config: { type: 'string' }, connect: { type: 'boolean' } }, strict: true });
-  const loaded = loadCliConfig(values.config);
+  const loaded = await loadCliConfig(values.config);
   const label = loaded.host.configFile ?? '(embedded demo defaults)';
   const adapters = [...loaded.adapters.keys()];
   ctx.stdout.write(`${label}: OK (store ${loaded.host.store.driver}, directory ${loaded.host.directory.type}, adapters: ${adapters.join(', ') || 'none'})\n`);
   if (!values.connect) return 0;
 
-  const results = await runConnectChecks(connectChecks(loaded, builtinAdapters));
+  const results = await runConnectChecks(connectChecks(loaded, loaded.definitions));
   for (const r of results) {
     if (r.ok) ctx.stdout.write(`${label}: ${r.key}: ${r.what}: ok (${r.message})\n`);
     else ctx.stderr.write(`${label}: ${r.key}: ${r.message}\n`);

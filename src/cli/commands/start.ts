@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { type CliContext, loadCliConfig } from '../cli-context.js';
 import { createHost } from '../../host/host.js';
-import { builtinAdapters } from '../../../adapters/index.js';
 import { startBanner } from '../start-banner.js';
 
 export const usage = 'start [--config FILE]           run the server (the default command)';
@@ -24,8 +23,8 @@ function preferMemoryOverSpeed(): void {
 export async function run(ctx: CliContext): Promise<number> {
   const { values } = parseArgs({ args: ctx.args, options: { config: { type: 'string' } }, strict: true });
   preferMemoryOverSpeed();
-  const loaded = loadCliConfig(values.config);
-  const host = await createHost({ loaded, adapters: builtinAdapters });
+  const loaded = await loadCliConfig(values.config);
+  const host = await createHost({ loaded, adapters: loaded.definitions });
   const { url } = await host.listen();
   host.logger.info({ url, publicUrl: host.config.publicUrl, configFile: loaded.host.configFile ?? 'embedded demo defaults' }, 'factorgate listening');
 

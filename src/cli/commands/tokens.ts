@@ -66,7 +66,7 @@ export async function run(ctx: CliContext): Promise<number> {
     needs(1, 'SERIAL');
   }
 
-  const loaded = loadCliConfig(values.config);
+  const loaded = await loadCliConfig(values.config);
   const store = await openStore(storeOptions(loaded.host));
   try {
     const tokens = new TokenRepository(store.db, secretBoxFor(loaded.host), systemClock);

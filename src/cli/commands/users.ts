@@ -78,7 +78,7 @@ export async function run(ctx: CliContext): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
-  const loaded = loadCliConfig(values.config);
+  const loaded = await loadCliConfig(values.config);
   if (sub === 'import') return importFromDirectory(ctx, loaded.host, values['dry-run'], values.base);
   if (sub === 'notify') {
     if (values['all-new'] === (values.user !== undefined)) throw new UsageError('users notify needs exactly one of --all-new or --user NAME');

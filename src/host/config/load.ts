@@ -35,6 +35,8 @@ export interface LoadedConfig {
    * operator wrote. Paths as `formatPath` writes them.
    */
   keySources: ReadonlyMap<string, string>;
+  /** Every adapter the host can run: the built-ins and the plugins the file names. */
+  definitions: readonly AdapterDefinition[];
 }
 
 /** The key an operator wrote for the value at `path` (its `…File` key when it was read from a file). */
@@ -221,11 +223,18 @@ function isPlainObject(value: unknown): value is { [k: string]: Json } {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-export function loadConfig(options: LoadOptions): LoadedConfig {
+/** The file `--config`, FACTORGATE_CONFIG or ./factorgate.yaml names; null for the embedded demo. */
+export function resolveConfigFile(options: Pick<LoadOptions, 'configPath' | 'env' | 'cwd'>): string | null {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const named = options.configPath ?? env.FACTORGATE_CONFIG;
-  const file = named ? resolve(cwd, named) : existsSync(resolve(cwd, DEFAULT_CONFIG_FILE)) ? resolve(cwd, DEFAULT_CONFIG_FILE) : null;
+  return named ? resolve(cwd, named) : existsSync(resolve(cwd, DEFAULT_CONFIG_FILE)) ? resolve(cwd, DEFAULT_CONFIG_FILE) : null;
+}
+
+export function loadConfig(options: LoadOptions): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = resolveConfigFile(options);
   const label = file ?? '(embedded demo defaults)';
   const found: Findings = { problems: [], blocked: [], keySources: new Map() };
   const { problems } = found;
@@ -314,7 +323,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     demo: file === null,
     publicUrl,
   };
-  return { host: deepFreeze(host), adapters: deepFreeze(adapters) as ReadonlyMap<string, unknown>, keySources: found.keySources };
+  return { host: deepFreeze(host), adapters: deepFreeze(adapters) as ReadonlyMap<string, unknown>, keySources: found.keySources, definitions: options.adapters };
 }
 
 /**

@@ -291,6 +291,10 @@ export const rootConfigSchema = z
     signing: signingConfigSchema.optional(),
     delivery: deliveryConfigSchema.optional(),
     metrics: metricsConfigSchema.prefault({}),
+    plugins: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Extra adapters to load: package names (@acme/factorgate-adapter-x) or paths relative to this file (./local/adapter.js) of ES modules exporting an AdapterDefinition. Default none.'),
     adapters: z
       .record(z.string(), z.unknown())
       .default({})
