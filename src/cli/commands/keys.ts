@@ -50,7 +50,7 @@ export async function run(ctx: CliContext): Promise<number> {
   const activateIn = values['activate-in'] === undefined ? 0 : parseDuration('--activate-in', values['activate-in']);
   const batch = values.batch === undefined ? 500 : parseBatch(values.batch);
 
-  const loaded = loadCliConfig(values.config);
+  const loaded = await loadCliConfig(values.config);
   const config = loaded.host;
   const clock = systemClock;
   const keys = secretKeysFor(config);
