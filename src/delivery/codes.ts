@@ -6,8 +6,10 @@
  * challenge can never satisfy another. Any host holding the same pepper verifies any host's
  * code, so a challenge begun on host A is answered on host B.
  */
-import { createHmac, randomInt, scrypt, timingSafeEqual, randomBytes, type KeyObject, type BinaryLike } from 'node:crypto';
+import { createHmac, randomInt, timingSafeEqual, type KeyObject, type BinaryLike } from 'node:crypto';
 import type { Clock } from '../host/clock.js';
+import { hashSecret, verifySecret, type SecretHashCheck } from '../hashing/secret-hash.js';
+import { sealedKeyId } from '../store/secret-box.js';
 
 export type Pepper = KeyObject | BinaryLike;
 
@@ -112,34 +114,41 @@ export function checkCode(
 // --- PINs -------------------------------------------------------------------------------
 
 /**
- * A PIN has little entropy, so unlike a short-lived code it is stored with a slow, salted
- * hash (scrypt, RFC 7914); N=2^15, r=8, p=1 as OWASP's password storage cheat sheet suggests.
+ * A PIN has little entropy (10^6 for six digits): a slow hash alone does not protect it once
+ * the database is stolen. So it is hashed (the one secret-hash format, Argon2id) and the hash is
+ * then sealed with the secrets key ring, bound to its user: the key acts as a pepper kept outside
+ * the store (OWASP Password Storage Cheat Sheet, "peppering" by encryption), and unlike an HMAC
+ * pepper it moves to a new key with `keys rewrap`, so a key can still be retired.
+ * Stored: `fg1.<kid>.…` (sealed `$argon2id$…`). Older rows hold a bare `scrypt$…` hash: still
+ * verified, and replaced at the next right PIN.
  */
-const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLen: 32, maxmem: 64 * 1024 * 1024 } as const;
-
-function scryptAsync(secret: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(secret.normalize('NFKC'), salt, SCRYPT.keyLen, { ...params, maxmem: SCRYPT.maxmem }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
-  });
+export interface PinSealer {
+  encrypt(plaintext: string | Buffer, context: string): string;
+  decryptText(sealed: string, context: string): string;
 }
 
-/** `scrypt$N$r$p$salt$hash` (base64url), self-describing so the cost can be raised later. */
-export async function hashPin(pin: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scryptAsync(pin, salt, SCRYPT);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+export function pinContext(userId: string): string {
+  return `pin:${userId}`;
 }
 
-export async function verifyPin(pin: string, stored: string): Promise<boolean> {
-  const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
-  if (![N, r, p].every((n) => Number.isInteger(n) && n > 0)) return false;
-  const expected = Buffer.from(parts[5]!, 'base64url');
-  const key = await scryptAsync(pin, Buffer.from(parts[4]!, 'base64url'), { N, r, p });
-  return key.length === expected.length && timingSafeEqual(key, expected);
+export async function hashPin(pin: string, sealer: PinSealer, userId: string): Promise<string> {
+  return sealer.encrypt(await hashSecret(pin), pinContext(userId));
+}
+
+/** `needsRehash`: a right PIN whose stored form is not today's (unpeppered, or a lower cost). */
+export async function verifyPin(pin: string, stored: string, sealer: PinSealer, userId: string): Promise<SecretHashCheck> {
+  if (sealedKeyId(stored) === null) {
+    const legacy = await verifySecret(pin, stored);
+    return { ok: legacy.ok, needsRehash: legacy.ok };
+  }
+  let inner: string;
+  try {
+    inner = sealer.decryptText(stored, pinContext(userId));
+  } catch {
+    // A value moved to another user, tampered, or under a retired key: no PIN matches it.
+    inner = '';
+  }
+  return verifySecret(pin, inner);
 }
 
 /** An initial PIN for an imported user (sent once in the enrolment mail). */

@@ -9,7 +9,7 @@ import { LdapDirectory } from './ldap/ldap-directory.js';
 export function createDirectory(config: HostConfig['directory'], deps: { logger?: Logger; clock?: Clock } = {}): Directory {
   switch (config.type) {
     case 'file':
-      return new FileDirectory(config.path);
+      return new FileDirectory(config.path, { logger: deps.logger });
     case 'ldap':
       return LdapDirectory.fromConfig(config, deps);
   }

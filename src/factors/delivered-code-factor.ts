@@ -25,6 +25,8 @@ import {
   issueCode,
   normalizeCode,
   verifyPin,
+  hashPin,
+  type PinSealer,
   type CodeDeliveryPolicy,
 } from '../delivery/index.js';
 import type { Factor, FactorFailureReason, FactorSendResult, FactorVerifyResult } from './factor.js';
@@ -84,6 +86,8 @@ export interface DeliveredCodeFactorDeps {
   db: Kysely<Database>;
   clock: Clock;
   logger: Logger;
+  /** Seals PIN hashes (the key ring as their pepper). */
+  secrets: PinSealer;
   /** Derived from the secrets key ring (`CODE_PEPPER_INFO`): the current one hashes new codes. */
   peppers: Pick<DerivedKeys, 'current' | 'accepted'>;
   policy: CodeDeliveryPolicy;
@@ -102,6 +106,16 @@ export function callbackHash(token: string): string {
 export function createDeliveredCodeFactor(deps: DeliveredCodeFactorDeps, channel: DeliveryChannel): Factor {
   const { db, policy } = deps;
   const log = deps.logger.child({ factor: channel.kind });
+
+  /**
+   * A right PIN stored in an older form (unpeppered scrypt, or a lower cost) is stored again in
+   * today's, only if nobody changed it meanwhile (conditional update).
+   */
+  async function upgradePinHash(userId: string, pin: string, old: string): Promise<void> {
+    const next = await hashPin(pin, deps.secrets, userId);
+    await db.updateTable('user_pins').set({ pin_hash: next, updated_at: deps.clock.now() }).where('user_id', '=', userId).where('pin_hash', '=', old).execute();
+    log.info({ userId }, 'PIN hash upgraded to the current format');
+  }
 
   async function userHasPin(userId: string): Promise<boolean> {
     const row = await db.selectFrom('user_pins').select('user_id').where('user_id', '=', userId).executeTakeFirst();
@@ -286,12 +300,13 @@ export function createDeliveredCodeFactor(deps: DeliveredCodeFactorDeps, channel
       if (channel.mode === 'press-pound') return verifyConfirmation(challengeId, factorRow.id, now);
       const checked = await verifyCode(challengeId, factorRow.id, code, now);
       if (deps.pin === 'required') {
-        // The PIN is checked whether or not the code matched, so the time taken (scrypt) does
+        // The PIN is checked whether or not the code matched, so the time taken (the hash) does
         // not tell which of the two was wrong.
         const stored = await db.selectFrom('user_pins').select('pin_hash').where('user_id', '=', user.id).executeTakeFirst();
-        const pinOk = stored !== undefined && typeof pin === 'string' && pin !== '' && (await verifyPin(pin, stored.pin_hash));
+        const pinCheck = stored !== undefined && typeof pin === 'string' && pin !== '' ? await verifyPin(pin, stored.pin_hash, deps.secrets, user.id) : { ok: false, needsRehash: false };
         if (!stored) return { ok: false, reason: 'UNUSABLE' };
-        if (checked.ok && !pinOk) return { ok: false, reason: 'MISMATCH' };
+        if (checked.ok && !pinCheck.ok) return { ok: false, reason: 'MISMATCH' };
+        if (checked.ok && pinCheck.needsRehash) await upgradePinHash(user.id, pin as string, stored.pin_hash);
       }
       if (!checked.ok) return checked;
       return (await consume(checked.id, now)) ? { ok: true } : { ok: false, reason: 'REPLAY' };

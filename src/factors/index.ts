@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AuditApi, UserApi } from '../host/host-api.js';
 import { createMailer, createMessageProvider, loadTemplates, type Mailer, type FetchFn } from '../delivery/index.js';
 import type { DerivedKeys } from '../host/derived-keys.js';
+import type { PinSealer } from '../delivery/index.js';
 import { createSmsFactor } from './sms-factor.js';
 import { createVoiceFactor } from './voice-factor.js';
 import { createEmailFactor } from './email-factor.js';
@@ -51,6 +52,8 @@ export function createDeliveredFactors(deps: {
   logger: Logger;
   audit: AuditApi;
   users: Pick<UserApi, 'findById'>;
+  /** The secret box: PIN hashes are sealed with it. */
+  secrets: PinSealer;
   /** Peppers of code hashes, derived from the secrets key ring (`CODE_PEPPER_INFO`). */
   peppers: Pick<DerivedKeys, 'current' | 'accepted'>;
   /** Tests inject fetch for providers; default the global one. */
@@ -63,7 +66,7 @@ export function createDeliveredFactors(deps: {
   const productName = config.branding.productName;
   const defaultLocale = config.branding.defaultLocale;
   const defaultRegion = delivery?.defaultRegion ?? 'US';
-  const common = { db: deps.db, clock: deps.clock, logger: deps.logger, peppers: deps.peppers, publicUrl: config.publicUrl };
+  const common = { db: deps.db, clock: deps.clock, logger: deps.logger, secrets: deps.secrets, peppers: deps.peppers, publicUrl: config.publicUrl };
   const providerDeps = { logger: deps.logger, clock: deps.clock, productName, defaultLocale, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
   const factors: Factor[] = [];
   if (sms && delivery?.sms) {

@@ -160,7 +160,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);
   const factors = [
     ...createDefaultFactors({ secrets, config, db: store.db, clock }),
-    ...createDeliveredFactors({ config, db: store.db, clock, logger, audit, users, peppers: new DerivedKeys(keys, CODE_PEPPER_INFO, derivedKeyOptions) }),
+    ...createDeliveredFactors({ config, db: store.db, clock, logger, audit, users, secrets, peppers: new DerivedKeys(keys, CODE_PEPPER_INFO, derivedKeyOptions) }),
   ];
   const engine = createChallengeEngine({
     db: store.db,
@@ -273,7 +273,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     render,
   });
   mountAccountPortal(hostRouter, { db: store.db, users, sessions, csrf, factors, locale, render });
-  mountPinPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, maxBodyBytes: config.server.maxBodyBytes, locale, render });
+  mountPinPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, secrets, maxBodyBytes: config.server.maxBodyBytes, locale, render });
   engine.mount(hostRouter);
   app.use(hostRouter);
 

@@ -9,12 +9,15 @@ import { continuationContext } from '../challenge/sealed-state.js';
 import { loginContext } from '../host/login/pending-logins.js';
 import { secretContext } from '../tokens/token-repository.js';
 import { kvContext } from './derivation-root.js';
+import { pinContext } from '../delivery/codes.js';
 
 export const CORE_SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'factors', key: 'id', column: 'secret_enc', context: (row) => totpSecretContext(String(row.id)) },
   { table: 'oath_tokens', key: 'id', column: 'secret_enc', reads: ['serial'], context: (row) => secretContext(String(row.serial)) },
   { table: 'challenges', key: 'id', column: 'continuation_enc', context: (row) => continuationContext(String(row.id)) },
   { table: 'pending_logins', key: 'id', column: 'continuation_enc', context: (row) => loginContext(String(row.id)) },
+  // PIN hashes sealed with the ring as pepper; bare `scrypt$` ones from before are skipped.
+  { table: 'user_pins', key: 'user_id', column: 'pin_hash', context: (row) => pinContext(String(row.user_id)) },
   // Only some kv values are sealed (the derivation root); the others are not `fg1.` values and are skipped.
   { table: 'kv', key: 'key', column: 'value', context: (row) => kvContext(String(row.key)) },
 ];

@@ -174,7 +174,7 @@ export interface DeliverySendsTable {
   sent_at: number;
 }
 
-/** A user's PIN for "code + PIN" mode, scrypt-hashed (migration 005). */
+/** A user's PIN for "code + PIN" mode: its Argon2id hash sealed with the key ring (older rows: bare scrypt) (migration 005). */
 export interface UserPinsTable {
   user_id: string;
   pin_hash: string;

@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/host/clock.js';
-import { hashPin } from '../../src/delivery/index.js';
+import { hashPin, verifyPin } from '../../src/delivery/index.js';
 import { makeTempDir, startHost, type RunningHost } from '../support/host-harness.js';
 import { freePort } from '../support/free-port.js';
 import {
@@ -298,7 +298,7 @@ describe('code + PIN mode', () => {
     expect((await b.get(path)).body).toContain('totp-secret');
 
     const alice = await db.selectFrom('users').select('id').where('username', '=', 'alice').executeTakeFirstOrThrow();
-    await db.insertInto('user_pins').values({ user_id: alice.id, pin_hash: await hashPin('482913'), created_at: T0, updated_at: T0 }).execute();
+    await db.insertInto('user_pins').values({ user_id: alice.id, pin_hash: await hashPin('482913', h.host.api.secrets, alice.id), created_at: T0, updated_at: T0 }).execute();
     const b2 = new Browser(h.url);
     const p2 = await signIn(b2);
     const page = await b2.get(p2);
@@ -311,6 +311,34 @@ describe('code + PIN mode', () => {
     expect((await submitCode(b2, p2, code, { pin: '' })).status).toBe(401);
     expect((await submitCode(b2, p2, code, { pin: '482913' })).status).toBe(303);
     expect((await auditRows(h, 'second-factor')).map((r) => `${r.result}:${r.deny_reason}`)).toEqual(['failure:MISMATCH', 'failure:MISMATCH', 'success:null']);
+    expect(h.logs.join('\n')).not.toContain('482913');
+  });
+
+  it('accepts a PIN stored before (bare scrypt) and stores it again peppered, in today\'s format, at that sign-in', async () => {
+    const clock = new ManualClock(T0);
+    const rec = await recorder();
+    const h = await host({ rec, clock, sms: { pin: 'required' } });
+    const db = h.host.api.store.db;
+    await signIn(new Browser(h.url));
+    const alice = await db.selectFrom('users').select('id').where('username', '=', 'alice').executeTakeFirstOrThrow();
+    // scrypt("482913", N=32768, r=8, p=1) as the PIN code wrote it, computed with Python's hashlib.
+    const legacy = 'scrypt$32768$8$1$EBESExQVFhcYGRobHB0eHw$tP9mCEEcfZSdCV74k3fBADcYmkoDk71u2rdFXv2q4yQ';
+    await db.insertInto('user_pins').values({ user_id: alice.id, pin_hash: legacy, created_at: T0, updated_at: T0 }).execute();
+
+    const b = new Browser(h.url);
+    const path = await signIn(b);
+    const page = await b.get(path);
+    await pressSend(b, path, page);
+    // A wrong PIN changes nothing.
+    expect((await submitCode(b, path, codeOf(rec.requests[0]!), { pin: '000000' })).status).toBe(401);
+    expect((await db.selectFrom('user_pins').select('pin_hash').where('user_id', '=', alice.id).executeTakeFirstOrThrow()).pin_hash).toBe(legacy);
+    expect((await submitCode(b, path, codeOf(rec.requests[0]!), { pin: '482913' })).status).toBe(303);
+
+    const stored = (await db.selectFrom('user_pins').select('pin_hash').where('user_id', '=', alice.id).executeTakeFirstOrThrow()).pin_hash;
+    expect(stored).toMatch(/^fg1\./);
+    expect(h.host.api.secrets.decryptText(stored, `pin:${alice.id}`)).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await verifyPin('482913', stored, h.host.api.secrets, alice.id)).toEqual({ ok: true, needsRehash: false });
+    expect(h.logs.some((l) => l.includes('PIN hash upgraded to the current format'))).toBe(true);
     expect(h.logs.join('\n')).not.toContain('482913');
   });
 });

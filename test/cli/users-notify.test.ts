@@ -5,7 +5,8 @@
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { secretBoxFor } from '../../src/host/bootstrap/secret-keys.js';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -130,7 +131,7 @@ describe('factorgate users notify', () => {
     expect(smtp.mails).toHaveLength(4);
   });
 
-  it('in code + PIN mode mails an initial PIN and stores only its scrypt hash', async () => {
+  it('in code + PIN mode mails an initial PIN and stores only its peppered hash', async () => {
     const smtp = await startSmtpServer();
     cleanup.push(() => smtp.close());
     const { file, db } = await setup(smtp, [{ username: 'alice', displayName: 'Alice Martin', email: 'alice@example.test', phone: '+33612345678' }], { pin: 'required' });
@@ -143,9 +144,11 @@ describe('factorgate users notify', () => {
     const store = await openStore({ driver: 'sqlite', file: db });
     try {
       const row = await store.db.selectFrom('user_pins').selectAll().executeTakeFirstOrThrow();
-      expect(row.pin_hash).toMatch(/^scrypt\$/);
+      // Sealed with the host's key ring (the local one under dataDir/keys here): the pepper.
+      expect(row.pin_hash).toMatch(/^fg1\.local-1\./);
       expect(row.pin_hash).not.toContain(pin!);
-      expect(await verifyPin(pin!, row.pin_hash)).toBe(true);
+      const ring = secretBoxFor({ dataDir: join(dirname(file), 'data'), secrets: undefined });
+      expect(await verifyPin(pin!, row.pin_hash, ring, row.user_id)).toEqual({ ok: true, needsRehash: false });
     } finally {
       await store.close();
     }

@@ -1,3 +1,4 @@
+import { SecretBox } from '../../src/store/secret-box.js';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/host/clock.js';
@@ -137,21 +138,41 @@ describe('issued codes', () => {
 });
 
 describe('PINs', () => {
-  it('are stored with a salted slow hash and verified', async () => {
+  const box = new SecretBox([{ id: 'k1', key: randomBytes(32) }]);
+
+  it('are hashed (Argon2id) and sealed with the key ring as pepper, bound to their user', async () => {
     const pin = generatePin(6);
     expect(pin).toMatch(/^\d{6}$/);
-    const h1 = await hashPin(pin);
-    const h2 = await hashPin(pin);
-    expect(h1).toMatch(/^scrypt\$32768\$8\$1\$/);
+    const h1 = await hashPin(pin, box, 'u1');
+    const h2 = await hashPin(pin, box, 'u1');
+    expect(h1).toMatch(/^fg1\.k1\./);
+    expect(box.decryptText(h1, 'pin:u1')).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(h1).not.toBe(h2);
     expect(h1).not.toContain(pin);
-    expect(await verifyPin(pin, h1)).toBe(true);
-    expect(await verifyPin(pin === '000000' ? '111111' : '000000', h1)).toBe(false);
+    expect(await verifyPin(pin, h1, box, 'u1')).toEqual({ ok: true, needsRehash: false });
+    expect((await verifyPin(pin === '000000' ? '111111' : '000000', h1, box, 'u1')).ok).toBe(false);
+    // Copied onto another user's row, it matches nothing.
+    expect((await verifyPin(pin, h1, box, 'u2')).ok).toBe(false);
   });
 
-  it('refuses a malformed stored hash', async () => {
-    expect(await verifyPin('1234', 'plain$1234')).toBe(false);
-    expect(await verifyPin('1234', 'scrypt$x$8$1$aa$bb')).toBe(false);
+  it('a stolen database alone does not give a PIN up: without the key the stored value holds no hash to attack', async () => {
+    const stored = await hashPin('482913', box, 'u1');
+    const otherRing = new SecretBox([{ id: 'k1', key: randomBytes(32) }]);
+    expect((await verifyPin('482913', stored, otherRing, 'u1')).ok).toBe(false);
+    expect(stored).not.toMatch(/argon2|scrypt/);
+  });
+
+  it('still verifies a PIN stored before (bare scrypt, N written out), and asks for it to be stored again', async () => {
+    // scrypt("123456", salt 01..10, N=32768, r=8, p=1, 32 bytes), computed with Python's hashlib.
+    const legacy = 'scrypt$32768$8$1$AQIDBAUGBwgJCgsMDQ4PEA$oLQGCwlTzJiub1QvfmWKL4GQoPJo4tnGDXCvy4a6Aqg';
+    expect(await verifyPin('123456', legacy, box, 'u1')).toEqual({ ok: true, needsRehash: true });
+    expect(await verifyPin('123457', legacy, box, 'u1')).toEqual({ ok: false, needsRehash: false });
+  });
+
+  it('refuses a malformed stored value', async () => {
+    expect((await verifyPin('1234', 'plain$1234', box, 'u1')).ok).toBe(false);
+    expect((await verifyPin('1234', 'scrypt$x$8$1$aa$bb', box, 'u1')).ok).toBe(false);
+    expect((await verifyPin('1234', 'fg1.k1.AAAA.BBBB', box, 'u1')).ok).toBe(false);
   });
 });
 

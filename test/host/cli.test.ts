@@ -47,9 +47,10 @@ describe('the factorgate command', () => {
     expect(r.out).toContain(`${file}: OK`);
   });
 
-  it('hash-password prints a scrypt hash of standard input', async () => {
+  it('hash-password prints an Argon2id hash of standard input', async () => {
     const r = await runCli(['users', 'hash-password'], 'hunter2-but-longer\n');
     expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(await verifyPassword('hunter2-but-longer', r.out.trim())).toBe(true);
   });
 

@@ -37,7 +37,7 @@ async function pinHost(seed = true): Promise<{ h: RunningHost; rec: Recorder }> 
   await signIn(b);
   const db = h.host.api.store.db;
   const alice = await db.selectFrom('users').select('id').where('username', '=', 'alice').executeTakeFirstOrThrow();
-  await db.insertInto('user_pins').values({ user_id: alice.id, pin_hash: await hashPin(OLD_PIN), created_at: T0, updated_at: T0 }).execute();
+  await db.insertInto('user_pins').values({ user_id: alice.id, pin_hash: await hashPin(OLD_PIN, h.host.api.secrets, alice.id), created_at: T0, updated_at: T0 }).execute();
   return { h, rec };
 }
 

@@ -16,7 +16,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../host/clock.js';
 import type { HostConfig } from '../../host/config/schema.js';
 import { UsageError } from '../cli-context.js';
-import { createMailer, generatePin, hashPin, loadTemplates, type EnrolledVars, type Mailer } from '../../delivery/index.js';
+import { createMailer, generatePin, hashPin, loadTemplates, type EnrolledVars, type Mailer, type PinSealer } from '../../delivery/index.js';
 import type { Database, UserRow } from '../../store/schema.js';
 import { foldUsername } from '../../directory/directory.js';
 import { emailFor } from '../../factors/email-factor.js';
@@ -28,6 +28,8 @@ export interface NotifyDeps {
   db: Kysely<Database>;
   config: HostConfig;
   clock: Clock;
+  /** Seals the PIN hashes it stores (the host's key ring: `secretBoxFor`). */
+  secrets: PinSealer;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
 }
@@ -106,7 +108,7 @@ async function notifyOne(deps: NotifyDeps, mailer: Mailer, target: Target, tally
   const { db, config } = deps;
   const { user, to, plan } = target;
   // NIST SP 800-63B §5.1.1.2: a memorized secret chosen by the CSP is random; this one is drawn
-  // from the CSPRNG and stored only as an scrypt hash.
+  // from the CSPRNG and stored only as a peppered Argon2id hash.
   const pin = plan.method === 'pin' ? generatePin(6) : null;
   const vars = { ...plan, ...(pin === null ? {} : { pin }), displayName: user.display_name ?? user.username, productName: config.branding.productName } as EnrolledVars;
   try {
@@ -120,7 +122,7 @@ async function notifyOne(deps: NotifyDeps, mailer: Mailer, target: Target, tally
   const now = deps.clock.now();
   // The PIN is stored only once its mail has left, so a user never holds a PIN nobody told them.
   if (pin !== null) {
-    const pinHash = await hashPin(pin);
+    const pinHash = await hashPin(pin, deps.secrets, user.id);
     await db
       .insertInto('user_pins')
       .values({ user_id: user.id, pin_hash: pinHash, created_at: now, updated_at: now })

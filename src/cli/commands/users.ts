@@ -5,6 +5,7 @@ import { hashPassword } from '../../directory/password-hash.js';
 import { openStore } from '../../store/store.js';
 import { UserRepository } from '../../users/user-repository.js';
 import { systemClock } from '../../host/clock.js';
+import { secretBoxFor } from '../../host/bootstrap/secret-keys.js';
 import type { HostConfig } from '../../host/config/schema.js';
 import { createDirectory } from '../../directory/create-directory.js';
 import { runUsersImport } from '../../directory/import-cli.js';
@@ -84,7 +85,7 @@ export async function run(ctx: CliContext): Promise<number> {
     if (values['all-new'] === (values.user !== undefined)) throw new UsageError('users notify needs exactly one of --all-new or --user NAME');
     const store = await openStore(storeOptions(loaded.host));
     try {
-      return await notifyUsers({ db: store.db, config: loaded.host, clock: systemClock, out: ctx.stdout, err: ctx.stderr }, { username: values.user ?? null, dryRun: values['dry-run'] });
+      return await notifyUsers({ db: store.db, config: loaded.host, clock: systemClock, secrets: secretBoxFor(loaded.host), out: ctx.stdout, err: ctx.stderr }, { username: values.user ?? null, dryRun: values['dry-run'] });
     } finally {
       await store.close();
     }

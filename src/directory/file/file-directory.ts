@@ -6,7 +6,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { foldUsername, type AuthenticationResult, type Directory, type DirectoryUser } from '../directory.js';
-import { dummyPasswordHash, isPasswordHash, verifyPassword } from '../password-hash.js';
+import type { Logger } from 'pino';
+import { checkPassword, dummyPasswordHash, isPasswordHash } from '../password-hash.js';
 import { FactorgateError } from '../../host/errors.js';
 import { formatIssues } from '../../host/config/load.js';
 
@@ -72,9 +73,13 @@ export class FileDirectory implements Directory {
   readonly #path: string;
   #mtimeMs = -1;
   #users = new Map<string, FileUser>();
+  readonly #logger: Logger | undefined;
+  /** Users already told about (once per process and hash, not at every sign-in). */
+  readonly #toldOldHash = new Set<string>();
 
-  constructor(path: string) {
+  constructor(path: string, deps: { logger?: Logger | undefined } = {}) {
     this.#path = path;
+    this.#logger = deps.logger;
     this.#reload();
   }
 
@@ -94,11 +99,26 @@ export class FileDirectory implements Directory {
   async authenticate(username: string, password: string): Promise<AuthenticationResult> {
     this.#reload();
     const user = this.#users.get(foldUsername(username));
-    // Unknown users cost one scrypt as well, so timing tells nothing (and the answer is the same).
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
+    // Unknown users cost one hash as well, so timing tells nothing (and the answer is the same).
+    const { ok, needsRehash } = await checkPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !ok) return { ok: false, reason: password === '' ? 'EMPTY_PASSWORD' : 'INVALID_CREDENTIALS' };
+    if (needsRehash) this.#tellOldHash(user);
     if (user.disabled) return { ok: false, reason: 'USER_DISABLED' };
     return { ok: true, user: toDirectoryUser(user) };
+  }
+
+  /**
+   * The users file is the administrator's, not ours to rewrite (comments, layout, configuration
+   * management): a hash below today's cost cannot be upgraded at sign-in as the store's are, so
+   * the log says which entry to replace and how.
+   */
+  #tellOldHash(user: FileUser): void {
+    if (this.#toldOldHash.has(user.passwordHash)) return;
+    this.#toldOldHash.add(user.passwordHash);
+    this.#logger?.warn(
+      { username: user.username, file: this.#path, hashFormat: user.passwordHash.split('$')[user.passwordHash.startsWith('$') ? 1 : 0] },
+      'users file: this password hash is below today\'s cost; run `factorgate users hash-password` and replace it',
+    );
   }
 
   async find(username: string): Promise<DirectoryUser | null> {

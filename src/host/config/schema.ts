@@ -205,7 +205,7 @@ export const totpConfigSchema = z
 const pinModeSchema = z
   .enum(['off', 'required'])
   .default('off')
-  .describe('off, or required: the user also types a PIN they hold (set by users notify, stored scrypt-hashed); without a PIN the method is not offered. Default off.');
+  .describe('off, or required: the user also types a PIN they hold (set by users notify or at /portal/pin, stored hashed and peppered); without a PIN the method is not offered. Default off.');
 
 export const smsFactorConfigSchema = codeDeliveryPolicySchema
   .extend({ pin: pinModeSchema })

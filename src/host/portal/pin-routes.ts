@@ -2,7 +2,7 @@
  * `GET/POST /portal/pin`: a signed-in user sets or changes the PIN of "code + PIN" mode
  * (issue 10). Fields `pin`, `pinConfirm`, `currentPin` (when one is set) and `_csrf`. Only a
  * session that passed a second factor may use it; anyone else is sent to `/login`. The PIN is
- * stored with `hashPin` (scrypt) and never reaches the log or the audit record.
+ * stored with `hashPin` (Argon2id, sealed with the key ring as pepper) and never reaches the log or the audit record.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Kysely } from 'kysely';
@@ -10,7 +10,7 @@ import type { AuditApi, SessionApi, UserApi, UserRecord } from '../host-api.js';
 import type { Clock } from '../clock.js';
 import type { Csrf } from '../csrf.js';
 import type { Database } from '../../store/schema.js';
-import { hashPin, verifyPin } from '../../delivery/index.js';
+import { hashPin, verifyPin, type PinSealer } from '../../delivery/index.js';
 import { html, type SafeHtml } from '../pages/html.js';
 import { addMessages, t, type Locale } from '../i18n.js';
 
@@ -70,6 +70,8 @@ export interface PinDeps {
   audit: AuditApi;
   csrf: Csrf;
   clock: Clock;
+  /** Seals PIN hashes (the key ring as their pepper). */
+  secrets: PinSealer;
   maxBodyBytes: number;
   minDigits?: number;
   maxDigits?: number;
@@ -152,13 +154,13 @@ ${pinInput('pinConfirm', t(L, 'pin.confirm'), 'new-password')}
         .where('ts', '>', now - ATTEMPT_WINDOW_MS)
         .executeTakeFirst();
       if (Number(wrong?.n ?? 0) >= MAX_WRONG_CURRENT) return fail('TOO_MANY_ATTEMPTS', 429);
-      if (current === '' || !(await verifyPin(current, stored))) return fail('CURRENT_PIN_MISMATCH', 401);
+      if (current === '' || !(await verifyPin(current, stored, deps.secrets, user.id)).ok) return fail('CURRENT_PIN_MISMATCH', 401);
     }
     const problem = pinProblem(pin, min, max);
     if (problem) return fail(problem, 400);
     if (pin !== confirm) return fail('CONFIRM_MISMATCH', 400);
 
-    const pinHash = await hashPin(pin);
+    const pinHash = await hashPin(pin, deps.secrets, user.id);
     await deps.db
       .insertInto('user_pins')
       .values({ user_id: user.id, pin_hash: pinHash, created_at: now, updated_at: now })

@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../src/audit/logger.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileDirectory, parseUsersFile } from '../../../src/directory/file/file-directory.js';
@@ -9,7 +11,7 @@ import { makeTempDir, writeUsersFile, DEFAULT_USERS } from '../../support/host-h
 describe('password hashes', () => {
   it('verify the right password only, and refuse malformed hashes', async () => {
     const h = await hashPassword('correct horse');
-    expect(h).toMatch(/^scrypt\$15\$8\$1\$/);
+    expect(h).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(await verifyPassword('correct horse', h)).toBe(true);
     expect(await verifyPassword('correct horsE', h)).toBe(false);
     expect(await verifyPassword('correct horse', 'scrypt$15$8$1$AAAA$')).toBe(false);
@@ -48,7 +50,7 @@ describe('the YAML file directory', () => {
   it('rejects a broken users file naming the file and the entry', () => {
     expect(() => parseUsersFile('users:\n  - username: x\n    passwordHash: plain\n', 'u.yaml')).toThrow(/u\.yaml: users\[0\]\.passwordHash: expected a hash/);
     expect(() => parseUsersFile('users: [', 'u.yaml')).toThrow(FactorgateError);
-    const h = 'scrypt$15$8$1$AAAA$AAAA';
+    const h = 'scrypt$15$8$1$U29kaXVtQ2hsb3JpZGU=$9yy8IEvc/D/1sRXYUIrsFWb/DvP2WDiGAaOTMHjvesg=';
     expect(() => parseUsersFile(`users:\n  - {username: a, passwordHash: "${h}"}\n  - {username: A, passwordHash: "${h}"}\n`, 'u.yaml')).toThrow(/listed twice/);
   });
 
@@ -62,5 +64,24 @@ describe('the YAML file directory', () => {
     const { rmSync } = await import('node:fs');
     rmSync(file);
     await expect(d.ping()).rejects.toMatchObject({ code: 'DIRECTORY_UNAVAILABLE' });
+  });
+
+  it('signs a user in with a hash from before (scrypt), and logs once which entry to re-hash, since it cannot rewrite the file', async () => {
+    const dir = makeTempDir();
+    const file = join(dir, 'users.yaml');
+    // hashlib.scrypt(b"pleaseletmein", salt=b"SodiumChloride", n=2**15, r=8, p=1, dklen=32), the old users-file format.
+    const legacy = 'scrypt$15$8$1$U29kaXVtQ2hsb3JpZGU=$9yy8IEvc/D/1sRXYUIrsFWb/DvP2WDiGAaOTMHjvesg=';
+    writeFileSync(file, `users:\n  - username: dana\n    passwordHash: ${legacy}\n  - username: erin\n    passwordHash: ${await hashPassword('erin-password')}\n`);
+    const lines: string[] = [];
+    const logger = createLogger({ destination: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }) });
+    const d = new FileDirectory(file, { logger });
+    expect((await d.authenticate('dana', 'pleaseletmein')).ok).toBe(true);
+    expect((await d.authenticate('dana', 'pleaseletmein')).ok).toBe(true);
+    expect((await d.authenticate('erin', 'erin-password')).ok).toBe(true);
+    expect((await d.authenticate('dana', 'wrong')).ok).toBe(false);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 40, username: 'dana', file, hashFormat: 'scrypt', msg: expect.stringContaining('factorgate users hash-password') });
+    expect(lines[0]).not.toContain('pleaseletmein');
+    expect(readFileSync(file, 'utf8')).toContain(legacy);
   });
 });
