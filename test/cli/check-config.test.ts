@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFactorgate } from '../support/factorgate-cli.js';
 import { startSlapd, type Slapd } from '../support/slapd.js';
 import { freePort } from '../support/free-port.js';
+import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { makeSelfSignedCert, startSmtpServer, type TestSmtpServer } from '../delivery/support/smtp-server.js';
 import { idpMetadataXml, REDIRECT } from '../fixtures/saml-bridge/idp-metadata.js';
 
@@ -24,6 +25,7 @@ let dir: string;
 let slapd: Slapd;
 let smtp: TestSmtpServer;
 let plainSmtp: TestSmtpServer;
+let openSmtp: TestSmtpServer;
 let https: Server;
 let httpsPort: number;
 let tls: ReturnType<typeof makeSelfSignedCert>;
@@ -41,6 +43,8 @@ interface Breakage {
   ldapUrl?: string;
   smtpPassword?: string;
   smtpPort?: number;
+  /** An SMTP section without login and with another STARTTLS policy. */
+  smtpAnonymous?: 'never' | 'opportunistic';
   metadataPath?: string;
   signingKey?: string;
 }
@@ -62,7 +66,9 @@ function config(name: string, b: Breakage = {}): string {
       '  preset: openldap',
       '  timeouts: { connectMs: 1000, operationMs: 3000 }',
       'delivery:',
-      `  smtp: { host: 127.0.0.1, port: ${b.smtpPort ?? smtp.port}, startTls: required, user: ${SMTP_USER}, passwordFile: ${name}.smtp,`,
+      b.smtpAnonymous
+        ? `  smtp: { host: 127.0.0.1, port: ${b.smtpPort ?? smtp.port}, startTls: ${b.smtpAnonymous},`
+        : `  smtp: { host: 127.0.0.1, port: ${b.smtpPort ?? smtp.port}, startTls: required, user: ${SMTP_USER}, passwordFile: ${name}.smtp,`,
       '          caFile: tls.crt, from: "Factorgate <mfa@example.com>", timeouts: { connectionMs: 2000, greetingMs: 2000 } }',
       'signing:',
       '  keys:',
@@ -93,15 +99,17 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', () => resolve()));
   httpsPort = (https.address() as AddressInfo).port;
-  [slapd, smtp, plainSmtp] = await Promise.all([
+  [slapd, smtp, plainSmtp, openSmtp] = await Promise.all([
     startSlapd({ users: 2 }),
     startSmtpServer({ tls: { key: tls.key, cert: tls.cert }, credentials: { user: SMTP_USER, password: SMTP_PASSWORD } }),
     startSmtpServer({ noStartTls: true, credentials: { user: SMTP_USER, password: SMTP_PASSWORD }, allowInsecureAuth: true }),
+    // A relay inside the network: neither STARTTLS nor AUTH.
+    startSmtpServer({ noStartTls: true }),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([slapd?.destroy(), smtp?.close(), plainSmtp?.close(), new Promise((r) => https?.close(r))]);
+  await Promise.all([slapd?.destroy(), smtp?.close(), plainSmtp?.close(), openSmtp?.close(), new Promise((r) => https?.close(r))]);
   tls?.cleanup();
   other?.cleanup();
   rmSync(dir, { recursive: true, force: true });
@@ -230,12 +238,64 @@ describe('check-config --connect', () => {
     expect(plainSmtp.auths).toEqual([]);
   });
 
+  it('accepts a relay without STARTTLS or AUTH when the file says so, and a STARTTLS server without a login', async () => {
+    const relay = config('relay', { smtpPort: openSmtp.port, smtpAnonymous: 'never' });
+    const r = await runFactorgate(['check-config', '--config', relay, '--connect'], env());
+    expect(r.err).toBe('');
+    expect(r.out).toContain(`${relay}: delivery.smtp.host: SMTP 127.0.0.1:${openSmtp.port}: ok (greeting, no TLS ok)`);
+    expect(r.code).toBe(0);
+    const upgraded = config('upgraded', { smtpAnonymous: 'opportunistic' });
+    const u = await runFactorgate(['check-config', '--config', upgraded, '--connect'], env());
+    expect(u.out).toContain(`${upgraded}: delivery.smtp.host: SMTP 127.0.0.1:${smtp.port}: ok (greeting, STARTTLS opportunistic ok)`);
+    // This server wants a login before mail, which --connect cannot know without sending one; the greeting and TLS pass.
+    expect(u.code).toBe(0);
+  });
+
   it('reports missing key files as configuration problems (exit 2) before connecting to anything', async () => {
     const path = config('nokey', { signingKey: 'absent.key' });
     const r = await runFactorgate(['check-config', '--config', path, '--connect'], env());
     expect(r.code).toBe(2);
     expect(r.err.trim()).toBe(`${path}: signing.keys[0].keyFile: cannot read ${join(dir, 'absent.key')} (ENOENT)`);
     expect(r.out).toBe('');
+  });
+});
+
+describe('check-config --connect with a PostgreSQL store', () => {
+  let pg: TestPostgres;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  function storeConfig(name: string, url: string): string {
+    file(`${name}.db-url`, `${url}\n`);
+    return file(`${name}.yaml`, `store:\n  driver: postgres\n  urlFile: ${name}.db-url\ndirectory:\n  type: file\n  path: users.yaml\n`);
+  }
+
+  it('connects to the store, and names urlFile and the database when it does not exist, never printing the password', async () => {
+    const good = storeConfig('pg-good', pg.url.replace('app@', 'app:S3cret-in-url@'));
+    const r = await runFactorgate(['check-config', '--config', good, '--connect']);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(new RegExp(`${esc(good)}: store\\.urlFile: PostgreSQL 127\\.0\\.0\\.1:${pg.port}/factorgate: ok \\(PostgreSQL \\d+`));
+    expect(r.code).toBe(0);
+
+    const missing = storeConfig('pg-missing', pg.url.replace('app@', 'app:S3cret-in-url@').replace(/\/factorgate$/, '/nosuchdb'));
+    const m = await runFactorgate(['check-config', '--config', missing, '--connect']);
+    expect(m.code).toBe(1);
+    expect(m.err.trim()).toBe(
+      `${missing}: store.urlFile: 127.0.0.1:${pg.port}/nosuchdb: database "nosuchdb" does not exist: check the database name in store.urlFile (create it with createdb)`,
+    );
+    expect(m.out + m.err + r.out).not.toContain('S3cret-in-url');
+  });
+
+  it('names urlFile when nothing listens at the URL', async () => {
+    const closed = await freePort();
+    const path = storeConfig('pg-down', `postgres://app@127.0.0.1:${closed}/factorgate`);
+    const r = await runFactorgate(['check-config', '--config', path, '--connect']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`^${esc(path)}: store\\.urlFile: 127\\.0\\.0\\.1:${closed}/factorgate: ECONNREFUSED: .*check the host, port and database in store\\.urlFile, and the firewall\\n$`));
   });
 });
 

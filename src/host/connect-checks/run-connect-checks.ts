@@ -1,6 +1,6 @@
 /**
  * `factorgate check-config --connect`: tries what a valid configuration points at — the
- * directory servers, the SMTP server, the key files, and what each configured adapter declares
+ * PostgreSQL store, the directory servers, the SMTP server, the key files, and what each configured adapter declares
  * (upstream metadata URLs, pinned certificates) — all at once, each bounded by its own
  * configured timeout. The core knows no adapter by name: adapters contribute their checks
  * through `AdapterDefinition.connectChecks`.
@@ -10,6 +10,7 @@ import { writtenKey, type LoadedConfig } from '../config/load.js';
 import { ldapChecks } from './ldap-checks.js';
 import { smtpCheck } from './smtp-check.js';
 import { keyChecks } from './key-checks.js';
+import { storeCheck } from './store-check.js';
 
 export interface ConnectResult {
   /** The key to look at, as written in the file. */
@@ -24,6 +25,7 @@ export function connectChecks(loaded: LoadedConfig, defs: readonly AdapterDefini
   const key = (path: string) => writtenKey(loaded, path);
   const { host } = loaded;
   const checks: ConnectCheck[] = [];
+  if (host.store.driver === 'postgres') checks.push(storeCheck(host.store.url, key));
   if (host.directory.type === 'ldap') checks.push(...ldapChecks(host.directory, key));
   if (host.delivery?.smtp) checks.push(smtpCheck(host.delivery.smtp, key));
   checks.push(...keyChecks(host, key));
