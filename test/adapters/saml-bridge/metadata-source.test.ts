@@ -295,6 +295,16 @@ describe('inline metadata', () => {
     expect(source.current()).toBeNull();
   });
 
+  it('checks the signature of inline metadata too when a signer is pinned: refused at start when it is missing', async () => {
+    const signed = sourceFor({ xml: metadataV1, signerCertificates: [signer.certPem] });
+    await signed.source.start();
+    expect(signed.source.current()?.entityId).toBe(ENTITY_ID);
+    const unsigned = sourceFor({ xml: idpMetadataXml({ entityId: ENTITY_ID, keys: [{ pem: first.certPem, use: 'signing' }] }), signerCertificates: [signer.certPem] });
+    await expect(unsigned.source.start()).rejects.toThrow('the IdP metadata is not signed, but metadataSignerCert requires a signature by the pinned signer');
+    const otherSigner = sourceFor({ xml: metadataV1, signerCertificates: [second.certPem] });
+    await expect(otherSigner.source.start()).rejects.toThrow(/does not verify with metadataSignerCert/);
+  });
+
   it('refuses options that cannot work, naming the upstream and every problem', () => {
     const log = captureLog();
     const make = (options: Partial<MetadataSourceOptions>) => () => new MetadataSource({ name: 'corp-adfs', refreshMs: 60_000, logger: log.logger, ...options });
