@@ -6,7 +6,6 @@
  */
 import { parseArgs } from 'node:util';
 import { type CliContext, UsageError, loadCliConfig } from '../cli-context.js';
-import { builtinAdapters } from '../../../adapters/index.js';
 import { openStore } from '../../store/store.js';
 import { systemClock } from '../../host/clock.js';
 import { durationToMs } from '../../directory/ldap/config.js';
@@ -54,7 +53,8 @@ export async function run(ctx: CliContext): Promise<number> {
   const config = loaded.host;
   const clock = systemClock;
   const keys = secretKeysFor(config);
-  const columns = sealedColumnsOf(builtinAdapters);
+  // Built-in adapters and the configured plugins declare the sealed columns of their own tables.
+  const columns = sealedColumnsOf(loaded.definitions);
 
   if (sub === 'rotate') {
     const source = ringSourceOf(config);
