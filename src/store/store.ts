@@ -67,12 +67,17 @@ function openSqlite(file: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(cachingSqliteDatabase(sqlite)) }) });
 }
 
+export const PG_CONNECT_TIMEOUT_MS = 5000;
+
 /** `pg` is loaded only for a PostgreSQL store (about 15 MB of RSS a SQLite host does not carry). */
 async function openPostgres(connectionString: string, poolSize: number, onConnectionError?: (err: Error) => void): Promise<Kysely<Database>> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
+    // A server that does not answer (a host gone, packets dropped) fails a request in 5 s with
+    // 503 "temporarily unavailable", instead of it hanging until the kernel gives up (minutes).
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
     // int8 columns hold epoch milliseconds, well inside Number's exact range.
     types: {
       getTypeParser: ((oid: number, format?: string) =>

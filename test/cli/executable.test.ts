@@ -15,7 +15,7 @@ import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFile
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { openStore } from '../../src/store/store.js';
 import { makeTempDir } from '../support/host-harness.js';
@@ -61,6 +61,10 @@ beforeAll(() => {
   // The executables run the compiled CLI: compile this checkout (incremental, a few seconds).
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
 }, 120_000);
+
+// Each case starts real processes (npx alone is about a second of npm): generous timeouts, so a
+// busy CI machine does not fail them; nothing here measures speed.
+vi.setConfig({ testTimeout: 120_000 });
 
 describe('npx factorgate', () => {
   it('prints the usage for --help and exits 0', async () => {
