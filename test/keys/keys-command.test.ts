@@ -152,3 +152,36 @@ describe('keys commands on the demo key ring (no secrets.keys)', () => {
     }
   }, 60_000);
 });
+
+describe('keys rotate --activate-in (several hosts)', () => {
+  it('announces the key for later: until then the old key stays current and rewrap says when to run again', async () => {
+    const dir = makeTempDir();
+    const config = join(dir, 'factorgate.yaml');
+    mkdirSync(join(dir, 'keys'));
+    writeFileSync(join(dir, 'keys', 'k1.key'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    // A comment the administrator wrote: rotate keeps it.
+    writeFileSync(join(dir, 'users.yaml'), 'users: []\n');
+    writeFileSync(config, '# production ring\ndataDir: ./data\ndirectory: { type: file, path: users.yaml }\nsecrets:\n  keys:\n    - id: k1 # first key\n      keyFile: keys/k1.key\n');
+    const before = Date.now();
+    const r = await factorgate('keys', 'rotate', '--activate-in', '30m', '--config', config);
+    expect(r.code, r.err).toBe(0);
+    const id = /added key (k\d{8}(?:-\d+)?) /.exec(r.out)?.[1];
+    expect(id).toBeDefined();
+    const text = readFileSync(config, 'utf8');
+    expect(text).toContain('# production ring');
+    expect(text).toContain('- id: k1 # first key');
+    const entry = (parse(text) as { secrets: { keys: { id: string; activeFrom: string }[] } }).secrets.keys[1]!;
+    expect(entry.id).toBe(id);
+    const activeFrom = Date.parse(entry.activeFrom);
+    expect(activeFrom - before).toBeGreaterThanOrEqual(30 * 60_000 - 1000);
+    expect(activeFrom - before).toBeLessThan(30 * 60_000 + 60_000);
+    expect(r.out).toContain(`before ${entry.activeFrom.replace(/\.\d{3}Z$/, 'Z')}`);
+
+    expect((await factorgate('keys', 'status', '--config', config)).out).toBe(`k1\tcurrent\t0 values\n${id}\tactive from ${entry.activeFrom.replace(/\.\d{3}Z$/, 'Z')}\t0 values\n`);
+    const rewrap = await factorgate('keys', 'rewrap', '--config', config);
+    expect(rewrap.code).toBe(0);
+    expect(rewrap.out).toContain(`note: key ${id} becomes active at`);
+    expect((await factorgate('keys', 'retire', 'k1', '--config', config)).err).toContain('key k1 is the current key');
+    expect((await factorgate('keys', 'rotate', '--id', 'k1', '--config', config)).err).toContain('key id "k1" is already in secrets.keys');
+  }, 60_000);
+});
