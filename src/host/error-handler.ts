@@ -37,7 +37,9 @@ export function wantsJson(req: Request): boolean {
  * from the driver, or wrapped as the cause of a 5xx domain error).
  */
 function fromStoreOutage(err: unknown): FactorgateError | null {
-  if (isFactorgateError(err) && err.status < 500) return null;
+  // A domain error that already names its outage (the directory's, a busy gate) keeps its own
+  // page: its cause may be a network error too, but the store is not the one down.
+  if (isFactorgateError(err) && err.code !== 'STORE_ERROR' && err.code !== 'INTERNAL') return null;
   if (!isStoreOutage(err)) return null;
   const cause = isFactorgateError(err) ? err.cause : err;
   return new FactorgateError('STORE_UNAVAILABLE', { detail: cause instanceof Error ? cause.message : String(cause), cause });
