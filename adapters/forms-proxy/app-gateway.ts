@@ -26,6 +26,12 @@ import type { PassThrough } from './proxy.js';
 import { extractCredentials, parseLoginFields, readBody } from './read-login-body.js';
 import { releaseHeldReply } from './release-held-reply.js';
 
+/**
+ * The `messageKey` that asks `showError` for the host's page of a user outside the directory's
+ * MFA group (`pages.denied`, reason NOT_IN_MFA_GROUP) instead of an error page.
+ */
+export const OUTSIDE_GROUP_PAGE = 'denied:NOT_IN_MFA_GROUP';
+
 /** factorgate's reserved path on every app's origin (hand-off of the held login). */
 export const RELEASE_PATH = '/.factorgate/release';
 
@@ -98,10 +104,12 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
     return ctx.sessionUserId;
   };
 
-  const findUser = async (username: string): Promise<UserRecord | null> => {
+  /** A user the store knows, else the directory's (stored now); 'outside' when its group filter leaves them out. */
+  const findUser = async (username: string): Promise<UserRecord | 'outside' | null> => {
     const known = await host.users.findByUsername(username);
     if (known) return known;
     const fromDirectory = await host.directory.find(username);
+    if (fromDirectory?.outsideMfaGroup) return 'outside';
     return fromDirectory ? host.users.upsertFromDirectory(fromDirectory, host.directory.kind) : null;
   };
 
@@ -237,6 +245,14 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       await denyLogin(ctx, username, result.reason, 401, 'error.LOGIN_FAILED');
       return true;
     }
+    // Outside the directory's MFA group: its own page after the right password (issue 26
+    // item 8). The proxied app is always denied to them (`outsideGroup: allow` is for the IdP
+    // flows), and no user row is made.
+    if (result.user.outsideMfaGroup) {
+      await admission.succeeded();
+      await denyLogin(ctx, username, 'NOT_IN_MFA_GROUP', 403, OUTSIDE_GROUP_PAGE);
+      return true;
+    }
     const user = await host.users.upsertFromDirectory(result.user, host.directory.kind);
     if (user.disabled) {
       await admission.failed();
@@ -266,6 +282,10 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       return true;
     }
     const user = await findUser(username);
+    if (user === 'outside') {
+      await denyLogin(ctx, username, 'NOT_IN_MFA_GROUP', 403, OUTSIDE_GROUP_PAGE);
+      return true;
+    }
     if (!user || user.disabled) {
       await denyLogin(ctx, username, user ? 'USER_DISABLED' : 'UNKNOWN_USER', 403, 'error.FORBIDDEN');
       return true;

@@ -9,7 +9,7 @@ import express, { type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { AdapterDefinition, AdapterInstance, ChallengeOutcome, HostApi } from '../../src/host/host-api.js';
 import { AppSessions } from './app-sessions.js';
-import { createAppGateway, RELEASE_PATH, upstreamErrorHandler, type AppGateway, type AppRuntime, type ShowError } from './app-gateway.js';
+import { createAppGateway, OUTSIDE_GROUP_PAGE, RELEASE_PATH, upstreamErrorHandler, type AppGateway, type AppRuntime, type ShowError } from './app-gateway.js';
 import { formsProxyConfigSchema, type FormsProxyAppConfig, type FormsProxyConfig } from './config.js';
 import { startLegacyApp, DEMO_LEGACY_USERS, type LegacyApp } from './demo/legacy-app.js';
 import { TrustedProxies } from './header-hygiene.js';
@@ -81,7 +81,8 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
   const errorArgs = new WeakMap<IncomingMessage, [number, string, string | undefined]>();
   errorApp.use((req, res) => {
     const [status, key, detail] = errorArgs.get(req) ?? [500, 'error.INTERNAL', undefined];
-    host.pages.error(req, res, status, key, detail);
+    if (key === OUTSIDE_GROUP_PAGE) host.pages.denied(req, res, { reason: 'NOT_IN_MFA_GROUP' });
+    else host.pages.error(req, res, status, key, detail);
   });
   const showError: ShowError = (req, res, status, key, detail) => {
     errorArgs.set(req, [status, key, detail]);

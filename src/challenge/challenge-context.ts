@@ -38,6 +38,8 @@ export interface ChallengeEngineDeps {
   resolveAdapter(name: string): AdapterInstance | undefined;
   /** Every method the host offers; the first with enrolment is offered to users with none. */
   factors: readonly Factor[];
+  /** `directory.outsideGroup`: what a user outside the directory's MFA group meets. Default deny. */
+  outsideGroupPolicy?: 'deny' | 'allow' | undefined;
   /** Counts finished challenges, attempts, sends and lockouts, when the host has metrics. */
   metrics?: Pick<HostMetrics, 'authentications' | 'challenge'> | undefined;
 }

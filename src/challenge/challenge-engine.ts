@@ -31,6 +31,7 @@ import { recordAttempt } from './steps/record-attempt.js';
 import { confirmEnrolment } from './steps/confirm-enrolment.js';
 import { markVerified } from './steps/mark-verified.js';
 import { handBackToAdapter } from './steps/hand-back.js';
+import type { DenyReason } from './steps/finish-challenge.js';
 import { renderPage } from './steps/render-page.js';
 import './messages.js';
 
@@ -82,7 +83,15 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
   const ttlMs = deps.config.challenge.ttlSeconds * 1000;
 
   /** Writes the challenge row; `passed` rows are born handed back (no page, no code). */
-  const insert = async (input: BeginChallengeInput, passed: { methods: string[] } | null): Promise<string> => {
+  /**
+   * How the row is born: `pending` (the page asks for a factor), `resumed` (passed by the
+   * primary provider: handed back already), or already decided (`verified` without a factor,
+   * `denied` with a reason), then handed back by the page's first GET like any decided challenge.
+   */
+  type Birth = { status: 'pending' } | { status: 'resumed'; methods: string[] } | { status: 'verified'; methods: [] } | { status: 'denied'; reason: DenyReason };
+
+  const insert = async (input: BeginChallengeInput, birth: Birth): Promise<string> => {
+    const passed = birth.status === 'resumed' || birth.status === 'verified' ? { methods: birth.methods } : null;
     const adapter = deps.resolveAdapter(input.adapter);
     if (!adapter) throw new FactorgateError('INTERNAL', { detail: `challenge begun for unknown adapter "${input.adapter}"` });
     const now = deps.clock.now();
@@ -97,28 +106,46 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
         user_id: input.user.id,
         adapter: input.adapter,
         browser_hash: browserHash,
-        status: passed ? 'resumed' : 'pending',
+        status: birth.status,
         continuation_enc: sealState(deps.secrets, id, { continuation: input.continuation, enrolmentPolicy, identity: input.identity ?? null }),
         enrol_factor_id: null,
         selected_method: null,
         methods_used: passed ? JSON.stringify(passed.methods) : null,
-        deny_reason: null,
+        deny_reason: birth.status === 'denied' ? birth.reason : null,
         attempts: 0,
         relying_party: input.relyingParty ?? null,
         client_ip: input.req.ip ?? null,
         locale: pickLocale(input.req, deps.config.branding.defaultLocale),
         created_at: now,
         expires_at: now + ttlMs,
-        finished_at: passed ? now : null,
+        finished_at: birth.status === 'pending' ? null : now,
       })
       .execute();
-    deps.logger.info({ challengeId: id, userId: input.user.id, adapter: input.adapter, enrolmentPolicy, passed: passed !== null }, passed ? 'challenge passed by the primary provider' : 'challenge begun');
+    deps.logger.info({ challengeId: id, userId: input.user.id, adapter: input.adapter, enrolmentPolicy, status: birth.status }, birth.status === 'resumed' ? 'challenge passed by the primary provider' : 'challenge begun');
+    return id;
+  };
+
+  /**
+   * Issue 26 item 8: a user the directory's group filter leaves out meets `directory.outsideGroup`
+   * (default deny) instead of a factor: denied with its own page, or passed without a factor
+   * (password only, `multiFactor: false`). Either way audited with NOT_IN_MFA_GROUP.
+   */
+  const outsideGroup = async (input: BeginChallengeInput): Promise<string> => {
+    const policy = deps.outsideGroupPolicy ?? 'deny';
+    const id = await insert(input, policy === 'allow' ? { status: 'verified', methods: [] } : { status: 'denied', reason: 'NOT_IN_MFA_GROUP' });
+    const base = { user: input.user, adapter: input.adapter, relyingParty: input.relyingParty, challengeId: id, clientIp: input.req.ip };
+    deps.logger.warn({ challengeId: id, userId: input.user.id, adapter: input.adapter, reason: 'NOT_IN_MFA_GROUP', policy }, 'user outside the MFA group');
+    if (policy === 'allow') {
+      await deps.audit.record({ event: 'second-factor', result: 'success', ...base, method: 'none', detail: 'NOT_IN_MFA_GROUP: outside the directory group filter; passed without a second factor by directory.outsideGroup allow' });
+    } else {
+      await deps.audit.record({ event: 'challenge', result: 'denied', ...base, denyReason: 'NOT_IN_MFA_GROUP', detail: 'outside the directory group filter; directory.outsideGroup deny' });
+    }
     return id;
   };
 
   const api: ChallengeApi = {
     async begin(input: BeginChallengeInput): Promise<BeganChallenge> {
-      const id = await insert(input, null);
+      const id = input.outsideMfaGroup === true ? await outsideGroup(input) : await insert(input, { status: 'pending' });
       return { challengeId: id, redirectTo: `/mfa/${id}` };
     },
 
@@ -130,7 +157,7 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
         input.res.redirect(303, began.redirectTo);
         return;
       }
-      const id = await insert(input, { methods: input.methods });
+      const id = await insert(input, { status: 'resumed', methods: input.methods });
       const now = deps.clock.now();
       await deps.audit.record({
         event: 'second-factor',

@@ -21,6 +21,12 @@ export interface DirectoryUser {
   disabled: boolean;
   /** Extra attributes an adapter may map into assertions (name → values). */
   attributes?: Readonly<Record<string, readonly string[]>> | undefined;
+  /**
+   * True when the directory's group filter leaves the user out (LDAP `groupFilter`). Sign-in
+   * (`authenticate`, `find`) still knows such a user, so the host can apply
+   * `directory.outsideGroup` after a right password; `list` (import) never returns them.
+   */
+  outsideMfaGroup?: boolean | undefined;
 }
 
 export type AuthenticationResult =

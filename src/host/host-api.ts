@@ -73,6 +73,12 @@ export interface BeginChallengeInput {
   enrolmentPolicy?: EnrolmentPolicy | undefined;
   /** Set by a primary provider that signed the user in elsewhere; lands in the session. */
   identity?: ExternalIdentity | undefined;
+  /**
+   * The directory's group filter leaves this user out (`DirectoryUser.outsideMfaGroup`): the
+   * challenge follows `directory.outsideGroup` (deny, or pass without a factor) instead of
+   * asking for one.
+   */
+  outsideMfaGroup?: boolean | undefined;
   req: Request;
   res: Response;
 }

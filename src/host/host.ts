@@ -162,6 +162,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     ...createDefaultFactors({ secrets, config, db: store.db, clock }),
     ...createDeliveredFactors({ config, db: store.db, clock, logger, audit, users, secrets, peppers: new DerivedKeys(keys, CODE_PEPPER_INFO, derivedKeyOptions) }),
   ];
+  const outsideGroup = config.directory.type === 'ldap' ? config.directory.outsideGroup : 'deny';
   const engine = createChallengeEngine({
     db: store.db,
     secrets,
@@ -175,6 +176,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     config,
     branding: config.branding,
     resolveAdapter,
+    outsideGroupPolicy: outsideGroup,
     factors,
     metrics,
   });
@@ -269,6 +271,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     logger,
     maxBodyBytes: config.server.maxBodyBytes,
     defaultPolicy: config.challenge.enrolmentPolicy,
+    outsideGroup,
     locale,
     render,
   });

@@ -150,6 +150,10 @@ export const ldapDirectoryConfigSchema = z
       .describe(
         'Further limits users, e.g. to a group: (memberOf=CN=MFA-Users,OU=Groups,DC=corp,DC=example); on AD (memberOf:1.2.840.113556.1.4.1941:=…) includes nested groups. Default: none.',
       ),
+    outsideGroup: z
+      .enum(['deny', 'allow'])
+      .default('deny')
+      .describe('A user whose password is right but whom groupFilter excludes: deny (told so, audited NOT_IN_MFA_GROUP) or allow (password only, audited). Default deny.'),
     loginAttributes: z
       .array(attributeName)
       .min(1)

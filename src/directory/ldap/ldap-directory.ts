@@ -113,14 +113,31 @@ export class LdapDirectory implements Directory {
     // A server may accept the password of an account it flags as disabled (OpenLDAP knows no
     // userAccountControl); the flag still denies.
     if (user.disabled) return { ok: false, reason: 'USER_DISABLED' };
-    return { ok: true, user };
+    return { ok: true, user: await this.#withGroup(entry.dn, user) };
   }
 
   async find(username: string): Promise<DirectoryUser | null> {
     if (username.length === 0 || username.length > MAX_USERNAME_LENGTH) return null;
     const { entries } = await this.#searchLogin(username);
     if (entries.length !== 1) return null;
-    return mapEntry(entries[0]!, this.#s.attributes, this.#s.extraAttributes);
+    const user = mapEntry(entries[0]!, this.#s.attributes, this.#s.extraAttributes);
+    return user ? this.#withGroup(entries[0]!.dn, user) : null;
+  }
+
+  /**
+   * Marks a user the group filter leaves out (issue 26 item 8): the entry is read again at its
+   * own DN (base scope) with the user and group filters, so the server evaluates the filter
+   * exactly as the import's listing does (nested-group rules included). Asked only once the
+   * password was right, so it tells a guesser nothing.
+   */
+  async #withGroup(dn: string, user: DirectoryUser): Promise<DirectoryUser> {
+    if (this.#s.groupFilter === undefined) return user;
+    const filter = andFilters(this.#s.userFilter, this.#s.groupFilter);
+    const inGroup = await this.#withService('check group', async (client) => {
+      const { searchEntries } = await client.search(dn, { scope: 'base', filter, attributes: ['1.1'] });
+      return searchEntries.length === 1;
+    });
+    return inGroup ? user : { ...user, outsideMfaGroup: true };
   }
 
   /**
@@ -186,10 +203,11 @@ export class LdapDirectory implements Directory {
 
   // ---------------------------------------------------------------------------------------------
 
+  /** Users by sign-in name, in the group or not: the group is checked after the password. */
   #loginFilter(username: string): string {
     const value = escapeFilterValue(username);
     const any = this.#s.loginAttributes.map((a) => `(${a}=${value})`);
-    return andFilters(this.#s.userFilter, this.#s.groupFilter, any.length === 1 ? any[0] : `(|${any.join('')})`);
+    return andFilters(this.#s.userFilter, any.length === 1 ? any[0] : `(|${any.join('')})`);
   }
 
   async #searchLogin(username: string): Promise<{ entries: Entry[]; url: string }> {

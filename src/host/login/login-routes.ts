@@ -27,6 +27,8 @@ export interface LoginDeps {
   logger: Logger;
   maxBodyBytes: number;
   defaultPolicy: EnrolmentPolicy;
+  /** `directory.outsideGroup` (LDAP): what a user outside the MFA group meets. */
+  outsideGroup: 'deny' | 'allow';
   locale(req: Request): Locale;
   render(req: Request, res: Response, status: number, title: string, body: ReturnType<typeof html>): void;
 }
@@ -134,8 +136,13 @@ ${session.multiFactor ? html`<p><a href="${PORTAL_PATH}">${t(L, 'login.portalLin
       await admission.failed();
       return fail(result.reason);
     }
-    const user = await deps.users.upsertFromDirectory(result.user, deps.directory.kind);
-    if (user.disabled) {
+    // Outside the directory's MFA group (issue 26 item 8) under `deny`: stored disabled, as the
+    // import stores users the group leaves out, so no other door (the bridge, the portal) opens
+    // through this row; the challenge shows why. Under `allow` the user may sign in.
+    const outside = result.user.outsideMfaGroup === true;
+    const outsideDenied = outside && deps.outsideGroup !== 'allow';
+    const user = await deps.users.upsertFromDirectory(outsideDenied ? { ...result.user, disabled: true } : result.user, deps.directory.kind);
+    if (user.disabled && !outsideDenied) {
       await admission.failed();
       return fail('USER_DISABLED');
     }
@@ -149,6 +156,8 @@ ${session.multiFactor ? html`<p><a href="${PORTAL_PATH}">${t(L, 'login.portalLin
       continuation: pending?.continuation ?? null,
       relyingParty: pending?.relyingParty,
       enrolmentPolicy: pending?.enrolmentPolicy ?? deps.defaultPolicy,
+      // Outside the directory's MFA group: the challenge applies directory.outsideGroup.
+      outsideMfaGroup: outside,
       req,
       res,
     });

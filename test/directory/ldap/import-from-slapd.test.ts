@@ -80,7 +80,9 @@ describe('importing 10,000 directory users from slapd', () => {
     expect(await importUsers({ directory: dir, db: store.db })).toMatchObject({ disabled: 1, added: 0, updated: 0, unchanged: members - 1 });
     expect(await store.db.selectFrom('users').selectAll().where('id', '=', row.id).executeTakeFirst()).toMatchObject({ disabled: 1 });
     expect(await store.db.selectFrom('factors').select('id').where('user_id', '=', row.id).execute()).toHaveLength(1);
-    expect(await dir.authenticate(f.uid, f.password)).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+    // The password still checks out; the directory says the group leaves the user out, and the
+    // host applies directory.outsideGroup (issue 26 item 8).
+    expect(await dir.authenticate(f.uid, f.password)).toMatchObject({ ok: true, user: { outsideMfaGroup: true } });
 
     await slapd.addToGroup(f.dn);
     expect(await importUsers({ directory: dir, db: store.db })).toMatchObject({ updated: 1, disabled: 0 });

@@ -94,10 +94,17 @@ describe('LdapDirectory against slapd: sign-in', () => {
     expect(await dir.authenticate(u.uid, 'wrong-password')).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
   });
 
-  it('refuses a user outside the group filter even with the right password', async () => {
+  it('marks a user outside the group filter once the password is right (the host applies directory.outsideGroup); a wrong one is refused as usual', async () => {
     const u = firstWhere((x) => !x.inMfaGroup && !x.disabled && x.index > 20);
-    expect(await dir.authenticate(u.uid, u.password)).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
-    expect(await dir.find(u.uid)).toBeNull();
+    const r = await dir.authenticate(u.uid, u.password);
+    expect(r).toMatchObject({ ok: true, user: { username: u.uid, outsideMfaGroup: true } });
+    expect(await dir.authenticate(u.uid, 'wrong-password')).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+    expect(await dir.find(u.uid)).toMatchObject({ username: u.uid, outsideMfaGroup: true });
+    const m = firstWhere((x) => x.inMfaGroup && !x.disabled && x.index > 20);
+    const inGroup = await dir.authenticate(m.uid, m.password);
+    expect(inGroup.ok && inGroup.user.outsideMfaGroup).toBeFalsy();
+    // The import's listing still holds group members only.
+    for await (const listed of dir.list()) expect(listed.username).not.toBe(u.uid);
   });
 
   it('leaves missing mail and phone undefined', async () => {
