@@ -131,6 +131,15 @@ async function sweepColumn(
   }
 }
 
+/**
+ * The columns whose table exists: a plugin listed in the configuration whose adapter has not run
+ * on this store yet has no tables, and nothing of it to rewrap or count.
+ */
+export async function presentColumns(db: AnyDb, columns: readonly SealedColumn[]): Promise<SealedColumn[]> {
+  const tables = new Set((await db.introspection.getTables()).map((t) => t.name));
+  return columns.filter((c) => tables.has(c.table));
+}
+
 export async function rewrapAll(
   db: AnyDb,
   box: SecretBox,
@@ -140,6 +149,7 @@ export async function rewrapAll(
 ): Promise<RewrapReport> {
   const batchSize = options.batchSize ?? 500;
   const target = box.currentKeyId;
+  columns = await presentColumns(db, columns);
   const saved = await readCursor(db);
   const resume = saved !== null && saved.target === target && columns.some((c) => columnName(c) === saved.column) ? saved : null;
   const report: RewrapReport = { target, resumedFrom: resume, columns: [] };
@@ -161,7 +171,7 @@ export async function rewrapAll(
 export async function countValuesUsingKey(db: AnyDb, columns: readonly SealedColumn[], keyId: string): Promise<{ column: string; count: number }[]> {
   const prefix = `fg1.${keyId}.`;
   const out: { column: string; count: number }[] = [];
-  for (const col of columns) {
+  for (const col of await presentColumns(db, columns)) {
     const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(col.table)}
       where substr(${sql.ref(col.column)}, 1, ${prefix.length}) = ${prefix}`.execute(db);
     out.push({ column: columnName(col), count: Number(r.rows[0]?.n ?? 0) });

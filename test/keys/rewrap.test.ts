@@ -94,6 +94,13 @@ function suite(name: string, open: () => Promise<{ store: Store; done(): Promise
       expect(again.columns.reduce((n, c) => n + c.resealed, 0)).toBe(1);
     });
 
+    it('passes over a declared column whose table this store does not have (a plugin that never ran here)', async () => {
+      const ghost = { table: 'plugin_never_ran', key: 'id', column: 'secret_enc', context: () => 'x' };
+      const report = await rewrapAll(store.db, after, [...SEALED_COLUMNS, ghost], clock, { batchSize: 50 });
+      expect(report.columns.map((c) => c.column)).not.toContain('plugin_never_ran.secret_enc');
+      expect((await countValuesUsingKey(store.db, [ghost], 'k1'))).toEqual([]);
+    });
+
     it('reports a value it cannot open by table and row, leaves it as it was, and goes on', async () => {
       const stranger = new SecretBox([{ id: 'gone', key: randomBytes(32) }], clock);
       const orphan = stranger.encrypt('sealed with a key no longer in the ring', totpSecretContext('factors-0003'));
