@@ -11,11 +11,11 @@
  * Node), so the installed copy can open a real store. About 15 s in all.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { openStore } from '../../src/store/store.js';
 import { makeTempDir } from '../support/host-harness.js';
@@ -131,6 +131,9 @@ describe('a copy installed from the packed tarball', () => {
     copyFileSync(join(ours, 'build/Release/better_sqlite3.node'), join(theirs, 'build/Release/better_sqlite3.node'));
     installed = join(folder, 'node_modules/.bin/factorgate');
   }, 180_000);
+
+  // The installed copy is about 80 MB of node_modules: not left behind in /tmp.
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
   it('runs --help, refuses a bad configuration and lists users from a real store', async () => {
     const help = await run(installed, ['--help'], folder);
