@@ -32,10 +32,14 @@ export interface RigOptions {
   legacyDown?: boolean;
   /** The host's clock; a ManualClock at a fixed date by default. */
   clock?: ManualClock;
+  /** The host's `directory` section (default: the file directory with alice and bob). */
+  directory?: Record<string, unknown>;
+  /** More accounts the legacy app accepts (name → password). */
+  legacyUsers?: Record<string, string>;
 }
 
 export async function startRig(appOverrides: Record<string, unknown> = {}, options: RigOptions = {}): Promise<Rig> {
-  const legacy = await startLegacyApp({ users: { alice: ALICE.password, bob: 'bob-password-1' } });
+  const legacy = await startLegacyApp({ users: { alice: ALICE.password, bob: 'bob-password-1', ...options.legacyUsers } });
   if (options.legacyDown) await legacy.close();
   const clock = options.clock ?? new ManualClock(Date.UTC(2026, 2, 1, 9, 0, 0));
   // The adapter as shipped, keeping hold of the instance the host creates (for its origin).
@@ -51,6 +55,7 @@ export async function startRig(appOverrides: Record<string, unknown> = {}, optio
     clock,
     adapters: [recording as AdapterDefinition],
     config: {
+      ...(options.directory ? { directory: options.directory } : {}),
       adapters: {
         formsProxy: {
           apps: [
