@@ -19,6 +19,7 @@ import { encodeBase32 } from '../../src/otp/index.js';
 import { makeTempDir } from '../support/host-harness.js';
 import { findPart, parseMime } from '../delivery/support/mime.js';
 import { startSmtpServer, type TestSmtpServer } from '../delivery/support/smtp-server.js';
+import { runFactorgate } from '../support/factorgate-cli.js';
 
 async function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -237,7 +238,8 @@ describe('factorgate users notify', () => {
     cleanup.push(() => smtp.close());
     const people = Array.from({ length: 150 }, (_, i) => ({ username: `user-${String(i).padStart(3, '0')}`, email: `user-${String(i).padStart(3, '0')}@example.test` }));
     const { file, db } = await setup(smtp, people);
-    const r = await runCli(['users', 'notify', '--all-new', '--config', file]);
+    // The real command, as an administrator runs it after an import.
+    const r = await runFactorgate(['users', 'notify', '--all-new', '--config', file]);
     expect(r.code).toBe(1);
     expect(r.out).toContain('149 notified, 1 failed');
     expect(r.err).toMatch(/failed user-077: smtp send failed: .*550/);
@@ -265,7 +267,7 @@ describe('factorgate users notify', () => {
       { username: 'alice', displayName: 'Alice Martin', email: 'alice@example.test' },
       { username: 'bob', displayName: 'Bob Durand', email: 'bob@example.test' },
     ]);
-    const r = await runCli(['users', 'notify', '--all-new', '--config', file]);
+    const r = await runFactorgate(['users', 'notify', '--all-new', '--config', file]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('2 notified, 0 failed');
     const outbox = join(dir, 'outbox');
