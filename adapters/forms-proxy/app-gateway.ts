@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { AdmittedAttempt, HostApi, UserRecord } from '../../src/host/host-api.js';
+import type { AdmittedAttempt, HostServices, UserRecord } from '../../src/host/host-api.js';
 import { FactorgateError, isFactorgateError } from '../../src/host/errors.js';
 import type { AppSessions } from './app-sessions.js';
 import type { FormsProxyAppConfig } from './config.js';
@@ -52,7 +52,7 @@ export interface AppRuntime {
 export type ShowError = (req: IncomingMessage, res: ServerResponse, status: number, messageKey: string, publicDetail?: string) => void;
 
 export interface GatewayDeps {
-  host: HostApi;
+  host: HostServices;
   showError: ShowError;
   pending: PendingLogins;
   sessions: AppSessions;
@@ -89,7 +89,7 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
 
   const clientIp = (req: IncomingMessage): string | undefined => app.trustedProxies.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
 
-  const audit = async (input: Parameters<HostApi['audit']['record']>[0]): Promise<void> => {
+  const audit = async (input: Parameters<HostServices['audit']['record']>[0]): Promise<void> => {
     try {
       await host.audit.record({ adapter: 'forms-proxy', relyingParty: cfg.name, ...input });
     } catch (err) {

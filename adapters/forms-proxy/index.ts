@@ -6,7 +6,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type Request, type Response } from 'express';
-import type { Kysely } from 'kysely';
 import type { AdapterDefinition, AdapterInstance, ChallengeOutcome, HostApi } from '../../src/host/host-api.js';
 import { AppSessions } from './app-sessions.js';
 import { createAppGateway, OUTSIDE_GROUP_PAGE, RELEASE_PATH, upstreamErrorHandler, type AppGateway, type AppRuntime, type ShowError } from './app-gateway.js';
@@ -19,12 +18,12 @@ import { cookieSettings } from './own-cookies.js';
 import { heldLoginContext, PendingLogins, type FormsProxyTables } from './pending-logins.js';
 import { createPassThrough } from './proxy.js';
 import { ADAPTER_NAME, isContinuation, mountRoutes } from './routes.js';
+import * as tablesMigration from './migrations/001-tables.js';
 
 export { formsProxyConfigSchema, type FormsProxyConfig, type FormsProxyAppConfig } from './config.js';
 export { RELEASE_PATH } from './app-gateway.js';
 
 export const MOUNT_PATH = '/forms-proxy';
-const PURGE_EVERY_MS = 5 * 60_000;
 /** `demoConfig` places the demo's proxy and legacy app beside the main port. */
 const DEMO_PORTS_NOTE = 'its ports follow FACTORGATE_PORT: the proxy listens on the main port + 1, the legacy app on + 2';
 
@@ -64,9 +63,9 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
   return (server.address() as AddressInfo).port;
 }
 
-export async function createFormsProxy(host: HostApi, config: FormsProxyConfig): Promise<FormsProxyInstance> {
+export async function createFormsProxy(host: HostApi<FormsProxyTables>, config: FormsProxyConfig): Promise<FormsProxyInstance> {
   const log = host.logger.child({ adapter: ADAPTER_NAME });
-  const db = host.store.db as unknown as Kysely<FormsProxyTables>;
+  const db = host.db;
   const pending = new PendingLogins(db, host.secrets, host.clock);
   const sessions = new AppSessions(db, host.clock);
   const mainUrl = new URL(host.publicUrl);
@@ -150,11 +149,6 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
     log.info({ app: cfg.name, listen: port, upstream: cfg.upstream, publicOrigin: entry.runtime.publicOrigin() }, 'forms-proxy app listening');
   }
 
-  const purge = setInterval(() => {
-    Promise.all([pending.purgeExpired(), sessions.purgeExpired()]).catch((err: unknown) => log.error({ err }, 'purge of expired forms-proxy rows failed'));
-  }, PURGE_EVERY_MS);
-  purge.unref();
-
   const instance: FormsProxyInstance = {
     routes(router) {
       mountRoutes(router, { host, pending, log });
@@ -224,11 +218,10 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
     },
 
     async ready() {
-      await host.store.ping();
+      await host.db.selectFrom('forms_proxy_sessions').select('id').limit(1).execute();
     },
 
     async close() {
-      clearInterval(purge);
       await Promise.all(
         [...entries.values()].map(async (e) => {
           e.gateway.closeUpgraded();
@@ -245,13 +238,19 @@ export async function createFormsProxy(host: HostApi, config: FormsProxyConfig):
   return instance;
 }
 
-export const formsProxyAdapter: AdapterDefinition<FormsProxyConfig> = {
+export const formsProxyAdapter: AdapterDefinition<FormsProxyConfig, FormsProxyTables> = {
   name: ADAPTER_NAME,
   configKey: 'formsProxy',
   hostApi: '^1',
   configSchema: formsProxyConfigSchema,
   mountPath: MOUNT_PATH,
   create: createFormsProxy,
+  migrations: { '001-tables': tablesMigration },
+  // A held login lives as long as its challenge; an app session until its own expiry.
+  expiry: [
+    { table: 'forms_proxy_pending', column: 'expires_at' },
+    { table: 'forms_proxy_sessions', column: 'expires_at' },
+  ],
   sealedColumns: [{ table: 'forms_proxy_pending', key: 'id', column: 'held_enc', context: (row) => heldLoginContext(String(row.id)) }],
   demoConfig(ctx) {
     // The demo app sits next to the main listener: proxy on port+1, legacy app on port+2.

@@ -5,7 +5,7 @@
  */
 import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
-import type { HostApi } from '../../src/host/host-api.js';
+import type { HostServices } from '../../src/host/host-api.js';
 import { isFactorgateError } from '../../src/host/errors.js';
 import type { PendingLogins } from './pending-logins.js';
 
@@ -23,7 +23,7 @@ export function isContinuation(v: unknown): v is FormsProxyContinuation {
   return c !== null && typeof c === 'object' && c.v === 1 && typeof c.app === 'string' && typeof c.pendingId === 'string';
 }
 
-export function mountRoutes(router: Router, deps: { host: HostApi; pending: PendingLogins; log: Logger }): void {
+export function mountRoutes(router: Router, deps: { host: HostServices; pending: PendingLogins; log: Logger }): void {
   const { host, pending, log } = deps;
 
   router.get('/start/:id', async (req: Request, res: Response) => {

@@ -11,7 +11,7 @@
  * page; nothing of the challenge is begun before the Response has passed every check.
  */
 import type { Request, Response } from 'express';
-import type { HostApi, PrimaryBeginInput, UserRecord } from '../../src/host/host-api.js';
+import type { HostServices, PrimaryBeginInput, UserRecord } from '../../src/host/host-api.js';
 import { newSamlId } from '../../src/saml/index.js';
 import { verifyUpstreamResponse } from '../../src/saml/verify-response.js';
 import { authnRequestUrl } from './authn-request.js';
@@ -23,7 +23,7 @@ export const ADAPTER_NAME = 'saml-bridge';
 const UPSTREAM_MFA_METHOD = 'upstream-mfa';
 
 export interface BridgeDeps {
-  host: HostApi;
+  host: HostServices;
   upstreams: ReadonlyMap<string, Upstream>;
   requests: OutstandingRequests;
   entityId: string;

@@ -6,12 +6,12 @@
  * bridge registers each upstream as a primary provider; it never imports the IdP adapter.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Kysely } from 'kysely';
 import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/host/host-api.js';
 import { ADAPTER_NAME, BridgeFlow } from './bridge-flow.js';
 import { durationToMs, samlBridgeConfigSchema, type SamlBridgeConfig } from './config.js';
 import type { CertificateChange } from './metadata-source.js';
 import { bridgeRequestContext, OutstandingRequests, type BridgeTables } from './outstanding-requests.js';
+import * as requestsMigration from './migrations/001-requests.js';
 import { spMetadata } from './sp-metadata.js';
 import { samlBridgeConnectChecks } from './connect-checks.js';
 import { Upstream } from './upstream.js';
@@ -19,9 +19,8 @@ import { Upstream } from './upstream.js';
 export { samlBridgeConfigSchema, type SamlBridgeConfig } from './config.js';
 
 export const MOUNT_PATH = '/saml/bridge';
-const SWEEP_MS = 10 * 60_000;
 
-export async function createSamlBridge(host: HostApi, config: SamlBridgeConfig): Promise<AdapterInstance> {
+export async function createSamlBridge(host: HostApi<BridgeTables>, config: SamlBridgeConfig): Promise<AdapterInstance> {
   const base = `${host.publicUrl}${MOUNT_PATH}`;
   const entityId = config.entityId ?? `${base}/metadata`;
   const acsUrl = `${base}/acs`;
@@ -40,14 +39,10 @@ export async function createSamlBridge(host: HostApi, config: SamlBridgeConfig):
     });
   const upstreams = new Map(config.upstreams.map((u, i) => [u.name, new Upstream(u, i, logger, auditCertificateChange)] as const));
   for (const u of upstreams.values()) await u.start();
-  const requests = new OutstandingRequests(host.store.db as unknown as Kysely<BridgeTables>, host.secrets, host.clock, host.publicUrl, durationToMs(config.requestLifetime));
+  const requests = new OutstandingRequests(host.db, host.secrets, host.clock, host.publicUrl, durationToMs(config.requestLifetime));
   const flow = new BridgeFlow({ host, upstreams, requests, entityId, acsUrl, signingKeyPem, maxResponseBytes: config.maxResponseBytes });
   for (const u of upstreams.values()) host.primaries.register(u.providerName, { begin: (input) => flow.begin(u, input) });
 
-  const sweep = setInterval(() => {
-    requests.purgeExpired().catch((err: unknown) => logger.warn({ err }, 'sweeping expired bridge requests failed'));
-  }, SWEEP_MS);
-  sweep.unref();
   const metadataXml = await spMetadata({ entityId, acsUrl, signingKeyPem, certificates: host.keys.published.map((k) => k.certificatePem) });
 
   // urlencoded grows base64 by up to a third again (+ / = escaped); the checks cap the field itself.
@@ -76,19 +71,20 @@ export async function createSamlBridge(host: HostApi, config: SamlBridgeConfig):
       for (const u of upstreams.values()) await u.ready();
     },
     async close() {
-      clearInterval(sweep);
       for (const u of upstreams.values()) u.close();
     },
   };
 }
 
-export const samlBridgeAdapter: AdapterDefinition<SamlBridgeConfig> = {
+export const samlBridgeAdapter: AdapterDefinition<SamlBridgeConfig, BridgeTables> = {
   name: ADAPTER_NAME,
   configKey: 'samlBridge',
   hostApi: '^1',
   configSchema: samlBridgeConfigSchema,
   mountPath: MOUNT_PATH,
   create: createSamlBridge,
+  migrations: { '001-requests': requestsMigration },
+  expiry: [{ table: 'saml_bridge_requests', column: 'expires_at' }],
   sealedColumns: [{ table: 'saml_bridge_requests', key: 'id', column: 'payload_enc', context: (row) => bridgeRequestContext(String(row.id)) }],
   primaries: { provides: (config) => config.upstreams.map((u) => `upstream:${u.name}`) },
   connectChecks: samlBridgeConnectChecks,

@@ -17,9 +17,14 @@ import type { Directory } from '../directory/directory.js';
 import type { Store } from '../store/store.js';
 import type { SecretBox } from '../store/secret-box.js';
 import type { HostConfig } from './config/schema.js';
+import type { Kysely } from 'kysely';
+import type { KeyedState } from '../store/adapter/keyed-state.js';
+import type { AdapterMigration } from '../store/adapter/adapter-migrations.js';
+
+export type { KeyedState, AdapterMigration };
 
 /** Semantic version of this interface; adapters declare the range they accept. */
-export const HOST_API_VERSION = '1.2.0';
+export const HOST_API_VERSION = '1.3.0';
 
 /** A user as the store knows it (imported or seen at sign-in). */
 export interface UserRecord {
@@ -294,8 +299,17 @@ export interface LoginApi {
   begin(input: PrimaryBeginInput, primary?: string): Promise<string>;
 }
 
-export interface HostApi {
+/**
+ * What the host offers an adapter. `DB` describes the adapter's own tables (those its
+ * `migrations` create, every name starting with the adapter's prefix: `forms_proxy_` for
+ * `forms-proxy`); `db` reaches those tables and no other.
+ */
+export interface HostApi<DB = Record<string, never>> {
   readonly version: string;
+  /** The adapter's own tables (since 1.3): any other table, raw SQL or schema is refused. */
+  readonly db: Kysely<DB>;
+  /** Keyed state with expiry, private to the adapter (since 1.3), for adapters with no tables. */
+  readonly state: KeyedState;
   readonly config: Readonly<HostConfig>;
   readonly store: Store;
   readonly secrets: SecretBox;
@@ -361,7 +375,16 @@ export interface ConnectCheck {
   run(): Promise<string>;
 }
 
-export interface AdapterDefinition<C = unknown> {
+/** Rows the host deletes once `column` (epoch ms) is more than `graceMs` in the past. */
+export interface ExpiryRule {
+  /** One of the adapter's own tables. */
+  table: string;
+  column: string;
+  graceMs?: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the host holds definitions of every table shape
+export interface AdapterDefinition<C = unknown, DB = any> {
   /** Unique registered name ('saml-idp'). */
   name: string;
   /** Key of the adapter's section under `adapters:` in the configuration ('samlIdp'). */
@@ -372,7 +395,14 @@ export interface AdapterDefinition<C = unknown> {
   configSchema: z.ZodType<C>;
   /** URL prefix of the adapter's routes ('/saml/idp'); unique among adapters. */
   mountPath: string;
-  create(host: HostApi, config: C): Promise<AdapterInstance> | AdapterInstance;
+  create(host: HostApi<DB>, config: C): Promise<AdapterInstance> | AdapterInstance;
+  /**
+   * The adapter's own tables (since 1.3): named migrations, run in name order before `create`,
+   * recorded in `<prefix>_migrations`; they reach only tables named `<prefix>_…`.
+   */
+  migrations?: Readonly<Record<string, AdapterMigration>>;
+  /** Expired rows of the adapter's tables, swept by the host every few minutes (since 1.3). */
+  expiry?: readonly ExpiryRule[];
   /**
    * Primary providers (`upstream:corp`) a configuration registers and needs, known before
    * start, so the loader (and `check-config`) can report a relying party naming a provider no
@@ -409,3 +439,6 @@ export interface SealedColumn {
   /** The context the value was sealed with, from the row's `key` and `reads` columns. */
   context(row: Readonly<Record<string, unknown>>): string;
 }
+
+/** The host API less the adapter's own tables: what an adapter's helpers take whatever its `DB`. */
+export type HostServices = Omit<HostApi, 'db'>;

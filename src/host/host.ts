@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import express from 'express';
+import type { Kysely } from 'kysely';
 import helmet from 'helmet';
 import { createRequestLogger, quietAccessLine } from './logging.js';
 import type { Logger } from 'pino';
@@ -22,6 +23,10 @@ import type {
 } from './host-api.js';
 import { HOST_API_VERSION } from './host-api.js';
 import { AdapterRegistry } from './adapter-registry.js';
+import { migrateAdapters } from '../store/adapter/adapter-migrations.js';
+import { OwnTablesOnly } from '../store/adapter/own-tables-only.js';
+import { keyedState } from '../store/adapter/keyed-state.js';
+import { CORE_EXPIRY, sweepExpired, type SweepTarget } from './sweep-expired.js';
 import { createLogger, redactUrl } from '../audit/logger.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { openStore, type Store } from '../store/store.js';
@@ -123,6 +128,8 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
           onConnectionError: (err) => logger.warn({ err }, 'an idle PostgreSQL connection failed; the pool opens a new one'),
         },
   );
+  // Every registered adapter's own tables, as the core's own: they exist whether or not it is configured.
+  await migrateAdapters(store.db as Kysely<unknown>, registry.all);
   // Pairwise identifiers derive from a root kept in the store, so retiring the oldest key keeps them.
   await pinDerivationRoot(store.db, secrets, keys, clock);
   // Every password check (file hash or LDAP bind), whoever asks, waits for one of a few turns.
@@ -184,6 +191,8 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   const primaries = new PrimaryProviders({ begin: (input) => pending.create(input) });
   const api: HostApi = {
     version: HOST_API_VERSION,
+    db: (store.db as Kysely<unknown>).withPlugin(new OwnTablesOnly('host')) as HostApi['db'],
+    state: keyedState(store.db, 'host', clock),
     config,
     store,
     secrets,
@@ -280,10 +289,16 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   engine.mount(hostRouter);
   app.use(hostRouter);
 
+  // What the sweep deletes: the core's declared tables, then each running adapter's `expiry`.
+  const sweepTargets: SweepTarget[] = [{ owner: 'core', db: store.db, rules: CORE_EXPIRY }];
+
   // Adapters: each configured one is created with the host API and gets its own router.
   for (const def of registry.all) {
     if (!options.loaded.adapters.has(def.name)) continue;
-    const instance = await def.create(api, options.loaded.adapters.get(def.name));
+    // Its own view of the host: its tables (migrated at start), its keyed state.
+    const db = (store.db as Kysely<unknown>).withPlugin(new OwnTablesOnly(def.name));
+    if (def.expiry?.length) sweepTargets.push({ owner: def.name, db, rules: def.expiry });
+    const instance = await def.create({ ...api, db, state: keyedState(store.db, def.name, clock) }, options.loaded.adapters.get(def.name));
     instances.set(def.name, instance);
     if (instance.routes) {
       const router = express.Router();
@@ -303,18 +318,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
 
   // Expired rows are swept every few minutes by whichever host runs; each sweep is idempotent.
   const sweep = setInterval(() => {
-    const now = clock.now();
-    void Promise.all([
-      store.db.deleteFrom('challenges').where('expires_at', '<', now - 24 * 3600_000).execute(),
-      store.db.deleteFrom('sessions').where('expires_at', '<', now).execute(),
-      store.db.deleteFrom('pending_logins').where('expires_at', '<', now).execute(),
-      // Sent codes outlive their challenge by a day (for support cases); the send log only as long
-      // as a limit can look back (an hour per user, a challenge's lifetime at most).
-      store.db.deleteFrom('delivered_codes').where('expires_at', '<', now - 24 * 3600_000).execute(),
-      store.db.deleteFrom('delivery_sends').where('sent_at', '<', now - 2 * 3600_000).execute(),
-      replay.purgeExpired(),
-      regulation.purge(),
-    ]).catch((err: unknown) => logger.warn({ err }, 'sweep of expired rows failed'));
+    void Promise.all([sweepExpired(sweepTargets, clock, logger), regulation.purge()]).catch((err: unknown) => logger.warn({ err }, 'sweep of expired rows failed'));
   }, 5 * 60_000);
   sweep.unref();
 

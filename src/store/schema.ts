@@ -205,6 +205,15 @@ export interface KeyValueTable {
   updated_at: number;
 }
 
+/** Adapters' keyed state (`host.state`), keyed by adapter name. */
+export interface AdapterStateTable {
+  adapter: string;
+  key: string;
+  /** JSON text. */
+  value: string;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   factors: FactorsTable;
@@ -220,6 +229,7 @@ export interface Database {
   user_pins: UserPinsTable;
   user_notifications: UserNotificationsTable;
   regulation_counters: RegulationCountersTable;
+  adapter_state: AdapterStateTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

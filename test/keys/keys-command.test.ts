@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startHost, makeTempDir, type RunningHost } from '../support/host-harness.js';
+import { builtinAdapters } from '../../adapters/index.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { SEALED_COLUMNS, openAll, seedSealedRows } from './support/sealed-rows.js';
 
@@ -44,7 +45,7 @@ function scenario(name: string, storeConfig: () => Promise<Record<string, unknow
       const store = await storeConfig();
       mkdirSync(join(dir, 'keys'), { recursive: true });
       writeFileSync(join(dir, 'keys', 'k1.key'), `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-      host = await startHost({ dir, config: { store, secrets: { keys: [{ id: 'k1', keyFile: 'keys/k1.key' }] } } });
+      host = await startHost({ adapters: builtinAdapters, dir, config: { store, secrets: { keys: [{ id: 'k1', keyFile: 'keys/k1.key' }] } } });
       await seedSealedRows(host.host.api.store.db, host.host.api.secrets, PER_COLUMN);
       const pairwiseKey = host.host.api.secrets.deriveKey('saml-idp pairwise nameid v1');
 
@@ -72,7 +73,7 @@ function scenario(name: string, storeConfig: () => Promise<Record<string, unknow
 
       // The host picks the new key up at its restart, as the command said.
       await host.close();
-      host = await startHost({ dir, config: { store, secrets: secretsOf(dir) } });
+      host = await startHost({ adapters: builtinAdapters, dir, config: { store, secrets: secretsOf(dir) } });
       expect(host.host.api.secrets.currentKeyId).toBe('k2');
       expect(host.host.api.secrets.encrypt('x', 'c').startsWith('fg1.k2.')).toBe(true);
 
@@ -100,7 +101,7 @@ function scenario(name: string, storeConfig: () => Promise<Record<string, unknow
       expect(r.err).toContain('key k2 is the current key');
 
       await host.close();
-      host = await startHost({ dir, config: { store, secrets: secretsOf(dir) } });
+      host = await startHost({ adapters: builtinAdapters, dir, config: { store, secrets: secretsOf(dir) } });
       expect(await openAll(host.host.api.store.db, host.host.api.secrets)).toHaveLength(TOTAL + 1);
       expect(host.host.api.secrets.keyIds).toEqual(['k2']);
       // Pairwise SAML identifiers survive the retirement of the key they were first derived from.
@@ -123,7 +124,7 @@ scenario('PostgreSQL', async () => {
 describe('keys commands on the demo key ring (no secrets.keys)', () => {
   it('rotate writes local-2.key, and retire renames local-1.key once no value uses it', async () => {
     const dir = makeTempDir();
-    let host = await startHost({ dir });
+    let host = await startHost({ adapters: builtinAdapters, dir });
     const config = join(dir, 'factorgate.yaml');
     const keysDir = join(dir, 'data', 'keys');
     await seedSealedRows(host.host.api.store.db, host.host.api.secrets, 2);
@@ -132,7 +133,7 @@ describe('keys commands on the demo key ring (no secrets.keys)', () => {
     expect(r.out).toContain(`added key local-2 in ${join(keysDir, 'local-2.key')}`);
     expect(r.out).toContain('restart factorgate');
     await host.close();
-    host = await startHost({ dir });
+    host = await startHost({ adapters: builtinAdapters, dir });
     try {
       expect(host.host.api.secrets.keyIds).toEqual(['local-1', 'local-2']);
       expect((await factorgate('keys', 'rewrap', '--config', config)).code).toBe(0);
@@ -143,7 +144,7 @@ describe('keys commands on the demo key ring (no secrets.keys)', () => {
     } finally {
       await host.close();
     }
-    const after = await startHost({ dir });
+    const after = await startHost({ adapters: builtinAdapters, dir });
     try {
       expect(after.host.api.secrets.keyIds).toEqual(['local-2']);
       expect(await openAll(after.host.api.store.db, after.host.api.secrets)).toHaveLength(2 * SEALED_COLUMNS.length + 1);

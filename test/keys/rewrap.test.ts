@@ -4,6 +4,9 @@ import { rmSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
+import type { Kysely } from 'kysely';
+import { migrateAdapters } from '../../src/store/adapter/adapter-migrations.js';
+import { builtinAdapters } from '../../adapters/index.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { ManualClock } from '../../src/host/clock.js';
 import { REWRAP_CURSOR_KEY, countValuesUsingKey, rewrapAll } from '../../src/keys/rewrap.js';
@@ -120,6 +123,7 @@ function suite(name: string, open: () => Promise<{ store: Store; done(): Promise
 suite('SQLite', async () => {
   const dir = makeTempDir();
   const store = await openStore({ driver: 'sqlite', file: join(dir, 'fg.db') });
+  await migrateAdapters(store.db as Kysely<unknown>, builtinAdapters);
   return {
     store,
     async done() {
@@ -133,6 +137,7 @@ let pg: TestPostgres | undefined;
 suite('PostgreSQL', async () => {
   pg = await startPostgres();
   const store = await openStore({ driver: 'postgres', connectionString: pg.url, poolSize: 4 });
+  await migrateAdapters(store.db as Kysely<unknown>, builtinAdapters);
   return {
     store,
     async done() {

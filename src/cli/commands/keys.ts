@@ -11,7 +11,9 @@ import { systemClock } from '../../host/clock.js';
 import { durationToMs } from '../../directory/ldap/config.js';
 import { previousKeyGraceMs, secretKeysFor } from '../../host/bootstrap/secret-keys.js';
 import { SecretBox, currentKeyIndex } from '../../store/secret-box.js';
+import type { Kysely } from 'kysely';
 import { sealedColumnsOf } from '../../keys/sealed-columns.js';
+import { migrateAdapters } from '../../store/adapter/adapter-migrations.js';
 import { countValuesUsingKey, rewrapAll } from '../../keys/rewrap.js';
 import { addKey, removeKey, ringSourceOf } from '../../keys/key-ring-files.js';
 import { pinDerivationRoot } from '../../keys/derivation-root.js';
@@ -81,6 +83,8 @@ export async function run(ctx: CliContext): Promise<number> {
 
   const store = await openStore(storeOptions(config));
   try {
+    // The adapters' sealed columns live in their own tables, created by their migrations.
+    await migrateAdapters(store.db as Kysely<unknown>, loaded.definitions);
     const box = new SecretBox(keys, clock);
     if (sub === 'status') {
       const now = clock.now();

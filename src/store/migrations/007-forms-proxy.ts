@@ -1,49 +1,10 @@
 import type { Kysely } from 'kysely';
 
 /**
- * The forms-proxy adapter's state: logins held while their challenge runs (the app's reply,
- * or in directory mode the user's request, envelope-encrypted), and factorgate's own session
- * per proxied app (each app has its own cookie and lifetimes, so they are not host sessions).
+ * Created the forms proxy's tables until they moved into the adapter
+ * (adapters/forms-proxy/migrations/001-tables.ts, which adopts them where this ran). Kept, empty,
+ * because stores that ran it record its name and the migrator refuses a recorded name that is gone.
  */
-export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema
-    .createTable('forms_proxy_pending')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('app', 'text', (c) => c.notNull())
-    .addColumn('username', 'text', (c) => c.notNull())
-    .addColumn('user_id', 'text')
-    // SHA-256 of the cookie that binds the held login to the browser on the app's origin.
-    .addColumn('bind_hash', 'text', (c) => c.notNull())
-    .addColumn('held_kind', 'text', (c) => c.notNull())
-    .addColumn('held_enc', 'text', (c) => c.notNull())
-    // 'held' → 'challenging' → 'verified' → 'released', or 'denied'.
-    .addColumn('state', 'text', (c) => c.notNull())
-    .addColumn('challenge_id', 'text')
-    .addColumn('release_hash', 'text')
-    .addColumn('methods', 'text')
-    .addColumn('multi_factor', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('expires_at', 'bigint', (c) => c.notNull())
-    .addColumn('verified_at', 'bigint')
-    .addColumn('released_at', 'bigint')
-    .execute();
-  await db.schema.createIndex('forms_proxy_pending_expires').on('forms_proxy_pending').column('expires_at').execute();
+export async function up(_db: Kysely<unknown>): Promise<void> {}
 
-  await db.schema
-    .createTable('forms_proxy_sessions')
-    // SHA-256 of the cookie value: a stolen database yields no live cookie.
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('app', 'text', (c) => c.notNull())
-    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('methods', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
-    .addColumn('expires_at', 'bigint', (c) => c.notNull())
-    .execute();
-  await db.schema.createIndex('forms_proxy_sessions_expires').on('forms_proxy_sessions').column('expires_at').execute();
-}
-
-export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropTable('forms_proxy_sessions').execute();
-  await db.schema.dropTable('forms_proxy_pending').execute();
-}
+export async function down(_db: Kysely<unknown>): Promise<void> {}

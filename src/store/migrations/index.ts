@@ -9,6 +9,7 @@ import * as m005 from './005-delivered-codes.js';
 import * as m007 from './007-forms-proxy.js';
 import * as m008 from './008-saml-bridge.js';
 import * as m009 from './009-regulation.js';
+import * as m016 from './016-adapter-state.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '007-forms-proxy': m007,
   '008-saml-bridge': m008,
   '009-regulation': m009,
+  '016-adapter-state': m016,
 };
