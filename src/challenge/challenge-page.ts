@@ -104,7 +104,7 @@ ${codeField}
 </form>`
     : html`<p class="muted" id="send-hint">${t(L, 'mfa.sendFirst', { method: methodLabel(method, L) })}</p>`;
   const noticeText = notice === 'wait' && opts.waitSeconds !== undefined
-    ? t(L, 'mfa.notice.waitSeconds', { seconds: String(opts.waitSeconds) })
+    ? t(L, opts.waitSeconds === 1 ? 'mfa.notice.waitSecond' : 'mfa.notice.waitSeconds', { seconds: String(opts.waitSeconds) })
     : notice ? t(L, `mfa.notice.${notice}`) : '';
 
   const body = html`<h1>${title}</h1>

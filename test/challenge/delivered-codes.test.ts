@@ -131,6 +131,8 @@ describe('delivered codes: send limits', () => {
     expect(tooSoon.body).toContain('A code was sent a moment ago. You can ask for another one in 30 seconds.');
     clock.advance(12_400);
     expect((await pressSend(b, path)).body).toContain('You can ask for another one in 18 seconds.');
+    clock.advance(17_000);
+    expect((await pressSend(b, path)).body).toContain('You can ask for another one in 1 second.');
     expect(rec.requests).toHaveLength(1);
 
     clock.advance(30_000);
@@ -143,6 +145,7 @@ describe('delivered codes: send limits', () => {
 
     expect(await auditRows(h, 'code-delivery')).toMatchObject([
       { result: 'success', method: 'sms', deny_reason: null },
+      { result: 'failure', method: 'sms', deny_reason: 'RESEND_TOO_SOON' },
       { result: 'failure', method: 'sms', deny_reason: 'RESEND_TOO_SOON' },
       { result: 'failure', method: 'sms', deny_reason: 'RESEND_TOO_SOON' },
       { result: 'success', method: 'sms', deny_reason: null },
