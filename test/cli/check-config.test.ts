@@ -251,6 +251,22 @@ describe('check-config --connect', () => {
     expect(u.code).toBe(0);
   });
 
+  it('checks the .eml folder of delivery.smtp kind file (created, writable) instead of a server, and names dir when it cannot be', async () => {
+    file('users-only.yaml', 'users: []\n');
+    const mailFolder = (name: string, dirValue: string) =>
+      file(`${name}.yaml`, ['directory: { type: file, path: users-only.yaml }', 'delivery:', `  smtp: { kind: file, dir: ${dirValue}, from: "Factorgate <mfa@example.com>" }`, ''].join('\n'));
+    const good = mailFolder('outbox', 'outbox');
+    const r = await runFactorgate(['check-config', '--config', good, '--connect']);
+    expect(r.err).toBe('');
+    expect(r.out).toContain(`${good}: delivery.smtp.dir: mail folder ${join(dir, 'outbox')}: ok (writable (kind file: mails are written there, not sent))`);
+    expect(r.code).toBe(0);
+    // A folder that cannot exist: its parent is a file.
+    const bad = mailFolder('blocked', 'users-only.yaml/outbox');
+    const b = await runFactorgate(['check-config', '--config', bad, '--connect']);
+    expect(b.code).toBe(1);
+    expect(b.err).toContain(`${bad}: delivery.smtp.dir: ${join(dir, 'users-only.yaml', 'outbox')}: cannot be created or written (ENOTDIR): check delivery.smtp.dir`);
+  });
+
   it('reports missing key files as configuration problems (exit 2) before connecting to anything', async () => {
     const path = config('nokey', { signingKey: 'absent.key' });
     const r = await runFactorgate(['check-config', '--config', path, '--connect'], env());

@@ -3,6 +3,7 @@
  * and the login (RFC 4954), without sending a mail: the mailer's own `verify`, so the check
  * runs exactly what a send would.
  */
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import type { ConnectCheck } from '../host-api.js';
 import type { SmtpConfig } from '../../delivery/config.js';
 import { createMailer } from '../../delivery/mailer.js';
@@ -27,7 +28,26 @@ function certificateCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Kind file: the .eml folder exists (it is created) and is writable; no server is involved. */
+function emlFolderCheck(c: SmtpConfig): ConnectCheck {
+  return {
+    key: 'delivery.smtp.dir',
+    what: `mail folder ${c.dir}`,
+    async run() {
+      try {
+        // As the first written mail would: private folder created if absent.
+        mkdirSync(c.dir!, { recursive: true, mode: 0o700 });
+        accessSync(c.dir!, constants.W_OK);
+      } catch (err) {
+        throw new ConnectProblem('delivery.smtp.dir', `${c.dir}: cannot be created or written (${(err as NodeJS.ErrnoException).code ?? 'error'}): check delivery.smtp.dir`);
+      }
+      return 'writable (kind file: mails are written there, not sent)';
+    },
+  };
+}
+
 export function smtpCheck(c: SmtpConfig, key: KeyOf): ConnectCheck {
+  if (c.kind === 'file') return emlFolderCheck(c);
   const where = `${c.host}:${c.port}`;
   return {
     key: 'delivery.smtp.host',
