@@ -2,8 +2,9 @@
 import type { Scenario } from './scenario.js';
 import { startupScenario } from './startup.js';
 import { ssoResponseScenario } from './sso-response.js';
+import { ssoUnderSprayScenario } from './sso-under-spray.js';
 import { fullSigninScenario } from './full-signin.js';
 import { memoryScenario } from './memory.js';
 import { formsProxyScenario, ldapImportScenario, samlSigningScenario, tokensImportScenario, usersNotifyScenario } from './components.js';
 
-export const scenarios: Scenario[] = [samlSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, usersNotifyScenario, startupScenario, ssoResponseScenario, fullSigninScenario, memoryScenario];
+export const scenarios: Scenario[] = [samlSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, usersNotifyScenario, startupScenario, ssoResponseScenario, ssoUnderSprayScenario, fullSigninScenario, memoryScenario];

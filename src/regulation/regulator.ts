@@ -3,7 +3,11 @@
  * one try is reserved against the client address and against the account it names; a subject
  * over its limit is refused without asking the directory (no hash, no LDAP bind, so an Active
  * Directory account is not locked out through us). Each refusal is audited and logged as
- * RATE_LIMITED; the caller shows one neutral "wait" message.
+ * RATE_LIMITED, and answered after `refusalDelay`; the caller shows one neutral "wait" message.
+ *
+ * A ban this host has seen is remembered here until it ends, so a flood of refused tries costs
+ * no store round trip (a ban is only ever lifted by time: a right password cannot be tried
+ * while it lasts). Any host learns a ban from the store at its first refused try.
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -28,6 +32,9 @@ export interface Regulator extends RegulationApi {
   purge(): Promise<number>;
 }
 
+/** Bans remembered per host, at most this many (oldest dropped first when full). */
+const KNOWN_BANS_MAX = 10_000;
+
 const UNREGULATED: AdmittedAttempt = { admitted: true, succeeded: async () => {}, failed: async () => {}, abandoned: async () => {} };
 
 export function createRegulator(deps: { config: RegulationConfig; db: Kysely<Database>; clock: Clock; audit: AuditApi; logger: Logger }): Regulator {
@@ -39,6 +46,20 @@ export function createRegulator(deps: { config: RegulationConfig; db: Kysely<Dat
     account: { ...times, limit: config.account.maxFailures },
   } satisfies Record<Subject['kind'], CounterPolicy>;
 
+  const delayMs = durationToMs(config.refusalDelay);
+  const knownBans = new Map<string, number>();
+  const rememberBan = (key: string, until: number) => {
+    if (knownBans.size >= KNOWN_BANS_MAX) knownBans.delete(knownBans.keys().next().value!);
+    knownBans.set(key, until);
+  };
+  const knownBan = (key: string, now: number): number | null => {
+    const until = knownBans.get(key);
+    if (until === undefined) return null;
+    if (until > now) return until;
+    knownBans.delete(key);
+    return null;
+  };
+
   const subjectsOf = (attempt: PrimaryAttempt): Subject[] => {
     const out: Subject[] = [];
     // The client first: a spray over many names from one address stops there, cheaply.
@@ -49,8 +70,9 @@ export function createRegulator(deps: { config: RegulationConfig; db: Kysely<Dat
     return out;
   };
 
-  const refuse = async (attempt: PrimaryAttempt, subject: Subject, now: number): Promise<RefusedAttempt> => {
-    const until = await refusedUntil(db, subject.key, now, subject.policy);
+  const refuse = async (attempt: PrimaryAttempt, subject: Subject, now: number, known: number | null): Promise<RefusedAttempt> => {
+    const until = known ?? (await refusedUntil(db, subject.key, now, subject.policy));
+    if (known === null && until > now) rememberBan(subject.key, until);
     const retryAfterSeconds = Math.max(1, Math.ceil((until - now) / 1000));
     log.warn({ username: attempt.username, clientIp: attempt.clientIp, subject: subject.kind, retryAfterSeconds, adapter: attempt.adapter }, 'password sign-in refused: RATE_LIMITED');
     await audit.record({
@@ -64,6 +86,7 @@ export function createRegulator(deps: { config: RegulationConfig; db: Kysely<Dat
       clientIp: attempt.clientIp,
       detail: `${subject.kind} refused until ${new Date(until).toISOString()}`,
     });
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     return { admitted: false, retryAfterSeconds };
   };
 
@@ -74,12 +97,16 @@ export function createRegulator(deps: { config: RegulationConfig; db: Kysely<Dat
       const subjects = subjectsOf(attempt);
       const reserved: Subject[] = [];
       for (const subject of subjects) {
+        const known = knownBan(subject.key, now);
+        if (known !== null) return refuse(attempt, subject, now, known);
+      }
+      for (const subject of subjects) {
         if (await reserveTry(db, subject.key, now, subject.policy)) {
           reserved.push(subject);
           continue;
         }
         for (const r of reserved) await giveBackTry(db, r.key);
-        return refuse(attempt, subject, now);
+        return refuse(attempt, subject, now, null);
       }
       let settled = false;
       const settle = async (fn: (s: Subject) => Promise<void>) => {
@@ -89,12 +116,18 @@ export function createRegulator(deps: { config: RegulationConfig; db: Kysely<Dat
       };
       return {
         admitted: true,
-        succeeded: () => settle((s) => (s.kind === 'account' ? clearSubject(db, s.key) : giveBackTry(db, s.key))),
+        succeeded: () =>
+          settle(async (s) => {
+            if (s.kind !== 'account') return giveBackTry(db, s.key);
+            knownBans.delete(s.key);
+            return clearSubject(db, s.key);
+          }),
         abandoned: () => settle((s) => giveBackTry(db, s.key)),
         failed: () =>
           settle(async (s) => {
             const at = clock.now();
             const until = await banIfFull(db, s.key, at, s.policy);
+            if (until !== null) rememberBan(s.key, until);
             if (until !== null) log.warn({ subject: s.kind, username: attempt.username, clientIp: attempt.clientIp, banSeconds: Math.round((until - at) / 1000) }, 'regulation: too many failed passwords, refusing for a while');
           }),
       };

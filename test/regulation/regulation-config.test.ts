@@ -25,6 +25,7 @@ describe('regulation configuration', () => {
       findTime: '5m',
       banTime: '5m',
       maxBanTime: '1h',
+      refusalDelay: '1s',
       account: { maxFailures: 5 },
       client: { maxFailures: 20 },
       passwordChecks: { maxInFlight: 2, queueWait: '2s' },

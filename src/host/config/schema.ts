@@ -159,6 +159,9 @@ export const regulationConfigSchema = z
     findTime: duration.default('5m').describe('Failures are counted within this window. Default 5m.'),
     banTime: duration.default('5m').describe('How long an account or client is refused once over its limit; doubles on each repeat. Default 5m.'),
     maxBanTime: duration.default('1h').describe('Longest refusal; after this long without a ban the doubling starts again. Default 1h.'),
+    refusalDelay: duration
+      .default('1s')
+      .describe('A refused try is answered after this delay: a client that waits for each answer is slowed to one try per delay per connection, and a flood costs the host a timer rather than CPU. Default 1s.'),
     account: z
       .strictObject({ maxFailures: z.number().int().min(1).max(1000).default(5).describe('Failed passwords for one sign-in name (normalised) within findTime. Keep it below the directory\'s own lockout threshold. Default 5.') })
       .prefault({})
@@ -178,11 +181,12 @@ export const regulationConfigSchema = z
   .superRefine((r, ctx) => {
     // Runs even when a duration above was malformed (already reported): skip what cannot be read.
     const ms = (d: string): number | null => (/^\d+(ms|s|m|h|d)$/.test(d) ? durationToMs(d) : null);
-    const [find, ban, maxBan, wait] = [ms(r.findTime), ms(r.banTime), ms(r.maxBanTime), ms(r.passwordChecks.queueWait)];
+    const [find, ban, maxBan, wait, delay] = [ms(r.findTime), ms(r.banTime), ms(r.maxBanTime), ms(r.passwordChecks.queueWait), ms(r.refusalDelay)];
     if (ban !== null && maxBan !== null && ban > maxBan) ctx.addIssue({ code: 'custom', path: ['banTime'], message: `must be less than or equal to maxBanTime (${r.maxBanTime})` });
     if (find !== null && find < 1000) ctx.addIssue({ code: 'custom', path: ['findTime'], message: 'must be at least 1s' });
     if (ban !== null && ban < 1000) ctx.addIssue({ code: 'custom', path: ['banTime'], message: 'must be at least 1s' });
     if (maxBan !== null && maxBan > 30 * 24 * 3600_000) ctx.addIssue({ code: 'custom', path: ['maxBanTime'], message: 'must be at most 30d' });
+    if (delay !== null && delay > 10_000) ctx.addIssue({ code: 'custom', path: ['refusalDelay'], message: 'must be at most 10s' });
     if (wait !== null && wait > 60_000) ctx.addIssue({ code: 'custom', path: ['passwordChecks', 'queueWait'], message: 'must be at most 60s' });
   })
   .describe('Regulation of password sign-in: per account and per client, checked before the directory is asked.');
