@@ -18,6 +18,12 @@ export function methodLabel(m: Method, locale: Locale): string {
   return m.row.is_default === 1 ? `${named} · ${t(locale, 'mfa.default')}` : named;
 }
 
+/** "Use a backup code" where a method names its own link, else "Use {method}". */
+function useMethodText(m: Method, locale: Locale): string {
+  const specific = `mfa.useMethod.${m.row.kind}`;
+  return t(locale, specific) === specific ? t(locale, 'mfa.useMethod', { method: methodLabel(m, locale) }) : t(locale, specific);
+}
+
 /** `?lang=` chosen by the user is carried into the form actions so the answer stays in it. */
 function forcedLang(ctx: ChallengeRequest): Locale | undefined {
   const q = ctx.req.query?.lang;
@@ -118,7 +124,7 @@ ${others.length > 0
     ? html`<section aria-labelledby="other-methods">
 <h2 id="other-methods">${t(L, 'mfa.otherMethods')}</h2>
 <ul class="methods">${others.map(
-        (m) => html`<li><form method="post" action="${action}"><input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="method" value="${m.row.id}"><button type="submit" class="link">${t(L, 'mfa.useMethod', { method: methodLabel(m, L) })}</button></form></li>`,
+        (m) => html`<li><form method="post" action="${action}"><input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="method" value="${m.row.id}"><button type="submit" class="link">${useMethodText(m, L)}</button></form></li>`,
       )}</ul>
 </section>`
     : ''}

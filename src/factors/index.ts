@@ -17,6 +17,8 @@ import { TokenRepository } from '../tokens/token-repository.js';
 import type { Factor } from './factor.js';
 import { createTotpFactor } from './totp-factor.js';
 import { createOathTokenFactor } from './oath-token-factor.js';
+import { createBackupCodeFactor } from './backup-code-factor.js';
+import { BackupCodes } from './backup-codes.js';
 
 export type { Factor, FactorEnrolment, FactorFailureReason, FactorSendInput, FactorSendResult, FactorVerifyInput, FactorVerifyResult, NewFactorMaterial } from './factor.js';
 export { CODE_PEPPER_INFO, codePepper, deliveredFactorId, MAX_ATTEMPTS_PER_CODE, VOICE_CALLBACK_PATH } from './delivered-code-factor.js';
@@ -24,6 +26,8 @@ export { createSmsFactor } from './sms-factor.js';
 export { createVoiceFactor } from './voice-factor.js';
 export { createEmailFactor, maskEmail } from './email-factor.js';
 export { createOathTokenFactor, OATH_FACTOR_KIND, type OathTokenFactorDeps } from './oath-token-factor.js';
+export { BackupCodes, BACKUP_CODE_COUNT, BACKUP_CODE_KIND, formatBackupCode, normalizeBackupCode } from './backup-codes.js';
+export { backupCodesLeft, createBackupCodeFactor } from './backup-code-factor.js';
 export { createTotpFactor, otpauthUri, groupSecret, TOTP_SECRET_BYTES, type TotpConfig, type TotpParams } from './totp-factor.js';
 
 /** The methods the host offers out of the box (delivered-code methods are added beside). */
@@ -33,10 +37,15 @@ export function createDefaultFactors(deps: {
   /** The store: with it, users holding OATH hardware tokens can sign in with them. */
   db?: Kysely<Database>;
   clock?: Clock;
+  /** Backup-code uses are audited with the count left. */
+  audit?: AuditApi;
 }): Factor[] {
   const totp = deps.config.factors.totp;
   const factors = [createTotpFactor({ secrets: deps.secrets, config: totp, issuer: totp.issuer ?? deps.config.branding.productName })];
-  if (deps.db) factors.push(createOathTokenFactor({ tokens: new TokenRepository(deps.db, deps.secrets, deps.clock) }));
+  if (deps.db) {
+    factors.push(createOathTokenFactor({ tokens: new TokenRepository(deps.db, deps.secrets, deps.clock) }));
+    factors.push(createBackupCodeFactor({ codes: new BackupCodes(deps.db), ...(deps.audit ? { audit: deps.audit } : {}) }));
+  }
   return factors;
 }
 

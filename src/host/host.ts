@@ -56,9 +56,10 @@ import { PendingLogins } from './login/pending-logins.js';
 import { PrimaryProviders } from './primary-registry.js';
 import { mountLogin } from './login/login-routes.js';
 import { mountPinPortal } from './portal/pin-routes.js';
+import { mountBackupCodesPortal } from './portal/backup-codes-routes.js';
 import { mountAccountPortal } from './portal/account-routes.js';
 import { createChallengeEngine } from '../challenge/index.js';
-import { CODE_PEPPER_INFO, createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
+import { BackupCodes, CODE_PEPPER_INFO, createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
 import { createRegulator } from '../regulation/regulator.js';
 import { gatePasswordChecks, PasswordCheckGate } from '../regulation/password-check-gate.js';
 
@@ -166,7 +167,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   // The challenge engine calls `resolveAdapter(name).resume(...)` when a challenge ends.
   const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);
   const factors = [
-    ...createDefaultFactors({ secrets, config, db: store.db, clock }),
+    ...createDefaultFactors({ secrets, config, db: store.db, clock, audit }),
     ...createDeliveredFactors({ config, db: store.db, clock, logger, audit, users, secrets, peppers: new DerivedKeys(keys, CODE_PEPPER_INFO, derivedKeyOptions) }),
   ];
   const outsideGroup = config.directory.type === 'ldap' ? config.directory.outsideGroup : 'deny';
@@ -285,6 +286,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     render,
   });
   mountAccountPortal(hostRouter, { db: store.db, users, sessions, csrf, factors, locale, render });
+  mountBackupCodesPortal(hostRouter, { users, sessions, audit, csrf, clock, codes: new BackupCodes(store.db), maxBodyBytes: config.server.maxBodyBytes, locale, render });
   mountPinPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, secrets, maxBodyBytes: config.server.maxBodyBytes, locale, render });
   engine.mount(hostRouter);
   app.use(hostRouter);

@@ -199,6 +199,15 @@ export interface RegulationCountersTable {
   ban_ms: number;
 }
 
+/** One code of a user's current backup-code set (issue 19); only its hash is kept. */
+export interface BackupCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
 export interface KeyValueTable {
   key: string;
   value: string;
@@ -230,6 +239,7 @@ export interface Database {
   user_notifications: UserNotificationsTable;
   regulation_counters: RegulationCountersTable;
   adapter_state: AdapterStateTable;
+  backup_codes: BackupCodesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -260,7 +260,7 @@ describe('the oath factor: a user’s tokens', () => {
     // The table is never queried here; a store handle is all the factor needs at creation.
     const db = {} as Parameters<typeof createDefaultFactors>[0]['db'];
     const kinds = createDefaultFactors({ secrets, config, db }).map((f) => f.kind);
-    expect(kinds).toEqual(['totp', 'oath']);
+    expect(kinds).toEqual(['totp', 'oath', 'backup-code']);
     const oath = createDefaultFactors({ secrets, config, db })[1]!;
     expect(oath.label('en')).toBe('Hardware token');
     expect(oath.label('fr')).toBe('Jeton matériel');

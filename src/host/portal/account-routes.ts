@@ -13,6 +13,9 @@ import type { Factor } from '../../factors/factor.js';
 import { html, type SafeHtml } from '../pages/html.js';
 import { addMessages, t, type Locale } from '../i18n.js';
 import { PIN_PATH } from './pin-routes.js';
+import { BACKUP_CODES_PATH } from './backup-codes-routes.js';
+import { BACKUP_CODE_KIND } from '../../factors/backup-codes.js';
+import { backupCodesLeft } from '../../factors/backup-code-factor.js';
 
 addMessages('en', {
   'portal.title': 'Your account',
@@ -21,6 +24,8 @@ addMessages('en', {
   'portal.noMethods': 'No second step is registered yet: the next sign-in asks you to set one up.',
   'portal.default': 'default',
   'portal.pin': 'Your PIN (typed beside a code sent by text or call)',
+  'portal.backupCodes': 'Backup codes',
+  'portal.backupCodesLeft': '{count} left',
 });
 addMessages('fr', {
   'portal.title': 'Votre compte',
@@ -29,6 +34,8 @@ addMessages('fr', {
   'portal.noMethods': 'Aucune seconde étape n’est encore enregistrée : la prochaine connexion vous proposera d’en configurer une.',
   'portal.default': 'par défaut',
   'portal.pin': 'Votre code PIN (saisi avec un code reçu par SMS ou par appel)',
+  'portal.backupCodes': 'Codes de secours',
+  'portal.backupCodesLeft': 'il en reste {count}',
 });
 
 export const PORTAL_PATH = '/portal';
@@ -56,7 +63,9 @@ export function mountAccountPortal(router: Router, deps: AccountDeps): void {
       .orderBy('is_default', 'desc')
       .orderBy('created_at', 'asc')
       .execute();
-    const methods = rows.flatMap((row) => {
+    // Backup codes have their own line and page, with the count left.
+    const backup = rows.find((row) => row.kind === BACKUP_CODE_KIND);
+    const methods = rows.filter((row) => row.kind !== BACKUP_CODE_KIND).flatMap((row) => {
       const factor = deps.factors.find((f) => f.kind === row.kind);
       return factor?.isEnrolled(row) ? [{ row, factor }] : [];
     });
@@ -76,6 +85,7 @@ ${methods.length > 0
             (m) => html`<li>${m.factor.label(L)}${m.row.label ? ` (${m.row.label})` : ''}${m.row.is_default === 1 ? html` · <small>${t(L, 'portal.default')}</small>` : ''}</li>`,
           )}</ul>`
         : html`<p>${t(L, 'portal.noMethods')}</p>`}
+<p><a href="${BACKUP_CODES_PATH}">${t(L, 'portal.backupCodes')}</a>${backup ? html` · <small>${t(L, 'portal.backupCodesLeft', { count: String(backupCodesLeft(backup)) })}</small>` : ''}</p>
 ${usesPin ? html`<p><a href="${PIN_PATH}">${t(L, 'portal.pin')}</a></p>` : ''}
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${token}"><button type="submit">${t(L, 'login.signOut')}</button></form>`,
     );
