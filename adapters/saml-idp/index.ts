@@ -3,6 +3,7 @@
  * to `/saml/idp/sso`; they sign in at `/login`, pass the challenge, and return with a signed
  * Response. See README.md in this folder for a worked configuration, AD FS and Entra ID.
  */
+import { samlIdpConnectChecks } from './connect-checks.js';
 import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/host/host-api.js';
 import { SamlSigner } from '../../src/saml/index.js';
 import { durationMs, samlIdpConfigSchema, type SamlIdpConfig } from './config.js';
@@ -74,4 +75,5 @@ export const samlIdpAdapter: AdapterDefinition<SamlIdpConfig> = {
     requires: (config) => config.relyingParties.map((rp, i) => ({ path: `relyingParties[${i}].primary`, provider: rp.primary })).filter((r) => r.provider !== 'password'),
   },
   demoConfig: () => ({ demoRelyingParty: true }),
+  connectChecks: samlIdpConnectChecks,
 };

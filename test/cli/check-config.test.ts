@@ -20,6 +20,12 @@ import { idpMetadataXml, REDIRECT } from '../fixtures/saml-bridge/idp-metadata.j
 const SMTP_USER = 'mfa';
 const SMTP_PASSWORD = 'Smtp-Passw0rd';
 const UPSTREAM_ID = 'https://adfs.corp.example/adfs/services/trust';
+const SP_ID = 'https://wiki.corp.example/sp';
+const SP_METADATA =
+  `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${SP_ID}">` +
+  '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">' +
+  '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://wiki.corp.example/acs" index="0"/>' +
+  '</md:SPSSODescriptor></md:EntityDescriptor>';
 
 let dir: string;
 let slapd: Slapd;
@@ -95,6 +101,7 @@ beforeAll(async () => {
   const metadata = idpMetadataXml({ entityId: UPSTREAM_ID, keys: [{ pem: tls.cert, use: 'signing' }], sso: [{ binding: REDIRECT, location: 'https://adfs.corp.example/adfs/ls/' }] });
   https = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     if (req.url === '/metadata') res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(metadata);
+    else if (req.url === '/sp-metadata') res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(SP_METADATA);
     else res.writeHead(404).end('not here');
   });
   await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', () => resolve()));
@@ -265,6 +272,31 @@ describe('check-config --connect', () => {
     const b = await runFactorgate(['check-config', '--config', bad, '--connect']);
     expect(b.code).toBe(1);
     expect(b.err).toContain(`${bad}: delivery.smtp.dir: ${join(dir, 'users-only.yaml', 'outbox')}: cannot be created or written (ENOTDIR): check delivery.smtp.dir`);
+  });
+
+  it('loads each relying party\'s metadata URL and certificate as the IdP adapter would', async () => {
+    const path = file(
+      'idp.yaml',
+      [
+        'directory: { type: file, path: users.yaml }',
+        'adapters:',
+        '  samlIdp:',
+        '    relyingParties:',
+        `      - { name: wiki, metadataUrl: "https://127.0.0.1:${httpsPort}/sp-metadata" }`,
+        `      - { name: payroll, metadataUrl: "https://127.0.0.1:${httpsPort}/gone" }`,
+        '      - { name: helpdesk, entityId: https://helpdesk.example/sp, acs: [{ url: https://helpdesk.example/acs }], certFile: broken.crt }',
+        '',
+      ].join('\n'),
+    );
+    file('broken.crt', tls.cert.slice(0, 200));
+    const r = await runFactorgate(['check-config', '--config', path, '--connect'], env());
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${path}: adapters.samlIdp.relyingParties[0].metadataUrl: relying party wiki metadata https://127.0.0.1:${httpsPort}/sp-metadata: ok (${SP_ID}, 1 ACS, 0 signing certificates)`);
+    const lines = r.err.trim().split('\n');
+    expect(lines).toEqual([
+      `${path}: adapters.samlIdp.relyingParties[1].metadataUrl: the metadata could not be loaded (HTTP 404): check adapters.samlIdp.relyingParties[1].metadataUrl`,
+      expect.stringMatching(new RegExp(`^${esc(path)}: adapters\\.samlIdp\\.relyingParties\\[2\\]\\.certFile: .+: check adapters\\.samlIdp\\.relyingParties\\[2\\]\\.certFile$`)),
+    ]);
   });
 
   it('reports missing key files as configuration problems (exit 2) before connecting to anything', async () => {
