@@ -15,4 +15,26 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
   },
+  {
+    // Adapters reach the host through the SDK only (factorgate/adapter; in this repository
+    // src/sdk/adapter.ts), never through src internals, and never through each other.
+    files: ['adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+src/(?!sdk/adapter\\.js$)',
+              message: 'Adapters import only the SDK: factorgate/adapter (src/sdk/adapter.js in this repository).',
+            },
+            {
+              regex: '^(\\.\\./)+(saml-idp|saml-bridge|forms-proxy)/',
+              message: 'Adapters never import each other; share through the SDK or a primary provider.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -2,7 +2,7 @@
  * The adapters this build ships. The host core knows none of them by name: the CLI hands this
  * list to `createHost`, which registers them and runs those whose configuration section is present.
  */
-import type { AdapterDefinition } from '../src/host/host-api.js';
+import type { AdapterDefinition } from '../src/sdk/adapter.js';
 import { samlIdpAdapter } from './saml-idp/index.js';
 import { formsProxyAdapter } from './forms-proxy/index.js';
 import { samlBridgeAdapter } from './saml-bridge/index.js';

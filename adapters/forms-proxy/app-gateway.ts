@@ -12,8 +12,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { AdmittedAttempt, HostServices, UserRecord } from '../../src/host/host-api.js';
-import { FactorgateError, isFactorgateError } from '../../src/host/errors.js';
+import type { AdmittedAttempt, HostServices, UserRecord } from '../../src/sdk/adapter.js';
+import { FactorgateError, isFactorgateError } from '../../src/sdk/adapter.js';
 import type { AppSessions } from './app-sessions.js';
 import type { FormsProxyAppConfig } from './config.js';
 import { isCookieDeletion, readCookie, setCookieList, setCookieNameValue, type TrustedProxies } from './header-hygiene.js';

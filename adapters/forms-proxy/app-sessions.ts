@@ -3,7 +3,7 @@
  * ended by idle time (no request for `idleMinutes`), by absolute time, or by logout.
  */
 import type { Kysely } from 'kysely';
-import type { Clock } from '../../src/host/clock.js';
+import type { Clock } from '../../src/sdk/adapter.js';
 import { newToken, sha256, type FormsProxyTables } from './pending-logins.js';
 
 export interface AppSession {

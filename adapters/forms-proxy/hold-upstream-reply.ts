@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { FactorgateError } from '../../src/host/errors.js';
+import { FactorgateError } from '../../src/sdk/adapter.js';
 import type { SuccessRule } from './config.js';
 import { isCookieDeletion, setCookieList, setCookieNameValue } from './header-hygiene.js';
 import { headerPairs, type HeldReply } from './held-login.js';

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express, { type Request, type Response } from 'express';
-import type { AdapterDefinition, AdapterInstance, ChallengeOutcome, HostApi } from '../../src/host/host-api.js';
+import type { AdapterDefinition, AdapterInstance, ChallengeOutcome, HostApi } from '../../src/sdk/adapter.js';
 import { AppSessions } from './app-sessions.js';
 import { createAppGateway, OUTSIDE_GROUP_PAGE, RELEASE_PATH, upstreamErrorHandler, type AppGateway, type AppRuntime, type ShowError } from './app-gateway.js';
 import { formsProxyConfigSchema, type FormsProxyAppConfig, type FormsProxyConfig } from './config.js';

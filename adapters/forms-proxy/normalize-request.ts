@@ -9,7 +9,7 @@
  * Spellings whose reading differs between servers and that no browser produces (encoded
  * separators, double encoding, invalid UTF-8) are refused with a 400 instead.
  */
-import { FactorgateError } from '../../src/host/errors.js';
+import { FactorgateError } from '../../src/sdk/adapter.js';
 
 export interface NormalizeOptions {
   /** Fold case as IIS does (ordinal ignore-case, plus NFKC compatibility forms). */

@@ -6,8 +6,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Clock } from '../../src/host/clock.js';
-import type { SecretBox } from '../../src/store/secret-box.js';
+import type { Clock } from '../../src/sdk/adapter.js';
+import type { SecretBox } from '../../src/sdk/adapter.js';
 import { decodeHeld, encodeHeld, type HeldLogin } from './held-login.js';
 
 export interface PendingTable {

@@ -8,7 +8,7 @@
  * case, an exotic charset or transfer encoding), the request is refused instead of guessed.
  */
 import type { Readable } from 'node:stream';
-import { FactorgateError } from '../../src/host/errors.js';
+import { FactorgateError } from '../../src/sdk/adapter.js';
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
 

@@ -5,8 +5,8 @@
  */
 import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
-import type { HostServices } from '../../src/host/host-api.js';
-import { isFactorgateError } from '../../src/host/errors.js';
+import type { HostServices } from '../../src/sdk/adapter.js';
+import { isFactorgateError } from '../../src/sdk/adapter.js';
 import type { PendingLogins } from './pending-logins.js';
 
 export const ADAPTER_NAME = 'forms-proxy';

@@ -11,9 +11,9 @@
  * page; nothing of the challenge is begun before the Response has passed every check.
  */
 import type { Request, Response } from 'express';
-import type { HostServices, PrimaryBeginInput, UserRecord } from '../../src/host/host-api.js';
-import { newSamlId } from '../../src/saml/index.js';
-import { verifyUpstreamResponse } from '../../src/saml/verify-response.js';
+import type { HostServices, PrimaryBeginInput, UserRecord } from '../../src/sdk/adapter.js';
+import { newSamlId } from '../../src/sdk/adapter.js';
+import { verifyUpstreamResponse } from '../../src/sdk/adapter.js';
 import { authnRequestUrl } from './authn-request.js';
 import { externalIdentity, lookupValue } from './map-identity.js';
 import type { OutstandingRequests, OutstandingRequest } from './outstanding-requests.js';

@@ -5,9 +5,9 @@
  * and `signingCert`.
  */
 import { z } from 'zod';
-import { duration } from '../../src/host/config/schema.js';
+import { duration } from '../../src/sdk/adapter.js';
 
-import { durationToMs } from '../../src/directory/ldap/config.js';
+import { durationToMs } from '../../src/sdk/adapter.js';
 
 export { durationToMs };
 

@@ -5,7 +5,7 @@
  * an HTTP-Redirect SSO endpoint and a signing certificate found.
  */
 import pino from 'pino';
-import type { ConnectCheck } from '../../src/host/host-api.js';
+import type { ConnectCheck } from '../../src/sdk/adapter.js';
 import type { SamlBridgeConfig } from './config.js';
 import { Upstream } from './upstream.js';
 

@@ -6,7 +6,7 @@
  * bridge registers each upstream as a primary provider; it never imports the IdP adapter.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/host/host-api.js';
+import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
 import { ADAPTER_NAME, BridgeFlow } from './bridge-flow.js';
 import { durationToMs, samlBridgeConfigSchema, type SamlBridgeConfig } from './config.js';
 import type { CertificateChange } from './metadata-source.js';

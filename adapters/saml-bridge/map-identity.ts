@@ -4,8 +4,8 @@
  * identity handed on to relying parties (attributes passed, renamed or dropped as configured;
  * whether the upstream context is one we trust as multi-factor).
  */
-import type { ExternalIdentity } from '../../src/host/host-api.js';
-import type { VerifiedUpstreamAssertion } from '../../src/saml/verify-response.js';
+import type { ExternalIdentity } from '../../src/sdk/adapter.js';
+import type { VerifiedUpstreamAssertion } from '../../src/sdk/adapter.js';
 import type { UpstreamConfig } from './config.js';
 
 /** The lookup value, or null when the assertion lacks it (or carries several: ambiguous). */

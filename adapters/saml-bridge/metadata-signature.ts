@@ -12,9 +12,9 @@ import {
   childElements,
   parseXmlSafely,
   pinnedPublicKeys,
-} from '../../src/saml/index.js';
-import { checkSignatureForm } from '../../src/saml/signature/signature-form.js';
-import { readSignedElement, verifyWithPinnedKeys } from '../../src/saml/signature/verify-enveloped.js';
+} from '../../src/sdk/adapter.js';
+import { checkSignatureForm } from '../../src/sdk/adapter.js';
+import { readSignedElement, verifyWithPinnedKeys } from '../../src/sdk/adapter.js';
 import { MetadataError } from './upstream-metadata.js';
 
 const NS_MD = 'urn:oasis:names:tc:SAML:2.0:metadata';

@@ -12,7 +12,7 @@
  * which then also protects it over plain http. Plain http without a signer is refused.
  */
 import type { Logger } from 'pino';
-import { redactUrl } from '../../src/audit/logger.js';
+import { redactUrl } from '../../src/sdk/adapter.js';
 import { verifiedMetadataXml } from './metadata-signature.js';
 import { MAX_METADATA_BYTES, MetadataError, certificateFingerprint, parseIdpMetadata, type UpstreamIdpMetadata } from './upstream-metadata.js';
 

@@ -7,10 +7,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
-import type { EnrolmentPolicy } from '../../src/host/host-api.js';
-import type { Clock } from '../../src/host/clock.js';
-import { readCookie } from '../../src/host/http/cookies.js';
-import type { SecretBox } from '../../src/store/secret-box.js';
+import type { EnrolmentPolicy } from '../../src/sdk/adapter.js';
+import type { Clock } from '../../src/sdk/adapter.js';
+import { readCookie } from '../../src/sdk/adapter.js';
+import type { SecretBox } from '../../src/sdk/adapter.js';
 
 interface RequestsTable {
   id: string;

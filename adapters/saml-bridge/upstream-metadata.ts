@@ -7,9 +7,9 @@
  * or as fetched over the configured URL.
  */
 import { X509Certificate } from 'node:crypto';
-import type { XmlElement as Element } from '../../src/xml/index.js';
-import { NS_DS, children } from '../../src/saml/checks/context.js';
-import { attr, parseXmlSafely } from '../../src/xml/index.js';
+import type { XmlElement as Element } from '../../src/sdk/adapter.js';
+import { NS_DS, children } from '../../src/sdk/adapter.js';
+import { attr, parseXmlSafely } from '../../src/sdk/adapter.js';
 
 export interface UpstreamIdpMetadata {
   entityId: string;

@@ -5,8 +5,8 @@
  * so an operator can pin exactly the keys they expect, old and new together during a rollover.
  */
 import type { Logger } from 'pino';
-import { FactorgateError } from '../../src/host/errors.js';
-import { pinnedPublicKeys } from '../../src/saml/verify-response.js';
+import { FactorgateError } from '../../src/sdk/adapter.js';
+import { pinnedPublicKeys } from '../../src/sdk/adapter.js';
 import { durationToMs, NAMEID_POLICY_FORMATS, type UpstreamConfig } from './config.js';
 import { MetadataSource, type CertificateChange } from './metadata-source.js';
 

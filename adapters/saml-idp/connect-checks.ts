@@ -5,8 +5,8 @@
  * answering 404 or a truncated certificate file is found before the first sign-in.
  */
 import pino from 'pino';
-import type { ConnectCheck } from '../../src/host/host-api.js';
-import { systemClock } from '../../src/host/clock.js';
+import type { ConnectCheck } from '../../src/sdk/adapter.js';
+import { systemClock } from '../../src/sdk/adapter.js';
 import type { SamlIdpConfig } from './config.js';
 import { RelyingPartyRegistry } from './relying-parties.js';
 

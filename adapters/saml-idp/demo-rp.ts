@@ -6,7 +6,7 @@
  */
 import express, { type Router } from 'express';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
-import type { HostApi } from '../../src/host/host-api.js';
+import type { HostApi } from '../../src/sdk/adapter.js';
 import type { RelyingPartyConfig } from './config.js';
 
 export const DEMO_RP_PATH = '/demo-rp';

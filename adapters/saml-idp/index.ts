@@ -4,8 +4,8 @@
  * Response. See README.md in this folder for a worked configuration, AD FS and Entra ID.
  */
 import { samlIdpConnectChecks } from './connect-checks.js';
-import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/host/host-api.js';
-import { SamlSigner } from '../../src/saml/index.js';
+import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
+import { SamlSigner } from '../../src/sdk/adapter.js';
 import { durationMs, samlIdpConfigSchema, type SamlIdpConfig } from './config.js';
 import { DEMO_RP_PATH, demoRelyingPartyConfig, mountDemoRp } from './demo-rp.js';
 import { ResponseIssuer } from './issue-response.js';

@@ -5,9 +5,9 @@
  * window, and encryption when the RP asks for it.
  */
 import { createHmac } from 'node:crypto';
-import type { ExternalIdentity, UserRecord } from '../../src/host/host-api.js';
-import { bytesFromGuid } from '../../src/directory/ldap/map-entry.js';
-import { AssertionEncrypter, buildSignedResponse, newSamlId, type SamlAttribute, type SamlSigner } from '../../src/saml/index.js';
+import type { ExternalIdentity, UserRecord } from '../../src/sdk/adapter.js';
+import { bytesFromGuid } from '../../src/sdk/adapter.js';
+import { AssertionEncrypter, buildSignedResponse, newSamlId, type SamlAttribute, type SamlSigner } from '../../src/sdk/adapter.js';
 import { classRefFor } from './authn-context.js';
 import type { RequestedAuthnContext } from './checks/context.js';
 import { AMR_ATTRIBUTE, NAMEID_FORMATS, type NameIdFormatName, type NameIdSource, type UserSource } from './config.js';

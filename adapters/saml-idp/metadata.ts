@@ -3,7 +3,7 @@
  * signing certificate (two during a key rollover, so RPs that refresh metadata trust the new key
  * before it signs), SSO and SLO endpoints for both bindings, and the NameID formats we issue.
  */
-import type { SigningKey } from '../../src/host/host-api.js';
+import type { SigningKey } from '../../src/sdk/adapter.js';
 import { BINDINGS, NAMEID_FORMATS } from './config.js';
 
 function attr(value: string): string {

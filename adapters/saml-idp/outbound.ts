@@ -7,7 +7,7 @@
  */
 import { sign, type KeyObject } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
-import { canonicalAttribute, canonicalText, newSamlId, signCanonicalMessage, type SamlSigner } from '../../src/saml/index.js';
+import { canonicalAttribute, canonicalText, newSamlId, signCanonicalMessage, type SamlSigner } from '../../src/sdk/adapter.js';
 
 const NS_SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const NS_SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';

@@ -3,7 +3,7 @@
  * what was wrong in words fit for the error page (`publicDetail`): an administrator reading it
  * can fix the SP's configuration. Nothing of the message itself (no XML) goes into it.
  */
-import { FactorgateError } from '../../src/host/errors.js';
+import { FactorgateError } from '../../src/sdk/adapter.js';
 
 export type RejectionReason =
   | 'TOO_LARGE'

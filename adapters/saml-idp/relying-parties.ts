@@ -6,7 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Clock } from '../../src/host/clock.js';
+import type { Clock } from '../../src/sdk/adapter.js';
 import { durationMs, type RelyingPartyConfig } from './config.js';
 import { parseSpMetadata, type Endpoint, type SloEndpoint, type SpMetadata } from './sp-metadata.js';
 

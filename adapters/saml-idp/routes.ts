@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { HostApi } from '../../src/host/host-api.js';
+import type { HostApi } from '../../src/sdk/adapter.js';
 import type { IdpSettings, RequestContext } from './checks/context.js';
 import { decodePost, decodeRedirect, type DecodeLimits, type DecodedMessage } from './decode-message.js';
 import { AUTOSUBMIT_JS, AUTOSUBMIT_PATH } from './post-form.js';

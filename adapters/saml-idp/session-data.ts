@@ -3,8 +3,8 @@
  * we issued (SAML Core §2.7.2: one per session, random, not the session id) and the relying
  * parties that received an assertion in it, which single logout must tell (Profiles §4.4).
  */
-import type { HostSession } from '../../src/host/host-api.js';
-import { newSamlId } from '../../src/saml/index.js';
+import type { HostSession } from '../../src/sdk/adapter.js';
+import { newSamlId } from '../../src/sdk/adapter.js';
 
 export const ADAPTER_NAME = 'saml-idp';
 

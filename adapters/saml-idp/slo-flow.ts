@@ -5,8 +5,8 @@
  * gets our LogoutResponse (`PartialLogout` when an RP did not confirm, §4.4.3.4).
  */
 import type { Request, Response } from 'express';
-import type { HostApi } from '../../src/host/host-api.js';
-import type { SamlSigner } from '../../src/saml/index.js';
+import type { HostApi } from '../../src/sdk/adapter.js';
+import type { SamlSigner } from '../../src/sdk/adapter.js';
 import { logoutRequest, logoutResponse, postValue, redirectUrl, STATUS, type CanonicalMessage } from './outbound.js';
 import { sendPostForm } from './post-form.js';
 import { SamlRejection } from './rejection.js';

@@ -4,7 +4,7 @@
  * and whether it signs its AuthnRequests. Parsed with the same strict parser as messages.
  */
 import { X509Certificate } from 'node:crypto';
-import { NS_DS, attr, children as childElements, parseXmlSafely, simpleText, type XmlElement as Element } from '../../src/saml/index.js';
+import { NS_DS, attr, children as childElements, parseXmlSafely, simpleText, type XmlElement as Element } from '../../src/sdk/adapter.js';
 import { BINDINGS } from './config.js';
 
 export interface Endpoint {

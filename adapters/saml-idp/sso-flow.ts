@@ -8,8 +8,8 @@
  * 3. `finish` issues the signed Response from the session and records the RP for logout.
  */
 import type { Request, Response } from 'express';
-import type { ChallengeOutcome, HostApi, HostSession } from '../../src/host/host-api.js';
-import type { SamlSigner } from '../../src/saml/index.js';
+import type { ChallengeOutcome, HostApi, HostSession } from '../../src/sdk/adapter.js';
+import type { SamlSigner } from '../../src/sdk/adapter.js';
 import { meets } from './authn-context.js';
 import type { RequestContext, RequestedAuthnContext } from './checks/context.js';
 import { chooseNameIdFormat } from './name-id-policy.js';

@@ -1,7 +1,7 @@
 // The response goes only to an assertion consumer service of this RP's metadata/configuration.
 import { SamlRejection, clip } from '../rejection.js';
 import { BINDINGS } from '../config.js';
-import { attr } from '../../../src/saml/index.js';
+import { attr } from '../../../src/sdk/adapter.js';
 import { need, type RequestCheck } from './context.js';
 
 export const checkAcs: RequestCheck = (ctx) => {

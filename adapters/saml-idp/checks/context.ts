@@ -3,8 +3,8 @@
  * what the earlier ones established, adds what it establishes, and throws a `SamlRejection` to
  * stop. The order lives in one table per endpoint (`validate-request.ts`).
  */
-import type { XmlElement } from '../../../src/saml/index.js';
-import type { ReplayCache } from '../../../src/host/host-api.js';
+import type { XmlElement } from '../../../src/sdk/adapter.js';
+import type { ReplayCache } from '../../../src/sdk/adapter.js';
 import type { DecodedMessage } from '../decode-message.js';
 import type { RelyingParty, RelyingPartyRegistry } from '../relying-parties.js';
 import type { Endpoint } from '../sp-metadata.js';

@@ -1,6 +1,6 @@
 // ForceAuthn, IsPassive, NameIDPolicy and RequestedAuthnContext are read as the schema allows them.
 import { SamlRejection } from '../rejection.js';
-import { NS_SAML, NS_SAMLP, attr, children } from '../../../src/saml/index.js';
+import { NS_SAML, NS_SAMLP, attr, children } from '../../../src/sdk/adapter.js';
 import { single, textOf } from './read-element.js';
 import { need, type RequestCheck, type RequestedAuthnContext } from './context.js';
 

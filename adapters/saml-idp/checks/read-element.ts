@@ -1,5 +1,5 @@
 /** Reading the trusted request element: through the SAML core's helpers, by namespace and local name. */
-import { onlyChild, simpleText, type XmlElement } from '../../../src/saml/index.js';
+import { onlyChild, simpleText, type XmlElement } from '../../../src/sdk/adapter.js';
 import { SamlRejection } from '../rejection.js';
 
 /** The single child of that name; null when absent; a rejection when repeated (schema maxOccurs=1). */

@@ -1,6 +1,6 @@
 // A LogoutResponse says which request it answers and whether the logout succeeded.
 import { SamlRejection } from '../rejection.js';
-import { NS_SAMLP, attr } from '../../../src/saml/index.js';
+import { NS_SAMLP, attr } from '../../../src/sdk/adapter.js';
 import { single } from './read-element.js';
 import { need, type RequestCheck } from './context.js';
 

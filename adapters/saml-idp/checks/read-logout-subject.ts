@@ -1,6 +1,6 @@
 // A LogoutRequest names the principal (NameID) and, usually, the session indexes to end.
 import { SamlRejection } from '../rejection.js';
-import { NS_SAML, NS_SAMLP, attr, children, parseInstant } from '../../../src/saml/index.js';
+import { NS_SAML, NS_SAMLP, attr, children, parseInstant } from '../../../src/sdk/adapter.js';
 import { single, textOf } from './read-element.js';
 import { need, type RequestCheck } from './context.js';
 

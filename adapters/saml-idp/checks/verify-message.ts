@@ -1,5 +1,5 @@
 // The SAML core's inbound-request checks (document, shape, issuer, signature, destination, age), mapped to a rejection.
-import { verifyInboundRequest, type RequestFailureReason, type RequestSigner } from '../../../src/saml/index.js';
+import { verifyInboundRequest, type RequestFailureReason, type RequestSigner } from '../../../src/sdk/adapter.js';
 import type { RelyingParty } from '../relying-parties.js';
 import { SamlRejection, type RejectionReason } from '../rejection.js';
 import type { RequestCheck } from './context.js';

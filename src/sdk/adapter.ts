@@ -1,0 +1,39 @@
+/**
+ * `factorgate/adapter`: everything an adapter may use, and nothing else. The built-in adapters
+ * import only this module (an ESLint rule holds them to it), and so do plugins, by package name.
+ * Versioned by HOST_API_VERSION (semver): an addition here is a minor version, a removal or an
+ * incompatible change a major one. See docs/adapters.md ("Write an adapter").
+ */
+
+// The contract: definitions, the host API, outcomes, sessions, state, signing keys.
+export * from '../host/host-api.js';
+
+// Errors: throw FactorgateError with a code; the host maps it to a status and a page.
+export { FactorgateError, isFactorgateError, type ErrorCode } from '../host/errors.js';
+
+// Time and durations: take time from `host.clock`, never from Date.now().
+export type { Clock } from '../host/clock.js';
+/** The wall clock, only for code that runs without a host (`connectChecks`); inside, use `host.clock`. */
+export { systemClock } from '../host/clock.js';
+export { duration } from '../host/config/schema.js';
+export { durationToMs } from '../directory/ldap/config.js';
+
+// HTTP helpers.
+export { readCookie } from '../host/http/cookies.js';
+export { redactUrl } from '../audit/logger.js';
+
+// Secret box type (host.secrets).
+export type { SecretBox } from '../store/secret-box.js';
+
+// Directory helpers (AD objectGUID as bytes).
+export { bytesFromGuid } from '../directory/ldap/map-entry.js';
+
+// Safe XML and the SAML core: one parser (no DOCTYPE), DOM walks, signing and validation.
+export * from '../saml/index.js';
+export { verifyUpstreamResponse } from '../saml/verify-response.js';
+export type { VerifiedUpstreamAssertion } from '../saml/checks/context.js';
+export { checkSignatureForm } from '../saml/signature/signature-form.js';
+export { readSignedElement, verifyWithPinnedKeys } from '../saml/signature/verify-enveloped.js';
+
+// Configuration schemas are zod; adapters use the host's copy.
+export { z } from 'zod';
