@@ -21,6 +21,7 @@ import { checkCsrf } from './steps/check-csrf.js';
 import { handBackIfDecided } from './steps/hand-back-if-decided.js';
 import { checkExpiry } from './steps/check-expiry.js';
 import { checkLockout } from './steps/check-lockout.js';
+import { applyBypass } from './steps/apply-bypass.js';
 import { loadMethods } from './steps/load-methods.js';
 import { selectMethod } from './steps/select-method.js';
 import { sendToOnlyMethod } from './steps/send-to-only-method.js';
@@ -42,6 +43,7 @@ export const SHOW_STEPS: readonly Step[] = [
   handBackIfDecided, // decided but not handed back → hand back now; spent → refused
   checkExpiry, //       expired → denied
   checkLockout, //      regulation first: disabled or locked → denied
+  applyBypass, //       a help desk's one-time bypass, unused and in time → verified without a factor
   loadMethods, //       methods, default first; none → enrolment policy (enroll | deny | allow)
   sendToOnlyMethod, //  a delivered method that is the only one sends at first sight, once
   renderPage, //        a delivered method: "Send me a code" first, the code field after a send
@@ -55,6 +57,7 @@ export const VERIFY_STEPS: readonly Step[] = [
   handBackIfDecided,
   checkExpiry,
   checkLockout, //      regulation before any code is looked at
+  applyBypass, //       granted while this page was open
   loadMethods,
   selectMethod, //      `method` without a code only switches method
   reserveAttempt, //    take one try from the lockout budget atomically; none left → denied

@@ -25,6 +25,8 @@ export interface UsersTable {
   created_at: number;
   updated_at: number;
   last_sign_in_at: number | null;
+  /** 1 when an admin disabled the user (migration 020); the directory's own flag is `disabled`. */
+  admin_disabled: Generated<number>;
 }
 
 export interface FactorsTable {
@@ -208,6 +210,19 @@ export interface BackupCodesTable {
   used_at: number | null;
 }
 
+/** A one-time bypass of the second factor granted by an admin (migration 020). */
+export interface UserBypassesTable {
+  id: string;
+  user_id: string;
+  granted_by: string;
+  reason: string;
+  created_at: number;
+  expires_at: number;
+  /** When a sign-in claimed it; null while unused. */
+  used_at: number | null;
+  challenge_id: string | null;
+}
+
 export interface KeyValueTable {
   key: string;
   value: string;
@@ -240,6 +255,7 @@ export interface Database {
   regulation_counters: RegulationCountersTable;
   adapter_state: AdapterStateTable;
   backup_codes: BackupCodesTable;
+  user_bypasses: UserBypassesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -249,4 +265,5 @@ export type FactorRow = Selectable<FactorsTable>;
 export type ChallengeRow = Selectable<ChallengesTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type UserBypassRow = Selectable<UserBypassesTable>;
 export type { Generated };

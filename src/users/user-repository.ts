@@ -22,7 +22,8 @@ export function toUserRecord(row: UserRow): UserRecord {
     email: row.email,
     phone: row.phone,
     mobile: row.mobile,
-    disabled: row.disabled === 1,
+    // Disabled in the directory, or by an admin (which a directory refresh does not undo).
+    disabled: row.disabled === 1 || row.admin_disabled === 1,
   };
 }
 
@@ -91,6 +92,7 @@ export class UserRepository implements UserApi {
         created_at: now,
         updated_at: now,
         last_sign_in_at: now,
+        admin_disabled: 0,
       };
       await trx.insertInto('users').values(row).execute();
       return toUserRecord(row);

@@ -50,7 +50,7 @@ function toListed(row: UserRow, methods: string[], now: number): ListedUser {
     username: row.username,
     displayName: row.display_name,
     email: row.email,
-    status: row.disabled ? 'disabled' : 'enabled',
+    status: row.disabled || row.admin_disabled ? 'disabled' : 'enabled',
     lockedUntil: row.locked_until !== null && row.locked_until > now ? iso(row.locked_until) : null,
     failedAttempts: row.failed_attempts,
     methods,

@@ -11,11 +11,19 @@ import { createDirectory } from '../../directory/create-directory.js';
 import { runUsersImport } from '../../directory/import-cli.js';
 import { notifyUsers } from './users-notify.js';
 import { printUsers } from './users-list.js';
+import { cliActor, isAdminSubcommand, runUserAdmin } from './users-admin.js';
+import { UserAdmin } from '../../admin/user-admin.js';
+import { AuditLog } from '../../audit/audit-log.js';
+import { createLogger } from '../../audit/logger.js';
 
 export const usage = [
   'users hash-password             read a password (stdin or prompt) and print its hash for the users file',
   'users list [--json] [--config FILE]  list the users: lock state, enrolled methods, last sign-in',
   'users unlock USER [--config F]  clear a user\'s lockout',
+  'users show USER [--json] [--config F]  identity, lock, methods, tokens, PIN, bypass and the last 50 audit records',
+  'users reset USER --reason TEXT  remove the user\'s methods: the next sign-in enrols again (lost phone)',
+  'users bypass USER [--minutes N] --reason TEXT  let the next sign-in skip the second factor once',
+  'users disable|enable USER --reason TEXT  refuse or allow sign-in (an admin disable outlives directory refreshes)',
   'users import [--dry-run] [--base DN] [--config F]  import or refresh users from the configured directory',
   'users notify --all-new | --user NAME [--dry-run] [--config F]  mail users how their second step works (once each with --all-new)',
 ].join('\n  ');
@@ -75,6 +83,8 @@ export async function run(ctx: CliContext): Promise<number> {
       'all-new': { type: 'boolean', default: false },
       user: { type: 'string' },
       json: { type: 'boolean', default: false },
+      reason: { type: 'string' },
+      minutes: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -96,6 +106,12 @@ export async function run(ctx: CliContext): Promise<number> {
     if (sub === 'list') {
       await printUsers(store.db, systemClock, ctx.stdout, values.json);
       return 0;
+    }
+    if (isAdminSubcommand(sub)) {
+      // The audit row is the record; the CLI's own log stays quiet.
+      const audit = new AuditLog(store.db, systemClock, createLogger({ level: 'silent' }));
+      const admin = new UserAdmin({ db: store.db, clock: systemClock, audit, config: loaded.host });
+      return await runUserAdmin(admin, { sub, username: positionals[0], reason: values.reason, minutes: values.minutes, json: values.json, actor: cliActor(ctx.env) }, ctx.stdout);
     }
     if (sub === 'unlock') {
       const name = positionals[0];

@@ -279,6 +279,20 @@ export const metricsConfigSchema = z
   })
   .describe('The Prometheus endpoint GET /metrics.');
 
+/** Help-desk and admin operations (issue 18): CLI now; the console and API read the same keys. */
+export const adminConfigSchema = z
+  .strictObject({
+    bypass: z
+      .strictObject({
+        defaultMinutes: z.number().int().min(1).max(24 * 60).default(5).describe('How long a one-time bypass stays usable when no length is given. Default 5.'),
+        maxMinutes: z.number().int().min(1).max(24 * 60).default(60).describe('The longest one-time bypass an admin may grant. Default 60.'),
+      })
+      .prefault({})
+      .refine((b) => b.defaultMinutes <= b.maxMinutes, { message: 'defaultMinutes must be less than or equal to maxMinutes', path: ['defaultMinutes'] })
+      .describe('One-time bypass: the next sign-in skips the second factor once, within its time.'),
+  })
+  .describe('Help-desk operations: users show|reset|bypass|disable|enable.');
+
 export const rootConfigSchema = z
   .strictObject({
     dataDir: z.string().min(1).default('./data').describe('Folder for the SQLite file and generated demo files; FACTORGATE_DATA overrides it. Default ./data.'),
@@ -295,6 +309,7 @@ export const rootConfigSchema = z
     signing: signingConfigSchema.optional(),
     delivery: deliveryConfigSchema.optional(),
     metrics: metricsConfigSchema.prefault({}),
+    admin: adminConfigSchema.prefault({}),
     plugins: z
       .array(z.string().min(1))
       .default([])

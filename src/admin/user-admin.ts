@@ -1,0 +1,271 @@
+/**
+ * Help-desk operations on one user, written once for the CLI, the console and the API
+ * (issue 18): show, unlock, reset methods, remove one method, one-time bypass, disable and
+ * enable. Every change is audited as `admin-action` with the admin's name, the action and the
+ * free-text reason; a secret (seed, token secret, PIN hash) is never read out.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../store/schema.js';
+import type { AuditApi } from '../host/host-api.js';
+import type { Clock } from '../host/clock.js';
+import type { HostConfig } from '../host/config/schema.js';
+import { FactorgateError } from '../host/errors.js';
+import { foldUsername } from '../directory/directory.js';
+import { toUserRecord } from '../users/user-repository.js';
+
+/** Who acts: `cli:root`, `console:alice`, `api:deploy-bot`. Goes into every audit record. */
+export interface AdminActor {
+  name: string;
+}
+
+export type AdminAction = 'unlock' | 'reset-methods' | 'remove-method' | 'bypass' | 'disable' | 'enable';
+
+export interface UserMethodView {
+  id: string;
+  kind: string;
+  label: string | null;
+  isDefault: boolean;
+  confirmed: boolean;
+  /** Where a code is delivered (phone or email), masked unless `revealAddresses`. */
+  address: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface UserTokenView {
+  serial: string;
+  kind: string;
+  disabled: boolean;
+  lastUsedAt: string | null;
+}
+
+export interface UserAuditView {
+  ts: string;
+  event: string;
+  result: string;
+  method: string | null;
+  denyReason: string | null;
+  adapter: string | null;
+  relyingParty: string | null;
+  clientIp: string | null;
+  detail: string | null;
+}
+
+export interface UserDetails {
+  username: string;
+  displayName: string | null;
+  upn: string | null;
+  email: string | null;
+  phone: string | null;
+  source: string;
+  status: 'enabled' | 'disabled';
+  /** Why disabled: by the directory, by an admin, or both. */
+  disabledBy: ('directory' | 'admin')[];
+  failedAttempts: number;
+  lockedUntil: string | null;
+  lastSignIn: string | null;
+  pinSet: boolean;
+  methods: UserMethodView[];
+  tokens: UserTokenView[];
+  /** The unused, unexpired one-time bypass, if any. */
+  bypass: { expiresAt: string; grantedBy: string; reason: string } | null;
+  /** The latest audit records about the user, newest first. */
+  history: UserAuditView[];
+}
+
+export interface UserAdminDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  audit: AuditApi;
+  config: Pick<HostConfig, 'admin'>;
+}
+
+const HISTORY = 50;
+const MAX_REASON = 500;
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** `+33612345678` → `+*********78`; `ada@example.test` → `a**@example.test`. */
+export function maskAddress(address: string): string {
+  const at = address.indexOf('@');
+  if (at > 0) return `${address[0]}${'*'.repeat(Math.max(at - 1, 1))}${address.slice(at)}`;
+  const keep = Math.min(2, address.length);
+  return `${address.slice(0, address.startsWith('+') ? 1 : 0)}${'*'.repeat(Math.max(address.length - keep - (address.startsWith('+') ? 1 : 0), 0))}${address.slice(-keep)}`;
+}
+
+function addressOf(params: string): string | null {
+  try {
+    const p = JSON.parse(params) as { to?: unknown };
+    return typeof p.to === 'string' ? p.to : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A reason is required, one line, bounded: it is stored in the audit record and shown back. */
+export function checkReason(reason: string | undefined): string {
+  const r = (reason ?? '').replace(/[\r\n\t]+/g, ' ').trim();
+  if (r === '') throw new FactorgateError('BAD_REQUEST', { detail: 'a reason is required', publicDetail: 'a reason is required' });
+  if (r.length > MAX_REASON) throw new FactorgateError('BAD_REQUEST', { detail: `the reason is longer than ${MAX_REASON} characters`, publicDetail: `the reason is longer than ${MAX_REASON} characters` });
+  return r;
+}
+
+export class UserAdmin {
+  constructor(private readonly deps: UserAdminDeps) {}
+
+  async #find(username: string): Promise<UserRow> {
+    const row = await this.deps.db.selectFrom('users').selectAll().where('username', '=', foldUsername(username)).executeTakeFirst();
+    if (!row) throw new FactorgateError('NOT_FOUND', { detail: `no user "${username}"`, publicDetail: `no user "${username}"` });
+    return row;
+  }
+
+  async #audit(row: UserRow, actor: AdminActor, action: AdminAction, reason: string, extra: Record<string, unknown> = {}): Promise<void> {
+    await this.deps.audit.record({
+      event: 'admin-action',
+      result: 'success',
+      user: toUserRecord(row),
+      detail: JSON.stringify({ action, admin: actor.name, reason, ...extra }),
+    });
+  }
+
+  /** Everything a help desk needs to answer "why can't I sign in?". */
+  async show(username: string, options: { revealAddresses: boolean }): Promise<UserDetails> {
+    const { db, clock } = this.deps;
+    const row = await this.#find(username);
+    const now = clock.now();
+    const [factors, tokens, pin, bypass, history] = await Promise.all([
+      db.selectFrom('factors').select(['id', 'kind', 'label', 'params', 'is_default', 'confirmed', 'created_at', 'last_used_at']).where('user_id', '=', row.id).orderBy('is_default', 'desc').orderBy('created_at').orderBy('id').execute(),
+      db.selectFrom('oath_tokens').select(['serial', 'kind', 'disabled', 'last_used_at']).where('user_id', '=', row.id).orderBy('serial').execute(),
+      db.selectFrom('user_pins').select('user_id').where('user_id', '=', row.id).executeTakeFirst(),
+      this.activeBypass(row.id, now),
+      db.selectFrom('audit_events').selectAll().where('user_id', '=', row.id).orderBy('ts', 'desc').orderBy('id', 'desc').limit(HISTORY).execute(),
+    ]);
+    const disabledBy: UserDetails['disabledBy'] = [];
+    if (row.disabled === 1) disabledBy.push('directory');
+    if (row.admin_disabled === 1) disabledBy.push('admin');
+    const shown = (a: string | null) => (a === null ? null : options.revealAddresses ? a : maskAddress(a));
+    return {
+      username: row.username,
+      displayName: row.display_name,
+      upn: row.upn,
+      email: row.email,
+      phone: shown(row.mobile ?? row.phone),
+      source: row.source,
+      status: disabledBy.length > 0 ? 'disabled' : 'enabled',
+      disabledBy,
+      failedAttempts: row.failed_attempts,
+      lockedUntil: row.locked_until !== null && row.locked_until > now ? iso(row.locked_until) : null,
+      lastSignIn: iso(row.last_sign_in_at),
+      pinSet: pin !== undefined,
+      methods: factors.map((f) => ({
+        id: f.id,
+        kind: f.kind,
+        label: f.label,
+        isDefault: f.is_default === 1,
+        confirmed: f.confirmed === 1,
+        address: shown(addressOf(f.params)),
+        createdAt: iso(f.created_at)!,
+        lastUsedAt: iso(f.last_used_at),
+      })),
+      tokens: tokens.map((t) => ({ serial: t.serial, kind: t.kind, disabled: t.disabled === 1, lastUsedAt: iso(t.last_used_at) })),
+      bypass: bypass ? { expiresAt: iso(bypass.expires_at)!, grantedBy: bypass.granted_by, reason: bypass.reason } : null,
+      history: history.map((h) => ({
+        ts: iso(h.ts)!,
+        event: h.event,
+        result: h.result,
+        method: h.method,
+        denyReason: h.deny_reason,
+        adapter: h.adapter,
+        relyingParty: h.relying_party,
+        clientIp: h.client_ip,
+        detail: h.detail,
+      })),
+    };
+  }
+
+  async activeBypass(userId: string, now: number) {
+    return this.deps.db
+      .selectFrom('user_bypasses')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('expires_at', 'desc')
+      .executeTakeFirst();
+  }
+
+  /** Clears the failure count and the lock. */
+  async unlock(username: string, actor: AdminActor, reason: string | undefined): Promise<void> {
+    const why = checkReason(reason);
+    const row = await this.#find(username);
+    await this.deps.db.updateTable('users').set({ failed_attempts: 0, locked_until: null, updated_at: this.deps.clock.now() }).where('id', '=', row.id).execute();
+    await this.#audit(row, actor, 'unlock', why, { wasLockedUntil: iso(row.locked_until) });
+  }
+
+  /**
+   * Removes every method the user enrolled (the answer to "my phone is lost"): the next sign-in
+   * meets the enrolment policy again. Hardware tokens assigned to the user are unassigned and
+   * disabled (lost with the phone, they must not go back into stock as usable). Methods that
+   * follow the directory (SMS, voice, email to the directory's number or address) come back
+   * at the next sign-in: change the directory to change them. Returns how many were removed.
+   */
+  async resetMethods(username: string, actor: AdminActor, reason: string | undefined): Promise<{ methods: number; tokens: number }> {
+    const why = checkReason(reason);
+    const row = await this.#find(username);
+    const now = this.deps.clock.now();
+    const removed = await this.deps.db.transaction().execute(async (trx) => {
+      const f = await trx.deleteFrom('factors').where('user_id', '=', row.id).executeTakeFirst();
+      const t = await trx.updateTable('oath_tokens').set({ user_id: null, disabled: 1, updated_at: now }).where('user_id', '=', row.id).executeTakeFirst();
+      return { methods: Number(f.numDeletedRows), tokens: Number(t.numUpdatedRows) };
+    });
+    await this.#audit(row, actor, 'reset-methods', why, removed);
+    return removed;
+  }
+
+  /** Removes one method by its id (as `show` lists it). */
+  async removeMethod(username: string, factorId: string, actor: AdminActor, reason: string | undefined): Promise<void> {
+    const why = checkReason(reason);
+    const row = await this.#find(username);
+    const method = await this.deps.db.selectFrom('factors').select(['id', 'kind']).where('id', '=', factorId).where('user_id', '=', row.id).executeTakeFirst();
+    if (!method) throw new FactorgateError('NOT_FOUND', { detail: `user "${row.username}" has no method "${factorId}"`, publicDetail: 'no such method' });
+    await this.deps.db.deleteFrom('factors').where('id', '=', method.id).where('user_id', '=', row.id).execute();
+    await this.#audit(row, actor, 'remove-method', why, { method: method.kind, methodId: method.id });
+  }
+
+  /**
+   * Grants a one-time bypass: the user's next sign-in within `minutes` skips the second factor
+   * once (claimed by the challenge step `apply-bypass`). A new grant replaces an unused one.
+   */
+  async grantBypass(username: string, minutes: number | undefined, actor: AdminActor, reason: string | undefined): Promise<{ expiresAt: number }> {
+    const why = checkReason(reason);
+    const { defaultMinutes, maxMinutes } = this.deps.config.admin.bypass;
+    const length = minutes ?? defaultMinutes;
+    if (!Number.isInteger(length) || length < 1 || length > maxMinutes) {
+      throw new FactorgateError('BAD_REQUEST', { detail: `bypass minutes must be a whole number from 1 to ${maxMinutes}`, publicDetail: `bypass minutes must be a whole number from 1 to ${maxMinutes}` });
+    }
+    const row = await this.#find(username);
+    const now = this.deps.clock.now();
+    const expiresAt = now + length * 60_000;
+    await this.deps.db.transaction().execute(async (trx) => {
+      // An earlier unused grant ends now: one bypass at a time, the latest reason on record.
+      await trx.updateTable('user_bypasses').set({ expires_at: now }).where('user_id', '=', row.id).where('used_at', 'is', null).where('expires_at', '>', now).execute();
+      await trx
+        .insertInto('user_bypasses')
+        .values({ id: randomUUID(), user_id: row.id, granted_by: actor.name, reason: why, created_at: now, expires_at: expiresAt, used_at: null, challenge_id: null })
+        .execute();
+    });
+    await this.#audit(row, actor, 'bypass', why, { minutes: length, expiresAt: iso(expiresAt) });
+    return { expiresAt };
+  }
+
+  /** Disables or enables sign-in; an admin's disable survives directory refreshes. */
+  async setDisabled(username: string, disabled: boolean, actor: AdminActor, reason: string | undefined): Promise<void> {
+    const why = checkReason(reason);
+    const row = await this.#find(username);
+    await this.deps.db.updateTable('users').set({ admin_disabled: disabled ? 1 : 0, updated_at: this.deps.clock.now() }).where('id', '=', row.id).execute();
+    await this.#audit(row, actor, disabled ? 'disable' : 'enable', why, row.disabled === 1 && !disabled ? { note: 'still disabled in the directory' } : {});
+  }
+}

@@ -1,0 +1,42 @@
+import { handBack, markVerifiedInStore } from './finish-challenge.js';
+import type { Step } from '../challenge-context.js';
+
+/**
+ * A one-time bypass granted by the help desk (issue 18) lets exactly one sign-in skip the
+ * second factor before it expires. The claim is one UPDATE that names the unused row, so two
+ * challenges (two tabs, two hosts) racing for one bypass see one winner; the other is asked
+ * for a factor as usual. Runs after regulation: a disabled or locked user is not let through.
+ * The outcome says `multiFactor: false` (no factor was checked, and a SAML adapter asserts
+ * password only); the audit record is `bypass-used` with the admin who granted it.
+ */
+export const applyBypass: Step = async (ctx) => {
+  const { db } = ctx.deps;
+  const grant = await db
+    .selectFrom('user_bypasses')
+    .select(['id', 'granted_by', 'reason', 'expires_at'])
+    .where('user_id', '=', ctx.user.id)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', ctx.now)
+    .orderBy('expires_at', 'desc')
+    .executeTakeFirst();
+  if (!grant) return 'next';
+  const claimed = await db
+    .updateTable('user_bypasses')
+    .set({ used_at: ctx.now, challenge_id: ctx.challenge.id })
+    .where('id', '=', grant.id)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', ctx.now)
+    .executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) !== 1) return 'next';
+  await markVerifiedInStore(ctx, []);
+  ctx.log.info({ grantedBy: grant.granted_by }, 'challenge passed by a one-time bypass');
+  await ctx.deps.audit.record({
+    event: 'bypass-used',
+    result: 'success',
+    ...ctx.auditBase,
+    method: 'bypass',
+    detail: JSON.stringify({ grantedBy: grant.granted_by, reason: grant.reason, expiresAt: new Date(grant.expires_at).toISOString() }),
+  });
+  await handBack(ctx);
+  return 'done';
+};
