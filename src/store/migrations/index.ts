@@ -10,8 +10,8 @@ import * as m007 from './007-forms-proxy.js';
 import * as m008 from './008-saml-bridge.js';
 import * as m009 from './009-regulation.js';
 import * as m016 from './016-adapter-state.js';
-import * as m022 from './022-backup-codes.js';
 import * as m020 from './020-admin.js';
+import * as m022 from './022-backup-codes.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -21,6 +21,6 @@ export const migrations: Record<string, Migration> = {
   '008-saml-bridge': m008,
   '009-regulation': m009,
   '016-adapter-state': m016,
-  '022-backup-codes': m022,
   '020-admin': m020,
+  '022-backup-codes': m022,
 };
