@@ -123,6 +123,7 @@ ${sendForm}
 ${others.length > 0
     ? html`<section aria-labelledby="other-methods">
 <h2 id="other-methods">${t(L, 'mfa.otherMethods')}</h2>
+<p class="muted" id="cant-use-phone"><small>${t(L, 'mfa.cantUsePhone')}</small></p>
 <ul class="methods">${others.map(
         (m) => html`<li><form method="post" action="${action}"><input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="method" value="${m.row.id}"><button type="submit" class="link">${useMethodText(m, L)}</button></form></li>`,
       )}</ul>

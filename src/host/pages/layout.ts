@@ -17,6 +17,8 @@ input[type=text],input[type=password],select{width:100%;padding:.6rem .7rem;font
 input:focus,select:focus,button:focus,a:focus{outline:3px solid ${color};outline-offset:2px}
 button{margin-top:1.2rem;width:100%;padding:.7rem;font-size:1.05rem;font-weight:600;color:#fff;background:${color};border:0;border-radius:.4rem;cursor:pointer}
 button.link{background:none;color:${color};width:auto;padding:0;margin:0;text-decoration:underline;font-weight:400}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+table.methods{width:100%;border-collapse:collapse}table.methods th,table.methods td{text-align:left;padding:.3rem;vertical-align:top;border-bottom:1px solid #dde2e8}
 .error{padding:.7rem .9rem;border-radius:.4rem;background:#fdecea;color:#8a1c12;border:1px solid #f3b8b1}
 .notice{padding:.7rem .9rem;border-radius:.4rem;background:#eaf2fd;color:#123e7a;border:1px solid #b7cff3}
 .code{font:1.6rem/1.2 ui-monospace,monospace;letter-spacing:.3rem;text-align:center}

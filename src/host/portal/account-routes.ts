@@ -14,6 +14,7 @@ import { html, type SafeHtml } from '../pages/html.js';
 import { addMessages, t, type Locale } from '../i18n.js';
 import { PIN_PATH } from './pin-routes.js';
 import { BACKUP_CODES_PATH } from './backup-codes-routes.js';
+import { METHODS_PATH } from './methods-routes.js';
 import { BACKUP_CODE_KIND } from '../../factors/backup-codes.js';
 import { backupCodesLeft } from '../../factors/backup-code-factor.js';
 
@@ -25,6 +26,7 @@ addMessages('en', {
   'portal.default': 'default',
   'portal.pin': 'Your PIN (typed beside a code sent by text or call)',
   'portal.backupCodes': 'Backup codes',
+  'portal.manageMethods': 'Add, rename or remove methods',
   'portal.backupCodesLeft': '{count} left',
 });
 addMessages('fr', {
@@ -35,6 +37,7 @@ addMessages('fr', {
   'portal.default': 'par défaut',
   'portal.pin': 'Votre code PIN (saisi avec un code reçu par SMS ou par appel)',
   'portal.backupCodes': 'Codes de secours',
+  'portal.manageMethods': 'Ajouter, renommer ou supprimer des méthodes',
   'portal.backupCodesLeft': 'il en reste {count}',
 });
 
@@ -85,6 +88,7 @@ ${methods.length > 0
             (m) => html`<li>${m.factor.label(L)}${m.row.label ? ` (${m.row.label})` : ''}${m.row.is_default === 1 ? html` · <small>${t(L, 'portal.default')}</small>` : ''}</li>`,
           )}</ul>`
         : html`<p>${t(L, 'portal.noMethods')}</p>`}
+<p><a href="${METHODS_PATH}">${t(L, 'portal.manageMethods')}</a></p>
 <p><a href="${BACKUP_CODES_PATH}">${t(L, 'portal.backupCodes')}</a>${backup ? html` · <small>${t(L, 'portal.backupCodesLeft', { count: String(backupCodesLeft(backup)) })}</small>` : ''}</p>
 ${usesPin ? html`<p><a href="${PIN_PATH}">${t(L, 'portal.pin')}</a></p>` : ''}
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${token}"><button type="submit">${t(L, 'login.signOut')}</button></form>`,
