@@ -93,6 +93,8 @@ const env = (): NodeJS.ProcessEnv => ({ NODE_EXTRA_CA_CERTS: join(dir, 'tls.crt'
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fg-check-config-'));
+  // The users file the configurations with a file directory name (check-config reads it).
+  file('users.yaml', 'users: []\n');
   tls = makeSelfSignedCert();
   other = makeSelfSignedCert();
   file('tls.crt', tls.cert);

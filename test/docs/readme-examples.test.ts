@@ -71,6 +71,9 @@ beforeAll(() => {
       '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://payroll.example.com/sp"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://payroll.example.com/acs" index="0"/></md:SPSSODescriptor></md:EntityDescriptor>\n',
     ),
   };
+  // A configuration's `directory: { type: file, path: users.yaml }` reads the README's own users file example.
+  const usersExample = blocks.find((b) => /^users:/m.test(b.text));
+  if (usersExample) write('users.yaml', `${usersExample.text}\n`);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,6 +9,7 @@ import { makeTempDir } from '../support/host-harness.js';
 function load(config: Record<string, unknown>) {
   const dir = makeTempDir('fg-delivered-config-');
   const file = join(dir, 'factorgate.yaml');
+  writeFileSync(join(dir, 'users.yaml'), 'users: []\n');
   writeFileSync(file, stringify({ directory: { type: 'file', path: 'users.yaml' }, ...config }));
   return () => loadConfig({ configPath: file, adapters: [], env: {} });
 }

@@ -41,6 +41,7 @@ describe('the factorgate command', () => {
   it('check-config accepts a good file', async () => {
     const dir = makeTempDir();
     const file = join(dir, 'ok.yaml');
+    writeFileSync(join(dir, 'users.yaml'), 'users: []\n');
     writeFileSync(file, 'directory:\n  type: file\n  path: users.yaml\n');
     const r = await runCli(['check-config', '--config', file]);
     expect(r.code).toBe(0);

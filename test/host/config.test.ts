@@ -21,6 +21,8 @@ function write(text: string, name = 'factorgate.yaml'): { dir: string; file: str
   const dir = makeTempDir();
   const file = join(dir, name);
   writeFileSync(file, text);
+  // `minimal` names users.yaml, which the loader reads: an empty users file.
+  writeFileSync(join(dir, 'users.yaml'), 'users: []\n');
   return { dir, file };
 }
 

@@ -4,8 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/host/config/load.js';
 import { makeTempDir } from '../support/host-harness.js';
 
+/** Where the configuration goes, beside the (empty) users.yaml it names. */
+function configFile(): string {
+  const dir = makeTempDir();
+  writeFileSync(join(dir, 'users.yaml'), 'users: []\n');
+  return join(dir, 'factorgate.yaml');
+}
+
 function problemsOf(yaml: string): { file: string; problems: string[] } {
-  const file = join(makeTempDir(), 'factorgate.yaml');
+  const file = configFile();
   writeFileSync(file, `directory:\n  type: file\n  path: users.yaml\n${yaml}`);
   try {
     loadConfig({ configPath: file, adapters: [], env: {} });
@@ -18,7 +25,7 @@ function problemsOf(yaml: string): { file: string; problems: string[] } {
 
 describe('regulation configuration', () => {
   it('has safe defaults', () => {
-    const file = join(makeTempDir(), 'factorgate.yaml');
+    const file = configFile();
     writeFileSync(file, 'directory:\n  type: file\n  path: users.yaml\n');
     expect(loadConfig({ configPath: file, adapters: [], env: {} }).host.regulation).toEqual({
       enabled: true,

@@ -9,7 +9,7 @@ import { foldUsername, type AuthenticationResult, type Directory, type Directory
 import type { Logger } from 'pino';
 import { checkPassword, dummyPasswordHash, isPasswordHash } from '../password-hash.js';
 import { FactorgateError } from '../../host/errors.js';
-import { formatIssues } from '../../host/config/load.js';
+import { formatIssues } from '../../host/config/format-issues.js';
 
 const fileUserSchema = z.strictObject({
   username: z.string().min(1).max(256),

@@ -11,8 +11,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { formatIssues, formatPath } from './format-issues.js';
+import { usersFileProblems } from '../../directory/file/users-file-problems.js';
 import { rootConfigSchema, type HostConfig } from './schema.js';
 import type { AdapterDefinition } from '../host-api.js';
+
+export { formatIssues, formatPath };
 
 export const DEFAULT_CONFIG_FILE = 'factorgate.yaml';
 
@@ -53,30 +57,6 @@ export interface LoadOptions {
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? String(seg) : `.${String(seg)}`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
-/** Turns zod issues into `path: message` lines, one per problem. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
-  const lines: string[] = [];
-  for (const issue of issues) {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) lines.push(`${formatPath([...path, key])}: unknown key`);
-      continue;
-    }
-    const message = issue.message.replace(/^Invalid input: /, '').replace(/^Invalid discriminator value\. Expected (.*)$/, 'expected $1');
-    lines.push(`${formatPath(path)}: ${message}`);
-  }
-  return lines;
-}
 
 /**
  * A primary provider named in one adapter's section (a relying party's `primary:
@@ -304,6 +284,12 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
 
   if (directory!.type === 'file' && !isAbsolute(directory!.path)) {
     directory = { ...directory!, path: resolve(baseDir, directory!.path) };
+  }
+  // A named users file is read now, so check-config finds it missing or malformed, not the first
+  // start (the demo's is generated at start).
+  if (file && directory!.type === 'file') {
+    problems.push(...usersFileProblems(directory!.path).map((p) => `directory.path: ${p}`));
+    if (problems.length) fail();
   }
   let store = root.store;
   if (store.driver === 'sqlite') store = { ...store, path: store.path ? resolve(baseDir, store.path) : resolve(dataDir, 'factorgate.db') };
