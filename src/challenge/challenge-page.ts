@@ -55,7 +55,8 @@ function failureMessage(ctx: ChallengeRequest, method: Method): string {
     const specific = `mfa.failed.replay.${method.row.kind}`;
     return t(L, specific) === specific ? t(L, 'mfa.failed.replay') : t(L, specific);
   }
-  return t(L, 'mfa.failed');
+  const own = `mfa.failed.${method.row.kind}`;
+  return t(L, own) === own ? t(L, 'mfa.failed') : t(L, own);
 }
 
 /**
@@ -92,7 +93,9 @@ export async function renderChallengePage(ctx: ChallengeRequest, opts: PageOptio
   const sendForm = delivered
     ? html`<form method="post" action="${action}"><input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="method" value="${method.row.id}"><input type="hidden" name="send" value="1"><button type="submit" id="send" class="${sent ? 'link' : ''}">${t(L, sent ? 'mfa.resend' : 'mfa.send')}</button></form>`
     : '';
-  const codeField = outOfBand
+  const codeField = method.factor.renderField
+    ? await method.factor.renderField({ user: ctx.user, factorRow: method.row, locale: L, challengeId: ctx.challenge.id })
+    : outOfBand
     ? html`<p class="muted" id="code-hint">${method.factor.prompt(L, method.row)}</p>
 <input type="hidden" name="confirm" value="1">
 <button type="submit">${t(L, 'mfa.continue')}</button>`

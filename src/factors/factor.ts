@@ -30,7 +30,11 @@ export type FactorFailureReason =
    * An out-of-band approval (a "press #" call) has not arrived yet. Not an attempt: nothing was
    * guessed, so the engine shows the page again without counting a failure.
    */
-  | 'PENDING';
+  | 'PENDING'
+  /** WebAuthn: a signature counter at or below the stored one (a cloned key, W3C WebAuthn §6.1.1). */
+  | 'COUNTER_REGRESSION'
+  /** WebAuthn: an authenticator outside `allowedAaguids`, or one whose backup eligibility changed. */
+  | 'AUTHENTICATOR_REFUSED';
 
 export type FactorVerifyResult =
   | {
@@ -122,4 +126,9 @@ export interface Factor {
   /** Routes the method needs on the host (a provider's callback), mounted beside `/mfa/:id`. */
   routes?(router: Router): void;
   enrolment?: FactorEnrolment;
+  /**
+   * Methods answered by the browser rather than typed (WebAuthn): the page shows this instead of
+   * the code field, inside the same form (it fills a hidden `code` field and submits it).
+   */
+  renderField?(input: { user: UserRecord; factorRow: FactorRow; locale: Locale; challengeId: string }): Promise<SafeHtml>;
 }

@@ -19,6 +19,7 @@ import { createTotpFactor } from './totp-factor.js';
 import { createOathTokenFactor } from './oath-token-factor.js';
 import { createBackupCodeFactor } from './backup-code-factor.js';
 import { BackupCodes } from './backup-codes.js';
+import { createWebAuthnFactor } from './webauthn-factor.js';
 
 export type { Factor, FactorEnrolment, FactorFailureReason, FactorSendInput, FactorSendResult, FactorVerifyInput, FactorVerifyResult, NewFactorMaterial } from './factor.js';
 export { CODE_PEPPER_INFO, codePepper, deliveredFactorId, MAX_ATTEMPTS_PER_CODE, VOICE_CALLBACK_PATH } from './delivered-code-factor.js';
@@ -28,6 +29,7 @@ export { createEmailFactor, maskEmail } from './email-factor.js';
 export { createOathTokenFactor, OATH_FACTOR_KIND, type OathTokenFactorDeps } from './oath-token-factor.js';
 export { BackupCodes, BACKUP_CODE_COUNT, BACKUP_CODE_KIND, formatBackupCode, normalizeBackupCode } from './backup-codes.js';
 export { backupCodesLeft, createBackupCodeFactor } from './backup-code-factor.js';
+export { createWebAuthnFactor, assertionChallenge, readWebAuthnParams, WEBAUTHN_KIND, type WebAuthnConfig, type WebAuthnParams } from './webauthn-factor.js';
 export { createTotpFactor, otpauthUri, groupSecret, TOTP_SECRET_BYTES, type TotpConfig, type TotpParams } from './totp-factor.js';
 
 /** The methods the host offers out of the box (delivered-code methods are added beside). */
@@ -37,14 +39,24 @@ export function createDefaultFactors(deps: {
   /** The store: with it, users holding OATH hardware tokens can sign in with them. */
   db?: Kysely<Database>;
   clock?: Clock;
-  /** Backup-code uses are audited with the count left. */
+  /** `server.publicUrl`: with the store, turns on `factors.webauthn` when configured. */
+  publicUrl?: string;
+  logger?: Logger;
+  /** Backup-code uses are audited with the count left; so are WebAuthn counter regressions accepted by policy. */
   audit?: AuditApi;
 }): Factor[] {
-  const totp = deps.config.factors.totp;
-  const factors = [createTotpFactor({ secrets: deps.secrets, config: totp, issuer: totp.issuer ?? deps.config.branding.productName })];
+  const { totp, webauthn } = deps.config.factors;
+  const productName = deps.config.branding.productName;
+  const factors = [createTotpFactor({ secrets: deps.secrets, config: totp, issuer: totp.issuer ?? productName })];
   if (deps.db) {
     factors.push(createOathTokenFactor({ tokens: new TokenRepository(deps.db, deps.secrets, deps.clock) }));
     factors.push(createBackupCodeFactor({ codes: new BackupCodes(deps.db), ...(deps.audit ? { audit: deps.audit } : {}) }));
+  }
+  if (deps.db && webauthn && deps.publicUrl) {
+    const factor = createWebAuthnFactor({ db: deps.db, config: webauthn, publicUrl: deps.publicUrl, rpName: productName, logger: deps.logger, audit: deps.audit });
+    // The first factor with enrolment is the one offered to users who have none.
+    if (webauthn.offerAtEnrolment) factors.unshift(factor);
+    else factors.push(factor);
   }
   return factors;
 }

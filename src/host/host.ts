@@ -168,7 +168,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   // The challenge engine calls `resolveAdapter(name).resume(...)` when a challenge ends.
   const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);
   const factors = [
-    ...createDefaultFactors({ secrets, config, db: store.db, clock, audit }),
+    ...createDefaultFactors({ secrets, config, db: store.db, clock, publicUrl: config.publicUrl, logger, audit }),
     ...createDeliveredFactors({ config, db: store.db, clock, logger, audit, users, secrets, peppers: new DerivedKeys(keys, CODE_PEPPER_INFO, derivedKeyOptions) }),
   ];
   const outsideGroup = config.directory.type === 'ldap' ? config.directory.outsideGroup : 'deny';

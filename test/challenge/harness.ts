@@ -47,6 +47,8 @@ export interface HarnessOptions {
   /** Where the log lines go (to check that no code reaches them). */
   logLines?: string[];
   publicUrl?: string;
+  /** Listen on this port (a WebAuthn origin must be known before the factors are built). */
+  port?: number;
 }
 
 export interface Harness {
@@ -113,7 +115,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     branding: config.branding,
     resolveAdapter: (name) => instances.get(name),
-    factors: createDefaultFactors({ secrets, config }),
+    factors: createDefaultFactors({
+      secrets,
+      config,
+      ...(parsed.factors.webauthn ? { db: store.db, clock, logger, audit, publicUrl: options.publicUrl ?? 'http://localhost:8080' } : {}),
+    }),
   });
 
   // Only what the test adapter touches is real; the rest of the host API is not under test here.
@@ -132,7 +138,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   app.use(createErrorHandler(logger, (req, res, status, key) => render(req, res, status, key)));
 
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.listen(options.port ?? 0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   return {

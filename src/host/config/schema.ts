@@ -238,9 +238,27 @@ export const emailFactorConfigSchema = codeDeliveryPolicySchema
   })
   .describe('Codes by email to the directory\'s address; needs delivery.smtp unless transport is console. Default: off.');
 
+/**
+ * WebAuthn security keys and passkeys (issue 24). Off unless the section is present: the RP ID
+ * must be the domain users see, and a key registered under one RP ID never works under another.
+ */
+export const webauthnConfigSchema = z
+  .strictObject({
+    rpId: z.string().min(1).optional().describe('Relying party ID: server.publicUrl\'s host, or a parent domain of it (keys then work on every host under it). Default: publicUrl\'s host.'),
+    origins: z.array(z.url()).min(1).optional().describe('Origins a signature may come from (scheme://host[:port]). Default: the origin of server.publicUrl.'),
+    attestation: z.enum(['none', 'direct']).default('none').describe('none, or direct: ask the key for its attestation (needed for allowedAaguids). Default none.'),
+    allowedAaguids: z.array(z.guid()).default([]).describe('With attestation direct: only authenticators of these AAGUIDs may be registered (admins who issue specific keys). Default: any.'),
+    userVerification: z.enum(['discouraged', 'preferred', 'required']).default('preferred').describe('Ask the key for a PIN or biometric: preferred, required or discouraged. Default preferred.'),
+    counterRegression: z.enum(['refuse', 'audit']).default('refuse').describe('A signature counter that goes backwards (a cloned key): refuse, or audit and accept. Audited either way. Default refuse.'),
+    offerAtEnrolment: z.boolean().default(false).describe('Offer a security key, rather than an authenticator app, to users enrolling their first method at sign-in (needs JavaScript). Default false.'),
+  })
+  .refine((w) => w.allowedAaguids.length === 0 || w.attestation === 'direct', { path: ['allowedAaguids'], message: 'needs attestation: direct (without attestation the browser hides the AAGUID)' })
+  .describe('Security keys and passkeys (WebAuthn). Default: off.');
+
 export const factorsConfigSchema = z
   .strictObject({
     totp: totpConfigSchema.prefault({}),
+    webauthn: webauthnConfigSchema.optional(),
     sms: smsFactorConfigSchema.optional(),
     voice: voiceFactorConfigSchema.optional(),
     email: emailFactorConfigSchema.optional(),
