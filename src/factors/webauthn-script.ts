@@ -51,8 +51,8 @@ export const WEBAUTHN_SCRIPT = `'use strict';
         name: name ? name.value : undefined
       });
       box.closest('form').submit();
-    }, function () {
-      if (failed) failed.hidden = false;
+    }, function (e) {
+      if (failed) { failed.hidden = false; failed.setAttribute('data-error', e && e.name ? e.name : 'Error'); }
     });
   }
   button.hidden = false;

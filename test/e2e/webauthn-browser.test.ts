@@ -57,7 +57,15 @@ const keys = (h: Harness) => h.store.db.selectFrom('factors').selectAll().where(
 async function useKey(page: Page, name: RegExp): Promise<string> {
   const posted = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname.startsWith('/mfa/'));
   await page.getByRole('button', { name }).click();
-  const body = (await posted).postData() ?? '';
+  // A refusal by the browser shows the page's alert instead of posting: fail with its reason.
+  const refused = page
+    .locator('#webauthn-failed')
+    .waitFor({ state: 'visible' })
+    .then(async () => {
+      throw new Error(`the browser refused the WebAuthn call: ${await page.locator('#webauthn-failed').getAttribute('data-error')}`);
+    });
+  const body = (await Promise.race([posted, refused])).postData() ?? '';
+  refused.catch(() => undefined);
   await page.waitForLoadState('load');
   return new URLSearchParams(body).get('code') ?? '';
 }
@@ -87,6 +95,8 @@ describe('WebAuthn in headless Chromium with a virtual authenticator', () => {
     await addUser(h, 'ada');
     context = await browser.newContext({ locale: 'en-GB' });
     page = await context.newPage();
+    // A step that hangs names itself instead of timing the whole test out.
+    page.setDefaultTimeout(10_000);
     ({ cdp, id: authenticatorId } = await authenticator(page));
   });
   afterAll(async () => {
@@ -122,16 +132,17 @@ describe('WebAuthn in headless Chromium with a virtual authenticator', () => {
     const first = await useKey(page, /^Use your security key or passkey$/);
     await expect(page.locator('#result').textContent()).resolves.toBe('verified ada with webauthn');
 
-    // The next challenge receives the earlier (valid, signed) assertion instead of a fresh one.
+    // The next challenge's form is sent with the earlier (valid, signed) assertion in its field.
     await page.goto(`${h.base}/test-app/start?user=ada`);
-    await page.route(/\/mfa\//, async (route) => {
-      if (route.request().method() !== 'POST') return route.continue();
-      const form = new URLSearchParams(route.request().postData() ?? '');
-      form.set('code', first);
-      await route.continue({ postData: form.toString() });
-    });
-    await useKey(page, /^Use your security key or passkey$/);
-    await page.unroute(/\/mfa\//);
+    await page.getByRole('button', { name: /^Use your security key or passkey$/ }).waitFor();
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.locator('#webauthn-response').evaluate((el, value) => {
+        (el as HTMLInputElement).value = value;
+        (el as HTMLInputElement).form!.submit();
+      }, first),
+    ]);
+    await page.waitForLoadState('load');
     await expect(page.locator('#code-error').textContent()).resolves.toContain('could not be verified');
     expect(await page.locator('#result').count()).toBe(0);
     const last = (await audit(h)).at(-1)!;
@@ -157,17 +168,19 @@ describe('WebAuthn in headless Chromium with a virtual authenticator', () => {
     await page.unroute(/\/mfa\//);
     const [row] = await keys(h);
     const user = (await h.users.findByUsername('ada'))!;
-    const verifyWith = (webauthn: WebAuthnConfigInput) =>
+    const verifyWith = (webauthn: WebAuthnConfigInput, otherChallenge?: string) =>
       createWebAuthnFactor({ db: h.store.db, config: rootConfigSchema.parse({ factors: { webauthn } }).factors.webauthn!, publicUrl: h.base, rpName: 'test' }).verify({
         user,
         factorRow: row!,
         code: captured,
         now: h.clock.now(),
-        challengeId,
+        challengeId: otherChallenge ?? challengeId,
       });
     await expect(verifyWith({ origins: ['https://portal.example.org'] })).resolves.toEqual({ ok: false, reason: 'MISMATCH' });
     await expect(verifyWith({ rpId: 'example.org' })).resolves.toEqual({ ok: false, reason: 'MISMATCH' });
-    // The same answer under the host's own configuration is genuine: the refusals above were the checks.
+    await expect(verifyWith({}, 'another-challenge-id')).resolves.toEqual({ ok: false, reason: 'MISMATCH' });
+    // The same answer for its own challenge, under the host's own configuration, is genuine: the
+    // refusals above were the checks.
     await expect(verifyWith({})).resolves.toMatchObject({ ok: true });
   });
 
