@@ -54,7 +54,8 @@ export async function main(argv: string[], io: Omit<CliContext, 'args'>): Promis
       return 2;
     }
     if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr.write(`factorgate: ${err.message}\n`);
+      // The command's own usage lines, so `factorgate users` (no subcommand) shows what there is.
+      io.stderr.write(`factorgate: ${err.message}\nusage:\n  ${command.usage}\n`);
       return 2;
     }
     if (err instanceof FactorgateError) {
