@@ -65,14 +65,20 @@ describe('LdapDirectory against a Samba AD DC', () => {
     await dir.close();
   });
 
-  it('admits members of a nested group through the in-chain rule and refuses non-members', async () => {
+  it('admits members of a nested group through the in-chain rule and marks non-members outside the MFA group', async () => {
     const dir = directory();
-    expect((await dir.authenticate('bob.nested', PW)).ok).toBe(true);
-    expect((await dir.authenticate("o'brien", PW)).ok).toBe(true);
-    expect(await dir.authenticate('carol.outside', PW)).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+    const nested = await dir.authenticate('bob.nested', PW);
+    expect(nested.ok && nested.user.outsideMfaGroup).toBeFalsy();
+    expect(nested.ok).toBe(true);
+    const quoted = await dir.authenticate("o'brien", PW);
+    expect(quoted.ok && quoted.user.outsideMfaGroup).toBeFalsy();
+    expect(quoted.ok).toBe(true);
+    // A right password outside the group is marked, and the host applies directory.outsideGroup.
+    expect(await dir.authenticate('carol.outside', PW)).toMatchObject({ ok: true, user: { outsideMfaGroup: true } });
+    expect(await dir.authenticate('carol.outside', 'Wrong-Passw0rd!')).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
     // Without the in-chain rule a nested member is not a member.
     const direct = directory({ groupFilter: `(memberOf=${dc.mfaGroupDn})` });
-    expect(await direct.authenticate('bob.nested', PW)).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+    expect(await direct.authenticate('bob.nested', PW)).toMatchObject({ ok: true, user: { outsideMfaGroup: true } });
     await Promise.all([dir.close(), direct.close()]);
   });
 
