@@ -263,6 +263,14 @@ describe('tokens import --format csv', () => {
 });
 
 describe('tokens list | assign | unassign | disable | enable', () => {
+  it('says so when there is no token, on stderr, instead of printing nothing', async () => {
+    const s = await site();
+    expect(await s.tokens('list')).toMatchObject({ code: 0, out: '', err: 'no tokens yet: import them with `factorgate tokens import FILE --format pskc|csv`\n' });
+    await s.tokens('import', s.write('e.csv', `serial,secret\nT-9,${encodeBase32(seed(9))}\n`), '--format', 'csv');
+    expect(await s.tokens('list', '--user', 'alice')).toMatchObject({ code: 0, out: '', err: 'no tokens for alice\n' });
+    expect(await s.tokens('list')).toMatchObject({ code: 0, err: '' });
+  });
+
   it('assigns, refuses to take a token from its holder, unassigns, disables and enables', async () => {
     const s = await site();
     await s.tokens('import', s.write('m.csv', `serial,secret\nT-1,${encodeBase32(seed(1))}\n`), '--format', 'csv');

@@ -74,9 +74,15 @@ export async function run(ctx: CliContext): Promise<number> {
     switch (sub) {
       case 'import':
         return await runImport(ctx, tokens, parsed!, { partial: values.partial, assign: !values['no-assign'] });
-      case 'list':
-        for (const token of await tokens.list(values.user !== undefined ? { username: values.user } : {})) ctx.stdout.write(`${listLine(token)}\n`);
+      case 'list': {
+        const list = await tokens.list(values.user !== undefined ? { username: values.user } : {});
+        for (const token of list) ctx.stdout.write(`${listLine(token)}\n`);
+        // An empty list says so on stderr (stdout stays empty for scripts) rather than printing nothing.
+        if (list.length === 0) {
+          ctx.stderr.write(values.user !== undefined ? `no tokens for ${values.user}\n` : 'no tokens yet: import them with `factorgate tokens import FILE --format pskc|csv`\n');
+        }
         return 0;
+      }
       case 'assign': {
         const { username } = await tokens.assign(first, second);
         ctx.stdout.write(`token ${first} assigned to ${username}\n`);
