@@ -58,6 +58,8 @@ import { mountLogin } from './login/login-routes.js';
 import { mountPinPortal } from './portal/pin-routes.js';
 import { mountBackupCodesPortal } from './portal/backup-codes-routes.js';
 import { mountMethodsPortal } from './portal/methods-routes.js';
+import { mountAppPasswordsPortal } from './portal/app-passwords-routes.js';
+import { AppPasswords } from '../users/app-passwords.js';
 import { mountAccountPortal } from './portal/account-routes.js';
 import { createChallengeEngine } from '../challenge/index.js';
 import { BackupCodes, CODE_PEPPER_INFO, createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
@@ -288,6 +290,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   });
   mountAccountPortal(hostRouter, { db: store.db, users, sessions, csrf, factors, locale, render });
   mountMethodsPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, factors, mfaRequired: config.challenge.enrolmentPolicy !== 'allow', maxBodyBytes: config.server.maxBodyBytes, locale, render });
+  mountAppPasswordsPortal(hostRouter, { users, sessions, audit, csrf, clock, appPasswords: new AppPasswords(store.db), maxBodyBytes: config.server.maxBodyBytes, locale, render });
   mountBackupCodesPortal(hostRouter, { users, sessions, audit, csrf, clock, codes: new BackupCodes(store.db), maxBodyBytes: config.server.maxBodyBytes, locale, render });
   mountPinPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, secrets, maxBodyBytes: config.server.maxBodyBytes, locale, render });
   engine.mount(hostRouter);

@@ -223,6 +223,19 @@ export interface UserBypassesTable {
   challenge_id: string | null;
 }
 
+/** A generated password for a client that cannot show a challenge (issue 19); only its hash is kept. */
+export interface AppPasswordsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  password_hash: string;
+  /** JSON list of the adapters that accept it. */
+  scopes: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface KeyValueTable {
   key: string;
   value: string;
@@ -255,6 +268,7 @@ export interface Database {
   regulation_counters: RegulationCountersTable;
   adapter_state: AdapterStateTable;
   backup_codes: BackupCodesTable;
+  app_passwords: AppPasswordsTable;
   user_bypasses: UserBypassesTable;
 }
 

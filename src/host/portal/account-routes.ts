@@ -15,6 +15,7 @@ import { addMessages, t, type Locale } from '../i18n.js';
 import { PIN_PATH } from './pin-routes.js';
 import { BACKUP_CODES_PATH } from './backup-codes-routes.js';
 import { METHODS_PATH } from './methods-routes.js';
+import { APP_PASSWORDS_PATH } from './app-passwords-routes.js';
 import { BACKUP_CODE_KIND } from '../../factors/backup-codes.js';
 import { backupCodesLeft } from '../../factors/backup-code-factor.js';
 
@@ -27,6 +28,7 @@ addMessages('en', {
   'portal.pin': 'Your PIN (typed beside a code sent by text or call)',
   'portal.backupCodes': 'Backup codes',
   'portal.manageMethods': 'Add, rename or remove methods',
+  'portal.appPasswords': 'App passwords',
   'portal.backupCodesLeft': '{count} left',
 });
 addMessages('fr', {
@@ -38,6 +40,7 @@ addMessages('fr', {
   'portal.pin': 'Votre code PIN (saisi avec un code reçu par SMS ou par appel)',
   'portal.backupCodes': 'Codes de secours',
   'portal.manageMethods': 'Ajouter, renommer ou supprimer des méthodes',
+  'portal.appPasswords': 'Mots de passe d’application',
   'portal.backupCodesLeft': 'il en reste {count}',
 });
 
@@ -89,6 +92,7 @@ ${methods.length > 0
           )}</ul>`
         : html`<p>${t(L, 'portal.noMethods')}</p>`}
 <p><a href="${METHODS_PATH}">${t(L, 'portal.manageMethods')}</a></p>
+<p><a href="${APP_PASSWORDS_PATH}">${t(L, 'portal.appPasswords')}</a></p>
 <p><a href="${BACKUP_CODES_PATH}">${t(L, 'portal.backupCodes')}</a>${backup ? html` · <small>${t(L, 'portal.backupCodesLeft', { count: String(backupCodesLeft(backup)) })}</small>` : ''}</p>
 ${usesPin ? html`<p><a href="${PIN_PATH}">${t(L, 'portal.pin')}</a></p>` : ''}
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${token}"><button type="submit">${t(L, 'login.signOut')}</button></form>`,

@@ -12,6 +12,7 @@ import * as m009 from './009-regulation.js';
 import * as m016 from './016-adapter-state.js';
 import * as m020 from './020-admin.js';
 import * as m022 from './022-backup-codes.js';
+import * as m023 from './023-app-passwords.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '016-adapter-state': m016,
   '020-admin': m020,
   '022-backup-codes': m022,
+  '023-app-passwords': m023,
 };
