@@ -113,12 +113,20 @@ export function checkReason(reason: string | undefined): string {
   return r;
 }
 
+/**
+ * A name the store does not know. The store learns users at their first sign-in or an import, so
+ * a user who is in the directory (a demo user) but never signed in is not there yet: say so.
+ */
+export function noStoredUserMessage(username: string): string {
+  return `no user "${username}" in the store (users are added at their first sign-in or by \`factorgate users import\`)`;
+}
+
 export class UserAdmin {
   constructor(private readonly deps: UserAdminDeps) {}
 
   async #find(username: string): Promise<UserRow> {
     const row = await this.deps.db.selectFrom('users').selectAll().where('username', '=', foldUsername(username)).executeTakeFirst();
-    if (!row) throw new FactorgateError('NOT_FOUND', { detail: `no user "${username}"`, publicDetail: `no user "${username}"` });
+    if (!row) throw new FactorgateError('NOT_FOUND', { detail: noStoredUserMessage(username), publicDetail: `no user "${username}"` });
     return row;
   }
 

@@ -80,7 +80,7 @@ describe('factorgate users show|reset|bypass|disable|enable', () => {
     expect((await runCli(['users', 'enable', 'ada', '--reason', 'back', '--config', file])).code).toBe(0);
     const missing = await runCli(['users', 'show', 'nobody', '--config', file]);
     expect(missing.code).toBe(1);
-    expect(missing.err).toContain('no user "nobody"');
+    expect(missing.err).toBe('factorgate: no user "nobody" in the store (users are added at their first sign-in or by `factorgate users import`)\n');
   });
 });
 

@@ -97,7 +97,9 @@ describe('the factorgate command', () => {
       ]);
       expect((await runCli(['users', 'unlock', 'ALICE', '--config', cfg])).out).toBe('unlocked ALICE\n');
       expect((await db.selectFrom('users').select(['failed_attempts', 'locked_until']).where('id', '=', alice.id).executeTakeFirstOrThrow())).toEqual({ failed_attempts: 0, locked_until: null });
-      expect((await runCli(['users', 'unlock', 'nobody', '--config', cfg])).code).toBe(1);
+      const nobody = await runCli(['users', 'unlock', 'nobody', '--config', cfg]);
+      expect(nobody.code).toBe(1);
+      expect(nobody.err).toBe('factorgate: no user "nobody" in the store (users are added at their first sign-in or by `factorgate users import`)\n');
       const csv = await runCli(['audit', 'export', '--format', 'csv', '--config', cfg]);
       const [header, row] = csv.out.split('\r\n');
       expect(header).toMatch(/^id,ts,event,result,user_id,username,given_name,surname,email,phone,device_token,method,deny_reason,server_name,server_ip,client_ip/);

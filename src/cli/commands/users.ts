@@ -12,7 +12,7 @@ import { runUsersImport } from '../../directory/import-cli.js';
 import { notifyUsers } from './users-notify.js';
 import { printUsers } from './users-list.js';
 import { cliActor, isAdminSubcommand, runUserAdmin } from './users-admin.js';
-import { UserAdmin } from '../../admin/user-admin.js';
+import { noStoredUserMessage, UserAdmin } from '../../admin/user-admin.js';
 import { AuditLog } from '../../audit/audit-log.js';
 import { createLogger } from '../../audit/logger.js';
 
@@ -117,7 +117,7 @@ export async function run(ctx: CliContext): Promise<number> {
       const name = positionals[0];
       if (!name) throw new UsageError('users unlock needs a user name');
       if (!(await users.unlock(name))) {
-        ctx.stderr.write(`factorgate: no user "${name}"\n`);
+        ctx.stderr.write(`factorgate: ${noStoredUserMessage(name)}\n`);
         return 1;
       }
       ctx.stdout.write(`unlocked ${name}\n`);
