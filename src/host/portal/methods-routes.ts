@@ -89,7 +89,7 @@ addMessages('fr', {
 export const METHODS_PATH = '/portal/methods';
 const MAX_LABEL = 40;
 /** Kinds a user may remove themselves; the others come from the directory or an administrator. */
-const REMOVABLE = new Set(['totp']);
+const REMOVABLE = new Set(['totp', 'webauthn']);
 
 type Problem = 'LAST_METHOD' | 'NOT_REMOVABLE' | 'BAD_CODE' | 'BAD_LABEL' | 'NOT_FOUND' | 'REAUTH_REQUIRED';
 type Done = 'added' | 'default' | 'renamed' | 'removed';
