@@ -103,11 +103,12 @@ describe('graceful shutdown', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    for (let i = 0; i < 100 && !out.includes('factorgate listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    // tsx compiles src/ on the fly: on a loaded 2-core machine that alone can take over 10 s.
+    for (let i = 0; i < 450 && !out.includes('factorgate listening') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('factorgate listening');
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('factorgate stopped');
-  });
+  }, 90_000);
 });

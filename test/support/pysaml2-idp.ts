@@ -143,7 +143,13 @@ export async function startPysaml2Idp(options: Pysaml2IdpOptions): Promise<Pysam
           resolve();
         };
         if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', done);
+        // SIGTERM ends serve_forever; a process caught mid-request on a loaded machine gets
+        // SIGKILL after 5 s rather than holding the suite's afterAll past its timeout.
+        const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          done();
+        });
         child.kill('SIGTERM');
       });
     },
