@@ -106,8 +106,12 @@ describe('the factorgate command', () => {
       expect(row).toContain(",challenge,failure,");
       expect(row).toContain("'=cmd|evil"); // spreadsheet formula neutralised
       const jsonl = await runCli(['audit', 'export', '--format', 'jsonl', '--since', '2000-01-01', '--config', cfg]);
-      const rec = JSON.parse(jsonl.out.trim().split('\n').pop()!) as Record<string, unknown>;
-      expect(rec).toMatchObject({ event: 'challenge', deny_reason: 'MISMATCH', method: 'totp', email: 'a@x.test' });
+      const recs = jsonl.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(recs.find((r) => r.event === 'challenge')).toMatchObject({ event: 'challenge', deny_reason: 'MISMATCH', method: 'totp', email: 'a@x.test' });
+      // The unlock is audited as a help-desk action, naming who ran the command.
+      const unlock = recs.find((r) => r.event === 'admin-action');
+      expect(unlock).toMatchObject({ username: 'alice', result: 'success' });
+      expect(JSON.parse(unlock!.detail as string)).toMatchObject({ action: 'unlock', reason: 'no reason given (users unlock)' });
       expect((await runCli(['audit', 'export', '--since', 'yesterday', '--config', cfg])).code).toBe(2);
     } finally {
       await h.close();

@@ -19,7 +19,7 @@ import { createLogger } from '../../audit/logger.js';
 export const usage = [
   'users hash-password             read a password (stdin or prompt) and print its hash for the users file',
   'users list [--json] [--config FILE]  list the users: lock state, enrolled methods, last sign-in',
-  'users unlock USER [--config F]  clear a user\'s lockout',
+  'users unlock USER [--reason TEXT] [--config F]  clear a user\'s lockout (audited)',
   'users show USER [--json] [--config F]  identity, lock, methods, tokens, PIN, bypass and the last 50 audit records',
   'users reset USER --reason TEXT  remove the user\'s methods: the next sign-in enrols again (lost phone)',
   'users bypass USER [--minutes N] --reason TEXT  let the next sign-in skip the second factor once',
@@ -107,19 +107,21 @@ export async function run(ctx: CliContext): Promise<number> {
       await printUsers(store.db, systemClock, ctx.stdout, values.json);
       return 0;
     }
+    // The audit row is the record; the CLI's own log stays quiet.
+    const admin = new UserAdmin({ db: store.db, clock: systemClock, audit: new AuditLog(store.db, systemClock, createLogger({ level: 'silent' })), config: loaded.host });
     if (isAdminSubcommand(sub)) {
-      // The audit row is the record; the CLI's own log stays quiet.
-      const audit = new AuditLog(store.db, systemClock, createLogger({ level: 'silent' }));
-      const admin = new UserAdmin({ db: store.db, clock: systemClock, audit, config: loaded.host });
       return await runUserAdmin(admin, { sub, username: positionals[0], reason: values.reason, minutes: values.minutes, json: values.json, actor: cliActor(ctx.env) }, ctx.stdout);
     }
     if (sub === 'unlock') {
       const name = positionals[0];
       if (!name) throw new UsageError('users unlock needs a user name');
-      if (!(await users.unlock(name))) {
-        ctx.stderr.write(`factorgate: ${noStoredUserMessage(name)}\n`);
+      if (!(await users.findByUsername(name))) {
+        ctx.stderr.write(`factorgate: ${noStoredUserMessage(name)}
+`);
         return 1;
       }
+      // Audited like every help-desk action; --reason stays optional here (scripts predate it).
+      await admin.unlock(name, cliActor(ctx.env), values.reason ?? 'no reason given (users unlock)');
       ctx.stdout.write(`unlocked ${name}\n`);
       return 0;
     }
