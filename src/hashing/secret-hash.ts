@@ -20,6 +20,7 @@
  */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { hashRaw, type Algorithm, type Version } from '@node-rs/argon2';
+import { nicedHashPool } from './niced-hash-pool.js';
 
 // The binding's enums are ambient `const enum`s, which verbatimModuleSyntax cannot read: their values.
 const ALGORITHM_ARGON2ID = 2 as Algorithm;
@@ -71,8 +72,12 @@ function parse(encoded: string): Parsed | null {
   return null;
 }
 
+// Both hashes run on the niced worker pool where the platform has one (see niced-hash-pool.ts),
+// in-thread otherwise.
 function scrypt(secret: string, salt: Buffer, keyLen: number, logN: number, r: number, p: number): Promise<Buffer> {
   const N = 2 ** logN;
+  const pool = nicedHashPool();
+  if (pool) return pool.hash({ kind: 'scrypt', secret, salt, keyLen, N, r, p });
   return new Promise((resolve, reject) => {
     // maxmem must exceed 128·N·r bytes or node refuses the parameters.
     scryptCallback(secret, salt, keyLen, { N, r, p, maxmem: 129 * N * r }, (err, key) => (err ? reject(err) : resolve(key)));
@@ -80,6 +85,8 @@ function scrypt(secret: string, salt: Buffer, keyLen: number, logN: number, r: n
 }
 
 function argon2id(secret: string, salt: Buffer, m: number, t: number, p: number, outputLen: number): Promise<Buffer> {
+  const pool = nicedHashPool();
+  if (pool) return pool.hash({ kind: 'argon2id', secret, salt, m, t, p, outputLen });
   return hashRaw(secret, { algorithm: ALGORITHM_ARGON2ID, version: VERSION_0X13, memoryCost: m, timeCost: t, parallelism: p, outputLen, salt });
 }
 

@@ -65,6 +65,7 @@ import { createChallengeEngine } from '../challenge/index.js';
 import { BackupCodes, CODE_PEPPER_INFO, createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
 import { createRegulator } from '../regulation/regulator.js';
 import { gatePasswordChecks, PasswordCheckGate } from '../regulation/password-check-gate.js';
+import { hashingMode } from '../hashing/niced-hash-pool.js';
 
 export interface CreateHostOptions {
   loaded: LoadedConfig;
@@ -314,6 +315,11 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     }
     logger.info({ adapter: def.name, mountPath: def.mountPath }, 'adapter loaded');
   }
+
+  // Once per start: where password hashes run (issue 16: niced workers keep a spray off the SSO thread).
+  const hashing = hashingMode();
+  if (hashing.mode === 'in-thread') logger.warn({ hashing: hashing.mode, reason: hashing.reason }, 'password hashes run in-thread at normal priority');
+  else logger.info({ hashing: hashing.mode, workers: hashing.workers }, 'password hashes run on niced worker threads');
 
   app.get('/', (_req, res) => {
     res.redirect(302, '/login');
