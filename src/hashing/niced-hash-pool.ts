@@ -66,8 +66,8 @@ class HashWorker {
   private nextId = 0;
 
   constructor(argon2Path: string, onExit: (w: HashWorker) => void) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { argon2Path } });
-    this.worker.unref();
+    // No inherited flags: --input-type=module (or a loader) would change how the eval source is read.
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { argon2Path } });
     this.worker.on('message', (reply: Reply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;
@@ -83,6 +83,8 @@ class HashWorker {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`hash worker exited (${code})`)));
+    // After the listeners: adding a 'message' listener refs the worker again.
+    this.worker.unref();
   }
 
   get load(): number {

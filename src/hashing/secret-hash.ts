@@ -5,8 +5,8 @@
  * New hashes are Argon2id (RFC 9106) at OWASP's Password Storage Cheat Sheet minimum, m=19 MiB,
  * t=2, p=1, written as a PHC string (the format the reference implementation and every Argon2
  * library read): `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>` (standard base64, no padding).
- * 19 MiB per hash in flight, against 128 MiB for scrypt at OWASP's N=2^17: four hashes at once
- * (the libuv pool) stay under 80 MiB.
+ * 19 MiB per hash in flight, against 128 MiB for scrypt at OWASP's N=2^17: the two niced hash workers
+ * (niced-hash-pool.ts) stay under 40 MiB.
  *
  * Still verified, so nothing stored stops working, and reported as `needsRehash` so the caller
  * re-hashes on the next success:

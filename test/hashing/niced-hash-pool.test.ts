@@ -2,6 +2,7 @@
  * The niced hash pool (issue 16): hashes run on worker threads at nice 19, each worker reading its
  * own thread's /proc stat, and give the same bytes as in-thread hashing.
  */
+import { spawnSync } from 'node:child_process';
 import { scryptSync } from 'node:crypto';
 import { hashRawSync } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
@@ -38,4 +39,16 @@ describe('the niced hash pool', () => {
     await expect(pool.hash({ kind: 'scrypt', secret: 'x', salt: Buffer.alloc(16), keyLen: 32, N: 1000, r: 8, p: 1 })).rejects.toThrow(/hash worker/);
     expect((await pool.hash({ kind: 'scrypt', secret: 'x', salt: Buffer.alloc(16), keyLen: 16, N: 1024, r: 1, p: 1 })).length).toBe(16);
   });
+});
+
+describe('a process that hashes', () => {
+  it('exits when its work is done: idle hash workers do not keep it alive (a CLI command)', () => {
+    const script = `import { hashSecret } from ${JSON.stringify(new URL('../../dist/src/hashing/secret-hash.js', import.meta.url).href)};
+      process.stdout.write((await hashSecret('x')).slice(0, 9));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('$argon2id');
+  }, 40_000);
 });
