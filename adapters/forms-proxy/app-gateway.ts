@@ -32,6 +32,12 @@ import { releaseHeldReply } from './release-held-reply.js';
  */
 export const OUTSIDE_GROUP_PAGE = 'denied:NOT_IN_MFA_GROUP';
 
+/** The audit detail of a user let through by `directory.outsideGroup: allow`, as /login writes it. */
+const OUTSIDE_GROUP_ALLOWED = 'NOT_IN_MFA_GROUP: outside the directory group filter; passed without a second factor by directory.outsideGroup allow';
+
+/** A user as the directory answers them (what `users.upsertFromDirectory` stores). */
+type DirectoryUser = Parameters<HostServices['users']['upsertFromDirectory']>[0];
+
 /** factorgate's reserved path on every app's origin (hand-off of the held login). */
 export const RELEASE_PATH = '/.factorgate/release';
 
@@ -86,6 +92,8 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
   const cfg = app.config;
   const appLog = log.child({ app: cfg.name });
   const idleMs = cfg.session.idleMinutes * 60_000;
+  // `directory.outsideGroup` (issue 26 item 8): what a user the group filter leaves out meets.
+  const outsideGroup = host.config.directory.type === 'ldap' ? host.config.directory.outsideGroup : 'deny';
 
   const clientIp = (req: IncomingMessage): string | undefined => app.trustedProxies.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
 
@@ -104,12 +112,12 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
     return ctx.sessionUserId;
   };
 
-  /** A user the store knows, else the directory's (stored now); 'outside' when its group filter leaves them out. */
-  const findUser = async (username: string): Promise<UserRecord | 'outside' | null> => {
+  /** A user the store knows, else the directory's (stored now); `outside` when its group filter leaves them out (not stored). */
+  const findUser = async (username: string): Promise<UserRecord | { outside: DirectoryUser } | null> => {
     const known = await host.users.findByUsername(username);
     if (known) return known;
     const fromDirectory = await host.directory.find(username);
-    if (fromDirectory?.outsideMfaGroup) return 'outside';
+    if (fromDirectory?.outsideMfaGroup) return { outside: fromDirectory };
     return fromDirectory ? host.users.upsertFromDirectory(fromDirectory, host.directory.kind) : null;
   };
 
@@ -152,17 +160,28 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       showError(req, res, 410, 'error.CHALLENGE_EXPIRED');
       return true;
     }
+    await signInToApp(ctx, released);
+    return true;
+  };
+
+  /**
+   * Hands a login the user may have to the browser with factorgate's session for the app: the
+   * held reply (upstream mode), or the held request sent to the app now (directory mode). After
+   * the second factor (release), or at once for a user `directory.outsideGroup: allow` lets in.
+   */
+  const signInToApp = async (ctx: Ctx, login: { userId: string; username: string; methods: string[]; held: HeldReply | HeldRequest }): Promise<void> => {
+    const { req, res } = ctx;
     const absoluteMs = cfg.session.absoluteMinutes * 60_000;
     // A session this browser held before (perhaps another user's) ends here; the new one has a
     // fresh id (no fixation, OWASP ASVS V3.2.1).
     await sessions.destroy(cfg.name, readCookie(req.headers.cookie, app.cookies.names.session));
-    const held = released.held;
+    const held = login.held;
     const ownCookies = (sessionToken: string): string[] => [
       serializeCookie(app.cookies, app.cookies.names.session, sessionToken),
       clearCookie(app.cookies, app.cookies.names.bind),
     ];
     if (held.kind === 'reply') {
-      const sessionToken = await sessions.create(cfg.name, released.userId, released.methods, absoluteMs);
+      const sessionToken = await sessions.create(cfg.name, login.userId, login.methods, absoluteMs);
       releaseHeldReply(res, held, ownCookies(sessionToken));
     } else {
       // Directory mode: the password was checked and the factor done; now the app signs in.
@@ -176,13 +195,32 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       const replyBody = await readReply(reply, cfg.maxHeldReplyBytes);
       const head = { status: reply.statusCode ?? 502, headers: reply.headers };
       const ok = successRuleHolds(cfg.success, head, replyBody, host.clock.now());
-      const cookies = ok ? ownCookies(await sessions.create(cfg.name, released.userId, released.methods, absoluteMs)) : [clearCookie(app.cookies, app.cookies.names.bind)];
-      if (!ok) appLog.warn({ username: released.username, status: head.status }, 'app refused a login the directory accepted');
+      const cookies = ok ? ownCookies(await sessions.create(cfg.name, login.userId, login.methods, absoluteMs)) : [clearCookie(app.cookies, app.cookies.names.bind)];
+      if (!ok) appLog.warn({ username: login.username, status: head.status }, 'app refused a login the directory accepted');
       writeReplyWithCookies(res, head.status, reply.statusMessage ?? '', reply.headers, replyBody, cookies);
     }
-    appLog.info({ username: released.username }, 'held login released');
-    await audit({ event: 'forms-proxy.release', result: 'success', username: released.username, clientIp: clientIp(req) });
-    return true;
+    appLog.info({ username: login.username }, 'held login released');
+    await audit({ event: 'forms-proxy.release', result: 'success', username: login.username, clientIp: clientIp(req) });
+  };
+
+  /**
+   * A user the directory's group filter leaves out (issue 26 item 8), after a right password:
+   * under `deny` their own page and no user row; under `allow` the login is released at once,
+   * password only, audited as /login's allow path (method `none`, NOT_IN_MFA_GROUP in the detail).
+   */
+  const outsideGroupLogin = async (ctx: Ctx, username: string, directoryUser: DirectoryUser, held: HeldReply | HeldRequest): Promise<void> => {
+    if (outsideGroup !== 'allow') {
+      await denyLogin(ctx, username, 'NOT_IN_MFA_GROUP', 403, OUTSIDE_GROUP_PAGE);
+      return;
+    }
+    const user = await host.users.upsertFromDirectory(directoryUser, host.directory.kind);
+    if (user.disabled) {
+      await denyLogin(ctx, username, 'USER_DISABLED', 403, 'error.FORBIDDEN');
+      return;
+    }
+    appLog.warn({ username, reason: 'NOT_IN_MFA_GROUP', policy: outsideGroup }, 'user outside the MFA group let in without a second factor');
+    await audit({ event: 'second-factor', result: 'success', user, username, method: 'none', detail: OUTSIDE_GROUP_ALLOWED, clientIp: clientIp(ctx.req) });
+    await signInToApp(ctx, { userId: user.id, username, methods: [], held });
   };
 
   const logout: Step = async (_app, ctx) => {
@@ -245,12 +283,11 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       await denyLogin(ctx, username, result.reason, 401, 'error.LOGIN_FAILED');
       return true;
     }
-    // Outside the directory's MFA group: its own page after the right password (issue 26
-    // item 8). The proxied app is always denied to them (`outsideGroup: allow` is for the IdP
-    // flows), and no user row is made.
+    const held: HeldRequest = { kind: 'request', method: req.method ?? 'POST', url: req.url ?? '/', headers: headerPairs(req.headers), bodyBase64: body.toString('base64') };
+    // Outside the directory's MFA group: `directory.outsideGroup` decides (issue 26 item 8).
     if (result.user.outsideMfaGroup) {
       await admission.succeeded();
-      await denyLogin(ctx, username, 'NOT_IN_MFA_GROUP', 403, OUTSIDE_GROUP_PAGE);
+      await outsideGroupLogin(ctx, username, result.user, held);
       return true;
     }
     const user = await host.users.upsertFromDirectory(result.user, host.directory.kind);
@@ -260,7 +297,6 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       return true;
     }
     await admission.succeeded();
-    const held: HeldRequest = { kind: 'request', method: req.method ?? 'POST', url: req.url ?? '/', headers: headerPairs(req.headers), bodyBase64: body.toString('base64') };
     await sendToChallenge(ctx, user, username, held);
     return true;
   };
@@ -282,8 +318,8 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
       return true;
     }
     const user = await findUser(username);
-    if (user === 'outside') {
-      await denyLogin(ctx, username, 'NOT_IN_MFA_GROUP', 403, OUTSIDE_GROUP_PAGE);
+    if (user && 'outside' in user) {
+      await outsideGroupLogin(ctx, username, user.outside, decision.reply);
       return true;
     }
     if (!user || user.disabled) {
