@@ -7,6 +7,7 @@
 import type { Request, Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import type { SessionApi, UserApi } from '../host-api.js';
+import { signedInUser } from './signed-in-user.js';
 import type { Csrf } from '../csrf.js';
 import type { Database } from '../../store/schema.js';
 import type { Factor } from '../../factors/factor.js';
@@ -58,9 +59,8 @@ export interface AccountDeps {
 
 export function mountAccountPortal(router: Router, deps: AccountDeps): void {
   router.get(PORTAL_PATH, async (req, res) => {
-    const session = await deps.sessions.get(req);
-    const user = session?.multiFactor ? await deps.users.findById(session.userId) : null;
-    if (!user || user.disabled) return res.redirect(303, '/login');
+    const user = (await signedInUser(deps, req))?.user;
+    if (!user) return res.redirect(303, '/login');
 
     const rows = await deps.db
       .selectFrom('factors')

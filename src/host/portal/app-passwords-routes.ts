@@ -6,7 +6,8 @@
  * password itself never reaches a log.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import type { AuditApi, HostSession, SessionApi, UserApi, UserRecord } from '../host-api.js';
+import type { AuditApi, SessionApi, UserApi, UserRecord } from '../host-api.js';
+import { signedInUser } from './signed-in-user.js';
 import type { Clock } from '../clock.js';
 import type { Csrf } from '../csrf.js';
 import { APP_PASSWORD_SCOPES, type AppPasswords } from '../../users/app-passwords.js';
@@ -82,12 +83,7 @@ export interface AppPasswordsDeps {
 export function mountAppPasswordsPortal(router: Router, deps: AppPasswordsDeps): void {
   const form = express.urlencoded({ extended: false, limit: deps.maxBodyBytes, parameterLimit: 10 });
 
-  const signedIn = async (req: Request): Promise<{ user: UserRecord; session: HostSession } | null> => {
-    const session = await deps.sessions.get(req);
-    if (!session || !session.multiFactor) return null;
-    const user = await deps.users.findById(session.userId);
-    return user && !user.disabled ? { user, session } : null;
-  };
+  const signedIn = (req: Request) => signedInUser(deps, req);
 
   const when = (L: Locale, ms: number | null) =>
     ms === null ? t(L, 'appPasswords.never') : new Intl.DateTimeFormat(L, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(ms) + ' UTC';

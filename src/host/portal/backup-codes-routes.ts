@@ -6,7 +6,8 @@
  * user is asked to sign in again. Every new set is audited; the codes never reach a log.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import type { AuditApi, HostSession, SessionApi, UserApi, UserRecord } from '../host-api.js';
+import type { AuditApi, SessionApi, UserApi, UserRecord } from '../host-api.js';
+import { signedInUser } from './signed-in-user.js';
 import type { Clock } from '../clock.js';
 import type { Csrf } from '../csrf.js';
 import { BACKUP_CODE_KIND, formatBackupCode, type BackupCodes } from '../../factors/backup-codes.js';
@@ -60,12 +61,7 @@ export interface BackupCodesDeps {
 export function mountBackupCodesPortal(router: Router, deps: BackupCodesDeps): void {
   const form = express.urlencoded({ extended: false, limit: deps.maxBodyBytes, parameterLimit: 5 });
 
-  const signedIn = async (req: Request): Promise<{ user: UserRecord; session: HostSession } | null> => {
-    const session = await deps.sessions.get(req);
-    if (!session || !session.multiFactor) return null;
-    const user = await deps.users.findById(session.userId);
-    return user && !user.disabled ? { user, session } : null;
-  };
+  const signedIn = (req: Request) => signedInUser(deps, req);
 
   const show = async (req: Request, res: Response, status: number, user: UserRecord, opts: { codes?: string[]; reauth?: boolean } = {}) => {
     const L = deps.locale(req);

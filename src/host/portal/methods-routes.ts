@@ -13,7 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Kysely } from 'kysely';
-import type { AuditApi, HostSession, SessionApi, UserApi, UserRecord } from '../host-api.js';
+import type { AuditApi, SessionApi, UserApi, UserRecord } from '../host-api.js';
+import { signedInUser, type SignedInUser } from './signed-in-user.js';
 import type { Clock } from '../clock.js';
 import type { Csrf } from '../csrf.js';
 import type { Database, FactorRow } from '../../store/schema.js';
@@ -109,21 +110,13 @@ export interface MethodsDeps {
   render(req: Request, res: Response, status: number, title: string, body: SafeHtml): void;
 }
 
-interface Who {
-  user: UserRecord;
-  session: HostSession;
-}
+type Who = SignedInUser;
 
 export function mountMethodsPortal(router: Router, deps: MethodsDeps): void {
   const form = express.urlencoded({ extended: false, limit: deps.maxBodyBytes, parameterLimit: 10 });
   const totp = deps.factors.find((f) => f.kind === 'totp' && f.enrolment !== undefined);
 
-  const signedIn = async (req: Request): Promise<Who | null> => {
-    const session = await deps.sessions.get(req);
-    if (!session || !session.multiFactor) return null;
-    const user = await deps.users.findById(session.userId);
-    return user && !user.disabled ? { user, session } : null;
-  };
+  const signedIn = (req: Request) => signedInUser(deps, req);
 
   /** The user's confirmed methods, default first (backup codes have their own page). */
   const methodsOf = async (userId: string) => {

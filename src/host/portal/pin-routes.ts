@@ -7,6 +7,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Kysely } from 'kysely';
 import type { AuditApi, SessionApi, UserApi, UserRecord } from '../host-api.js';
+import { signedInUser } from './signed-in-user.js';
 import type { Clock } from '../clock.js';
 import type { Csrf } from '../csrf.js';
 import type { Database } from '../../store/schema.js';
@@ -85,12 +86,7 @@ export function mountPinPortal(router: Router, deps: PinDeps): void {
   const max = deps.maxDigits ?? PIN_MAX_DIGITS;
 
   /** The signed-in user (second factor passed), or null. */
-  const signedIn = async (req: Request): Promise<UserRecord | null> => {
-    const session = await deps.sessions.get(req);
-    if (!session || !session.multiFactor) return null;
-    const user = await deps.users.findById(session.userId);
-    return user && !user.disabled ? user : null;
-  };
+  const signedIn = async (req: Request): Promise<UserRecord | null> => (await signedInUser(deps, req))?.user ?? null;
 
   const storedHash = async (userId: string): Promise<string | null> =>
     (await deps.db.selectFrom('user_pins').select('pin_hash').where('user_id', '=', userId).executeTakeFirst())?.pin_hash ?? null;
