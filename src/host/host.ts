@@ -61,6 +61,7 @@ import { mountMethodsPortal } from './portal/methods-routes.js';
 import { mountAppPasswordsPortal } from './portal/app-passwords-routes.js';
 import { AppPasswords } from '../users/app-passwords.js';
 import { mountAccountPortal } from './portal/account-routes.js';
+import { createReauth, portalReturnPath } from './portal/reauth.js';
 import { createChallengeEngine } from '../challenge/index.js';
 import { BackupCodes, CODE_PEPPER_INFO, createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
 import { createRegulator } from '../regulation/regulator.js';
@@ -163,7 +164,8 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
         pages.denied(req, res, outcome);
         return;
       }
-      res.redirect(303, '/login');
+      // A portal re-authentication goes back to the page it interrupted.
+      res.redirect(303, portalReturnPath(outcome.continuation) ?? '/login');
     },
   };
   const instances = new Map<string, AdapterInstance>([['host', hostAdapter]]);
@@ -289,10 +291,11 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     locale,
     render,
   });
+  const reauth = createReauth({ challenges: engine.api, audit, clock });
   mountAccountPortal(hostRouter, { db: store.db, users, sessions, csrf, factors, locale, render });
-  mountMethodsPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, factors, mfaRequired: config.challenge.enrolmentPolicy !== 'allow', maxBodyBytes: config.server.maxBodyBytes, locale, render });
-  mountAppPasswordsPortal(hostRouter, { users, sessions, audit, csrf, clock, appPasswords: new AppPasswords(store.db), maxBodyBytes: config.server.maxBodyBytes, locale, render });
-  mountBackupCodesPortal(hostRouter, { users, sessions, audit, csrf, clock, codes: new BackupCodes(store.db), maxBodyBytes: config.server.maxBodyBytes, locale, render });
+  mountMethodsPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, reauth, factors, mfaRequired: config.challenge.enrolmentPolicy !== 'allow', maxBodyBytes: config.server.maxBodyBytes, locale, render });
+  mountAppPasswordsPortal(hostRouter, { users, sessions, audit, csrf, clock, reauth, appPasswords: new AppPasswords(store.db), maxBodyBytes: config.server.maxBodyBytes, locale, render });
+  mountBackupCodesPortal(hostRouter, { users, sessions, audit, csrf, clock, reauth, codes: new BackupCodes(store.db), maxBodyBytes: config.server.maxBodyBytes, locale, render });
   mountPinPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, secrets, maxBodyBytes: config.server.maxBodyBytes, locale, render });
   engine.mount(hostRouter);
   app.use(hostRouter);

@@ -7,13 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/host/clock.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
-import { startHost, type RunningHost } from '../support/host-harness.js';
+import { DEFAULT_USERS, startHost, type RunningHost } from '../support/host-harness.js';
 import { Browser, field, secretOnPage, type Page } from '../challenge/harness.js';
 
 const clock = new ManualClock(Date.UTC(2026, 2, 1, 9, 0, 0));
 let h: RunningHost;
 beforeAll(async () => {
-  h = await startHost({ clock });
+  h = await startHost({ clock, users: [...DEFAULT_USERS, { username: 'dave', password: 'dave-password-1' }, { username: 'erin', password: 'erin-password-1' }] });
 });
 afterAll(async () => {
   await h.close();
@@ -157,17 +157,57 @@ describe('/portal/methods', () => {
     ]);
   });
 
-  it('asks for a fresh second factor after five minutes, and changes nothing', async () => {
-    const { b } = await firstSignIn('bob');
-    const [row] = await factorsOf('bob');
+  it('re-prompts for a second factor after five minutes, then returns to the form the user was on', async () => {
+    const { b, secret } = await firstSignIn('dave');
+    const [row] = await factorsOf('dave');
     const page = await b.get('/portal/methods');
     clock.advance(5 * 60_000 + 1_000);
+    // The stale change is not made: a challenge round of the same engine is begun instead.
     const r = await b.post('/portal/methods', { _csrf: field(page.body, '_csrf'), action: 'rename', factorId: row!.id, label: 'stale' });
-    expect(r.status).toBe(403);
-    expect(r.body).toContain('confirm it is you');
+    expect(r.status).toBe(303);
+    const challenge = r.headers.get('location')!;
+    expect(challenge).toMatch(/^\/mfa\/[A-Za-z0-9_-]{43}$/);
+    expect((await factorsOf('dave')).map((f) => f.label)).toEqual([null]);
+    expect((await events('method-rename')).at(-1)).toMatchObject({ result: 'denied', deny_reason: 'REAUTH_REQUIRED' });
+    // Adding is held back the same way.
     const add = await b.post('/portal/methods/add', { _csrf: field(page.body, '_csrf') });
-    expect(add.status).toBe(403);
-    expect((await factorsOf('bob')).map((f) => f.label)).toEqual([null]);
+    expect(add.headers.get('location')).toMatch(/^\/mfa\//);
+    expect(await factorsOf('dave')).toHaveLength(1);
+
+    // A wrong code keeps the user on the challenge; the right one sends them back to the portal page.
+    const ask = await b.get(challenge);
+    expect(ask.status).toBe(200);
+    expect((await b.post(challenge, { _csrf: field(ask.body, '_csrf'), method: field(ask.body, 'method'), code: '000000' })).status).toBe(401);
+    const back = await b.post(challenge, { _csrf: field(ask.body, '_csrf'), method: field(ask.body, 'method'), code: nextCode(secret) });
+    expect(back.status).toBe(303);
+    expect(back.headers.get('location')).toBe('/portal/methods');
+    // A fresh session: the same change now goes through.
+    const again = await b.get('/portal/methods');
+    const done = await b.post('/portal/methods', { _csrf: field(again.body, '_csrf'), action: 'rename', factorId: row!.id, label: 'fresh' });
+    expect(done.status).toBe(200);
+    expect((await factorsOf('dave')).map((f) => f.label)).toEqual(['fresh']);
+    // The challenge is spent: replaying its code page does not re-open the round.
+    expect((await b.post(challenge, { _csrf: field(ask.body, '_csrf'), method: field(ask.body, 'method'), code: nextCode(secret) })).status).toBe(409);
+  });
+
+  it('re-prompts on the confirmation form and comes back to it, the pending app intact', async () => {
+    const { b, secret } = await firstSignIn('erin');
+    const page = await b.get('/portal/methods');
+    const start = await b.post('/portal/methods/add', { _csrf: field(page.body, '_csrf') });
+    const confirmPath = start.headers.get('location')!;
+    const form = await b.get(confirmPath);
+    const added = secretOf(form.body);
+    clock.advance(5 * 60_000 + 1_000);
+    const r = await b.post(confirmPath, { _csrf: field(form.body, '_csrf'), label: 'late', code: nextCode(added) });
+    const challenge = r.headers.get('location')!;
+    expect(challenge).toMatch(/^\/mfa\//);
+    const ask = await b.get(challenge);
+    const back = await b.post(challenge, { _csrf: field(ask.body, '_csrf'), method: field(ask.body, 'method'), code: nextCode(secret) });
+    expect(back.headers.get('location')).toBe(confirmPath);
+    const form2 = await b.get(confirmPath);
+    expect(secretOf(form2.body)).toEqual(added);
+    expect((await b.post(confirmPath, { _csrf: field(form2.body, '_csrf'), label: 'late', code: nextCode(added) })).status).toBe(200);
+    expect((await factorsOf('erin')).filter((f) => f.confirmed === 1).map((f) => f.label)).toContain('late');
   });
 
   it('refuses every form without the CSRF token', async () => {

@@ -13,7 +13,7 @@ import type { Csrf } from '../csrf.js';
 import { APP_PASSWORD_SCOPES, type AppPasswords } from '../../users/app-passwords.js';
 import { html, type SafeHtml } from '../pages/html.js';
 import { addMessages, t, type Locale } from '../i18n.js';
-import { factorIsRecent } from './recent-factor.js';
+import type { Reauth } from './reauth.js';
 
 addMessages('en', {
   'appPasswords.title': 'App passwords',
@@ -33,7 +33,6 @@ addMessages('en', {
   'appPasswords.done.revokedAll': '{count} app passwords were revoked.',
   'appPasswords.error.BAD_NAME': 'A name is 1 to 40 characters.',
   'appPasswords.error.NOT_FOUND': 'That app password no longer exists.',
-  'appPasswords.error.REAUTH_REQUIRED': 'For your safety, confirm it is you: sign out, sign in again, then make the change within 5 minutes.',
   'appPasswords.back': 'Back to your account',
 });
 addMessages('fr', {
@@ -54,14 +53,13 @@ addMessages('fr', {
   'appPasswords.done.revokedAll': '{count} mots de passe d’application ont été révoqués.',
   'appPasswords.error.BAD_NAME': 'Un nom compte de 1 à 40 caractères.',
   'appPasswords.error.NOT_FOUND': 'Ce mot de passe d’application n’existe plus.',
-  'appPasswords.error.REAUTH_REQUIRED': 'Par sécurité, confirmez votre identité : déconnectez-vous, reconnectez-vous, puis faites la modification dans les 5 minutes.',
   'appPasswords.back': 'Retour à votre compte',
 });
 
 export const APP_PASSWORDS_PATH = '/portal/app-passwords';
 const MAX_NAME = 40;
 
-type Problem = 'BAD_NAME' | 'NOT_FOUND' | 'REAUTH_REQUIRED';
+type Problem = 'BAD_NAME' | 'NOT_FOUND';
 interface ShowOptions {
   error?: Problem;
   created?: { name: string; password: string };
@@ -74,6 +72,7 @@ export interface AppPasswordsDeps {
   audit: AuditApi;
   csrf: Csrf;
   clock: Clock;
+  reauth: Reauth;
   appPasswords: Pick<AppPasswords, 'create' | 'list' | 'revoke' | 'revokeAll'>;
   maxBodyBytes: number;
   locale(req: Request): Locale;
@@ -137,14 +136,12 @@ ${list.length === 0
     const body = (req.body ?? {}) as Record<string, unknown>;
     const str = (k: string, max: number) => (typeof body[k] === 'string' ? (body[k] as string).normalize('NFKC').trim().slice(0, max) : '');
     const action = str('action', 20);
-    const { user, session } = who;
+    const { user } = who;
+    const event = `app-password-${action === 'create' ? 'create' : 'revoke'}`;
+    if (!(await deps.reauth.recent(who, req, res, { event, method: 'app-password', returnTo: APP_PASSWORDS_PATH }))) return;
     const now = deps.clock.now();
     const L = deps.locale(req);
     const base = { user, method: 'app-password', adapter: 'host', clientIp: req.ip } as const;
-    if (!factorIsRecent(session, now)) {
-      await deps.audit.record({ ...base, event: `app-password-${action === 'create' ? 'create' : 'revoke'}`, result: 'denied', denyReason: 'REAUTH_REQUIRED' });
-      return show(req, res, 403, user, { error: 'REAUTH_REQUIRED' });
-    }
     switch (action) {
       case 'create': {
         const name = str('name', 100);

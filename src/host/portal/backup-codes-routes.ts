@@ -13,7 +13,7 @@ import type { Csrf } from '../csrf.js';
 import { BACKUP_CODE_KIND, formatBackupCode, type BackupCodes } from '../../factors/backup-codes.js';
 import { html, type SafeHtml } from '../pages/html.js';
 import { addMessages, t, type Locale } from '../i18n.js';
-import { factorIsRecent } from './recent-factor.js';
+import type { Reauth } from './reauth.js';
 
 addMessages('en', {
   'backupCodes.title': 'Backup codes',
@@ -26,7 +26,6 @@ addMessages('en', {
   'backupCodes.showOnce': 'Print them or save them now and keep them somewhere safe: they are shown only this once.',
   'backupCodes.download': 'Save as a text file',
   'backupCodes.fileHeader': 'Backup codes for {name}. Each code works once.',
-  'backupCodes.reauth': 'For your safety, confirm it is you: sign out, sign in again, then come back to this page within 5 minutes.',
   'backupCodes.back': 'Back to your account',
 });
 addMessages('fr', {
@@ -40,7 +39,6 @@ addMessages('fr', {
   'backupCodes.showOnce': 'Imprimez-les ou enregistrez-les maintenant et gardez-les en lieu sûr : ils ne sont affichés qu’une seule fois.',
   'backupCodes.download': 'Enregistrer dans un fichier texte',
   'backupCodes.fileHeader': 'Codes de secours de {name}. Chaque code ne sert qu’une fois.',
-  'backupCodes.reauth': 'Par sécurité, confirmez votre identité : déconnectez-vous, reconnectez-vous, puis revenez sur cette page dans les 5 minutes.',
   'backupCodes.back': 'Retour à votre compte',
 });
 
@@ -52,6 +50,7 @@ export interface BackupCodesDeps {
   audit: AuditApi;
   csrf: Csrf;
   clock: Clock;
+  reauth: Reauth;
   codes: Pick<BackupCodes, 'issue' | 'remaining' | 'issuedAt'>;
   maxBodyBytes: number;
   locale(req: Request): Locale;
@@ -63,7 +62,7 @@ export function mountBackupCodesPortal(router: Router, deps: BackupCodesDeps): v
 
   const signedIn = (req: Request) => signedInUser(deps, req);
 
-  const show = async (req: Request, res: Response, status: number, user: UserRecord, opts: { codes?: string[]; reauth?: boolean } = {}) => {
+  const show = async (req: Request, res: Response, status: number, user: UserRecord, opts: { codes?: string[] } = {}) => {
     const L = deps.locale(req);
     const token = deps.csrf.token(req, res);
     const left = await deps.codes.remaining(user.id);
@@ -79,7 +78,6 @@ export function mountBackupCodesPortal(router: Router, deps: BackupCodesDeps): v
       status,
       t(L, 'backupCodes.title'),
       html`<h1>${t(L, 'backupCodes.title')}</h1>
-${opts.reauth ? html`<p class="error" role="alert">${t(L, 'backupCodes.reauth')}</p>` : ''}
 ${formatted.length > 0
         ? html`<section aria-labelledby="new-codes"><h2 id="new-codes">${t(L, 'backupCodes.new')}</h2>
 <p role="status">${t(L, 'backupCodes.showOnce')}</p>
@@ -107,12 +105,9 @@ ${issued ? html`<p class="muted"><small>${t(L, 'backupCodes.replaceWarning')}</s
     const who = await signedIn(req);
     if (!who) return res.redirect(303, '/login');
     deps.csrf.check(req);
+    if (!(await deps.reauth.recent(who, req, res, { event: 'backup-codes-issue', method: BACKUP_CODE_KIND, returnTo: BACKUP_CODES_PATH }))) return;
     const now = deps.clock.now();
-    const { user, session } = who;
-    if (!factorIsRecent(session, now)) {
-      await deps.audit.record({ event: 'backup-codes-issue', result: 'denied', user, method: BACKUP_CODE_KIND, denyReason: 'REAUTH_REQUIRED', adapter: 'host', clientIp: req.ip });
-      return show(req, res, 403, user, { reauth: true });
-    }
+    const { user } = who;
     const codes = await deps.codes.issue(user.id, now);
     await deps.audit.record({ event: 'backup-codes-issue', result: 'success', user, method: BACKUP_CODE_KIND, adapter: 'host', clientIp: req.ip, detail: `${codes.length} codes` });
     await show(req, res, 200, user, { codes });

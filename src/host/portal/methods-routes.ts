@@ -22,7 +22,7 @@ import type { Factor } from '../../factors/factor.js';
 import { BACKUP_CODE_KIND } from '../../factors/backup-codes.js';
 import { html, type SafeHtml } from '../pages/html.js';
 import { addMessages, t, type Locale } from '../i18n.js';
-import { factorIsRecent } from './recent-factor.js';
+import type { Reauth } from './reauth.js';
 
 addMessages('en', {
   'methods.title': 'Your sign-in methods',
@@ -53,7 +53,6 @@ addMessages('en', {
   'methods.error.BAD_CODE': 'That code did not work. Check the app and try again.',
   'methods.error.BAD_LABEL': 'A name is 1 to 40 characters.',
   'methods.error.NOT_FOUND': 'That method no longer exists.',
-  'methods.error.REAUTH_REQUIRED': 'For your safety, confirm it is you: sign out, sign in again, then make the change within 5 minutes.',
 });
 addMessages('fr', {
   'methods.title': 'Vos méthodes de connexion',
@@ -84,7 +83,6 @@ addMessages('fr', {
   'methods.error.BAD_CODE': 'Ce code n’a pas fonctionné. Vérifiez l’application et réessayez.',
   'methods.error.BAD_LABEL': 'Un nom compte de 1 à 40 caractères.',
   'methods.error.NOT_FOUND': 'Cette méthode n’existe plus.',
-  'methods.error.REAUTH_REQUIRED': 'Par sécurité, confirmez votre identité : déconnectez-vous, reconnectez-vous, puis faites la modification dans les 5 minutes.',
 });
 
 export const METHODS_PATH = '/portal/methods';
@@ -92,7 +90,7 @@ const MAX_LABEL = 40;
 /** Kinds a user may remove themselves; the others come from the directory or an administrator. */
 const REMOVABLE = new Set(['totp', 'webauthn']);
 
-type Problem = 'LAST_METHOD' | 'NOT_REMOVABLE' | 'BAD_CODE' | 'BAD_LABEL' | 'NOT_FOUND' | 'REAUTH_REQUIRED';
+type Problem = 'LAST_METHOD' | 'NOT_REMOVABLE' | 'BAD_CODE' | 'BAD_LABEL' | 'NOT_FOUND';
 type Done = 'added' | 'default' | 'renamed' | 'removed';
 
 export interface MethodsDeps {
@@ -102,6 +100,7 @@ export interface MethodsDeps {
   audit: AuditApi;
   csrf: Csrf;
   clock: Clock;
+  reauth: Reauth;
   factors: readonly Factor[];
   /** Whether a user must keep a second factor (the enrolment policy is not `allow`). */
   mfaRequired: boolean;
@@ -205,20 +204,18 @@ ${instructions}
     );
   };
 
-  /** Signed in, CSRF token right, second factor recent: else the answer is sent and null returned. */
-  const guard = async (req: Request, res: Response, event: string): Promise<Who | null> => {
+  /**
+   * Signed in, CSRF token right, second factor recent (else a challenge round that comes back to
+   * `returnTo`): otherwise the answer is sent and null returned.
+   */
+  const guard = async (req: Request, res: Response, event: string, returnTo: string): Promise<Who | null> => {
     const who = await signedIn(req);
     if (!who) {
       res.redirect(303, '/login');
       return null;
     }
     deps.csrf.check(req);
-    if (!factorIsRecent(who.session, deps.clock.now())) {
-      await deps.audit.record({ event, result: 'denied', user: who.user, denyReason: 'REAUTH_REQUIRED', adapter: 'host', clientIp: req.ip });
-      await show(req, res, 403, who.user, { error: 'REAUTH_REQUIRED' });
-      return null;
-    }
-    return who;
+    return (await deps.reauth.recent(who, req, res, { event, returnTo })) ? who : null;
   };
 
   router.get(METHODS_PATH, async (req, res) => {
@@ -259,7 +256,7 @@ ${instructions}
   router.post(METHODS_PATH, form, async (req, res) => {
     const action = str(req, 'action', 20);
     const event = `method-${action in changes ? action : 'change'}`;
-    const who = await guard(req, res, event);
+    const who = await guard(req, res, event, METHODS_PATH);
     if (!who) return;
     const change = Object.hasOwn(changes, action) ? changes[action] : undefined;
     const row = (await methodsOf(who.user.id)).find((m) => m.row.id === str(req, 'factorId', 64))?.row;
@@ -272,7 +269,7 @@ ${instructions}
   });
 
   router.post(`${METHODS_PATH}/add`, form, async (req, res) => {
-    const who = await guard(req, res, 'method-add');
+    const who = await guard(req, res, 'method-add', METHODS_PATH);
     if (!who || !totp?.enrolment) return;
     const now = deps.clock.now();
     // An app started here and never confirmed is dropped after an hour.
@@ -298,7 +295,8 @@ ${instructions}
   });
 
   router.post(`${METHODS_PATH}/confirm/:id`, form, async (req, res) => {
-    const who = await guard(req, res, 'method-add');
+    // Back to the same confirmation form: the app waiting there keeps its key.
+    const who = await guard(req, res, 'method-add', `${METHODS_PATH}/confirm/${encodeURIComponent(req.params.id ?? '')}`);
     if (!who) return;
     const row = totp ? await pendingRow(who.user.id, req.params.id ?? '') : undefined;
     if (!row || !totp) return show(req, res, 404, who.user, { error: 'NOT_FOUND' });
