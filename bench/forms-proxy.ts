@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ManualClock } from '../src/host/clock.js';
+import { ManualClock } from '../src/kit/clock.js';
 import { startLegacyApp } from '../adapters/forms-proxy/demo/legacy-app.js';
 import { ALICE, signedIn, startRig } from '../test/adapters/forms-proxy/support/rig.js';
 

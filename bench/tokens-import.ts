@@ -16,7 +16,7 @@ import { importPskcTokens } from '../src/tokens/index.js';
 import { TokenRepository } from '../src/tokens/token-repository.js';
 import { openStore } from '../src/store/store.js';
 import { SecretBox } from '../src/store/secret-box.js';
-import { ManualClock } from '../src/host/clock.js';
+import { ManualClock } from '../src/kit/clock.js';
 
 export interface TokensImportBenchOptions {
   keys?: number;

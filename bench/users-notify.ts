@@ -17,7 +17,7 @@ import { stringify } from 'yaml';
 import { main } from '../src/cli/main.js';
 import { createMailer, loadTemplates } from '../src/delivery/index.js';
 import { smtpConfigSchema } from '../src/delivery/config.js';
-import { ManualClock } from '../src/host/clock.js';
+import { ManualClock } from '../src/kit/clock.js';
 import { openStore } from '../src/store/store.js';
 import { UserRepository } from '../src/users/user-repository.js';
 import { startSmtpServer } from '../test/delivery/support/smtp-server.js';

@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../store/schema.js';
-import type { AuditApi } from '../host/host-api.js';
-import type { Clock } from '../host/clock.js';
-import type { HostConfig } from '../host/config/schema.js';
-import { FactorgateError } from '../host/errors.js';
+import type { AuditApi } from '../api/host-api.js';
+import type { Clock } from '../kit/clock.js';
+import type { HostConfig } from '../config/schema.js';
+import { FactorgateError } from '../kit/errors.js';
 import { foldUsername } from '../directory/directory.js';
 import { toUserRecord } from '../users/user-repository.js';
 

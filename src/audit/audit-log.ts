@@ -8,8 +8,8 @@ import { hostname, networkInterfaces } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, AuditEventsTable } from '../store/schema.js';
-import type { AuditApi, AuditInput } from '../host/host-api.js';
-import type { Clock } from '../host/clock.js';
+import type { AuditApi, AuditInput } from '../api/host-api.js';
+import type { Clock } from '../kit/clock.js';
 
 function firstServerIp(): string | null {
   for (const list of Object.values(networkInterfaces())) {

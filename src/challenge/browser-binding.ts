@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { CookiePolicy } from '../host/http/cookies.js';
+import type { CookiePolicy } from '../http/cookies.js';
 
 export const BINDING_COOKIE = 'fg_mfa';
 const WELL_FORMED = /^[A-Za-z0-9_-]{43}$/;

@@ -8,9 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import type { BeganChallenge, BeginChallengeInput, ChallengeApi } from '../host/host-api.js';
-import { FactorgateError } from '../host/errors.js';
-import { pickLocale } from '../host/i18n.js';
+import type { BeganChallenge, BeginChallengeInput, ChallengeApi } from '../api/host-api.js';
+import { FactorgateError } from '../kit/errors.js';
+import { pickLocale } from '../kit/i18n.js';
 import { bindBrowser } from './browser-binding.js';
 import { sealState } from './sealed-state.js';
 import { readLock } from './lockout.js';

@@ -4,9 +4,9 @@
  * hint and, after a refusal, the one neutral message tied to it by `aria-describedby` and
  * announced as an alert. Never cached: during enrolment it carries the new secret.
  */
-import { LOCALES, t, type Locale } from '../host/i18n.js';
-import { html, type SafeHtml } from '../host/pages/html.js';
-import { layout } from '../host/pages/layout.js';
+import { LOCALES, t, type Locale } from '../kit/i18n.js';
+import { html, type SafeHtml } from '../kit/pages/html.js';
+import { layout } from '../kit/pages/layout.js';
 import type { ChallengeRequest, Method } from './challenge-context.js';
 import './messages.js';
 

@@ -7,7 +7,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { systemClock, type Clock } from '../host/clock.js';
+import { systemClock, type Clock } from '../kit/clock.js';
 import { UserRepository } from '../users/user-repository.js';
 
 export interface LockoutPolicy {

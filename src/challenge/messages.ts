@@ -2,7 +2,7 @@
  * The challenge page's words. One failure message for every refused code (STYLE.md habit 5),
  * except a reused one, which tells the user to wait for the next code (issue 26 item 7).
  */
-import { addMessages } from '../host/i18n.js';
+import { addMessages } from '../kit/i18n.js';
 
 const en = {
   'mfa.title': 'Verify it’s you',

@@ -5,7 +5,7 @@
  * inside the same envelope: it is the adapter's decision and must not be editable in the store.
  */
 import type { SecretBox } from '../store/secret-box.js';
-import type { EnrolmentPolicy, ExternalIdentity } from '../host/host-api.js';
+import type { EnrolmentPolicy, ExternalIdentity } from '../api/host-api.js';
 import type { SealedChallengeState } from './challenge-context.js';
 
 const POLICIES: readonly EnrolmentPolicy[] = ['enroll', 'deny', 'allow'];

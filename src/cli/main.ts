@@ -5,7 +5,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../host/config/load.js';
-import { FactorgateError } from '../host/errors.js';
+import { FactorgateError } from '../kit/errors.js';
 import { type CliContext, UsageError } from './cli-context.js';
 import * as start from './commands/start.js';
 import * as checkConfig from './commands/check-config.js';

@@ -3,7 +3,7 @@
  * the work (never more often than every 10 items), so a run over thousands of users shows it is
  * alive and when it will end. Short runs (under `minTotal` items) print nothing.
  */
-import type { Clock } from '../host/clock.js';
+import type { Clock } from '../kit/clock.js';
 
 export interface Progress {
   /** One more item finished. */

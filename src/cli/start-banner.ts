@@ -5,7 +5,7 @@
  * sign-in that the configuration sends back to localhost.
  */
 import type { DemoCredential } from '../host/bootstrap/demo-users.js';
-import type { AdapterLink } from '../host/host-api.js';
+import type { AdapterLink } from '../api/host-api.js';
 
 export interface BannerInput {
   /** `server.publicUrl`, without a trailing slash. */

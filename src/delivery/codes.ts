@@ -7,7 +7,7 @@
  * code, so a challenge begun on host A is answered on host B.
  */
 import { createHmac, randomInt, timingSafeEqual, type KeyObject, type BinaryLike } from 'node:crypto';
-import type { Clock } from '../host/clock.js';
+import type { Clock } from '../kit/clock.js';
 import { hashSecret, verifySecret, type SecretHashCheck } from '../hashing/secret-hash.js';
 import { sealedKeyId } from '../store/secret-box.js';
 

@@ -6,7 +6,7 @@
 import type Nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Logger } from 'pino';
-import { FactorgateError } from '../host/errors.js';
+import { FactorgateError } from '../kit/errors.js';
 import type { SmtpConfig } from './config.js';
 import type { Locale } from './locale.js';
 import { scrub } from './providers/request-with-retry.js';

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type HandlebarsNs from 'handlebars';
-import { FactorgateError } from '../host/errors.js';
+import { FactorgateError } from '../kit/errors.js';
 import { lazyRequire } from './lazy-require.js';
 import { LOCALES, type Locale } from './locale.js';
 import { maskPhone } from './phone.js';

@@ -1,8 +1,8 @@
 /** Builds the configured directory. */
 import type { Logger } from 'pino';
 import type { Directory } from './directory.js';
-import type { HostConfig } from '../host/config/schema.js';
-import type { Clock } from '../host/clock.js';
+import type { HostConfig } from '../config/schema.js';
+import type { Clock } from '../kit/clock.js';
 import { FileDirectory } from './file/file-directory.js';
 import { LdapDirectory } from './ldap/ldap-directory.js';
 

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Directory } from './directory.js';
 import type { Database } from '../store/schema.js';
-import { systemClock, type Clock } from '../host/clock.js';
+import { systemClock, type Clock } from '../kit/clock.js';
 import { importUsers, type ImportCounts, type ImportSummary } from './import-users.js';
 
 export interface RunUsersImportOptions {

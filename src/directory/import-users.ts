@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { foldUsername, type Directory, type DirectoryUser } from './directory.js';
 import { directoryColumns } from '../users/user-repository.js';
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../store/schema.js';
-import { systemClock, type Clock } from '../host/clock.js';
+import { systemClock, type Clock } from '../kit/clock.js';
 
 export interface ImportCounts {
   /** Users the directory returned so far. */

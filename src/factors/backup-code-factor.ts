@@ -4,8 +4,8 @@
  * is spent (see `BackupCodes.consume`) and the use is audited with the count left, so a user
  * (and an administrator) can tell when a set runs low or was used by someone else.
  */
-import type { AuditApi } from '../host/host-api.js';
-import { addMessages, t, type Locale } from '../host/i18n.js';
+import type { AuditApi } from '../api/host-api.js';
+import { addMessages, t, type Locale } from '../kit/i18n.js';
 import type { FactorRow } from '../store/schema.js';
 import { BACKUP_CODE_KIND, normalizeBackupCode, type BackupCodes } from './backup-codes.js';
 import type { Factor, FactorVerifyResult } from './factor.js';

@@ -12,11 +12,11 @@
 import { createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Clock } from '../host/clock.js';
-import type { DerivedKeys } from '../host/derived-keys.js';
-import type { UserRecord } from '../host/host-api.js';
-import type { Locale } from '../host/i18n.js';
-import { FactorgateError } from '../host/errors.js';
+import type { Clock } from '../kit/clock.js';
+import type { DerivedKeys } from '../store/derived-keys.js';
+import type { UserRecord } from '../api/host-api.js';
+import type { Locale } from '../kit/i18n.js';
+import { FactorgateError } from '../kit/errors.js';
 import type { Database, FactorRow } from '../store/schema.js';
 import {
   codesEqual,

@@ -4,7 +4,7 @@
  * would have been mailed, the code only when `revealCodes` says so.
  */
 import type { Mailer } from '../delivery/index.js';
-import { addMessages, t } from '../host/i18n.js';
+import { addMessages, t } from '../kit/i18n.js';
 import { createDeliveredCodeFactor, type DeliveredCodeFactorDeps } from './delivered-code-factor.js';
 import type { Factor } from './factor.js';
 

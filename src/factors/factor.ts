@@ -7,9 +7,9 @@
  */
 import type { Router } from 'express';
 import type { FactorRow } from '../store/schema.js';
-import type { UserRecord } from '../host/host-api.js';
-import type { Locale } from '../host/i18n.js';
-import type { SafeHtml } from '../host/pages/html.js';
+import type { UserRecord } from '../api/host-api.js';
+import type { Locale } from '../kit/i18n.js';
+import type { SafeHtml } from '../kit/pages/html.js';
 
 /**
  * Why a code was refused. Goes to the log and the audit record's deny reason; the user only

@@ -10,7 +10,7 @@
  * learnt drift. The verdict therefore carries no `step` for the engine to claim on the
  * `factors` row: one method covers several tokens whose counters and steps are unrelated.
  */
-import { addMessages, t, type Locale } from '../host/i18n.js';
+import { addMessages, t, type Locale } from '../kit/i18n.js';
 import type { TokenRepository, TokenVerifyOptions } from '../tokens/token-repository.js';
 import type { Factor, FactorVerifyResult } from './factor.js';
 

@@ -4,7 +4,7 @@
  * browser autofills the code only on our own site.
  */
 import { isPhoneNumberError, maskPhone, smsText, toE164, type MessageProvider } from '../delivery/index.js';
-import { addMessages, t } from '../host/i18n.js';
+import { addMessages, t } from '../kit/i18n.js';
 import { createDeliveredCodeFactor, type DeliveredCodeFactorDeps } from './delivered-code-factor.js';
 import type { Factor } from './factor.js';
 

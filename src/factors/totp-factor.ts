@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { encodeBase32, verifyTotp, type OtpAlgorithm } from '../otp/index.js';
 import type { FactorRow } from '../store/schema.js';
 import type { SecretBox } from '../store/secret-box.js';
-import type { HostConfig } from '../host/config/schema.js';
-import type { UserRecord } from '../host/host-api.js';
-import { addMessages, t, type Locale } from '../host/i18n.js';
-import { html, raw } from '../host/pages/html.js';
+import type { HostConfig } from '../config/schema.js';
+import type { UserRecord } from '../api/host-api.js';
+import { addMessages, t, type Locale } from '../kit/i18n.js';
+import { html, raw } from '../kit/pages/html.js';
 import type { Factor, FactorVerifyResult } from './factor.js';
 
 /**

@@ -4,9 +4,9 @@
  * `POST /mfa/voice-callback?token=…` (see `voice-callback-route.ts`), and the page's
  * "Continue" finds the challenge approved. The number is the directory's phone (else mobile).
  */
-import type { AuditApi, UserApi } from '../host/host-api.js';
+import type { AuditApi, UserApi } from '../api/host-api.js';
 import { maskPhone, type MessageProvider, type ProviderConfig } from '../delivery/index.js';
-import { addMessages, t, type Locale } from '../host/i18n.js';
+import { addMessages, t, type Locale } from '../kit/i18n.js';
 import { createDeliveredCodeFactor, type DeliveredCodeFactorDeps } from './delivered-code-factor.js';
 import { phoneFor } from './sms-factor.js';
 import { mountVoiceCallback } from './voice-callback-route.js';

@@ -21,10 +21,10 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Database, FactorRow } from '../store/schema.js';
-import type { HostConfig } from '../host/config/schema.js';
-import type { AuditApi, UserRecord } from '../host/host-api.js';
-import { addMessages, t, type Locale } from '../host/i18n.js';
-import { html } from '../host/pages/html.js';
+import type { HostConfig } from '../config/schema.js';
+import type { AuditApi, UserRecord } from '../api/host-api.js';
+import { addMessages, t, type Locale } from '../kit/i18n.js';
+import { html } from '../kit/pages/html.js';
 import type { Factor, FactorVerifyResult } from './factor.js';
 import { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH } from './webauthn-script.js';
 

@@ -8,8 +8,8 @@
  * mounted at its own prefix, so it cannot overwrite another's routes.
  */
 import semver from 'semver';
-import type { AdapterDefinition } from './host-api.js';
-import { HOST_API_VERSION } from './host-api.js';
+import type { AdapterDefinition } from '../api/host-api.js';
+import { HOST_API_VERSION } from '../api/host-api.js';
 
 export const RESERVED_PATHS = ['/login', '/logout', '/mfa', '/healthz', '/readyz', '/metrics', '/static', '/portal', '/admin'];
 

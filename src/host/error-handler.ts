@@ -7,7 +7,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type {} from 'pino-http';
-import { FactorgateError, isFactorgateError, type ErrorCode } from './errors.js';
+import { FactorgateError, isFactorgateError, type ErrorCode } from '../kit/errors.js';
 import { isStoreOutage } from '../store/store-outage.js';
 import { quietAccessLine } from './logging.js';
 import type { OutageLog } from './outage-log.js';

@@ -10,9 +10,9 @@ import helmet from 'helmet';
 import { createRequestLogger, quietAccessLine } from './logging.js';
 import type { Logger } from 'pino';
 import type { Server } from 'node:http';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../kit/clock.js';
 import type { LoadedConfig } from './config/load.js';
-import type { HostConfig } from './config/schema.js';
+import type { HostConfig } from '../config/schema.js';
 import type {
   AdapterDefinition,
   AdapterInstance,
@@ -20,8 +20,8 @@ import type {
   ChallengeOutcome,
   HostApi,
   SigningKeys,
-} from './host-api.js';
-import { HOST_API_VERSION } from './host-api.js';
+} from '../api/host-api.js';
+import { HOST_API_VERSION } from '../api/host-api.js';
 import { AdapterRegistry } from './adapter-registry.js';
 import { migrateAdapters } from '../store/adapter/adapter-migrations.js';
 import { OwnTablesOnly } from '../store/adapter/own-tables-only.js';
@@ -33,35 +33,35 @@ import { openStore, type Store } from '../store/store.js';
 import { ensurePrivateDir } from '../store/private-files.js';
 import { isStoreOutage } from '../store/store-outage.js';
 import { SecretBox } from '../store/secret-box.js';
-import { previousKeyGraceMs, secretKeysFor } from './bootstrap/secret-keys.js';
-import { DerivedKeys } from './derived-keys.js';
+import { previousKeyGraceMs, secretKeysFor } from '../keys/secret-keys.js';
+import { DerivedKeys } from '../store/derived-keys.js';
 import { pinDerivationRoot } from '../keys/derivation-root.js';
 import { loadOrCreateDevSigningKeys, signingKeysFrom } from './bootstrap/signing-keys.js';
 import { ensureDemoUsers, type DemoCredential } from './bootstrap/demo-users.js';
 import type { Directory } from '../directory/directory.js';
 import { createDirectory } from '../directory/create-directory.js';
 import { startDirectorySync } from '../directory/sync.js';
-import { durationToMs } from '../directory/ldap/config.js';
+import { durationToMs } from '../kit/durations.js';
 import { UserRepository } from '../users/user-repository.js';
-import { CookiePolicy } from './http/cookies.js';
-import { Csrf, CSRF_KEY_INFO } from './csrf.js';
+import { CookiePolicy } from '../http/cookies.js';
+import { Csrf, CSRF_KEY_INFO } from '../http/csrf.js';
 import { SessionStore } from './sessions.js';
 import { StoreReplayCache } from './replay-cache.js';
-import { createMetrics, metricsEndpoint } from './metrics.js';
+import { createMetrics, metricsEndpoint } from '../kit/metrics.js';
 import { createErrorHandler } from './error-handler.js';
 import { OutageLog } from './outage-log.js';
-import { FactorgateError } from './errors.js';
+import { FactorgateError } from '../kit/errors.js';
 import { createPages } from './pages/page-api.js';
-import { PendingLogins } from './login/pending-logins.js';
+import { PendingLogins } from '../login/pending-logins.js';
 import { PrimaryProviders } from './primary-registry.js';
-import { mountLogin } from './login/login-routes.js';
-import { mountPinPortal } from './portal/pin-routes.js';
-import { mountBackupCodesPortal } from './portal/backup-codes-routes.js';
-import { mountMethodsPortal } from './portal/methods-routes.js';
-import { mountAppPasswordsPortal } from './portal/app-passwords-routes.js';
+import { mountLogin } from '../login/login-routes.js';
+import { mountPinPortal } from '../portal/pin-routes.js';
+import { mountBackupCodesPortal } from '../portal/backup-codes-routes.js';
+import { mountMethodsPortal } from '../portal/methods-routes.js';
+import { mountAppPasswordsPortal } from '../portal/app-passwords-routes.js';
 import { AppPasswords } from '../users/app-passwords.js';
-import { mountAccountPortal } from './portal/account-routes.js';
-import { createReauth, portalReturnPath } from './portal/reauth.js';
+import { mountAccountPortal } from '../portal/account-routes.js';
+import { createReauth, portalReturnPath } from '../portal/reauth.js';
 import { createChallengeEngine } from '../challenge/index.js';
 import { BackupCodes, CODE_PEPPER_INFO, createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
 import { createRegulator } from '../regulation/regulator.js';

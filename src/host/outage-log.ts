@@ -5,7 +5,7 @@
  * the count is logged with the next line, at most one per interval.
  */
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
+import type { Clock } from '../kit/clock.js';
 
 export class OutageLog {
   readonly #seen = new Map<string, { at: number; refused: number }>();

@@ -4,8 +4,8 @@
  * and an adapter that needs primary authentication names the provider in its configuration.
  * This is how one adapter uses another without importing it.
  */
-import type { LoginApi, PrimaryBeginInput, PrimaryProvider, PrimaryRegistry } from './host-api.js';
-import { FactorgateError } from './errors.js';
+import type { LoginApi, PrimaryBeginInput, PrimaryProvider, PrimaryRegistry } from '../api/host-api.js';
+import { FactorgateError } from '../kit/errors.js';
 
 export const PASSWORD_PRIMARY = 'password';
 const NAME = /^[a-z][a-z0-9-]*(:[A-Za-z0-9._-]+)?$/;

@@ -4,8 +4,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import type { ReplayCache } from './host-api.js';
-import type { Clock } from './clock.js';
+import type { ReplayCache } from '../api/host-api.js';
+import type { Clock } from '../kit/clock.js';
 
 export class StoreReplayCache implements ReplayCache {
   constructor(

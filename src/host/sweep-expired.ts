@@ -6,8 +6,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Clock } from './clock.js';
-import type { ExpiryRule } from './host-api.js';
+import type { Clock } from '../kit/clock.js';
+import type { ExpiryRule } from '../api/host-api.js';
 
 /** The core's expiring rows. */
 export const CORE_EXPIRY: readonly ExpiryRule[] = [

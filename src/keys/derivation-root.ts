@@ -8,7 +8,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { KeyEncryptionKey, SecretBox } from '../store/secret-box.js';
-import type { Clock } from '../host/clock.js';
+import type { Clock } from '../kit/clock.js';
 
 export const DERIVATION_ROOT_KV = 'keys.derivation-root';
 

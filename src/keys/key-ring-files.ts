@@ -11,9 +11,9 @@
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
-import type { HostConfig } from '../host/config/schema.js';
-import { FactorgateError } from '../host/errors.js';
-import { localKeyNumbers, localKeysDir, writeNewKeyFile } from '../host/bootstrap/secret-keys.js';
+import type { HostConfig } from '../config/schema.js';
+import { FactorgateError } from '../kit/errors.js';
+import { localKeyNumbers, localKeysDir, writeNewKeyFile } from './secret-keys.js';
 
 export type RingSource = { kind: 'local'; dir: string } | { kind: 'config'; file: string };
 

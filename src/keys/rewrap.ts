@@ -14,9 +14,9 @@
  *   as it is and reported by table and row key, never by content.
  */
 import { sql, type Kysely } from 'kysely';
-import type { SealedColumn } from '../host/host-api.js';
-import type { Clock } from '../host/clock.js';
-import { FactorgateError } from '../host/errors.js';
+import type { SealedColumn } from '../api/host-api.js';
+import type { Clock } from '../kit/clock.js';
+import { FactorgateError } from '../kit/errors.js';
 import { sealedKeyId, type SecretBox } from '../store/secret-box.js';
 import type { Database } from '../store/schema.js';
 import { columnName } from './sealed-columns.js';

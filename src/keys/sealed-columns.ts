@@ -3,10 +3,10 @@
  * under. A feature that adds a sealed column adds it here (or, for an adapter's own table, in the
  * adapter's `sealedColumns`): `keys rewrap` and `keys retire` only know the columns listed.
  */
-import type { AdapterDefinition, SealedColumn } from '../host/host-api.js';
+import type { AdapterDefinition, SealedColumn } from '../api/host-api.js';
 import { totpSecretContext } from '../factors/totp-factor.js';
 import { continuationContext } from '../challenge/sealed-state.js';
-import { loginContext } from '../host/login/pending-logins.js';
+import { loginContext } from '../login/pending-logins.js';
 import { secretContext } from '../tokens/token-repository.js';
 import { kvContext } from './derivation-root.js';
 import { pinContext } from '../delivery/codes.js';

@@ -5,7 +5,7 @@
  * the challenge and SSO traffic. Checks beyond the limit queue for at most `queueWaitMs`, then
  * fail with BUSY (503, "temporarily unavailable"), which regulation does not count.
  */
-import { FactorgateError } from '../host/errors.js';
+import { FactorgateError } from '../kit/errors.js';
 import type { Directory } from '../directory/directory.js';
 
 interface Waiter {

@@ -12,10 +12,10 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../store/schema.js';
-import type { Clock } from '../host/clock.js';
-import type { HostConfig } from '../host/config/schema.js';
-import type { AdmittedAttempt, AuditApi, PrimaryAttempt, RefusedAttempt, RegulationApi } from '../host/host-api.js';
-import { durationToMs } from '../directory/ldap/config.js';
+import type { Clock } from '../kit/clock.js';
+import type { HostConfig } from '../config/schema.js';
+import type { AdmittedAttempt, AuditApi, PrimaryAttempt, RefusedAttempt, RegulationApi } from '../api/host-api.js';
+import { durationToMs } from '../kit/durations.js';
 import { accountKey, clientKey } from './subject-keys.js';
 import { banIfFull, clearSubject, giveBackTry, purgeCounters, refusedUntil, reserveTry, type CounterPolicy } from './counter-store.js';
 

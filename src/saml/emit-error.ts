@@ -3,7 +3,7 @@
  * document we refuse to emit means our own data or configuration is wrong, never the user's
  * fault, so the page shows the neutral message and the log gets `detail`.
  */
-import { FactorgateError } from '../host/errors.js';
+import { FactorgateError } from '../kit/errors.js';
 
 export type SamlEmitErrorReason = 'FORBIDDEN_CHARACTER' | 'INVALID_INPUT' | 'INVALID_KEY';
 

@@ -6,20 +6,19 @@
  */
 
 // The contract: definitions, the host API, outcomes, sessions, state, signing keys.
-export * from '../host/host-api.js';
+export * from '../api/host-api.js';
 
 // Errors: throw FactorgateError with a code; the host maps it to a status and a page.
-export { FactorgateError, isFactorgateError, type ErrorCode } from '../host/errors.js';
+export { FactorgateError, isFactorgateError, type ErrorCode } from '../kit/errors.js';
 
 // Time and durations: take time from `host.clock`, never from Date.now().
-export type { Clock } from '../host/clock.js';
+export type { Clock } from '../kit/clock.js';
 /** The wall clock, only for code that runs without a host (`connectChecks`); inside, use `host.clock`. */
-export { systemClock } from '../host/clock.js';
-export { duration } from '../host/config/schema.js';
-export { durationToMs } from '../directory/ldap/config.js';
+export { systemClock } from '../kit/clock.js';
+export { duration, durationToMs } from '../kit/durations.js';
 
 // HTTP helpers.
-export { readCookie } from '../host/http/cookies.js';
+export { readCookie } from '../http/cookies.js';
 export { redactUrl } from '../audit/logger.js';
 
 // Secret box type (host.secrets).

@@ -13,8 +13,8 @@
  * Format: `fg1.<kid>.<wrapped: iv|ct|tag>.<data: iv|ct|tag>` (base64url parts).
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { FactorgateError } from '../host/errors.js';
-import { systemClock, type Clock } from '../host/clock.js';
+import { FactorgateError } from '../kit/errors.js';
+import { systemClock, type Clock } from '../kit/clock.js';
 
 const VERSION = 'fg1';
 const IV_BYTES = 12;

@@ -11,7 +11,7 @@ import { migrations } from './migrations/index.js';
 import { cachingSqliteDatabase } from './statement-cache.js';
 import { immediateTransactions } from './sqlite-immediate-transactions.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from './private-files.js';
-import { FactorgateError } from '../host/errors.js';
+import { FactorgateError } from '../kit/errors.js';
 
 export type StoreOptions =
   | { driver: 'sqlite'; file: string }

@@ -16,7 +16,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { resyncHotp, resyncTotp, verifyHotp, verifyTotp, type OtpAlgorithm } from '../otp/index.js';
 import type { Database, OathTokensTable } from '../store/schema.js';
 import type { SecretBox } from '../store/secret-box.js';
-import { systemClock, type Clock } from '../host/clock.js';
+import { systemClock, type Clock } from '../kit/clock.js';
 import { foldUsername } from '../directory/file/file-directory.js';
 import type { ImportedToken, ImportProblem, ImportProblemCode, ImportResult } from './token.js';
 

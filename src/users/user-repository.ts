@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database, UserRow } from '../store/schema.js';
 import type { DirectoryUser } from '../directory/directory.js';
-import type { UserApi, UserRecord } from '../host/host-api.js';
-import type { Clock } from '../host/clock.js';
+import type { UserApi, UserRecord } from '../api/host-api.js';
+import type { Clock } from '../kit/clock.js';
 import { foldUsername } from '../directory/directory.js';
 
 export function toUserRecord(row: UserRow): UserRecord {

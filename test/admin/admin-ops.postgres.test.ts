@@ -8,10 +8,10 @@ import { openStore, type Store } from '../../src/store/store.js';
 import { UserRepository } from '../../src/users/user-repository.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { createLogger } from '../../src/audit/logger.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { UserAdmin } from '../../src/admin/user-admin.js';
 import { authenticationReport } from '../../src/audit/report.js';
-import { rootConfigSchema } from '../../src/host/config/schema.js';
+import { rootConfigSchema } from '../../src/config/schema.js';
 
 let pg: TestPostgres;
 let store: Store;

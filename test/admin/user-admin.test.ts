@@ -3,7 +3,7 @@ import { generateTotp } from '../../src/otp/index.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { createLogger } from '../../src/audit/logger.js';
 import { UserAdmin, maskAddress } from '../../src/admin/user-admin.js';
-import { rootConfigSchema } from '../../src/host/config/schema.js';
+import { rootConfigSchema } from '../../src/config/schema.js';
 import { Browser, addUser, answer, enrol, secretOnPage, startHarness, type Harness } from '../challenge/harness.js';
 
 let hosts: Harness[] = [];

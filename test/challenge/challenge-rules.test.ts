@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeBase32, generateTotp, generateTotpForStep } from '../../src/otp/index.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { exportAudit } from '../../src/audit/export.js';
 import { Browser, addUser, answer, enrol, field, secretOnPage, startHarness, tempDbFile, type Harness, type HarnessOptions } from './harness.js';
 

@@ -6,7 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { hashPin, verifyPin } from '../../src/delivery/index.js';
 import { makeTempDir, startHost, type RunningHost } from '../support/host-harness.js';
 import { freePort } from '../support/free-port.js';

@@ -4,7 +4,7 @@
  * host instances on one store file.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { makeTempDir, startHost, type RunningHost } from '../support/host-harness.js';
 import { testAdapter } from '../support/test-adapter.js';

@@ -4,10 +4,10 @@
  * password gets. Through the real host (`createHost`, `/login`, the challenge page).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';
 import { Browser, field } from './harness.js';
-import { deniedPage } from '../../src/host/pages/denied-page.js';
+import { deniedPage } from '../../src/kit/pages/denied-page.js';
 
 let running: RunningHost[] = [];
 afterEach(async () => {

@@ -4,7 +4,7 @@
  * PostgreSQL; every other request is refused LOCKED without its code being looked at.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { generateTotp } from '../../src/otp/index.js';
 import type { StoreOptions } from '../../src/store/store.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateTotp } from '../../src/otp/index.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { unlockUser } from '../../src/challenge/index.js';
 import { Browser, addUser, answer, enrol, startHarness, tempDbFile, type Harness, type HarnessOptions } from './harness.js';
 

@@ -1,7 +1,7 @@
 /** Progress lines of long CLI runs, driven by a fake clock (no sleeping, no timing). */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { createProgress, formatDuration } from '../../src/cli/progress.js';
 
 function capture(): { out: PassThrough; lines: () => string[] } {

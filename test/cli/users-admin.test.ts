@@ -12,7 +12,7 @@ import { openStore } from '../../src/store/store.js';
 import { UserRepository } from '../../src/users/user-repository.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { createLogger } from '../../src/audit/logger.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { makeTempDir } from '../support/host-harness.js';
 
 async function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {

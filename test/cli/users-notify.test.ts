@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { secretBoxFor } from '../../src/host/bootstrap/secret-keys.js';
+import { secretBoxFor } from '../../src/keys/secret-keys.js';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -14,7 +14,7 @@ import { main } from '../../src/cli/main.js';
 import { verifyPin } from '../../src/delivery/index.js';
 import { openStore } from '../../src/store/store.js';
 import { UserRepository } from '../../src/users/user-repository.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { encodeBase32 } from '../../src/otp/index.js';
 import { makeTempDir } from '../support/host-harness.js';
 import { findPart, parseMime } from '../delivery/support/mime.js';

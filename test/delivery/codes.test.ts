@@ -1,7 +1,7 @@
 import { SecretBox } from '../../src/store/secret-box.js';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { codeDeliveryPolicySchema } from '../../src/delivery/config.js';
 import {
   checkCode,

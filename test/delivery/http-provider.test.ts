@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
-import { FactorgateError } from '../../src/host/errors.js';
+import { ManualClock } from '../../src/kit/clock.js';
+import { FactorgateError } from '../../src/kit/errors.js';
 import { smsProviderConfigSchema, type HttpProviderConfig } from '../../src/delivery/config.js';
 import { createMessageProvider } from '../../src/delivery/providers/index.js';
 import { captureLog } from './support/capture-log.js';

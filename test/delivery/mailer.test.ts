@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FactorgateError } from '../../src/host/errors.js';
+import { FactorgateError } from '../../src/kit/errors.js';
 import { smtpConfigSchema, type SmtpConfigInput } from '../../src/delivery/config.js';
 import { createMailer, toTransportOptions, type Mailer } from '../../src/delivery/mailer.js';
 import { captureLog } from './support/capture-log.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FactorgateError } from '../../src/host/errors.js';
+import { FactorgateError } from '../../src/kit/errors.js';
 import { resolveLocale } from '../../src/delivery/locale.js';
 import { loadTemplates, type EnrolledVars } from '../../src/delivery/templates.js';
 

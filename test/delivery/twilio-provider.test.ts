@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FactorgateError } from '../../src/host/errors.js';
+import { FactorgateError } from '../../src/kit/errors.js';
 import { voiceProviderConfigSchema, type TwilioProviderConfig } from '../../src/delivery/config.js';
 import { createMessageProvider } from '../../src/delivery/providers/index.js';
 import { buildTwiml, verifyTwilioSignature, xmlEscape } from '../../src/delivery/providers/twilio.js';

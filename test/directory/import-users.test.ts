@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { foldUsername, importUsers } from '../../src/directory/import-users.js';
 import { MemoryDirectory, makeUser } from '../support/ldap-memory-directory.js';
 

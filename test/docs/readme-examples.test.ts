@@ -14,7 +14,7 @@ import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document } f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinAdapters } from '../../adapters/index.js';
 import { formatIssues } from '../../src/host/config/load.js';
-import { rootConfigSchema } from '../../src/host/config/schema.js';
+import { rootConfigSchema } from '../../src/config/schema.js';
 import { parseUsersFile } from '../../src/directory/file/file-directory.js';
 import { runFactorgate } from '../support/factorgate-cli.js';
 

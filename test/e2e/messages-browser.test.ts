@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';
 import { accepting, codeOf, httpProvider, startRecorder, type Recorder } from '../factors/support/delivered.js';
 

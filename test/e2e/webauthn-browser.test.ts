@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { addUser, startHarness, tempDbFile, type Harness } from '../challenge/harness.js';
 import { createWebAuthnFactor, readWebAuthnParams } from '../../src/factors/index.js';
-import { rootConfigSchema, type RootConfigInput } from '../../src/host/config/schema.js';
+import { rootConfigSchema, type RootConfigInput } from '../../src/config/schema.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** The AAGUID of Chromium's virtual CTAP2 authenticator. */

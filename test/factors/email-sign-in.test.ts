@@ -5,7 +5,7 @@
  * subjects) nor in any log line of ours.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';
 import { findPart, parseMime } from '../delivery/support/mime.js';
 import { startSmtpServer, type TestSmtpServer } from '../delivery/support/smtp-server.js';

@@ -12,14 +12,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { UserRepository } from '../../src/users/user-repository.js';
-import type { UserRecord } from '../../src/host/host-api.js';
+import type { UserRecord } from '../../src/api/host-api.js';
 import type { FactorRow } from '../../src/store/schema.js';
 import { generateHotp, generateTotpForStep, totpStep } from '../../src/otp/index.js';
 import { createOathTokenFactor } from '../../src/factors/oath-token-factor.js';
 import { createDefaultFactors } from '../../src/factors/index.js';
-import { rootConfigSchema } from '../../src/host/config/schema.js';
+import { rootConfigSchema } from '../../src/config/schema.js';
 import { TokenRepository, secretContext } from '../../src/tokens/token-repository.js';
 import type { ImportedToken } from '../../src/tokens/index.js';
 

@@ -5,7 +5,7 @@
  * regenerated after success, and the method recorded for the audit (never the code).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { generateHotp, generateTotpForStep, totpStep } from '../../src/otp/index.js';
 import { TokenRepository } from '../../src/tokens/token-repository.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';

@@ -4,7 +4,7 @@
  * what the gateway received and typed back.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';
 import { accepting, Browser, codeOf, httpProvider, pressSend, signIn, startRecorder, submitCode, type Recorder } from './support/delivered.js';
 

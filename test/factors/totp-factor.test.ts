@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateSync } from 'otplib';
 import type { FactorRow } from '../../src/store/schema.js';
 import { SecretBox } from '../../src/store/secret-box.js';
-import type { UserRecord } from '../../src/host/host-api.js';
+import type { UserRecord } from '../../src/api/host-api.js';
 import { decodeBase32, encodeBase32, generateTotpForStep, type OtpAlgorithm } from '../../src/otp/index.js';
 import { createTotpFactor, groupSecret, otpauthUri, TOTP_SECRET_BYTES, type TotpConfig } from '../../src/factors/index.js';
 import { totpSecretContext } from '../../src/factors/totp-factor.js';

@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';
 import { Browser, codeOf, field, httpProvider, pressSend, signIn, startRecorder, submitCode, type Recorder } from './support/delivered.js';
 

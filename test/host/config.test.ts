@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../../src/host/config/load.js';
-import type { AdapterDefinition } from '../../src/host/host-api.js';
+import type { AdapterDefinition } from '../../src/api/host-api.js';
 import { makeTempDir } from '../support/host-harness.js';
 
 const testAdapter: AdapterDefinition<{ apps: { name: string; upstream: string }[] }> = {

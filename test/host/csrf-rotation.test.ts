@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
-import { Csrf, CSRF_KEY_INFO } from '../../src/host/csrf.js';
-import { DerivedKeys } from '../../src/host/derived-keys.js';
-import { CookiePolicy } from '../../src/host/http/cookies.js';
-import { ManualClock } from '../../src/host/clock.js';
-import { FactorgateError } from '../../src/host/errors.js';
+import { Csrf, CSRF_KEY_INFO } from '../../src/http/csrf.js';
+import { DerivedKeys } from '../../src/store/derived-keys.js';
+import { CookiePolicy } from '../../src/http/cookies.js';
+import { ManualClock } from '../../src/kit/clock.js';
+import { FactorgateError } from '../../src/kit/errors.js';
 
 const k1 = { id: 'k1', key: randomBytes(32) };
 const k2 = { id: 'k2', key: randomBytes(32) };

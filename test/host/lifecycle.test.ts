@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { stringify } from 'yaml';
-import type { AdapterDefinition } from '../../src/host/host-api.js';
+import type { AdapterDefinition } from '../../src/api/host-api.js';
 import { AdapterRegistry, acceptsHostApi } from '../../src/host/adapter-registry.js';
 import { startHost, makeTempDir, writeUsersFile, DEFAULT_USERS } from '../support/host-harness.js';
 import { freePort } from '../support/free-port.js';

@@ -111,7 +111,7 @@ describe('plugins', () => {
     const run = await runFactorgate(['check-config', '--config', file]);
     expect(run.code).toBe(2);
     const lines = run.err.trim().split('\n');
-    expect(lines).toContain(`${file}: plugins[1]: FG_ERR_ADAPTER_HOST_API: @acme/future: adapter future needs host API ^2; this host offers ${(await import('../../src/host/host-api.js')).HOST_API_VERSION}`);
+    expect(lines).toContain(`${file}: plugins[1]: FG_ERR_ADAPTER_HOST_API: @acme/future: adapter future needs host API ^2; this host offers ${(await import('../../src/api/host-api.js')).HOST_API_VERSION}`);
     expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${file}: adapters\\.greeter\\.greeting: `))]));
   });
 

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { migrateAdapters } from '../../src/store/adapter/adapter-migrations.js';
 import { builtinAdapters } from '../../adapters/index.js';
 import { SecretBox } from '../../src/store/secret-box.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { REWRAP_CURSOR_KEY, countValuesUsingKey, rewrapAll } from '../../src/keys/rewrap.js';
 import { totpSecretContext } from '../../src/factors/totp-factor.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';

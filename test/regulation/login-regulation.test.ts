@@ -5,7 +5,7 @@
  * password checks answering 503 when the queue wait runs out.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import type { Directory } from '../../src/directory/directory.js';
 import { makeTempDir, startHost, type HarnessOptions, type RunningHost } from '../support/host-harness.js';
 import { TestBrowser } from '../support/http-client.js';

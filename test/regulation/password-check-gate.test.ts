@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PasswordCheckGate } from '../../src/regulation/password-check-gate.js';
-import { FactorgateError } from '../../src/host/errors.js';
+import { FactorgateError } from '../../src/kit/errors.js';
 
 function latch() {
   let open!: () => void;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import type { XmlElement as Element } from '../../src/xml/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/host/clock.js';
+import { systemClock } from '../../src/kit/clock.js';
 import { SamlEmitError } from '../../src/saml/emit-error.js';
 import {
   buildSignedResponse,

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/host/clock.js';
+import { systemClock } from '../../src/kit/clock.js';
 import { SamlEmitError } from '../../src/saml/emit-error.js';
 import { buildSignedResponse } from '../../src/saml/emit-response.js';
 import { AssertionEncrypter } from '../../src/saml/encrypt-assertion.js';

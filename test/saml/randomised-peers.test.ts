@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/host/clock.js';
+import { systemClock } from '../../src/kit/clock.js';
 import { buildSignedResponse, buildSignedResponseSync } from '../../src/saml/emit-response.js';
 import { SamlSigner } from '../../src/saml/signer.js';
 import {

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HOST_API_VERSION } from '../../src/host/host-api.js';
+import { HOST_API_VERSION } from '../../src/api/host-api.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -25,7 +25,7 @@ describe('factorgate/adapter', () => {
     }
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types: string; import: string }> };
     expect(existsSync(join(ROOT, pkg.exports['./adapter']!.types))).toBe(true);
-    expect(readFileSync(join(ROOT, pkg.exports['./adapter']!.types), 'utf8')).toContain("export * from '../host/host-api.js'");
+    expect(readFileSync(join(ROOT, pkg.exports['./adapter']!.types), 'utf8')).toContain("export * from '../api/host-api.js'");
   });
 
   it('is the only part of factorgate the built-in adapters import', () => {

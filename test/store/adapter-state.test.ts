@@ -15,7 +15,7 @@ import { migrateAdapter, migrateAdapters } from '../../src/store/adapter/adapter
 import { OwnTablesOnly } from '../../src/store/adapter/own-tables-only.js';
 import { keyedState } from '../../src/store/adapter/keyed-state.js';
 import { CORE_EXPIRY, sweepExpired } from '../../src/host/sweep-expired.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { builtinAdapters } from '../../adapters/index.js';
 import { legacy007, legacy008 } from './fixtures/legacy-adapter-migrations.js';
 import { makeTempDir } from '../support/host-harness.js';

@@ -7,7 +7,7 @@ import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
 import { isStoreOutage } from '../../src/store/store-outage.js';
-import { FactorgateError } from '../../src/host/errors.js';
+import { FactorgateError } from '../../src/kit/errors.js';
 
 describe('PostgreSQL connection timeout', () => {
   it('gives up on a silent server and reports an outage', async () => {

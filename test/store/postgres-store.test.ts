@@ -4,7 +4,7 @@ import { openStore, type Store } from '../../src/store/store.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { StoreReplayCache } from '../../src/host/replay-cache.js';
 import { UserRepository } from '../../src/users/user-repository.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 
 describe('PostgreSQL store (same interface as SQLite)', () => {

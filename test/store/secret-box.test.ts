@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SecretBox, sealedKeyId } from '../../src/store/secret-box.js';
-import { ManualClock } from '../../src/host/clock.js';
-import { FactorgateError } from '../../src/host/errors.js';
+import { ManualClock } from '../../src/kit/clock.js';
+import { FactorgateError } from '../../src/kit/errors.js';
 
 const k1 = { id: 'k1', key: randomBytes(32) };
 const k2 = { id: 'k2', key: randomBytes(32) };

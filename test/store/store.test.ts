@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
 import { migrations } from '../../src/store/migrations/index.js';
-import { FactorgateError } from '../../src/host/errors.js';
+import { FactorgateError } from '../../src/kit/errors.js';
 import { makeTempDir } from '../support/host-harness.js';
 
 describe('SQLite store', () => {

@@ -4,7 +4,7 @@
  * every outcome it receives and answers a small page (or the host's neutral denial page).
  */
 import { z } from 'zod';
-import type { AdapterDefinition, ChallengeOutcome, HostApi } from '../../src/host/host-api.js';
+import type { AdapterDefinition, ChallengeOutcome, HostApi } from '../../src/api/host-api.js';
 
 export const TEST_ADAPTER_NAME = 'test-app';
 

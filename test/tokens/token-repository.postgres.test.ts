@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { UserRepository } from '../../src/users/user-repository.js';
 import { generateHotp, generateTotpForStep, totpStep } from '../../src/otp/index.js';
 import { TokenRepository } from '../../src/tokens/token-repository.js';

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { openStore } from '../../src/store/store.js';
 import { UserRepository } from '../../src/users/user-repository.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { encodeBase32, generateHotp, generateTotpForStep, totpStep } from '../../src/otp/index.js';
 import { makeTempDir } from '../support/host-harness.js';
 import { buildPskc } from './support/build-pskc.js';

@@ -1,4 +1,4 @@
-import { FactorgateError } from '../../host/errors.js';
+import { FactorgateError } from '../../kit/errors.js';
 import { isSameBrowser } from '../browser-binding.js';
 import type { Step } from '../challenge-context.js';
 

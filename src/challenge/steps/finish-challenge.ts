@@ -6,8 +6,8 @@
  * with two hosts racing on one store.
  */
 import type { Request, Response } from 'express';
-import { FactorgateError } from '../../host/errors.js';
-import type { ChallengeOutcome } from '../../host/host-api.js';
+import { FactorgateError } from '../../kit/errors.js';
+import type { ChallengeOutcome } from '../../api/host-api.js';
 import type { ChallengeRequest } from '../challenge-context.js';
 
 /** Machine reasons a challenge ends in denial; audited, never shown verbatim. */

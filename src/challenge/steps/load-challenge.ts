@@ -1,5 +1,5 @@
-import { FactorgateError } from '../../host/errors.js';
-import { pickLocale, type Locale } from '../../host/i18n.js';
+import { FactorgateError } from '../../kit/errors.js';
+import { pickLocale, type Locale } from '../../kit/i18n.js';
 import { openState } from '../sealed-state.js';
 import type { Step } from '../challenge-context.js';
 

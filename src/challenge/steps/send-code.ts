@@ -1,4 +1,4 @@
-import { FactorgateError } from '../../host/errors.js';
+import { FactorgateError } from '../../kit/errors.js';
 import { renderChallengePage, type PageNotice } from '../challenge-page.js';
 import type { ChallengeRequest, Method } from '../challenge-context.js';
 import type { FactorSendResult } from '../../factors/factor.js';

@@ -3,7 +3,7 @@ import { type CliContext, UsageError, loadCliConfig } from '../cli-context.js';
 import { openStore } from '../../store/store.js';
 import { exportAudit } from '../../audit/export.js';
 import { REPORT_GROUPS, authenticationReport, reportCsv, reportTable, type ReportGroup } from '../../audit/report.js';
-import { systemClock } from '../../host/clock.js';
+import { systemClock } from '../../kit/clock.js';
 import { storeOptions } from './users.js';
 import { writeOut } from '../output.js';
 

@@ -7,9 +7,9 @@
 import { parseArgs } from 'node:util';
 import { type CliContext, UsageError, loadCliConfig } from '../cli-context.js';
 import { openStore } from '../../store/store.js';
-import { systemClock } from '../../host/clock.js';
-import { durationToMs } from '../../directory/ldap/config.js';
-import { previousKeyGraceMs, secretKeysFor } from '../../host/bootstrap/secret-keys.js';
+import { systemClock } from '../../kit/clock.js';
+import { durationToMs } from '../../kit/durations.js';
+import { previousKeyGraceMs, secretKeysFor } from '../../keys/secret-keys.js';
 import { SecretBox, currentKeyIndex } from '../../store/secret-box.js';
 import type { Kysely } from 'kysely';
 import { sealedColumnsOf } from '../../keys/sealed-columns.js';

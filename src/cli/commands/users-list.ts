@@ -6,7 +6,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import type { Clock } from '../../host/clock.js';
+import type { Clock } from '../../kit/clock.js';
 import type { Database, UserRow } from '../../store/schema.js';
 import { writeOut } from '../output.js';
 

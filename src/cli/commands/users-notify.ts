@@ -13,8 +13,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { Clock } from '../../host/clock.js';
-import type { HostConfig } from '../../host/config/schema.js';
+import type { Clock } from '../../kit/clock.js';
+import type { HostConfig } from '../../config/schema.js';
 import { UsageError } from '../cli-context.js';
 import { createMailer, generatePin, hashPin, loadTemplates, type EnrolledVars, type Mailer, type PinSealer } from '../../delivery/index.js';
 import type { Database, UserRow } from '../../store/schema.js';

@@ -7,7 +7,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { systemClock } from '../../host/clock.js';
+import { systemClock } from '../../kit/clock.js';
 import type { HttpProviderConfig } from '../config.js';
 import { HTTP_BODY_PLACEHOLDERS } from '../config.js';
 import type { Locale } from '../locale.js';

@@ -4,7 +4,7 @@
  * names the provider, the tries and the last status, with every secret scrubbed out.
  */
 import type { Logger } from 'pino';
-import { FactorgateError } from '../../host/errors.js';
+import { FactorgateError } from '../../kit/errors.js';
 import type { FetchFn, SleepFn } from './types.js';
 
 export interface PreparedRequest {

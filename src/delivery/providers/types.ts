@@ -5,7 +5,7 @@
  * challenge page then offers the user's other methods.
  */
 import type { Logger } from 'pino';
-import type { Clock } from '../../host/clock.js';
+import type { Clock } from '../../kit/clock.js';
 import type { Locale } from '../locale.js';
 
 export interface SmsRequest {

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { foldUsername, type AuthenticationResult, type Directory, type DirectoryUser } from '../directory.js';
 import type { Logger } from 'pino';
 import { checkPassword, dummyPasswordHash, isPasswordHash } from '../password-hash.js';
-import { FactorgateError } from '../../host/errors.js';
-import { formatIssues } from '../../host/config/format-issues.js';
+import { FactorgateError } from '../../kit/errors.js';
+import { formatIssues } from '../../kit/format-issues.js';
 
 const fileUserSchema = z.strictObject({
   username: z.string().min(1).max(256),

@@ -3,7 +3,7 @@
  * `/etc/users.yaml: users[0].passwordHash: …`), for the configuration's check; none when it loads.
  */
 import { readFileSync } from 'node:fs';
-import { FactorgateError } from '../../host/errors.js';
+import { FactorgateError } from '../../kit/errors.js';
 import { parseUsersFile } from './file-directory.js';
 
 export function usersFileProblems(path: string): string[] {

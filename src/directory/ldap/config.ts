@@ -5,17 +5,9 @@
  */
 import { z } from 'zod';
 import { FilterParser } from 'ldapts';
+import { DURATION, durationToMs } from '../../kit/durations.js';
 import { PRESETS, type AttributeMap, type LdapPreset } from './presets.js';
 
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** `'90s'`, `'15m'`, `'1h'`, `'1d'` → milliseconds. */
-export function durationToMs(text: string): number {
-  const m = DURATION.exec(text.trim());
-  if (!m) throw new Error(`not a duration: ${text}`);
-  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-}
 
 function isParsableFilter(f: string): boolean {
   try {

@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SigningKey, SigningKeys } from '../host-api.js';
-import { FactorgateError } from '../errors.js';
+import type { SigningKey, SigningKeys } from '../../api/host-api.js';
+import { FactorgateError } from '../../kit/errors.js';
 
 export function pemToBase64Der(pem: string): string {
   const m = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);

@@ -11,10 +11,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { formatIssues, formatPath } from './format-issues.js';
+import { formatIssues, formatPath } from '../../kit/format-issues.js';
 import { usersFileProblems } from '../../directory/file/users-file-problems.js';
-import { rootConfigSchema, type HostConfig } from './schema.js';
-import type { AdapterDefinition } from '../host-api.js';
+import { rootConfigSchema, type HostConfig } from '../../config/schema.js';
+import type { AdapterDefinition } from '../../api/host-api.js';
 
 export { formatIssues, formatPath };
 

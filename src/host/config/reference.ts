@@ -4,8 +4,8 @@
  * when the README's copy differs.
  */
 import { z } from 'zod';
-import { rootConfigSchema } from './schema.js';
-import type { AdapterDefinition } from '../host-api.js';
+import { rootConfigSchema } from '../../config/schema.js';
+import type { AdapterDefinition } from '../../api/host-api.js';
 
 interface JsonSchema {
   type?: string | string[];

@@ -4,8 +4,8 @@
  */
 import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
-import type { ConnectCheck } from '../host-api.js';
-import type { HostConfig } from '../config/schema.js';
+import type { ConnectCheck } from '../../api/host-api.js';
+import type { HostConfig } from '../../config/schema.js';
 import { toSigningKey } from '../bootstrap/signing-keys.js';
 import { ConnectProblem } from './connect-problem.js';
 

@@ -5,7 +5,7 @@
  * "no directory server answered" (RFC 4511 §4.1.9 result codes say which it is).
  */
 import { ResultCodeError } from 'ldapts';
-import type { ConnectCheck } from '../host-api.js';
+import type { ConnectCheck } from '../../api/host-api.js';
 import type { LdapDirectoryConfig } from '../../directory/ldap/config.js';
 import { closeQuietly, openConnection } from '../../directory/ldap/connection.js';
 import { ConnectProblem } from './connect-problem.js';

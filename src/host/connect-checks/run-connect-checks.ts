@@ -5,7 +5,7 @@
  * configured timeout. The core knows no adapter by name: adapters contribute their checks
  * through `AdapterDefinition.connectChecks`.
  */
-import type { AdapterDefinition, ConnectCheck } from '../host-api.js';
+import type { AdapterDefinition, ConnectCheck } from '../../api/host-api.js';
 import { writtenKey, type LoadedConfig } from '../config/load.js';
 import { ldapChecks } from './ldap-checks.js';
 import { smtpCheck } from './smtp-check.js';

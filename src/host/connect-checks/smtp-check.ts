@@ -4,7 +4,7 @@
  * runs exactly what a send would.
  */
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import type { ConnectCheck } from '../host-api.js';
+import type { ConnectCheck } from '../../api/host-api.js';
 import type { SmtpConfig } from '../../delivery/config.js';
 import { createMailer } from '../../delivery/mailer.js';
 import { ConnectProblem } from './connect-problem.js';

@@ -3,7 +3,7 @@
  * `SELECT version()`. The URL may hold a password: only its host, port and database are ever
  * printed. PostgreSQL's SQLSTATE (Appendix A of its manual) says which part of the URL to fix.
  */
-import type { ConnectCheck } from '../host-api.js';
+import type { ConnectCheck } from '../../api/host-api.js';
 import { ConnectProblem } from './connect-problem.js';
 
 type KeyOf = (path: string) => string;

@@ -4,15 +4,15 @@
  * so every adapter shows the same page for the same denial.
  */
 import type { Request, Response } from 'express';
-import type { PageApi } from '../host-api.js';
-import type { Clock } from '../clock.js';
-import type { Csrf } from '../csrf.js';
-import type { HostConfig } from '../config/schema.js';
-import { pickLocale, t, type Locale } from '../i18n.js';
-import { html, type SafeHtml } from './html.js';
-import { layout } from './layout.js';
-import { deniedPage } from './denied-page.js';
-import { serverTimeZone } from './local-time.js';
+import type { PageApi } from '../../api/host-api.js';
+import type { Clock } from '../../kit/clock.js';
+import type { Csrf } from '../../http/csrf.js';
+import type { HostConfig } from '../../config/schema.js';
+import { pickLocale, t, type Locale } from '../../kit/i18n.js';
+import { html, type SafeHtml } from '../../kit/pages/html.js';
+import { layout } from '../../kit/pages/layout.js';
+import { deniedPage } from '../../kit/pages/denied-page.js';
+import { serverTimeZone } from '../../kit/pages/local-time.js';
 
 export type RenderPage = (req: Request, res: Response, status: number, title: string, body: SafeHtml) => void;
 

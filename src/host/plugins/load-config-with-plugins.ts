@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parse } from 'yaml';
-import type { AdapterDefinition } from '../host-api.js';
+import type { AdapterDefinition } from '../../api/host-api.js';
 import { AdapterError, AdapterRegistry } from '../adapter-registry.js';
 import { ConfigError, loadConfig, resolveConfigFile, type LoadedConfig, type LoadOptions } from '../config/load.js';
 import { importPlugin } from './import-plugin.js';

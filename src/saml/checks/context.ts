@@ -5,8 +5,8 @@
  */
 import type { XmlDocument as Document, XmlElement as Element } from '../../xml/index.js';
 import type { KeyObject } from 'node:crypto';
-import type { Clock } from '../../host/clock.js';
-import type { ReplayCache } from '../../host/host-api.js';
+import type { Clock } from '../../kit/clock.js';
+import type { ReplayCache } from '../../api/host-api.js';
 import { attr } from '../../xml/index.js';
 
 export const NS_SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';

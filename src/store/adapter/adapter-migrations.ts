@@ -4,7 +4,7 @@
  * restricted handle, so a migration can only create or change tables named `<prefix>_…`.
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { FactorgateError } from '../../host/errors.js';
+import { FactorgateError } from '../../kit/errors.js';
 import { OwnTablesOnly, tablePrefix } from './own-tables-only.js';
 
 /** One step of an adapter's schema; `db` reaches only the adapter's own tables. */

@@ -9,7 +9,7 @@
  */
 import { hkdfSync } from 'node:crypto';
 import { SecretBox, type KeyEncryptionKey } from '../secret-box.js';
-import type { Clock } from '../../host/clock.js';
+import type { Clock } from '../../kit/clock.js';
 
 export interface AdapterSecrets {
   /** Seals `plaintext` bound to `context`; only this adapter, with the same context, opens it. */

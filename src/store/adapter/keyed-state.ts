@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Clock } from '../../host/clock.js';
+import type { Clock } from '../../kit/clock.js';
 
 export interface KeyedState {
   /** Stores `value` (JSON-serialisable) under `key` for `ttlMs`, replacing what was there. */

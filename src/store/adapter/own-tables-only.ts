@@ -7,7 +7,7 @@
  * code in the host's process can always open the database file itself.
  */
 import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
-import { FactorgateError } from '../../host/errors.js';
+import { FactorgateError } from '../../kit/errors.js';
 
 /** `forms-proxy` → `forms_proxy`: the prefix (plus `_`) every table of the adapter starts with. */
 export function tablePrefix(adapterName: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileAppPaths, isLoginRequest, normalizeTarget } from '../../../adapters/forms-proxy/normalize-request.js';
-import { isFactorgateError } from '../../../src/host/errors.js';
+import { isFactorgateError } from '../../../src/kit/errors.js';
 
 const ci = { caseInsensitive: true };
 const cs = { caseInsensitive: false };

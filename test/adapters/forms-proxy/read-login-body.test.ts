@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { extractCredentials, parseLoginFields, readBody } from '../../../adapters/forms-proxy/read-login-body.js';
-import { isFactorgateError } from '../../../src/host/errors.js';
+import { isFactorgateError } from '../../../src/kit/errors.js';
 
 const names = { username: 'username', password: 'password' };
 const parse = (body: string, ct: string, query = '', cookie?: string) =>

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/host/clock.js';
+import { ManualClock } from '../../../src/kit/clock.js';
 import { createLogger } from '../../../src/audit/logger.js';
 import { loadConfig } from '../../../src/host/config/load.js';
 import { createHost, type Host } from '../../../src/host/host.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/host/clock.js';
+import { ManualClock } from '../../../src/kit/clock.js';
 import { generateSelfSigned } from '../../../src/host/bootstrap/signing-keys.js';
 import { RelyingPartyRegistry } from '../../../adapters/saml-idp/relying-parties.js';
 import { relyingPartySchema } from '../../../adapters/saml-idp/config.js';

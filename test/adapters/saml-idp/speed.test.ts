@@ -5,7 +5,7 @@
  */
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/host/clock.js';
+import { ManualClock } from '../../../src/kit/clock.js';
 import { decodeRedirect } from '../../../adapters/saml-idp/decode-message.js';
 import { relyingPartySchema } from '../../../adapters/saml-idp/config.js';
 import { RelyingPartyRegistry } from '../../../adapters/saml-idp/relying-parties.js';

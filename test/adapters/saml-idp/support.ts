@@ -9,13 +9,13 @@ import { deflateRawSync } from 'node:zlib';
 import { sign } from 'node:crypto';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import { expect } from 'vitest';
-import { ManualClock } from '../../../src/host/clock.js';
+import { ManualClock } from '../../../src/kit/clock.js';
 import { generateSelfSigned } from '../../../src/host/bootstrap/signing-keys.js';
 import { decodeBase32, generateTotp } from '../../../src/otp/index.js';
 import { samlIdpAdapter } from '../../../adapters/saml-idp/index.js';
 import { makeTempDir, startHost, type RunningHost, type TestUser } from '../../support/host-harness.js';
 import { TestBrowser } from '../../support/http-client.js';
-import type { AdapterDefinition } from '../../../src/host/host-api.js';
+import type { AdapterDefinition } from '../../../src/api/host-api.js';
 
 export const IDP_PATH = '/saml/idp';
 

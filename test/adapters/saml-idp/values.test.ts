@@ -5,7 +5,7 @@ import { amrValues, nameIdFor, userValue } from '../../../adapters/saml-idp/issu
 import { relyingPartySchema } from '../../../adapters/saml-idp/config.js';
 import { chooseNameIdFormat } from '../../../adapters/saml-idp/name-id-policy.js';
 import type { RelyingParty } from '../../../adapters/saml-idp/relying-parties.js';
-import type { UserRecord } from '../../../src/host/host-api.js';
+import type { UserRecord } from '../../../src/api/host-api.js';
 
 const MFA = 'http://schemas.microsoft.com/claims/multipleauthn';
 const PPT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileDirectory, parseUsersFile } from '../../../src/directory/file/file-directory.js';
 import { hashPassword, verifyPassword } from '../../../src/directory/password-hash.js';
-import { FactorgateError } from '../../../src/host/errors.js';
+import { FactorgateError } from '../../../src/kit/errors.js';
 import { makeTempDir, writeUsersFile, DEFAULT_USERS } from '../../support/host-harness.js';
 
 describe('password hashes', () => {

@@ -8,7 +8,7 @@ import { slapdDirectory } from '../../support/ldap-directory-config.js';
 import { ODD_UIDS, type FixtureUser } from '../../support/ldap-fixture.js';
 import { LdapDirectory } from '../../../src/directory/ldap/ldap-directory.js';
 import { guidFromBytes } from '../../../src/directory/ldap/map-entry.js';
-import { isFactorgateError } from '../../../src/host/errors.js';
+import { isFactorgateError } from '../../../src/kit/errors.js';
 import type { DirectoryUser } from '../../../src/directory/directory.js';
 
 let slapd: Slapd;

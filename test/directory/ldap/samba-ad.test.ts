@@ -12,7 +12,7 @@ import { ldapDirectoryConfigSchema, type LdapDirectoryConfigInput } from '../../
 import { LdapDirectory } from '../../../src/directory/ldap/ldap-directory.js';
 import { openStore, type Store } from '../../../src/store/store.js';
 import { importUsers } from '../../../src/directory/import-users.js';
-import { isFactorgateError } from '../../../src/host/errors.js';
+import { isFactorgateError } from '../../../src/kit/errors.js';
 import type { DirectoryUser } from '../../../src/directory/directory.js';
 
 const PW = 'Corr3ct-Horse!';

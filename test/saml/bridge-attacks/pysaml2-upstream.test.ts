@@ -7,7 +7,7 @@
  */
 import { SAML } from '@node-saml/node-saml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../../src/host/clock.js';
+import { systemClock } from '../../../src/kit/clock.js';
 import { verifyUpstreamResponse, type UpstreamExpectations } from '../../../src/saml/verify-response.js';
 import { startPysaml2Idp, type Pysaml2Idp, type Pysaml2User } from '../../support/pysaml2-idp.js';
 import { makeTestKeys, type TestKeys } from '../support/test-keys.js';

@@ -3,8 +3,8 @@
  * (`createHost` through the test harness: challenge engine with TOTP enrolment, pages, CSRF,
  * browser binding, audit) with the adapter in front of the app on its own port.
  */
-import { ManualClock } from '../../../../src/host/clock.js';
-import type { AdapterDefinition } from '../../../../src/host/host-api.js';
+import { ManualClock } from '../../../../src/kit/clock.js';
+import type { AdapterDefinition } from '../../../../src/api/host-api.js';
 import { decodeBase32, generateTotp } from '../../../../src/otp/index.js';
 import { createFormsProxy, formsProxyAdapter, type FormsProxyConfig, type FormsProxyInstance } from '../../../../adapters/forms-proxy/index.js';
 import { startHost, type RunningHost } from '../../../support/host-harness.js';

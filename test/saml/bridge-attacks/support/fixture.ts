@@ -3,8 +3,8 @@
  * rollover key (openssl CLI), a manual clock, an in-memory replay cache and the outstanding
  * request ids, and `verify` with the expectations every test starts from.
  */
-import { ManualClock, type Clock } from '../../../../src/host/clock.js';
-import type { ReplayCache } from '../../../../src/host/host-api.js';
+import { ManualClock, type Clock } from '../../../../src/kit/clock.js';
+import type { ReplayCache } from '../../../../src/api/host-api.js';
 import {
   verifyUpstreamResponse,
   type UpstreamExpectations,

@@ -9,8 +9,8 @@
  * `activeFrom`, or, for a key without one, from `since` (the ring's load time).
  */
 import { hkdfSync } from 'node:crypto';
-import { currentKeyIndex, type KeyEncryptionKey } from '../store/secret-box.js';
-import type { Clock } from './clock.js';
+import { currentKeyIndex, type KeyEncryptionKey } from './secret-box.js';
+import type { Clock } from '../kit/clock.js';
 
 export interface DerivedKeyOptions {
   clock: Clock;

@@ -5,7 +5,7 @@
  * re-authentication (injected clock), hashes only in the store, the audit, no code in the log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';
 import { Browser, field, secretOnPage } from '../challenge/harness.js';

@@ -13,15 +13,15 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Kysely } from 'kysely';
-import type { AuditApi, SessionApi, UserApi, UserRecord } from '../host-api.js';
+import type { AuditApi, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
 import { signedInUser, type SignedInUser } from './signed-in-user.js';
-import type { Clock } from '../clock.js';
-import type { Csrf } from '../csrf.js';
-import type { Database, FactorRow } from '../../store/schema.js';
-import type { Factor } from '../../factors/factor.js';
-import { BACKUP_CODE_KIND } from '../../factors/backup-codes.js';
-import { html, type SafeHtml } from '../pages/html.js';
-import { addMessages, t, type Locale } from '../i18n.js';
+import type { Clock } from '../kit/clock.js';
+import type { Csrf } from '../http/csrf.js';
+import type { Database, FactorRow } from '../store/schema.js';
+import type { Factor } from '../factors/factor.js';
+import { BACKUP_CODE_KIND } from '../factors/backup-codes.js';
+import { html, type SafeHtml } from '../kit/pages/html.js';
+import { addMessages, t, type Locale } from '../kit/i18n.js';
 import type { Reauth } from './reauth.js';
 
 addMessages('en', {

@@ -5,7 +5,7 @@
  * factor under five minutes old (injected clock) and the CSRF token, and is audited.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { DEFAULT_USERS, startHost, type RunningHost } from '../support/host-harness.js';
 import { Browser, field, secretOnPage, type Page } from '../challenge/harness.js';

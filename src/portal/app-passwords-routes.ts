@@ -6,13 +6,13 @@
  * password itself never reaches a log.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import type { AuditApi, SessionApi, UserApi, UserRecord } from '../host-api.js';
+import type { AuditApi, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
 import { signedInUser } from './signed-in-user.js';
-import type { Clock } from '../clock.js';
-import type { Csrf } from '../csrf.js';
-import { APP_PASSWORD_SCOPES, type AppPasswords } from '../../users/app-passwords.js';
-import { html, type SafeHtml } from '../pages/html.js';
-import { addMessages, t, type Locale } from '../i18n.js';
+import type { Clock } from '../kit/clock.js';
+import type { Csrf } from '../http/csrf.js';
+import { APP_PASSWORD_SCOPES, type AppPasswords } from '../users/app-passwords.js';
+import { html, type SafeHtml } from '../kit/pages/html.js';
+import { addMessages, t, type Locale } from '../kit/i18n.js';
 import type { Reauth } from './reauth.js';
 
 addMessages('en', {

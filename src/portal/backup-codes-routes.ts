@@ -6,13 +6,13 @@
  * user is asked to sign in again. Every new set is audited; the codes never reach a log.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import type { AuditApi, SessionApi, UserApi, UserRecord } from '../host-api.js';
+import type { AuditApi, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
 import { signedInUser } from './signed-in-user.js';
-import type { Clock } from '../clock.js';
-import type { Csrf } from '../csrf.js';
-import { BACKUP_CODE_KIND, formatBackupCode, type BackupCodes } from '../../factors/backup-codes.js';
-import { html, type SafeHtml } from '../pages/html.js';
-import { addMessages, t, type Locale } from '../i18n.js';
+import type { Clock } from '../kit/clock.js';
+import type { Csrf } from '../http/csrf.js';
+import { BACKUP_CODE_KIND, formatBackupCode, type BackupCodes } from '../factors/backup-codes.js';
+import { html, type SafeHtml } from '../kit/pages/html.js';
+import { addMessages, t, type Locale } from '../kit/i18n.js';
 import type { Reauth } from './reauth.js';
 
 addMessages('en', {

@@ -5,11 +5,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../store/schema.js';
-import type { SecretBox } from '../../store/secret-box.js';
-import type { Clock } from '../clock.js';
+import type { Database } from '../store/schema.js';
+import type { SecretBox } from '../store/secret-box.js';
+import type { Clock } from '../kit/clock.js';
 import type { CookiePolicy } from '../http/cookies.js';
-import type { BeginChallengeInput, EnrolmentPolicy } from '../host-api.js';
+import type { BeginChallengeInput, EnrolmentPolicy } from '../api/host-api.js';
 
 const COOKIE = 'fg_login';
 

@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SecretBox, type KeyEncryptionKey } from '../../store/secret-box.js';
+import { SecretBox, type KeyEncryptionKey } from '../store/secret-box.js';
 import type { HostConfig } from '../config/schema.js';
-import type { Clock } from '../clock.js';
-import { FactorgateError } from '../errors.js';
+import type { Clock } from '../kit/clock.js';
+import { FactorgateError } from '../kit/errors.js';
 
 const LOCAL_KEY_FILE = /^local-([1-9]\d{0,5})\.key$/;
 

@@ -6,19 +6,19 @@
  */
 import type { Request, Response, Router } from 'express';
 import type { Kysely } from 'kysely';
-import type { SessionApi, UserApi } from '../host-api.js';
+import type { SessionApi, UserApi } from '../api/host-api.js';
 import { signedInUser } from './signed-in-user.js';
-import type { Csrf } from '../csrf.js';
-import type { Database } from '../../store/schema.js';
-import type { Factor } from '../../factors/factor.js';
-import { html, type SafeHtml } from '../pages/html.js';
-import { addMessages, t, type Locale } from '../i18n.js';
+import type { Csrf } from '../http/csrf.js';
+import type { Database } from '../store/schema.js';
+import type { Factor } from '../factors/factor.js';
+import { html, type SafeHtml } from '../kit/pages/html.js';
+import { addMessages, t, type Locale } from '../kit/i18n.js';
 import { PIN_PATH } from './pin-routes.js';
 import { BACKUP_CODES_PATH } from './backup-codes-routes.js';
 import { METHODS_PATH } from './methods-routes.js';
 import { APP_PASSWORDS_PATH } from './app-passwords-routes.js';
-import { BACKUP_CODE_KIND } from '../../factors/backup-codes.js';
-import { backupCodesLeft } from '../../factors/backup-code-factor.js';
+import { BACKUP_CODE_KIND } from '../factors/backup-codes.js';
+import { backupCodesLeft } from '../factors/backup-code-factor.js';
 
 addMessages('en', {
   'portal.title': 'Your account',

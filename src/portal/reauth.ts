@@ -6,8 +6,8 @@
  * the host adapter sends the browser back to that page (`portalReturnPath`).
  */
 import type { Request, Response } from 'express';
-import type { AuditApi, ChallengeApi } from '../host-api.js';
-import type { Clock } from '../clock.js';
+import type { AuditApi, ChallengeApi } from '../api/host-api.js';
+import type { Clock } from '../kit/clock.js';
 import type { SignedInUser } from './signed-in-user.js';
 import { factorIsRecent } from './recent-factor.js';
 

@@ -6,13 +6,13 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import type { Directory } from '../../directory/directory.js';
-import type { AuditApi, ChallengeApi, EnrolmentPolicy, RegulationApi, SessionApi, UserApi } from '../host-api.js';
+import type { Directory } from '../directory/directory.js';
+import type { AuditApi, ChallengeApi, EnrolmentPolicy, RegulationApi, SessionApi, UserApi } from '../api/host-api.js';
 import type { PendingLogins } from './pending-logins.js';
-import type { Csrf } from '../csrf.js';
-import { FactorgateError } from '../errors.js';
-import { html } from '../pages/html.js';
-import { t, type Locale } from '../i18n.js';
+import type { Csrf } from '../http/csrf.js';
+import { FactorgateError } from '../kit/errors.js';
+import { html } from '../kit/pages/html.js';
+import { t, type Locale } from '../kit/i18n.js';
 import { PORTAL_PATH } from '../portal/account-routes.js';
 
 export interface LoginDeps {

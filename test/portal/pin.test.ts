@@ -5,10 +5,10 @@
  * no PIN in the log.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { hashPin } from '../../src/delivery/index.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
-import { pinProblem } from '../../src/host/portal/pin-routes.js';
+import { pinProblem } from '../../src/portal/pin-routes.js';
 import { secretOnPage } from '../challenge/harness.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';
 import { accepting, Browser, codeOf, field, httpProvider, pressSend, signIn, startRecorder, submitCode, switchTo, type Recorder } from '../factors/support/delivered.js';

@@ -7,9 +7,9 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { CookiePolicy } from './http/cookies.js';
-import { FactorgateError } from './errors.js';
-import type { DerivedKeys } from './derived-keys.js';
+import type { CookiePolicy } from './cookies.js';
+import { FactorgateError } from '../kit/errors.js';
+import type { DerivedKeys } from '../store/derived-keys.js';
 
 const COOKIE = 'fg_csrf';
 

@@ -3,7 +3,7 @@
  * so a session left open on a shared computer cannot swap the user's methods. The session's
  * `authnInstant` is when its second factor was verified (the engine starts a fresh session then).
  */
-import type { HostSession } from '../host-api.js';
+import type { HostSession } from '../api/host-api.js';
 
 export const REAUTH_WINDOW_MS = 5 * 60_000;
 

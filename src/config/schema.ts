@@ -8,14 +8,11 @@
  * (`passwordFile: /run/secrets/pw` → `password`), so schemas declare only the value key.
  */
 import { z } from 'zod';
-import { fileDirectoryConfigSchema } from '../../directory/file/config.js';
-import { durationToMs, ldapDirectoryConfigSchema } from '../../directory/ldap/config.js';
-import { codeDeliveryPolicySchema, deliveryConfigSchema } from '../../delivery/config.js';
+import { fileDirectoryConfigSchema } from '../directory/file/config.js';
+import { ldapDirectoryConfigSchema } from '../directory/ldap/config.js';
+import { codeDeliveryPolicySchema, deliveryConfigSchema } from '../delivery/config.js';
+import { duration, durationToMs } from '../kit/durations.js';
 
-const duration = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 30s, 15m, 1h')
-  .describe('A duration: a number followed by ms, s, m, h or d.');
 
 export const serverConfigSchema = z
   .strictObject({
@@ -366,4 +363,3 @@ export interface HostConfig extends Omit<RootConfig, 'directory' | 'adapters'> {
   publicUrl: string;
 }
 
-export { duration };

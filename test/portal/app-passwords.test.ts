@@ -8,7 +8,7 @@
  * adapter will call, `AppPasswords.verify`, is exercised against the same store directly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { AppPasswords } from '../../src/users/app-passwords.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';

@@ -3,7 +3,7 @@
  * and the portal's front page lists the user's methods. Neither is open without a second factor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';
 import { Browser, field, secretOnPage } from '../challenge/harness.js';

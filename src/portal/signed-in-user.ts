@@ -3,7 +3,7 @@
  * and has not disabled. Every portal page asks this once per request; anyone else goes to /login.
  */
 import type { Request } from 'express';
-import type { HostSession, SessionApi, UserApi, UserRecord } from '../host-api.js';
+import type { HostSession, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
 
 export interface SignedInUser {
   user: UserRecord;
