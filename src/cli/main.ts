@@ -14,6 +14,7 @@ import * as audit from './commands/audit.js';
 import * as tokens from './commands/tokens.js';
 import { endQuietlyOnClosedPipe } from './output.js';
 import * as keys from './commands/keys.js';
+import * as admin from './commands/admin.js';
 
 interface Command {
   usage: string;
@@ -27,6 +28,7 @@ export const commands: Record<string, Command> = {
   audit,
   tokens,
   keys,
+  admin,
 };
 
 function help(): string {

@@ -223,6 +223,20 @@ export interface UserBypassesTable {
   challenge_id: string | null;
 }
 
+/** An admin API token (migration 021); only its HMAC is stored. */
+export interface AdminApiTokensTable {
+  id: string;
+  name: string;
+  /** 'helpdesk' or 'admin'. */
+  role: string;
+  token_hash: string;
+  created_by: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  revoked_by: string | null;
+}
+
 /** A generated password for a client that cannot show a challenge (issue 19); only its hash is kept. */
 export interface AppPasswordsTable {
   id: string;
@@ -270,6 +284,7 @@ export interface Database {
   backup_codes: BackupCodesTable;
   app_passwords: AppPasswordsTable;
   user_bypasses: UserBypassesTable;
+  admin_api_tokens: AdminApiTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -21,6 +21,7 @@ describe('usage errors', () => {
     ['tokens', ['tokens import FILE', 'tokens list', 'tokens resync']],
     ['keys', ['keys status', 'keys rotate', 'keys retire']],
     ['audit', ['audit export --format csv|jsonl']],
+    ['admin', ['admin token create --name NAME --role helpdesk|admin', 'admin token list', 'admin token revoke NAME']],
   ])('`factorgate %s` alone lists its subcommands (exit 2)', async (command, lines) => {
     const r = await runFactorgate([command], env);
     expect(r.code).toBe(2);

@@ -11,6 +11,7 @@ import * as m008 from './008-saml-bridge.js';
 import * as m009 from './009-regulation.js';
 import * as m016 from './016-adapter-state.js';
 import * as m020 from './020-admin.js';
+import * as m021 from './021-admin-api-tokens.js';
 import * as m022 from './022-backup-codes.js';
 import * as m023 from './023-app-passwords.js';
 
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '009-regulation': m009,
   '016-adapter-state': m016,
   '020-admin': m020,
+  '021-admin-api-tokens': m021,
   '022-backup-codes': m022,
   '023-app-passwords': m023,
 };
