@@ -9,8 +9,8 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, AdminApiTokensTable } from '../store/schema.js';
-import type { Clock } from '../host/clock.js';
-import { FactorgateError } from '../host/errors.js';
+import type { Clock } from '../kit/clock.js';
+import { FactorgateError } from '../kit/errors.js';
 import { isAdminRole, type AdminRole } from './admin-role.js';
 
 export const API_TOKEN_PREFIX = 'fgat_';

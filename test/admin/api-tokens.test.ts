@@ -11,9 +11,9 @@ import { makeTempDir } from '../support/host-harness.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { pinDerivationRoot } from '../../src/keys/derivation-root.js';
-import { secretKeysFor } from '../../src/host/bootstrap/secret-keys.js';
+import { secretKeysFor } from '../../src/keys/secret-keys.js';
 import { loadConfig } from '../../src/host/config/load.js';
-import { ManualClock } from '../../src/host/clock.js';
+import { ManualClock } from '../../src/kit/clock.js';
 import { API_TOKEN_KEY_PURPOSE, ApiTokens } from '../../src/admin/api-tokens.js';
 
 let stores: Store[] = [];
