@@ -29,7 +29,7 @@ export default tseslint.config(
               message: 'Adapters import only the SDK: factorgate/adapter (src/sdk/adapter.js in this repository).',
             },
             {
-              regex: '^(\\.\\./)+(saml-idp|saml-bridge|forms-proxy)/',
+              regex: '^(\\.\\./)+(saml-idp|saml-bridge|forms-proxy|ws-fed)/',
               message: 'Adapters never import each other; share through the SDK or a primary provider.',
             },
           ],

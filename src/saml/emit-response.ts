@@ -167,10 +167,27 @@ export async function signCanonicalMessage(
   message: { id: string; head: string; tail: string },
   signer: SamlSigner,
 ): Promise<string> {
-  if (!isSafeSamlId(message.id)) throw new SamlEmitError('INVALID_INPUT', 'message id is not a safe xs:ID');
-  const signedInfo = signedInfoFor(message, '', signer);
+  return toDocumentForm(await signCanonicalElement(message, signer));
+}
+
+/**
+ * Signs any element written in exclusive C14N form with an enveloped signature spliced between
+ * `head` and `tail`, wherever its schema puts it (after a SAML 2.0 Issuer; last in a SAML 1.1
+ * Assertion; first in md:EntityDescriptor). `inclusivePrefixes` lists prefixes declared on the
+ * apex but used only inside attribute values (`xsi:type="fed:…"`), for `InclusiveNamespaces
+ * PrefixList`. Returns the canonical form, for embedding in a larger canonical document; pass
+ * the final document through `toDocumentForm` before sending it.
+ */
+export async function signCanonicalElement(
+  element: { id: string; head: string; tail: string; inclusivePrefixes?: readonly string[] },
+  signer: SamlSigner,
+): Promise<string> {
+  if (!isSafeSamlId(element.id)) throw new SamlEmitError('INVALID_INPUT', 'element id is not a safe xs:ID');
+  const prefixes = element.inclusivePrefixes ?? [];
+  if (prefixes.some((p) => !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(p))) throw new SamlEmitError('INVALID_INPUT', 'inclusive prefixes must be NCNames');
+  const signedInfo = signedInfoFor(element, [...prefixes].sort().join(' '), signer);
   const value = await signer.sign(signedInfo.canonical);
-  return toDocumentForm(message.head + signatureElement(signedInfo.inDocument, value, signer) + message.tail);
+  return element.head + signatureElement(signedInfo.inDocument, value, signer) + element.tail;
 }
 
 function responseSignable(draft: Draft, assertion: string): Signable {

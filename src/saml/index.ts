@@ -7,6 +7,7 @@ export {
   ATTRNAME_FORMAT_URI,
   buildSignedResponse,
   buildSignedResponseSync,
+  signCanonicalElement,
   signCanonicalMessage,
   type SamlAttribute,
   type SamlEmitOptions,
@@ -19,6 +20,17 @@ export {
   type AssertionEncrypterOptions,
   type ContentEncryptionAlgorithm,
 } from './encrypt-assertion.js';
+export {
+  NS_SAML11,
+  SAML11_AM_PASSWORD,
+  SAML11_CM_BEARER,
+  buildSignedSaml11Assertion,
+  type Saml11AssertionInput,
+  type Saml11Attribute,
+  type SignedSaml11Assertion,
+} from './emit-saml11-assertion.js';
+export { NS_WSTRUST_2005, TOKEN_TYPE_SAML11, buildWsFedResponse, type WsFedResponse, type WsFedResponseInput } from './emit-wsfed-response.js';
+export { NS_FED, buildSignedFederationMetadata, type FederationMetadataInput } from './emit-federation-metadata.js';
 export { isSafeSamlId, newSamlId } from './saml-id.js';
 export { SIGNATURE_ALGORITHMS, SamlSigner, type SamlSignerOptions, type SignatureAlgorithm } from './signer.js';
 export { canonicalAttribute, canonicalText, toDocumentForm } from './xml-escape.js';
