@@ -8,10 +8,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ManualClock } from '../../../src/host/clock.js';
+import { ManualClock } from '../../../src/kit/clock.js';
 import { wsFedAdapter } from '../../../adapters/ws-fed/index.js';
 import { DEFAULT_USERS, startHost, type TestUser } from '../../support/host-harness.js';
-import type { AdapterDefinition } from '../../../src/host/host-api.js';
+import type { AdapterDefinition } from '../../../src/api/host-api.js';
 import type { IdpHost } from '../saml-idp/support.js';
 
 export { postedForm, signIn, type PostedForm } from '../saml-idp/support.js';
