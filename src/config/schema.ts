@@ -294,7 +294,14 @@ export const metricsConfigSchema = z
   })
   .describe('The Prometheus endpoint GET /metrics.');
 
-/** Help-desk and admin operations (issue 18): CLI now; the console and API read the same keys. */
+const adminRoleMembers = z
+  .strictObject({
+    groups: z.array(z.string().min(1)).default([]).describe('Directory groups (memberOf: full DN or CN) whose members hold the role. Default none.'),
+    users: z.array(z.string().min(1)).default([]).describe('Usernames that hold the role. Default none.'),
+  })
+  .prefault({});
+
+/** Help-desk and admin operations (issue 18): the CLI, the /admin console and the API read the same keys. */
 export const adminConfigSchema = z
   .strictObject({
     bypass: z
@@ -305,8 +312,24 @@ export const adminConfigSchema = z
       .prefault({})
       .refine((b) => b.defaultMinutes <= b.maxMinutes, { message: 'defaultMinutes must be less than or equal to maxMinutes', path: ['defaultMinutes'] })
       .describe('One-time bypass: the next sign-in skips the second factor once, within its time.'),
+    roles: z
+      .strictObject({
+        admin: adminRoleMembers.describe('Everything, plus token stock and API tokens.'),
+        helpdesk: adminRoleMembers.describe('View users, unlock, reset methods, bypass, disable/enable, tokens, resend enrolment.'),
+      })
+      .prefault({})
+      .describe('Who may use the /admin console: directory groups (memberOf, full DN or CN) or usernames per role. Default: nobody.'),
+    sessionIdle: duration.refine((s) => durationToMs(s) >= 60_000, 'at least 1m').default('30m').describe('An admin console session unused this long ends. Default 30m.'),
+    sessionMax: duration.refine((s) => durationToMs(s) >= 60_000, 'at least 1m').default('8h').describe('Absolute lifetime of an admin console session. Default 8h.'),
+    listen: z
+      .strictObject({
+        host: z.string().min(1).default('127.0.0.1').describe('Address the console listener binds to. Default 127.0.0.1.'),
+        port: z.number().int().min(0).max(65535).describe('TCP port of the console listener.'),
+      })
+      .optional()
+      .describe('Serve /admin on its own listener (recommended: an internal address, not the Internet-facing one); /admin then answers 404 on the main listener. Default: on the main listener.'),
   })
-  .describe('Help-desk operations: users show|reset|bypass|disable|enable.');
+  .describe('Help-desk and admin operations: the /admin console and users show|reset|bypass|disable|enable.');
 
 export const rootConfigSchema = z
   .strictObject({

@@ -67,6 +67,9 @@ import { BackupCodes, CODE_PEPPER_INFO, createDefaultFactors, createDeliveredFac
 import { createRegulator } from '../regulation/regulator.js';
 import { gatePasswordChecks, PasswordCheckGate } from '../regulation/password-check-gate.js';
 import { hashingMode } from '../hashing/niced-hash-pool.js';
+import { createAdminConsole } from '../admin/console/admin-console.js';
+import { AdminSessions } from '../admin/console/admin-sessions.js';
+import { ADMIN_CONSOLE_ADAPTER } from '../admin/console/admin-sign-in.js';
 
 export interface CreateHostOptions {
   loaded: LoadedConfig;
@@ -170,6 +173,22 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   };
   const instances = new Map<string, AdapterInstance>([['host', hostAdapter]]);
 
+  // The /admin console: its sign-ins resume here like an adapter's; its pages are added below.
+  const adminConsole = createAdminConsole({
+    config: config.admin,
+    branding: config.branding,
+    directory,
+    sessions: new AdminSessions(store.db, clock, cookies, durationToMs(config.admin.sessionIdle), durationToMs(config.admin.sessionMax)),
+    pending,
+    audit,
+    pages,
+    csrf,
+    locale,
+    logger,
+    maxBodyBytes: config.server.maxBodyBytes,
+  });
+  instances.set(ADMIN_CONSOLE_ADAPTER, adminConsole.adapter);
+
   // The challenge engine calls `resolveAdapter(name).resume(...)` when a challenge ends.
   const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);
   const factors = [
@@ -228,19 +247,19 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     next();
   });
   app.set('trust proxy', config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          'upgrade-insecure-requests': cookies.secure ? [] : null,
-          'form-action': ["'self'"],
-          'img-src': ["'self'", 'data:', ...(config.branding.logoUrl ? [config.branding.logoUrl] : [])],
-        },
+  const securityHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        'upgrade-insecure-requests': cookies.secure ? [] : null,
+        'form-action': ["'self'"],
+        'img-src': ["'self'", 'data:', ...(config.branding.logoUrl ? [config.branding.logoUrl] : [])],
       },
-      strictTransportSecurity: cookies.secure,
-    }),
-  );
-  app.use(createRequestLogger(logger, { redactUrl, ignore: (req) => req.url === '/healthz' || req.url === '/metrics' }));
+    },
+    strictTransportSecurity: cookies.secure,
+  });
+  const requestLog = createRequestLogger(logger, { redactUrl, ignore: (req) => req.url === '/healthz' || req.url === '/metrics' });
+  app.use(securityHeaders);
+  app.use(requestLog);
   app.use(metrics.middleware);
 
   const outages = new OutageLog(logger, clock, config.logging.outageIntervalSeconds * 1000);
@@ -300,6 +319,17 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   engine.mount(hostRouter);
   app.use(hostRouter);
 
+  // With admin.listen the console has its own listener (sign-in and challenge pages included)
+  // and the main one answers 404 under /admin; otherwise it sits on the main listener.
+  const consoleApp = config.admin.listen ? express() : null;
+  if (consoleApp) {
+    consoleApp.disable('x-powered-by');
+    consoleApp.set('trust proxy', app.get('trust proxy'));
+    consoleApp.use(securityHeaders, requestLog, hostRouter, adminConsole.router());
+  } else {
+    app.use(adminConsole.router());
+  }
+
   // What the sweep deletes: the core's declared tables, then each running adapter's `expiry`.
   const sweepTargets: SweepTarget[] = [{ owner: 'core', db: store.db, rules: CORE_EXPIRY }];
 
@@ -327,10 +357,12 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   app.get('/', (_req, res) => {
     res.redirect(302, '/login');
   });
-  app.use((req, _res, next) => {
+  const notFound: express.RequestHandler = (req, _res, next) => {
     next(new FactorgateError('NOT_FOUND', { detail: `${req.method} ${redactUrl(req.originalUrl)}` }));
-  });
-  app.use(createErrorHandler(logger, (req, res, status, key, detail) => pages.error(req, res, status, key, detail), outages));
+  };
+  const errorHandler = createErrorHandler(logger, (req, res, status, key, detail) => pages.error(req, res, status, key, detail), outages);
+  app.use(notFound, errorHandler);
+  consoleApp?.use(notFound, errorHandler);
 
   // Expired rows are swept every few minutes by whichever host runs; each sweep is idempotent.
   const sweep = setInterval(() => {
@@ -368,6 +400,21 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
         });
       });
       servers = [server];
+      if (consoleApp && config.admin.listen) {
+        const consoleServer = config.server.tls ? createHttps({ cert: config.server.tls.cert, key: config.server.tls.key }, consoleApp) : createHttp(consoleApp);
+        consoleServer.headersTimeout = 20_000;
+        consoleServer.requestTimeout = 60_000;
+        const { host: consoleHost, port: consolePort } = config.admin.listen;
+        await new Promise<void>((resolveListen, reject) => {
+          consoleServer.once('error', reject);
+          consoleServer.listen(consolePort, consoleHost, () => {
+            consoleServer.off('error', reject);
+            resolveListen();
+          });
+        });
+        servers.push(consoleServer);
+        logger.info({ address: consoleServer.address() }, 'admin console listening on its own address (admin.listen)');
+      }
       if (config.directory.type === 'ldap' && config.directory.sync.interval) {
         stopSync = startDirectorySync({ directory, db: store.db, clock, intervalMs: durationToMs(config.directory.sync.interval), logger, source: directory.kind });
       }

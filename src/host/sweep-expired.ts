@@ -14,6 +14,7 @@ export const CORE_EXPIRY: readonly ExpiryRule[] = [
   // Challenges and sent codes outlive their expiry by a day (for support cases).
   { table: 'challenges', column: 'expires_at', graceMs: 24 * 3600_000 },
   { table: 'sessions', column: 'expires_at' },
+  { table: 'admin_sessions', column: 'expires_at' },
   { table: 'pending_logins', column: 'expires_at' },
   { table: 'delivered_codes', column: 'expires_at', graceMs: 24 * 3600_000 },
   // The send log only as long as a limit can look back (an hour per user, a challenge's lifetime at most).

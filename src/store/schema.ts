@@ -237,6 +237,21 @@ export interface AdminApiTokensTable {
   revoked_by: string | null;
 }
 
+/** An /admin console session (migration 024); `id` is the SHA-256 of the cookie's token. */
+export interface AdminSessionsTable {
+  id: string;
+  user_id: string;
+  /** The admin's username, for the audit records of what they do. */
+  admin_name: string;
+  /** 'helpdesk' or 'admin', resolved from `admin.roles` at sign-in. */
+  role: string;
+  /** SHA-256 of the browser-binding cookie that passed the second factor. */
+  browser_hash: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
 /** A generated password for a client that cannot show a challenge (issue 19); only its hash is kept. */
 export interface AppPasswordsTable {
   id: string;
@@ -285,6 +300,7 @@ export interface Database {
   app_passwords: AppPasswordsTable;
   user_bypasses: UserBypassesTable;
   admin_api_tokens: AdminApiTokensTable;
+  admin_sessions: AdminSessionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -26,6 +26,8 @@ export interface TestUser {
   email?: string;
   phone?: string;
   disabled?: boolean;
+  /** Directory attributes (`memberOf` for the console's group roles). */
+  attributes?: Record<string, string[]>;
 }
 
 export const DEFAULT_USERS: TestUser[] = [

@@ -24,10 +24,13 @@ table.methods{width:100%;border-collapse:collapse}table.methods th,table.methods
 .code{font:1.6rem/1.2 ui-monospace,monospace;letter-spacing:.3rem;text-align:center}
 .secret{display:inline-block;font-family:ui-monospace,monospace;overflow-wrap:anywhere;line-height:1.6;background:#f3f5f8;padding:.4rem .6rem;border-radius:.3rem}
 .qr svg{width:12rem;height:12rem;display:block;margin:1rem auto}
+main.wide{max-width:72rem}table.list{width:100%;border-collapse:collapse;font-size:.92rem}table.list th,table.list td{text-align:left;padding:.35rem .4rem;vertical-align:top;border-bottom:1px solid #dde2e8}
+nav.console{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;margin-bottom:1rem;padding-bottom:.6rem;border-bottom:1px solid #dde2e8}nav.console form{margin-left:auto}
 a{color:${color}}small,.muted{color:#505a67}footer{text-align:center;color:#505a67;font-size:.85rem;margin-top:1rem}
 `;
 
-export function layout(opts: { locale: Locale; title: string; branding: Branding; body: SafeHtml; lang?: Locale }): string {
+/** `wide`: the admin console's tables need more than a sign-in form's width. */
+export function layout(opts: { locale: Locale; title: string; branding: Branding; body: SafeHtml; lang?: Locale; wide?: boolean }): string {
   const b = opts.branding;
   return html`<!doctype html>
 <html lang="${opts.locale}">
@@ -39,7 +42,7 @@ export function layout(opts: { locale: Locale; title: string; branding: Branding
 <style>${STYLE(b.primaryColor)}</style>
 </head>
 <body>
-<main>
+${opts.wide ? html`<main class="wide">` : html`<main>`}
 <div class="brand">${b.logoUrl ? html`<img src="${b.logoUrl}" alt="">` : ''}<span>${b.productName}</span></div>
 ${opts.body}
 </main>

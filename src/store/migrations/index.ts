@@ -14,6 +14,7 @@ import * as m020 from './020-admin.js';
 import * as m021 from './021-admin-api-tokens.js';
 import * as m022 from './022-backup-codes.js';
 import * as m023 from './023-app-passwords.js';
+import * as m024 from './024-admin-console.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '021-admin-api-tokens': m021,
   '022-backup-codes': m022,
   '023-app-passwords': m023,
+  '024-admin-console': m024,
 };

@@ -1,0 +1,61 @@
+/**
+ * Signing in to the /admin console over HTTP as a browser does: /admin → /login (password) →
+ * the challenge page (enrolment the first time, a TOTP code after) → back to the console.
+ */
+import { decodeBase32, generateTotp } from '../../../src/otp/index.js';
+import type { Clock } from '../../../src/kit/clock.js';
+import { Browser, field, secretOnPage, type Page } from '../../challenge/harness.js';
+import type { RunningHost, TestUser } from '../../support/host-harness.js';
+import { openStore, type Store } from '../../../src/store/store.js';
+import { UserAdmin } from '../../../src/admin/user-admin.js';
+import { AuditLog } from '../../../src/audit/audit-log.js';
+import { createLogger } from '../../../src/audit/logger.js';
+
+export const CONSOLE_USERS: TestUser[] = [
+  { username: 'root', password: 'root-password-1', displayName: 'Root Admin', email: 'root@example.test' },
+  { username: 'hd', password: 'hd-password-1', displayName: 'Hélène Desk', attributes: { memberOf: ['CN=FG Helpdesk,OU=Groups,DC=corp,DC=example'] } },
+  { username: 'alice', password: 'alice-password-1', displayName: 'Alice Martin', givenName: 'Alice', surname: 'Martin', email: 'alice@example.test', phone: '+33612345678' },
+  { username: 'bob', password: 'bob-password-1', displayName: 'Bob Durand', email: 'bob@example.test' },
+];
+
+export const CONSOLE_ROLES = { admin: { users: ['root'] }, helpdesk: { groups: ['FG Helpdesk'] } };
+
+/** Posts the password at the page `/admin` led to; returns the challenge path. */
+export async function passwordStep(b: Browser, start: string, username: string, password: string): Promise<string> {
+  const toLogin = await b.get(start);
+  if (toLogin.status !== 303) throw new Error(`${start} answered ${toLogin.status}`);
+  const loginPath = toLogin.headers.get('location')!;
+  const form = await b.get(loginPath);
+  const r = await b.post('/login', { _csrf: field(form.body, '_csrf'), username, password, l: field(form.body, 'l') });
+  if (r.status !== 303) throw new Error(`password answered ${r.status}`);
+  return r.headers.get('location')!;
+}
+
+/**
+ * Signs `user` in to the console in `b`; enrols a TOTP when `secret` is not given. Returns the
+ * secret and the page the challenge handed back (a redirect into the console, or a refusal).
+ */
+export async function signInToConsole(b: Browser, clock: Clock, user: { username: string; password: string }, secret?: Buffer, start = '/admin'): Promise<{ secret: Buffer; done: Page }> {
+  const path = await passwordStep(b, start, user.username, user.password);
+  const page = await b.get(path);
+  let bytes = secret;
+  if (!bytes) {
+    const decoded = decodeBase32(secretOnPage(page.body));
+    if (!decoded.ok) throw new Error('no secret on the enrolment page');
+    bytes = decoded.bytes;
+  }
+  const done = await b.post(path, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: generateTotp(bytes, clock.now()) });
+  return { secret: bytes, done };
+}
+
+/** The running host's SQLite store, opened beside it (as a second host sharing the store would). */
+export async function storeOf(h: RunningHost): Promise<Store> {
+  const configured = h.host.config.store;
+  if (configured.driver !== 'sqlite' || !configured.path) throw new Error('these console tests run on SQLite');
+  return openStore({ driver: 'sqlite', file: configured.path });
+}
+
+/** The help-desk operations on the host's store, as the CLI runs them. */
+export function userAdminOf(h: RunningHost, store: Store, clock: Clock): UserAdmin {
+  return new UserAdmin({ db: store.db, clock, audit: new AuditLog(store.db, clock, createLogger({ level: 'silent' })), config: h.host.config });
+}
