@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { SqliteAdapter, sql, type CompiledQuery, type Compilable, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { foldUsername, type Directory, type DirectoryUser } from './directory.js';
-import { directoryColumns } from '../users/user-repository.js';
+import { directoryColumns } from './user-columns.js';
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../store/schema.js';
 import { systemClock, type Clock } from '../kit/clock.js';
 

@@ -9,8 +9,19 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { codesEqual, signBody, verifyTwilioSignature, xmlEscape } from '../delivery/index.js';
-import { callbackHash, VOICE_CALLBACK_PATH } from './delivered-code-factor.js';
-import type { VoiceFactorDeps } from './voice-factor.js';
+import type { AuditApi, UserApi } from '../api/host-api.js';
+import type { ProviderConfig } from '../delivery/index.js';
+import type { Locale } from '../kit/i18n.js';
+import { callbackHash, VOICE_CALLBACK_PATH, type DeliveredCodeFactorDeps } from './delivered-code-factor.js';
+
+/** What the callback needs: the voice factor passes its own deps (the route never imports the factor). */
+export interface VoiceCallbackDeps extends Pick<DeliveredCodeFactorDeps, 'db' | 'clock' | 'logger' | 'publicUrl'> {
+  /** The provider's configuration: the callback checks signatures with its secret. */
+  providerConfig: ProviderConfig;
+  defaultLocale: Locale;
+  audit: AuditApi;
+  users: Pick<UserApi, 'findById'>;
+}
 
 /** A signed timestamp older or newer than this is a replay or a broken clock. */
 const MAX_SKEW_SECONDS = 300;
@@ -36,7 +47,7 @@ function readParams(req: Request): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body));
 }
 
-function signatureValid(deps: VoiceFactorDeps, req: Request, params: Record<string, string>, nowMs: number): boolean {
+function signatureValid(deps: VoiceCallbackDeps, req: Request, params: Record<string, string>, nowMs: number): boolean {
   const cfg = deps.providerConfig;
   if (cfg.type === 'twilio') {
     // Twilio signs the URL it called: ours, as published, not the one seen behind a proxy.
@@ -54,7 +65,7 @@ function signatureValid(deps: VoiceFactorDeps, req: Request, params: Record<stri
   return false; // console places no call, so nothing may call back
 }
 
-export function mountVoiceCallback(router: Router, deps: VoiceFactorDeps): void {
+export function mountVoiceCallback(router: Router, deps: VoiceCallbackDeps): void {
   const log = deps.logger.child({ route: 'voice-callback' });
   const text = express.text({ type: () => true, limit: '16kb' });
 

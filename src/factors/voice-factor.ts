@@ -4,12 +4,11 @@
  * `POST /mfa/voice-callback?token=…` (see `voice-callback-route.ts`), and the page's
  * "Continue" finds the challenge approved. The number is the directory's phone (else mobile).
  */
-import type { AuditApi, UserApi } from '../api/host-api.js';
-import { maskPhone, type MessageProvider, type ProviderConfig } from '../delivery/index.js';
-import { addMessages, t, type Locale } from '../kit/i18n.js';
+import { maskPhone, type MessageProvider } from '../delivery/index.js';
+import { addMessages, t } from '../kit/i18n.js';
 import { createDeliveredCodeFactor, type DeliveredCodeFactorDeps } from './delivered-code-factor.js';
 import { phoneFor } from './sms-factor.js';
-import { mountVoiceCallback } from './voice-callback-route.js';
+import { mountVoiceCallback, type VoiceCallbackDeps } from './voice-callback-route.js';
 import type { Factor } from './factor.js';
 
 addMessages('en', {
@@ -23,15 +22,10 @@ addMessages('fr', {
   'voice.prompt.pound': 'Répondez à l’appel au {to} et appuyez sur la touche #, puis choisissez Continuer.',
 });
 
-export interface VoiceFactorDeps extends DeliveredCodeFactorDeps {
+export interface VoiceFactorDeps extends DeliveredCodeFactorDeps, VoiceCallbackDeps {
   provider: MessageProvider;
-  /** The provider's configuration: the callback checks signatures with its secret. */
-  providerConfig: ProviderConfig;
   mode: 'read-code' | 'press-pound';
   defaultRegion: string;
-  defaultLocale: Locale;
-  audit: AuditApi;
-  users: Pick<UserApi, 'findById'>;
 }
 
 export function createVoiceFactor(deps: VoiceFactorDeps): Factor {

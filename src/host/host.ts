@@ -39,7 +39,7 @@ import { pinDerivationRoot } from '../keys/derivation-root.js';
 import { loadOrCreateDevSigningKeys, signingKeysFrom } from './bootstrap/signing-keys.js';
 import { ensureDemoUsers, type DemoCredential } from './bootstrap/demo-users.js';
 import type { Directory } from '../directory/directory.js';
-import { createDirectory } from '../directory/create-directory.js';
+import { createDirectory } from './create-directory.js';
 import { startDirectorySync } from '../directory/sync.js';
 import { durationToMs } from '../kit/durations.js';
 import { UserRepository } from '../users/user-repository.js';

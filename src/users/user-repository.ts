@@ -9,6 +9,7 @@ import type { DirectoryUser } from '../directory/directory.js';
 import type { UserApi, UserRecord } from '../api/host-api.js';
 import type { Clock } from '../kit/clock.js';
 import { foldUsername } from '../directory/directory.js';
+import { directoryColumns } from '../directory/user-columns.js';
 
 export function toUserRecord(row: UserRow): UserRecord {
   return {
@@ -24,22 +25,6 @@ export function toUserRecord(row: UserRow): UserRecord {
     mobile: row.mobile,
     // Disabled in the directory, or by an admin (which a directory refresh does not undo).
     disabled: row.disabled === 1 || row.admin_disabled === 1,
-  };
-}
-
-/** The columns a directory entry sets. */
-export function directoryColumns(u: DirectoryUser) {
-  return {
-    username: foldUsername(u.username),
-    external_id: u.externalId,
-    upn: u.upn ?? null,
-    display_name: u.displayName ?? null,
-    given_name: u.givenName ?? null,
-    surname: u.surname ?? null,
-    email: u.email ?? null,
-    phone: u.phone ?? null,
-    mobile: u.mobile ?? null,
-    disabled: u.disabled ? 1 : 0,
   };
 }
 

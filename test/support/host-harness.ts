@@ -14,7 +14,7 @@ import { hashPassword } from '../../src/directory/password-hash.js';
 import type { AdapterDefinition } from '../../src/api/host-api.js';
 import type { Clock } from '../../src/kit/clock.js';
 import type { Directory } from '../../src/directory/directory.js';
-import { createDirectory } from '../../src/directory/create-directory.js';
+import { createDirectory } from '../../src/host/create-directory.js';
 import { freePort } from './free-port.js';
 
 export interface TestUser {

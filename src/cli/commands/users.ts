@@ -7,7 +7,7 @@ import { UserRepository } from '../../users/user-repository.js';
 import { systemClock } from '../../kit/clock.js';
 import { secretBoxFor } from '../../keys/secret-keys.js';
 import type { HostConfig } from '../../config/schema.js';
-import { createDirectory } from '../../directory/create-directory.js';
+import { createDirectory } from '../../host/create-directory.js';
 import { runUsersImport } from '../../directory/import-cli.js';
 import { notifyUsers } from './users-notify.js';
 import { printUsers } from './users-list.js';

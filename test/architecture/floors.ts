@@ -1,0 +1,32 @@
+/**
+ * The floors of factorgate, bottom first: the one list of how its folders may depend on each
+ * other (docs/architecture.md explains it; test/architecture/folder-order.test.ts holds the code
+ * to it). A folder imports only folders on floors below its own; folders on one floor are
+ * independent of each other. A new folder of src/ goes on the lowest floor above everything it
+ * imports; the test fails until it is listed.
+ */
+export const FLOORS: readonly (readonly string[])[] = [
+  // The kit: leaves that import nothing of factorgate (errors, clock, durations, i18n, pages, XML, OTP, hashing).
+  ['src/kit', 'src/xml', 'src/otp', 'src/hashing'],
+  // Storage, then what stands on it alone.
+  ['src/store'],
+  ['src/http', 'src/delivery', 'src/directory'],
+  ['src/tokens', 'src/config'],
+  // The HostApi contract (types the domain modules and adapters share).
+  ['src/api'],
+  // Domain modules.
+  ['src/users', 'src/audit', 'src/saml'],
+  ['src/regulation', 'src/admin', 'src/factors'],
+  ['src/challenge'],
+  ['src/portal'],
+  ['src/login'],
+  ['src/keys'],
+  // The public SDK, the adapters written against it alone, the composition root, the command.
+  ['src/sdk'],
+  ['adapters'],
+  ['src/host'],
+  ['src/cli'],
+];
+
+/** The one file of src/ that adapters may import (the package's `factorgate/adapter`). */
+export const SDK_ENTRY = 'src/sdk/adapter.ts';
