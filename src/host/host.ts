@@ -45,7 +45,7 @@ import { durationToMs } from '../kit/durations.js';
 import { UserRepository } from '../users/user-repository.js';
 import { CookiePolicy } from '../http/cookies.js';
 import { Csrf, CSRF_KEY_INFO } from '../http/csrf.js';
-import { SessionStore } from './sessions.js';
+import { SessionStore } from '../http/sessions.js';
 import { StoreReplayCache } from './replay-cache.js';
 import { createMetrics, metricsEndpoint } from '../kit/metrics.js';
 import { createErrorHandler } from './error-handler.js';

@@ -10,17 +10,17 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['src/kit', 'src/xml', 'src/otp', 'src/hashing'],
   // Storage, then what stands on it alone.
   ['src/store'],
-  ['src/http', 'src/delivery', 'src/directory'],
+  ['src/delivery', 'src/directory'],
   ['src/tokens', 'src/config'],
   // The HostApi contract (types the domain modules and adapters share).
   ['src/api'],
-  // Domain modules.
-  ['src/users', 'src/audit', 'src/saml'],
-  ['src/regulation', 'src/admin', 'src/factors'],
+  // Domain modules (src/http: cookies, CSRF, browser sessions).
+  ['src/users', 'src/audit', 'src/saml', 'src/http'],
+  ['src/regulation', 'src/factors'],
   ['src/challenge'],
   ['src/portal'],
   ['src/login'],
-  ['src/keys'],
+  ['src/admin', 'src/keys'],
   // The public SDK, the adapters written against it alone, the composition root, the command.
   ['src/sdk'],
   ['adapters'],

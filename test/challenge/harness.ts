@@ -18,7 +18,7 @@ import { ManualClock } from '../../src/kit/clock.js';
 import { CookiePolicy } from '../../src/http/cookies.js';
 import { Csrf, CSRF_KEY_INFO } from '../../src/http/csrf.js';
 import { DerivedKeys } from '../../src/store/derived-keys.js';
-import { SessionStore } from '../../src/host/sessions.js';
+import { SessionStore } from '../../src/http/sessions.js';
 import { UserRepository } from '../../src/users/user-repository.js';
 import { AdapterRegistry } from '../../src/host/adapter-registry.js';
 import { createErrorHandler } from '../../src/host/error-handler.js';

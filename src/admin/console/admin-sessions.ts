@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { Clock } from '../../kit/clock.js';
 import type { CookiePolicy } from '../../http/cookies.js';
-import { hashToken } from '../../host/sessions.js';
+import { hashToken } from '../../http/sessions.js';
 import { BINDING_COOKIE, hashBinding, isSameBrowser } from '../../challenge/browser-binding.js';
 import { isConsoleRole, type ConsoleRole } from './admin-roles.js';
 

@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { ExternalIdentity, HostSession, SessionApi } from '../api/host-api.js';
 import type { Clock } from '../kit/clock.js';
-import type { CookiePolicy } from '../http/cookies.js';
+import type { CookiePolicy } from './cookies.js';
 
 const COOKIE = 'fg_session';
 const TOUCH_EVERY_MS = 60_000;
