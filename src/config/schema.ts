@@ -331,6 +331,16 @@ export const adminConfigSchema = z
   })
   .describe('Help-desk and admin operations: the /admin console and users show|reset|bypass|disable|enable.');
 
+/** The self-service portal (issue 19): what users may change themselves. */
+export const portalConfigSchema = z
+  .strictObject({
+    directoryOwns: z
+      .array(z.enum(['phone', 'email']))
+      .default([])
+      .describe('Contact details only the directory sets: users cannot add or change a phone (SMS/voice) or an email for codes in /portal/methods. Default none: users add their own, verified by a code.'),
+  })
+  .describe('The self-service portal /portal.');
+
 export const rootConfigSchema = z
   .strictObject({
     dataDir: z.string().min(1).default('./data').describe('Folder for the SQLite file and generated demo files; FACTORGATE_DATA overrides it. Default ./data.'),
@@ -348,6 +358,7 @@ export const rootConfigSchema = z
     delivery: deliveryConfigSchema.optional(),
     metrics: metricsConfigSchema.prefault({}),
     admin: adminConfigSchema.prefault({}),
+    portal: portalConfigSchema.prefault({}),
     plugins: z
       .array(z.string().min(1))
       .default([])

@@ -20,7 +20,7 @@ const handlebars = lazyRequire<typeof HandlebarsNs>('handlebars');
 export { TEMPLATE_KEYS, TEMPLATE_NAMES, type TemplateKey, type TemplateName } from './templates/keys.js';
 
 export type EnrolMethod = 'totp' | 'app' | 'token' | 'sms' | 'voice' | 'pin';
-export type TemplateEvent = 'enrolled' | 'code';
+export type TemplateEvent = 'enrolled' | 'code' | 'changed';
 
 interface CommonVars {
   displayName: string;
@@ -44,9 +44,66 @@ export interface CodeVars extends CommonVars {
   ttlSeconds: number;
 }
 
+/** What a self-service change was (issue 19); the mail says it in the reader's language. */
+export const ACCOUNT_CHANGES = [
+  'app-added',
+  'security-key-added',
+  'contact-added',
+  'contact-changed',
+  'method-removed',
+  'method-renamed',
+  'default-changed',
+  'backup-codes-issued',
+  'app-password-created',
+  'app-password-revoked',
+  'app-passwords-revoked',
+  'pin-changed',
+] as const;
+export type AccountChange = (typeof ACCOUNT_CHANGES)[number];
+
+export interface ChangedVars extends CommonVars {
+  change: AccountChange;
+  /** When, already formatted for the reader (UTC). */
+  when: string;
+  clientIp: string;
+  portalUrl: string;
+}
+
+const CHANGE_SENTENCES: Record<Locale, Record<AccountChange, string>> = {
+  en: {
+    'app-added': 'An authenticator app was added to your account.',
+    'security-key-added': 'A security key or passkey was added to your account.',
+    'contact-added': 'A phone number or email address for sign-in codes was added to your account.',
+    'contact-changed': 'A phone number or email address for sign-in codes was changed on your account.',
+    'method-removed': 'A sign-in method was removed from your account.',
+    'method-renamed': 'A sign-in method on your account was renamed.',
+    'default-changed': 'The default sign-in method of your account was changed.',
+    'backup-codes-issued': 'New backup codes were made for your account; the old ones no longer work.',
+    'app-password-created': 'An app password was created for your account.',
+    'app-password-revoked': 'An app password of your account was revoked.',
+    'app-passwords-revoked': 'All app passwords of your account were revoked.',
+    'pin-changed': 'The PIN of your account was changed.',
+  },
+  fr: {
+    'app-added': 'Une application d’authentification a été ajoutée à votre compte.',
+    'security-key-added': 'Une clé de sécurité ou clé d’accès a été ajoutée à votre compte.',
+    'contact-added': 'Un numéro de téléphone ou une adresse e-mail pour les codes de connexion a été ajouté à votre compte.',
+    'contact-changed': 'Un numéro de téléphone ou une adresse e-mail pour les codes de connexion a été modifié sur votre compte.',
+    'method-removed': 'Une méthode de connexion a été supprimée de votre compte.',
+    'method-renamed': 'Une méthode de connexion de votre compte a été renommée.',
+    'default-changed': 'La méthode de connexion par défaut de votre compte a été changée.',
+    'backup-codes-issued': 'De nouveaux codes de secours ont été créés pour votre compte ; les anciens ne fonctionnent plus.',
+    'app-password-created': 'Un mot de passe d’application a été créé pour votre compte.',
+    'app-password-revoked': 'Un mot de passe d’application de votre compte a été révoqué.',
+    'app-passwords-revoked': 'Tous les mots de passe d’application de votre compte ont été révoqués.',
+    'pin-changed': 'Le code PIN de votre compte a été changé.',
+  },
+};
+
 export interface TemplateVarsByEvent {
   enrolled: EnrolledVars;
   code: CodeVars;
+  changed: ChangedVars;
 }
 
 export interface RenderedMail {
@@ -98,7 +155,7 @@ export function loadTemplates(opts: TemplatesOptions = {}): Templates {
 
   return {
     render(event, locale, vars) {
-      const { name, context } = prepare(event, vars as EnrolledVars | CodeVars);
+      const { name, context } = prepare(event, locale, vars as EnrolledVars | CodeVars | ChangedVars);
       const set = compiled[locale];
       const run = (key: TemplateKey, ctx: unknown) => set[key](ctx);
       // A subject is one header line: a line break from data or an override would start a
@@ -112,8 +169,12 @@ export function loadTemplates(opts: TemplatesOptions = {}): Templates {
   };
 }
 
-function prepare(event: TemplateEvent, vars: EnrolledVars | CodeVars): { name: TemplateName; context: Record<string, unknown> } {
+function prepare(event: TemplateEvent, locale: Locale, vars: EnrolledVars | CodeVars | ChangedVars): { name: TemplateName; context: Record<string, unknown> } {
   const context: Record<string, unknown> = { ...vars, productName: vars.productName ?? 'factorgate' };
+  if (event === 'changed') {
+    context.what = CHANGE_SENTENCES[locale][(vars as ChangedVars).change];
+    return { name: 'account-changed', context };
+  }
   if (event === 'code') {
     const v = vars as CodeVars;
     context.minutes = Math.max(1, Math.round(v.ttlSeconds / 60));

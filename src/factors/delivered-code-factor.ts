@@ -29,7 +29,7 @@ import {
   type PinSealer,
   type CodeDeliveryPolicy,
 } from '../delivery/index.js';
-import type { Factor, FactorFailureReason, FactorSendResult, FactorVerifyResult } from './factor.js';
+import type { ContactEnrolment, Factor, FactorFailureReason, FactorSendResult, FactorVerifyResult } from './factor.js';
 
 export type DeliveredKind = 'sms' | 'voice' | 'email';
 export type DeliveryMode = 'code' | 'press-pound';
@@ -58,6 +58,23 @@ export interface DeliveredParams {
   to: string;
 }
 
+/**
+ * A number or address the user added in the portal (issue 19), where the directory does not own
+ * it: its own row (a random id, so `provision` never touches it), the address sealed in
+ * `secret_enc` under `addressContext(id)` like other PII we keep, `params` only `{ self: true }`.
+ */
+export function addressContext(factorId: string): string {
+  return `factor:${factorId}:address`;
+}
+
+export function isSelfAdded(row: FactorRow): boolean {
+  try {
+    return (JSON.parse(row.params) as { self?: unknown }).self === true;
+  } catch {
+    return false;
+  }
+}
+
 export function readDeliveredParams(row: FactorRow): DeliveredParams | null {
   try {
     const p = JSON.parse(row.params) as Partial<DeliveredParams>;
@@ -73,6 +90,9 @@ export interface DeliveryChannel {
   mode: DeliveryMode;
   /** The user's number or address in the form the sender wants, or null when the directory gives none usable. */
   address(user: UserRecord): string | null;
+  /** A typed number or address in the form the sender wants, or null (the portal's own additions). */
+  parse(raw: string): string | null;
+  mask(to: string): string;
   label(locale: Locale): string;
   prompt(locale: Locale, to: string): string;
   /**
@@ -86,7 +106,7 @@ export interface DeliveredCodeFactorDeps {
   db: Kysely<Database>;
   clock: Clock;
   logger: Logger;
-  /** Seals PIN hashes (the key ring as their pepper). */
+  /** Seals PIN hashes (the key ring as their pepper) and self-added addresses. */
   secrets: PinSealer;
   /** Derived from the secrets key ring (`CODE_PEPPER_INFO`): the current one hashes new codes. */
   peppers: Pick<DerivedKeys, 'current' | 'accepted'>;
@@ -201,11 +221,36 @@ export function createDeliveredCodeFactor(deps: DeliveredCodeFactorDeps, channel
     return { ok: false, reason: 'EXPIRED' };
   }
 
+  /** The directory's address in `params`, or the user's own sealed in `secret_enc`. */
+  function addressOf(row: FactorRow): string | null {
+    if (row.secret_enc === null || !isSelfAdded(row)) return readDeliveredParams(row)?.to ?? null;
+    try {
+      return deps.secrets.decryptText(row.secret_enc, addressContext(row.id));
+    } catch (err) {
+      log.warn({ factorId: row.id, err }, 'a self-added address cannot be unsealed with the key ring');
+      return null;
+    }
+  }
+
+  const contact: ContactEnrolment = {
+    parse: (raw) => channel.parse(raw),
+    material: (factorId, to) => ({ secretEnc: deps.secrets.encrypt(to, addressContext(factorId)), params: { self: true } }),
+    addressOf,
+    mask: (to) => channel.mask(to),
+    async confirm({ factorRow, code, now, verificationId }) {
+      if (channel.mode === 'press-pound') return verifyConfirmation(verificationId, factorRow.id, now);
+      const checked = await verifyCode(verificationId, factorRow.id, code, now);
+      if (!checked.ok) return checked;
+      return (await consume(checked.id, now)) ? { ok: true } : { ok: false, reason: 'REPLAY' };
+    },
+  };
+
   const factor: Factor = {
     kind: channel.kind,
     label: (locale) => channel.label(locale),
-    prompt: (locale, row) => channel.prompt(locale, readDeliveredParams(row)?.to ?? ''),
-    isEnrolled: (row) => row.kind === channel.kind && row.confirmed === 1 && readDeliveredParams(row) !== null,
+    prompt: (locale, row) => channel.prompt(locale, addressOf(row) ?? ''),
+    isEnrolled: (row) => row.kind === channel.kind && row.confirmed === 1 && addressOf(row) !== null,
+    contact,
     pinRequired: () => deps.pin === 'required' && channel.mode === 'code',
     ...(channel.mode === 'press-pound' ? { awaitsConfirmation: () => true } : {}),
 
@@ -238,7 +283,7 @@ export function createDeliveredCodeFactor(deps: DeliveredCodeFactorDeps, channel
     },
 
     async send({ user, factorRow, locale, now, challengeId }): Promise<FactorSendResult> {
-      const to = readDeliveredParams(factorRow)?.to;
+      const to = addressOf(factorRow);
       if (!to) return { sent: false, reason: 'NO_ADDRESS', detail: `no ${channel.kind} address for the user` };
       const refused = await claimSend(user.id, challengeId, now);
       if (refused) return refused;

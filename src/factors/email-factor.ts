@@ -43,6 +43,8 @@ export function createEmailFactor(deps: EmailFactorDeps): Factor {
     kind: 'email',
     mode: 'code',
     address: (user) => emailFor(user.email),
+    parse: (raw) => emailFor(raw),
+    mask: maskEmail,
     label: (locale) => t(locale, 'email.label'),
     prompt: (locale, to) => t(locale, 'email.prompt', { to: maskEmail(to) }),
     async deliver({ to, code, locale, user, ttlSeconds }) {

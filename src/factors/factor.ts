@@ -130,5 +130,27 @@ export interface Factor {
    * Methods answered by the browser rather than typed (WebAuthn): the page shows this instead of
    * the code field, inside the same form (it fills a hidden `code` field and submits it).
    */
+  /**
+   * Delivered methods (SMS, voice, email): how the portal adds the user's own number or address
+   * where the directory does not own it, verified by a code before it counts.
+   */
+  contact?: ContactEnrolment;
   renderField?(input: { user: UserRecord; factorRow: FactorRow; locale: Locale; challengeId: string }): Promise<SafeHtml>;
+}
+
+/** What the portal needs from a delivered method to add a user's own number or address. */
+export interface ContactEnrolment {
+  /** The typed number or address in the form the sender wants, or null when it is not one. */
+  parse(raw: string): string | null;
+  /** The row's sealed address and params for a self-added method. */
+  material(factorId: string, to: string): { secretEnc: string; params: { self: true } };
+  /** The row's address (sealed or from the directory), or null when it has none usable. */
+  addressOf(row: FactorRow): string | null;
+  /** Masked for pages and mails (`+33 6•• ••• •78`, `a••••@example.com`). */
+  mask(to: string): string;
+  /**
+   * Checks the code sent for `verificationId` (the portal's own, not a challenge): the address is
+   * the user's once a code sent to it comes back. No PIN here: the PIN is a sign-in secret.
+   */
+  confirm(input: { factorRow: FactorRow; code: string; now: number; verificationId: string }): Promise<FactorVerifyResult>;
 }

@@ -66,6 +66,15 @@ export function createDefaultFactors(deps: {
  * from `delivery`. Code hashes are peppered with keys derived from the secrets key ring, so
  * every host sharing the keys (and the store) verifies every host's codes.
  */
+/** The SMTP mailer of `delivery.smtp` with the configured templates, or null without one. */
+export function configuredMailer(config: Pick<HostConfig, 'delivery' | 'configFile'>, logger: Logger): Mailer | null {
+  const delivery = config.delivery;
+  if (!delivery?.smtp) return null;
+  const base = config.configFile ? resolve(config.configFile, '..') : process.cwd();
+  const templatesDir = delivery.templatesDir && (isAbsolute(delivery.templatesDir) ? delivery.templatesDir : resolve(base, delivery.templatesDir));
+  return createMailer(delivery.smtp, { logger, templates: loadTemplates({ templatesDir }) });
+}
+
 export function createDeliveredFactors(deps: {
   config: Pick<HostConfig, 'factors' | 'delivery' | 'branding' | 'publicUrl' | 'configFile'>;
   db: Kysely<Database>;
@@ -101,12 +110,7 @@ export function createDeliveredFactors(deps: {
     );
   }
   if (email) {
-    let mailer: Mailer | null = null;
-    if (email.transport === 'smtp' && delivery?.smtp) {
-      const base = config.configFile ? resolve(config.configFile, '..') : process.cwd();
-      const templatesDir = delivery.templatesDir && (isAbsolute(delivery.templatesDir) ? delivery.templatesDir : resolve(base, delivery.templatesDir));
-      mailer = createMailer(delivery.smtp, { logger: deps.logger, templates: loadTemplates({ templatesDir }) });
-    }
+    const mailer = email.transport === 'smtp' ? configuredMailer(config, deps.logger) : null;
     factors.push(createEmailFactor({ ...common, policy: email, pin: 'off', mailer, productName, revealCodes: email.revealCodes }));
   }
   return factors;

@@ -40,6 +40,8 @@ export function createSmsFactor(deps: SmsFactorDeps): Factor {
     kind: 'sms',
     mode: 'code',
     address: (user) => phoneFor([user.mobile, user.phone], deps.defaultRegion),
+    parse: (raw) => phoneFor([raw], deps.defaultRegion),
+    mask: maskPhone,
     label: (locale) => t(locale, 'sms.label'),
     prompt: (locale, to) => t(locale, 'sms.prompt', { to: maskPhone(to) }),
     deliver: async ({ to, code, locale, ttlSeconds }) =>

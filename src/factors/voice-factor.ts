@@ -34,6 +34,8 @@ export function createVoiceFactor(deps: VoiceFactorDeps): Factor {
     kind: 'voice',
     mode: pound ? 'press-pound' : 'code',
     address: (user) => phoneFor([user.phone, user.mobile], deps.defaultRegion),
+    parse: (raw) => phoneFor([raw], deps.defaultRegion),
+    mask: maskPhone,
     label: (locale) => t(locale, 'voice.label'),
     prompt: (locale, to) => t(locale, pound ? 'voice.prompt.pound' : 'voice.prompt', { to: maskPhone(to) }),
     deliver: async ({ to, code, callbackUrl, locale }) =>

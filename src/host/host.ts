@@ -62,8 +62,9 @@ import { mountAppPasswordsPortal } from '../portal/app-passwords-routes.js';
 import { AppPasswords } from '../users/app-passwords.js';
 import { mountAccountPortal } from '../portal/account-routes.js';
 import { createReauth, portalReturnPath } from '../portal/reauth.js';
+import { createChangeNotices } from '../portal/change-notices.js';
 import { createChallengeEngine } from '../challenge/index.js';
-import { BackupCodes, CODE_PEPPER_INFO, createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
+import { BackupCodes, CODE_PEPPER_INFO, configuredMailer, createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
 import { createRegulator } from '../regulation/regulator.js';
 import { gatePasswordChecks, PasswordCheckGate } from '../regulation/password-check-gate.js';
 import { hashingMode } from '../hashing/niced-hash-pool.js';
@@ -311,11 +312,12 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     render,
   });
   const reauth = createReauth({ challenges: engine.api, audit, clock });
+  const notices = createChangeNotices({ db: store.db, mailer: configuredMailer(config, logger), factors, audit, clock, logger, productName: config.branding.productName, publicUrl: config.publicUrl });
   mountAccountPortal(hostRouter, { db: store.db, users, sessions, csrf, factors, locale, render });
-  mountMethodsPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, reauth, factors, mfaRequired: config.challenge.enrolmentPolicy !== 'allow', maxBodyBytes: config.server.maxBodyBytes, locale, render });
-  mountAppPasswordsPortal(hostRouter, { users, sessions, audit, csrf, clock, reauth, appPasswords: new AppPasswords(store.db), maxBodyBytes: config.server.maxBodyBytes, locale, render });
-  mountBackupCodesPortal(hostRouter, { users, sessions, audit, csrf, clock, reauth, codes: new BackupCodes(store.db), maxBodyBytes: config.server.maxBodyBytes, locale, render });
-  mountPinPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, secrets, maxBodyBytes: config.server.maxBodyBytes, locale, render });
+  mountMethodsPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, reauth, notices, factors, directoryOwns: config.portal.directoryOwns, mfaRequired: config.challenge.enrolmentPolicy !== 'allow', maxBodyBytes: config.server.maxBodyBytes, locale, render });
+  mountAppPasswordsPortal(hostRouter, { users, sessions, audit, csrf, clock, reauth, notices, appPasswords: new AppPasswords(store.db), maxBodyBytes: config.server.maxBodyBytes, locale, render });
+  mountBackupCodesPortal(hostRouter, { users, sessions, audit, csrf, clock, reauth, notices, codes: new BackupCodes(store.db), maxBodyBytes: config.server.maxBodyBytes, locale, render });
+  mountPinPortal(hostRouter, { db: store.db, users, sessions, audit, csrf, clock, notices, secrets, maxBodyBytes: config.server.maxBodyBytes, locale, render });
   engine.mount(hostRouter);
   app.use(hostRouter);
 

@@ -14,6 +14,7 @@ import { APP_PASSWORD_SCOPES, type AppPasswords } from '../users/app-passwords.j
 import { html, type SafeHtml } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
 import type { Reauth } from './reauth.js';
+import type { ChangeNotices } from './change-notices.js';
 
 addMessages('en', {
   'appPasswords.title': 'App passwords',
@@ -73,6 +74,7 @@ export interface AppPasswordsDeps {
   csrf: Csrf;
   clock: Clock;
   reauth: Reauth;
+  notices: ChangeNotices;
   appPasswords: Pick<AppPasswords, 'create' | 'list' | 'revoke' | 'revokeAll'>;
   maxBodyBytes: number;
   locale(req: Request): Locale;
@@ -148,17 +150,20 @@ ${list.length === 0
         if (name === '' || name.length > MAX_NAME || /\p{Cc}/u.test(name)) return show(req, res, 400, user, { error: 'BAD_NAME' });
         const created = await deps.appPasswords.create(user.id, name, APP_PASSWORD_SCOPES, now);
         await deps.audit.record({ ...base, event: 'app-password-create', result: 'success', deviceToken: created.id, detail: name });
+        await deps.notices.changed(user, 'app-password-created', { locale: L, clientIp: req.ip });
         return show(req, res, 200, user, { created: { name, password: created.password } });
       }
       case 'revoke': {
         const id = str('id', 64);
         if (!(await deps.appPasswords.revoke(user.id, id, now))) return show(req, res, 404, user, { error: 'NOT_FOUND' });
         await deps.audit.record({ ...base, event: 'app-password-revoke', result: 'success', deviceToken: id });
+        await deps.notices.changed(user, 'app-password-revoked', { locale: L, clientIp: req.ip });
         return show(req, res, 200, user, { notice: t(L, 'appPasswords.done.revoked') });
       }
       case 'revoke-all': {
         const n = await deps.appPasswords.revokeAll(user.id, now);
         await deps.audit.record({ ...base, event: 'app-password-revoke', result: 'success', detail: `all (${n})` });
+        await deps.notices.changed(user, 'app-passwords-revoked', { locale: L, clientIp: req.ip });
         return show(req, res, 200, user, { notice: t(L, 'appPasswords.done.revokedAll', { count: String(n) }) });
       }
       default:

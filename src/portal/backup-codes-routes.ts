@@ -14,6 +14,7 @@ import { BACKUP_CODE_KIND, formatBackupCode, type BackupCodes } from '../factors
 import { html, type SafeHtml } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
 import type { Reauth } from './reauth.js';
+import type { ChangeNotices } from './change-notices.js';
 
 addMessages('en', {
   'backupCodes.title': 'Backup codes',
@@ -51,6 +52,7 @@ export interface BackupCodesDeps {
   csrf: Csrf;
   clock: Clock;
   reauth: Reauth;
+  notices: ChangeNotices;
   codes: Pick<BackupCodes, 'issue' | 'remaining' | 'issuedAt'>;
   maxBodyBytes: number;
   locale(req: Request): Locale;
@@ -110,6 +112,7 @@ ${issued ? html`<p class="muted"><small>${t(L, 'backupCodes.replaceWarning')}</s
     const { user } = who;
     const codes = await deps.codes.issue(user.id, now);
     await deps.audit.record({ event: 'backup-codes-issue', result: 'success', user, method: BACKUP_CODE_KIND, adapter: 'host', clientIp: req.ip, detail: `${codes.length} codes` });
+    await deps.notices.changed(user, 'backup-codes-issued', { locale: deps.locale(req), clientIp: req.ip });
     await show(req, res, 200, user, { codes });
   });
 }

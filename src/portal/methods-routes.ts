@@ -23,6 +23,10 @@ import { BACKUP_CODE_KIND } from '../factors/backup-codes.js';
 import { html, type SafeHtml } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
 import type { Reauth } from './reauth.js';
+import type { ChangeNotices } from './change-notices.js';
+import { isSelfAdded } from '../factors/delivered-code-factor.js';
+import type { AccountChange } from '../delivery/index.js';
+import { addContactLinks, changeContactLink, mountContactPortal, offeredContactFactors } from './contact-routes.js';
 
 addMessages('en', {
   'methods.title': 'Your sign-in methods',
@@ -48,6 +52,8 @@ addMessages('en', {
   'methods.done.default': 'The default method was changed.',
   'methods.done.renamed': 'The method was renamed.',
   'methods.done.removed': 'The method was removed.',
+  'methods.done.changed': 'The method was changed.',
+  'methods.done.contactAdded': 'The phone number or email address was verified and added.',
   'methods.error.LAST_METHOD': 'This is your last sign-in method: add another one before removing it.',
   'methods.error.NOT_REMOVABLE': 'This method is managed by your administrator.',
   'methods.error.BAD_CODE': 'That code did not work. Check the app and try again.',
@@ -78,6 +84,8 @@ addMessages('fr', {
   'methods.done.default': 'La méthode par défaut a été changée.',
   'methods.done.renamed': 'La méthode a été renommée.',
   'methods.done.removed': 'La méthode a été supprimée.',
+  'methods.done.changed': 'La méthode a été modifiée.',
+  'methods.done.contactAdded': 'Le numéro de téléphone ou l’adresse e-mail a été vérifié et ajouté.',
   'methods.error.LAST_METHOD': 'C’est votre dernière méthode de connexion : ajoutez-en une autre avant de la supprimer.',
   'methods.error.NOT_REMOVABLE': 'Cette méthode est gérée par votre administrateur.',
   'methods.error.BAD_CODE': 'Ce code n’a pas fonctionné. Vérifiez l’application et réessayez.',
@@ -87,11 +95,16 @@ addMessages('fr', {
 
 export const METHODS_PATH = '/portal/methods';
 const MAX_LABEL = 40;
-/** Kinds a user may remove themselves; the others come from the directory or an administrator. */
-const REMOVABLE = new Set(['totp', 'webauthn']);
+/**
+ * Methods a user may remove themselves: apps, keys, and numbers or addresses they added; the
+ * others come from the directory or an administrator.
+ */
+const removable = (row: FactorRow) => row.kind === 'totp' || row.kind === 'webauthn' || isSelfAdded(row);
 
 type Problem = 'LAST_METHOD' | 'NOT_REMOVABLE' | 'BAD_CODE' | 'BAD_LABEL' | 'NOT_FOUND';
-type Done = 'added' | 'default' | 'renamed' | 'removed';
+type Done = 'added' | 'default' | 'renamed' | 'removed' | 'changed' | 'contactAdded';
+
+const NOTICE: Record<Exclude<Done, 'added' | 'changed' | 'contactAdded'>, AccountChange> = { default: 'default-changed', renamed: 'method-renamed', removed: 'method-removed' };
 
 export interface MethodsDeps {
   db: Kysely<Database>;
@@ -101,7 +114,10 @@ export interface MethodsDeps {
   csrf: Csrf;
   clock: Clock;
   reauth: Reauth;
+  notices: ChangeNotices;
   factors: readonly Factor[];
+  /** `portal.directoryOwns`: contact details users may not add or change themselves. */
+  directoryOwns: readonly ('phone' | 'email')[];
   /** Whether a user must keep a second factor (the enrolment policy is not `allow`). */
   mfaRequired: boolean;
   maxBodyBytes: number;
@@ -114,6 +130,7 @@ type Who = SignedInUser;
 export function mountMethodsPortal(router: Router, deps: MethodsDeps): void {
   const form = express.urlencoded({ extended: false, limit: deps.maxBodyBytes, parameterLimit: 10 });
   const totp = deps.factors.find((f) => f.kind === 'totp' && f.enrolment !== undefined);
+  const contacts = offeredContactFactors(deps.factors, deps.directoryOwns);
 
   const signedIn = (req: Request) => signedInUser(deps, req);
 
@@ -161,19 +178,24 @@ ${opts.error ? html`<p class="error" role="alert" id="methods-error">${t(L, `met
 <thead><tr><th scope="col">${t(L, 'methods.name')}</th><th scope="col">${t(L, 'methods.kind')}</th><th scope="col">${t(L, 'methods.added')}</th><th scope="col">${t(L, 'methods.lastUsed')}</th><th scope="col"><span class="visually-hidden">${t(L, 'methods.remove')}</span></th></tr></thead>
 <tbody>${methods.map(({ row, factor }) => {
         const name = row.label ?? factor.label(L);
+        // A phone or address is shown masked, so the user tells their methods apart.
+        const to = factor.contact?.addressOf(row);
+        const address = to ? factor.contact!.mask(to) : null;
         return html`<tr data-factor="${row.id}">
 <th scope="row">${name}${row.is_default === 1 ? html` · <small>${t(L, 'methods.default')}</small>` : ''}</th>
-<td>${factor.label(L)}</td><td>${when(L, row.created_at)}</td><td>${when(L, row.last_used_at)}</td>
+<td>${factor.label(L)}${address ? html` <span translate="no">${address}</span>` : ''}</td><td>${when(L, row.created_at)}</td><td>${when(L, row.last_used_at)}</td>
 <td>
 ${row.is_default === 1 ? '' : html`<form method="post" action="${METHODS_PATH}">${csrf}<input type="hidden" name="action" value="default"><input type="hidden" name="factorId" value="${row.id}"><button type="submit" class="link">${t(L, 'methods.makeDefault')}</button></form>`}
 <form method="post" action="${METHODS_PATH}">${csrf}<input type="hidden" name="action" value="rename"><input type="hidden" name="factorId" value="${row.id}"><label for="label-${row.id}" class="visually-hidden">${t(L, 'methods.newName', { method: name })}</label><input type="text" id="label-${row.id}" name="label" maxlength="${MAX_LABEL}" value="${row.label ?? ''}" required><button type="submit" class="link">${t(L, 'methods.rename')}</button></form>
-${REMOVABLE.has(row.kind)
+${changeContactLink(L, row, contacts)}
+${removable(row)
           ? html`<form method="post" action="${METHODS_PATH}">${csrf}<input type="hidden" name="action" value="remove"><input type="hidden" name="factorId" value="${row.id}"><button type="submit" class="link">${t(L, 'methods.remove')}</button></form>`
           : html`<small>${t(L, 'methods.managed')}</small>`}
 </td></tr>`;
       })}</tbody>
 </table>
 ${totp ? html`<form method="post" action="${METHODS_PATH}/add">${csrf}<button type="submit">${t(L, 'methods.add')}</button></form>` : ''}
+${addContactLinks(L, contacts)}
 <p class="muted">${t(L, 'methods.lostPhone')}</p>
 <p><a href="/portal">${t(L, 'methods.back')}</a></p>`,
     );
@@ -240,7 +262,7 @@ ${instructions}
       return 'renamed';
     },
     async remove({ user }, row) {
-      if (!REMOVABLE.has(row.kind)) return 'NOT_REMOVABLE';
+      if (!removable(row)) return 'NOT_REMOVABLE';
       const methods = await methodsOf(user.id);
       if (deps.mfaRequired && methods.every((m) => m.row.id === row.id)) return 'LAST_METHOD';
       await deps.db.transaction().execute(async (trx) => {
@@ -265,7 +287,9 @@ ${instructions}
     const failed = outcome === 'LAST_METHOD' || outcome === 'NOT_REMOVABLE' || outcome === 'BAD_LABEL';
     await deps.audit.record({ event, result: failed ? 'failure' : 'success', user: who.user, method: row.kind, deviceToken: row.id, adapter: 'host', clientIp: req.ip, ...(failed ? { denyReason: outcome } : {}) });
     if (failed) return show(req, res, outcome === 'LAST_METHOD' ? 409 : 400, who.user, { error: outcome });
-    await show(req, res, 200, who.user, { done: outcome as Done });
+    const done = outcome as Exclude<Done, 'added' | 'changed' | 'contactAdded'>;
+    await deps.notices.changed(who.user, NOTICE[done], { locale: deps.locale(req), clientIp: req.ip });
+    await show(req, res, 200, who.user, { done });
   });
 
   router.post(`${METHODS_PATH}/add`, form, async (req, res) => {
@@ -322,6 +346,9 @@ ${instructions}
       return showConfirm(req, res, 401, who.user, row, 'BAD_CODE');
     }
     await deps.audit.record({ event: 'method-add', result: 'success', user: who.user, method: row.kind, deviceToken: row.id, adapter: 'host', clientIp: req.ip });
+    await deps.notices.changed(who.user, 'app-added', { locale: deps.locale(req), clientIp: req.ip });
     await show(req, res, 200, who.user, { done: 'added' });
   });
+
+  mountContactPortal(router, { ...deps, showMethods: (req, res, status, user, done) => show(req, res, status, user, { done }) });
 }

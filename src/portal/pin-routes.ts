@@ -14,6 +14,7 @@ import type { Database } from '../store/schema.js';
 import { hashPin, verifyPin, type PinSealer } from '../delivery/index.js';
 import { html, type SafeHtml } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
+import type { ChangeNotices } from './change-notices.js';
 
 addMessages('en', {
   'pin.title': 'Your PIN',
@@ -71,6 +72,7 @@ export interface PinDeps {
   audit: AuditApi;
   csrf: Csrf;
   clock: Clock;
+  notices: ChangeNotices;
   /** Seals PIN hashes (the key ring as their pepper). */
   secrets: PinSealer;
   maxBodyBytes: number;
@@ -163,6 +165,7 @@ ${pinInput('pinConfirm', t(L, 'pin.confirm'), 'new-password')}
       .onConflict((oc) => oc.column('user_id').doUpdateSet({ pin_hash: pinHash, updated_at: now }))
       .execute();
     await deps.audit.record({ event: 'pin-change', result: 'success', user, method: 'pin', adapter: 'host', clientIp: req.ip, detail: stored ? 'changed' : 'set' });
+    await deps.notices.changed(user, 'pin-changed', { locale: deps.locale(req), clientIp: req.ip });
     show(req, res, 200, true, { saved: true });
   });
 }

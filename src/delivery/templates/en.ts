@@ -120,4 +120,21 @@ IT support.
 <p>It expires in {{minutes}} minutes.</p>
 <p>If you did not try to sign in, someone may know your password: change it and contact your
 IT support.</p>`,
+
+  // Issue 19: every self-service change is mailed, so a change the user did not make is noticed.
+  'account-changed.subject': 'Your {{productName}} sign-in methods changed',
+  'account-changed.text': `Hello {{displayName}},
+
+{{what}}
+When: {{when}}
+From: {{clientIp}}
+
+If this was you, there is nothing to do. If this wasn't you, someone may be signed in as you:
+change your password, review your sign-in methods at {{portalUrl}} and contact your IT support.
+`,
+  'account-changed.html': `<p>Hello {{displayName}},</p>
+<p><strong>{{what}}</strong></p>
+<p>When: {{when}}<br>From: {{clientIp}}</p>
+<p>If this was you, there is nothing to do. If this wasn't you, someone may be signed in as you:
+change your password, <a href="{{portalUrl}}">review your sign-in methods</a> and contact your IT support.</p>`,
 };

@@ -118,4 +118,22 @@ changez-le et contactez votre support informatique.
 <p>Il expire dans {{minutes}} minutes.</p>
 <p>Si vous n’avez pas tenté de vous connecter, quelqu’un connaît peut-être votre mot de passe :
 changez-le et contactez votre support informatique.</p>`,
+
+  'account-changed.subject': 'Vos méthodes de connexion {{productName}} ont changé',
+  'account-changed.text': `Bonjour {{displayName}},
+
+{{what}}
+Quand : {{when}}
+Depuis : {{clientIp}}
+
+Si c’était vous, il n’y a rien à faire. Si ce n’était pas vous, quelqu’un est peut-être connecté
+à votre place : changez votre mot de passe, vérifiez vos méthodes de connexion sur {{portalUrl}}
+et contactez votre support informatique.
+`,
+  'account-changed.html': `<p>Bonjour {{displayName}},</p>
+<p><strong>{{what}}</strong></p>
+<p>Quand : {{when}}<br>Depuis : {{clientIp}}</p>
+<p>Si c’était vous, il n’y a rien à faire. Si ce n’était pas vous, quelqu’un est peut-être connecté
+à votre place : changez votre mot de passe, <a href="{{portalUrl}}">vérifiez vos méthodes de connexion</a>
+et contactez votre support informatique.</p>`,
 };

@@ -1,5 +1,5 @@
 /** The names of the mail templates; an override file is `<templatesDir>/<locale>/<key>.hbs`. */
-export const TEMPLATE_NAMES = ['enrolled-totp', 'enrolled-app', 'enrolled-token', 'enrolled-sms', 'enrolled-voice', 'enrolled-pin', 'code'] as const;
+export const TEMPLATE_NAMES = ['enrolled-totp', 'enrolled-app', 'enrolled-token', 'enrolled-sms', 'enrolled-voice', 'enrolled-pin', 'code', 'account-changed'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export type TemplatePart = 'subject' | 'text' | 'html';
 
