@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'certs/**', 'test-results/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'examples/*/dist/**', 'node_modules/**', 'data/**', 'certs/**', 'test-results/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -34,6 +34,17 @@ export default tseslint.config(
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    // The example plugin is written the way a plugin outside this repository must be: the SDK by
+    // package name, nothing else of factorgate.
+    files: ['examples/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+(src|adapters)/', message: 'A plugin imports factorgate only as factorgate/adapter.' }] },
       ],
     },
   },
