@@ -40,6 +40,7 @@ export async function buildWsFedResponse(input: WsFedResponseInput, signer: Saml
   const issues: string[] = [];
   const created = samlDateTime(input.created, 'created', issues);
   const expires = samlDateTime(input.expires, 'expires', issues);
+  if (created !== '' && expires !== '' && Date.parse(expires) <= Date.parse(created)) issues.push('expires must be later than created');
   if (typeof input.appliesTo !== 'string' || input.appliesTo.trim() === '') issues.push('appliesTo must be a non-empty string');
   if (issues.length > 0) throw new SamlEmitError('INVALID_INPUT', issues.join('; '));
   const { notBefore, ...assertion } = input.assertion;
