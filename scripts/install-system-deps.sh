@@ -14,6 +14,7 @@ PACKAGES=(
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules  # Active Directory tests (Samba AD DC)
   xmlsec1 libxml2-utils                     # independent XML signature checks
   python3-pysaml2 python3-onelogin-saml2    # independent SAML peers (run with /usr/bin/python3)
+  python3-lxml                              # the WS-Federation reader and its schema checks (/usr/bin/python3)
   oathtool                                  # independent OTP cross-checks
   chromium                                  # browser tests (playwright-core drives it)
   fonts-dejavu-core                         # readable screenshots
