@@ -246,6 +246,7 @@ export const formsProxyAdapter: AdapterDefinition<FormsProxyConfig, FormsProxyTa
   mountPath: MOUNT_PATH,
   create: createFormsProxy,
   migrations: { '001-tables': tablesMigration },
+  apps: (config) => config.apps.map((app) => app.name),
   // A held login lives as long as its challenge; an app session until its own expiry.
   expiry: [
     { table: 'forms_proxy_pending', column: 'expires_at' },

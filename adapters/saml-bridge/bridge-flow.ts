@@ -53,6 +53,7 @@ export class BridgeFlow {
       continuation: input.continuation ?? null,
       relyingParty: input.relyingParty ?? null,
       enrolmentPolicy: input.enrolmentPolicy ?? null,
+      ...(input.stepUp ? { stepUp: true } : {}),
     });
     host.logger.info({ adapter: ADAPTER_NAME, upstream: upstream.name, requestId: id, relyingParty: input.relyingParty }, 'sending the user to the upstream IdP');
     return authnRequestUrl({
@@ -146,6 +147,7 @@ export class BridgeFlow {
       continuation: request.payload.continuation,
       relyingParty: request.payload.relyingParty ?? undefined,
       enrolmentPolicy: upstream.config.enrolmentPolicy ?? request.payload.enrolmentPolicy ?? undefined,
+      stepUp: request.payload.stepUp === true,
       identity,
       req,
       res,

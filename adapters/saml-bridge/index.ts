@@ -86,6 +86,8 @@ export const samlBridgeAdapter: AdapterDefinition<SamlBridgeConfig, BridgeTables
   migrations: { '001-requests': requestsMigration },
   expiry: [{ table: 'saml_bridge_requests', column: 'expires_at' }],
   sealedColumns: [{ table: 'saml_bridge_requests', key: 'id', column: 'payload_enc', context: (row) => bridgeRequestContext(String(row.id)) }],
+  // The bridge signs users in for other adapters' relying parties; it serves no app of its own.
+  apps: () => [],
   primaries: { provides: (config) => config.upstreams.map((u) => `upstream:${u.name}`) },
   connectChecks: samlBridgeConnectChecks,
 };

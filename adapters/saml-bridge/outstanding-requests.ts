@@ -31,6 +31,8 @@ export interface RequestPayload {
   continuation: unknown;
   relyingParty: string | null;
   enrolmentPolicy: EnrolmentPolicy | null;
+  /** The relying party asked for a multi-factor context (absent in requests stored before). */
+  stepUp?: boolean | undefined;
 }
 
 export interface OutstandingRequest {

@@ -74,6 +74,7 @@ export const samlIdpAdapter: AdapterDefinition<SamlIdpConfig> = {
   primaries: {
     requires: (config) => config.relyingParties.map((rp, i) => ({ path: `relyingParties[${i}].primary`, provider: rp.primary })).filter((r) => r.provider !== 'password'),
   },
+  apps: (config) => [...config.relyingParties.map((rp) => rp.name), ...(config.demoRelyingParty ? ['demo-rp'] : [])],
   demoConfig: () => ({ demoRelyingParty: true }),
   connectChecks: samlIdpConnectChecks,
 };

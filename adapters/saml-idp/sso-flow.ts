@@ -122,7 +122,11 @@ export class SsoFlow {
     }
     const previousData = session ? peekIdpData(session) : null;
     const continuation: PendingAuthn = { ...pending, previous: session && previousData ? { userId: session.userId, data: previousData } : undefined };
-    const to = await host.login.begin({ adapter: ADAPTER_NAME, continuation, relyingParty: rp.name, forceAuthn: pending.forceAuthn, req, res }, rp.config.primary);
+    // Step-up: a context only a second factor meets (multipleauthn) is asked for even from a
+    // remembered device or a trusted network; if the policy then lets the user through without
+    // one, `afterChallenge` answers NoAuthnContext.
+    const stepUp = pending.requested !== undefined && !meets(pending.requested, false, rp.config.mfaAuthnContextClassRef);
+    const to = await host.login.begin({ adapter: ADAPTER_NAME, continuation, relyingParty: rp.name, forceAuthn: pending.forceAuthn, stepUp, req, res }, rp.config.primary);
     res.redirect(303, to);
   }
 

@@ -24,7 +24,7 @@ import type { AdapterMigration } from '../store/adapter/adapter-migrations.js';
 export type { KeyedState, AdapterMigration };
 
 /** Semantic version of this interface; adapters declare the range they accept. */
-export const HOST_API_VERSION = '1.3.0';
+export const HOST_API_VERSION = '1.4.0';
 
 /** A user as the store knows it (imported or seen at sign-in). */
 export interface UserRecord {
@@ -39,6 +39,8 @@ export interface UserRecord {
   phone: string | null;
   mobile: string | null;
   disabled: boolean;
+  /** Directory groups as last seen at sign-in (since 1.4), which per-group policy rules match. */
+  groups?: readonly string[] | undefined;
 }
 
 /**
@@ -84,6 +86,12 @@ export interface BeginChallengeInput {
    * asking for one.
    */
   outsideMfaGroup?: boolean | undefined;
+  /**
+   * The relying party asked for a multi-factor context (SAML `multipleauthn` in
+   * RequestedAuthnContext; since 1.4): a remembered device or a trusted network does not skip
+   * the second factor for this sign-in.
+   */
+  stepUp?: boolean | undefined;
   req: Request;
   res: Response;
 }
@@ -151,7 +159,16 @@ export interface SessionApi {
   /** Starts a new session (a fresh id: never reuses one from before the factor). */
   create(
     res: Response,
-    input: { userId: string; methods: string[]; multiFactor: boolean; authnInstant: number; data?: Record<string, unknown>; identity?: ExternalIdentity | null },
+    input: {
+      userId: string;
+      methods: string[];
+      multiFactor: boolean;
+      authnInstant: number;
+      data?: Record<string, unknown>;
+      identity?: ExternalIdentity | null;
+      /** Overrides the configured lifetime (a policy rule's sessionMinutes; since 1.4). */
+      lifetimeMs?: number | undefined;
+    },
   ): Promise<HostSession>;
   update(session: HostSession): Promise<void>;
   destroy(req: Request, res: Response): Promise<void>;
@@ -412,6 +429,12 @@ export interface AdapterDefinition<C = unknown, DB = any> {
     provides?(config: C): string[];
     requires?(config: C): Array<{ path: string; provider: string }>;
   };
+  /**
+   * The relying parties or apps a configuration declares (their names, as challenges carry them
+   * in `relyingParty`; since 1.4), so `check-config` can report a policy rule naming an app no
+   * adapter serves. Return [] when the adapter serves none of its own.
+   */
+  apps?(config: C): string[];
   /** The adapter's section in the embedded demo configuration (no config file). */
   demoConfig?(ctx: { dataDir: string; publicUrl: string }): unknown;
   /**

@@ -18,6 +18,8 @@ import type { Locale } from '../kit/i18n.js';
 import type { HostMetrics } from '../kit/metrics.js';
 import type { Factor, FactorVerifyResult } from '../factors/factor.js';
 import type { AttemptReservation } from './lockout.js';
+import type { PoliciesConfig } from '../policy/config.js';
+import type { EffectivePolicy } from '../policy/effective-policy.js';
 
 /** The parts of the host configuration the engine reads (a full `HostConfig` fits). */
 export type ChallengeEngineConfig = Pick<HostConfig, 'challenge' | 'branding' | 'server'>;
@@ -42,6 +44,8 @@ export interface ChallengeEngineDeps {
   outsideGroupPolicy?: 'deny' | 'allow' | undefined;
   /** Counts finished challenges, attempts, sends and lockouts, when the host has metrics. */
   metrics?: Pick<HostMetrics, 'authentications' | 'challenge'> | undefined;
+  /** `policies` (issue 20): per-app and per-group rules, remembered devices, fraud reports. */
+  policies?: PoliciesConfig | undefined;
 }
 
 /** What `begin` seals with the continuation: the adapter's state and its choices. */
@@ -50,6 +54,8 @@ export interface SealedChallengeState {
   enrolmentPolicy: EnrolmentPolicy;
   /** From the primary provider, when the user signed in at an external IdP. */
   identity: ExternalIdentity | null;
+  /** The relying party asked for a multi-factor context: nothing may skip the factor. */
+  stepUp?: boolean | undefined;
 }
 
 /** One of the user's methods: a factor row and the implementation of its kind. */
@@ -81,6 +87,8 @@ export class ChallengeRequest {
   verdict: FactorVerifyResult | null = null;
   /** The attempt reserved against the user's lockout budget before the code was looked at. */
   reservation: Extract<AttemptReservation, { reserved: true }> | null = null;
+  /** The user's effective policy at this app (`resolvePolicy`), for every later step. */
+  policy: EffectivePolicy | null = null;
   /** The time every step of this request uses, read once from the injected clock. */
   readonly now: number;
 

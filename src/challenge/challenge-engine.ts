@@ -22,6 +22,8 @@ import { handBackIfDecided } from './steps/hand-back-if-decided.js';
 import { checkExpiry } from './steps/check-expiry.js';
 import { checkLockout } from './steps/check-lockout.js';
 import { applyBypass } from './steps/apply-bypass.js';
+import { resolvePolicy } from './steps/resolve-policy.js';
+import { skipTrustedNetwork } from './steps/skip-trusted-network.js';
 import { loadMethods } from './steps/load-methods.js';
 import { selectMethod } from './steps/select-method.js';
 import { sendToOnlyMethod } from './steps/send-to-only-method.js';
@@ -44,7 +46,9 @@ export const SHOW_STEPS: readonly Step[] = [
   checkExpiry, //       expired → denied
   checkLockout, //      regulation first: disabled or locked → denied
   applyBypass, //       a help desk's one-time bypass, unused and in time → verified without a factor
-  loadMethods, //       methods, default first; none → enrolment policy (enroll | deny | allow)
+  resolvePolicy, //     the user's effective policy at this app: first matching rule per part
+  skipTrustedNetwork, // a trusted network skips the factor (never under step-up), audited with the network
+  loadMethods, //       the policy's allowed methods, default first; none → enrolment policy (enroll | deny | allow)
   sendToOnlyMethod, //  a delivered method that is the only one sends at first sight, once
   renderPage, //        a delivered method: "Send me a code" first, the code field after a send
 ];
@@ -58,6 +62,8 @@ export const VERIFY_STEPS: readonly Step[] = [
   checkExpiry,
   checkLockout, //      regulation before any code is looked at
   applyBypass, //       granted while this page was open
+  resolvePolicy,
+  skipTrustedNetwork,
   loadMethods,
   selectMethod, //      `method` without a code only switches method
   reserveAttempt, //    take one try from the lockout budget atomically; none left → denied
@@ -110,7 +116,7 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
         adapter: input.adapter,
         browser_hash: browserHash,
         status: birth.status,
-        continuation_enc: sealState(deps.secrets, id, { continuation: input.continuation, enrolmentPolicy, identity: input.identity ?? null }),
+        continuation_enc: sealState(deps.secrets, id, { continuation: input.continuation, enrolmentPolicy, identity: input.identity ?? null, stepUp: input.stepUp === true }),
         enrol_factor_id: null,
         selected_method: null,
         methods_used: passed ? JSON.stringify(passed.methods) : null,

@@ -16,13 +16,13 @@ export function continuationContext(challengeId: string): string {
 
 export function sealState(secrets: SecretBox, challengeId: string, state: SealedChallengeState): string {
   return secrets.encrypt(
-    JSON.stringify({ v: 1, c: state.continuation ?? null, p: state.enrolmentPolicy, ...(state.identity ? { i: state.identity } : {}) }),
+    JSON.stringify({ v: 1, c: state.continuation ?? null, p: state.enrolmentPolicy, ...(state.identity ? { i: state.identity } : {}), ...(state.stepUp ? { s: 1 } : {}) }),
     continuationContext(challengeId),
   );
 }
 
 export function openState(secrets: SecretBox, challengeId: string, sealed: string): SealedChallengeState {
-  const parsed = JSON.parse(secrets.decryptText(sealed, continuationContext(challengeId))) as { v: number; c: unknown; p: EnrolmentPolicy; i?: ExternalIdentity };
+  const parsed = JSON.parse(secrets.decryptText(sealed, continuationContext(challengeId))) as { v: number; c: unknown; p: EnrolmentPolicy; i?: ExternalIdentity; s?: 1 };
   if (parsed.v !== 1 || !POLICIES.includes(parsed.p)) throw new Error(`challenge ${challengeId}: unknown sealed state format`);
-  return { continuation: parsed.c, enrolmentPolicy: parsed.p, identity: parsed.i ?? null };
+  return { continuation: parsed.c, enrolmentPolicy: parsed.p, identity: parsed.i ?? null, stepUp: parsed.s === 1 };
 }

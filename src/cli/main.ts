@@ -15,6 +15,7 @@ import * as tokens from './commands/tokens.js';
 import { endQuietlyOnClosedPipe } from './output.js';
 import * as keys from './commands/keys.js';
 import * as admin from './commands/admin.js';
+import * as policy from './commands/policy.js';
 
 interface Command {
   usage: string;
@@ -29,6 +30,7 @@ export const commands: Record<string, Command> = {
   tokens,
   keys,
   admin,
+  policy,
 };
 
 function help(): string {

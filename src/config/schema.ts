@@ -12,6 +12,7 @@ import { fileDirectoryConfigSchema } from '../directory/file/config.js';
 import { ldapDirectoryConfigSchema } from '../directory/ldap/config.js';
 import { codeDeliveryPolicySchema, deliveryConfigSchema } from '../delivery/config.js';
 import { duration, durationToMs } from '../kit/durations.js';
+import { policiesConfigSchema } from '../policy/config.js';
 
 
 export const serverConfigSchema = z
@@ -359,6 +360,7 @@ export const rootConfigSchema = z
     metrics: metricsConfigSchema.prefault({}),
     admin: adminConfigSchema.prefault({}),
     portal: portalConfigSchema.prefault({}),
+    policies: policiesConfigSchema.prefault({}),
     plugins: z
       .array(z.string().min(1))
       .default([])

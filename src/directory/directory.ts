@@ -27,6 +27,10 @@ export interface DirectoryUser {
    * `directory.outsideGroup` after a right password; `list` (import) never returns them.
    */
   outsideMfaGroup?: boolean | undefined;
+  /** Groups the user belongs to (names or DNs), which per-group policy rules match. */
+  groups?: readonly string[] | undefined;
+  /** When the password last changed (epoch ms), where the directory says (pwdLastSet, pwdChangedTime). */
+  passwordChangedAt?: number | undefined;
 }
 
 export type AuthenticationResult =

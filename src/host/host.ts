@@ -213,6 +213,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     outsideGroupPolicy: outsideGroup,
     factors,
     metrics,
+    policies: config.policies,
   });
 
   const primaries = new PrimaryProviders({ begin: (input) => pending.create(input) });

@@ -76,7 +76,7 @@ export class SessionStore implements SessionApi {
 
   async create(
     res: Response,
-    input: { userId: string; methods: string[]; multiFactor: boolean; authnInstant: number; data?: Record<string, unknown>; identity?: ExternalIdentity | null },
+    input: Parameters<SessionApi['create']>[1],
   ): Promise<HostSession> {
     const token = randomBytes(32).toString('base64url');
     const id = hashToken(token);
@@ -88,13 +88,14 @@ export class SessionStore implements SessionApi {
       data: input.data ?? {},
       identity: input.identity ?? null,
     };
-    const expiresAt = now + this.lifetimeMs;
+    const lifetimeMs = input.lifetimeMs ?? this.lifetimeMs;
+    const expiresAt = now + lifetimeMs;
     const json = JSON.stringify(data);
     await this.db
       .insertInto('sessions')
       .values({ id, user_id: input.userId, data: json, created_at: now, last_seen_at: now, expires_at: expiresAt })
       .execute();
-    this.cookies.set(res, COOKIE, token, this.lifetimeMs);
+    this.cookies.set(res, COOKIE, token, lifetimeMs);
     const session: HostSession = { id, userId: input.userId, methods: data.methods, multiFactor: data.multiFactor, authnInstant: data.authnInstant, data: data.data, identity: data.identity ?? null, expiresAt };
     this.#stored.set(session, json);
     return session;

@@ -156,6 +156,7 @@ ${session.multiFactor ? html`<p><a href="${PORTAL_PATH}">${t(L, 'login.portalLin
       continuation: pending?.continuation ?? null,
       relyingParty: pending?.relyingParty,
       enrolmentPolicy: pending?.enrolmentPolicy ?? deps.defaultPolicy,
+      stepUp: pending?.stepUp,
       // Outside the directory's MFA group: the challenge applies directory.outsideGroup.
       outsideMfaGroup: outside,
       req,

@@ -19,6 +19,7 @@ export interface PendingLogin {
   continuation: unknown;
   relyingParty: string | undefined;
   enrolmentPolicy: EnrolmentPolicy | undefined;
+  stepUp: boolean;
 }
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('base64url');
@@ -54,6 +55,7 @@ export class PendingLogins {
         continuation_enc: this.secrets.encrypt(JSON.stringify(input.continuation ?? null), loginContext(id)),
         relying_party: input.relyingParty ?? null,
         enrolment_policy: input.enrolmentPolicy ?? null,
+        step_up: input.stepUp ? 1 : null,
         created_at: now,
         expires_at: now + this.ttlMs,
       })
@@ -74,6 +76,7 @@ export class PendingLogins {
       continuation: JSON.parse(this.secrets.decryptText(row.continuation_enc, loginContext(id))) as unknown,
       relyingParty: row.relying_party ?? undefined,
       enrolmentPolicy: (row.enrolment_policy as EnrolmentPolicy | null) ?? undefined,
+      stepUp: row.step_up === 1,
     };
   }
 

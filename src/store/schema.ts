@@ -27,6 +27,12 @@ export interface UsersTable {
   last_sign_in_at: number | null;
   /** 1 when an admin disabled the user (migration 020); the directory's own flag is `disabled`. */
   admin_disabled: Generated<number>;
+  /** Directory groups as a JSON list of names (migration 028); null when the directory gave none. */
+  groups: string | null;
+  /** The directory's pwdLastSet/pwdChangedTime (epoch ms), where it exposes one (migration 028). */
+  password_changed_at: number | null;
+  /** Set by a fraud report under mode block (migration 028): the second factor is refused. */
+  fraud_blocked_at: number | null;
 }
 
 export interface FactorsTable {
@@ -118,6 +124,8 @@ export interface PendingLoginsTable {
   continuation_enc: string;
   relying_party: string | null;
   enrolment_policy: string | null;
+  /** 1 when the relying party asked for a multi-factor context (migration 028). */
+  step_up: number | null;
   created_at: number;
   expires_at: number;
 }
@@ -280,6 +288,35 @@ export interface AdapterStateTable {
   expires_at: number;
 }
 
+/** "Remember this device" (migration 028): the cookie names a row, bound to its user and app. */
+export interface RememberedDevicesTable {
+  id: string;
+  user_id: string;
+  app: string;
+  browser_label: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+/** "This wasn't me" reports (migration 028), shown in the console. */
+export interface FraudReportsTable {
+  id: string;
+  user_id: string;
+  challenge_id: string | null;
+  method: string | null;
+  /** Where the report came from: page, link, voice. */
+  channel: string;
+  /** block | report, as configured when it was made. */
+  mode: string;
+  client_ip: string | null;
+  created_at: number;
+  cleared_at: number | null;
+  cleared_by: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   factors: FactorsTable;
@@ -301,6 +338,8 @@ export interface Database {
   user_bypasses: UserBypassesTable;
   admin_api_tokens: AdminApiTokensTable;
   admin_sessions: AdminSessionsTable;
+  remembered_devices: RememberedDevicesTable;
+  fraud_reports: FraudReportsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -311,4 +350,6 @@ export type ChallengeRow = Selectable<ChallengesTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type UserBypassRow = Selectable<UserBypassesTable>;
+export type RememberedDeviceRow = Selectable<RememberedDevicesTable>;
+export type FraudReportRow = Selectable<FraudReportsTable>;
 export type { Generated };

@@ -25,6 +25,29 @@ export function toUserRecord(row: UserRow): UserRecord {
     mobile: row.mobile,
     // Disabled in the directory, or by an admin (which a directory refresh does not undo).
     disabled: row.disabled === 1 || row.admin_disabled === 1,
+    groups: parseGroups(row.groups),
+  };
+}
+
+function parseGroups(json: string | null): string[] {
+  if (!json) return [];
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What a sign-in refreshes beside the directory columns (issue 20): the groups policy rules
+ * match, and the password's change time where the directory tells it (a newer one revokes the
+ * user's remembered devices). A directory that says nothing leaves the stored value.
+ */
+function policyColumns(u: DirectoryUser): Partial<Pick<UserRow, 'groups' | 'password_changed_at'>> {
+  return {
+    ...(u.groups !== undefined ? { groups: JSON.stringify([...u.groups]) } : {}),
+    ...(u.passwordChangedAt !== undefined ? { password_changed_at: u.passwordChangedAt } : {}),
   };
 }
 
@@ -59,12 +82,22 @@ export class UserRepository implements UserApi {
 
   async upsertFromDirectory(user: DirectoryUser, source: string): Promise<UserRecord> {
     const now = this.clock.now();
-    const cols = directoryColumns(user);
+    const cols = { ...directoryColumns(user), ...policyColumns(user) };
     return this.db.transaction().execute(async (trx) => {
       const existing =
         (await trx.selectFrom('users').selectAll().where('external_id', '=', cols.external_id).executeTakeFirst()) ??
         (await trx.selectFrom('users').selectAll().where('username', '=', cols.username).executeTakeFirst());
       if (existing) {
+        const changed = cols.password_changed_at;
+        if (changed !== undefined && changed !== null && existing.password_changed_at !== null && changed > existing.password_changed_at) {
+          // The password changed in the directory: devices remembered before it no longer count.
+          await trx
+            .updateTable('remembered_devices')
+            .set({ revoked_at: now, revoked_reason: 'password-change' })
+            .where('user_id', '=', existing.id)
+            .where('revoked_at', 'is', null)
+            .execute();
+        }
         await trx.updateTable('users').set({ ...cols, source, updated_at: now, last_sign_in_at: now }).where('id', '=', existing.id).execute();
         return toUserRecord({ ...existing, ...cols, source, updated_at: now, last_sign_in_at: now });
       }
@@ -78,6 +111,10 @@ export class UserRepository implements UserApi {
         updated_at: now,
         last_sign_in_at: now,
         admin_disabled: 0,
+        groups: null,
+        password_changed_at: null,
+        fraud_blocked_at: null,
+        ...policyColumns(user),
       };
       await trx.insertInto('users').values(row).execute();
       return toUserRecord(row);

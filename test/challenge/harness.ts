@@ -42,7 +42,9 @@ export interface HarnessOptions {
   /** Another store (a throwaway PostgreSQL); replaces `file`. */
   store?: StoreOptions;
   clock?: ManualClock;
-  config?: Partial<Pick<RootConfigInput, 'challenge' | 'branding' | 'factors'>>;
+  config?: Partial<Pick<RootConfigInput, 'challenge' | 'branding' | 'factors' | 'policies'>>;
+  /** Express `trust proxy` (server.trustedProxies). Default: trust no one. */
+  trustProxy?: string[];
   adapter?: Partial<TestAdapterConfig>;
   /** Where the log lines go (to check that no code reaches them). */
   logLines?: string[];
@@ -115,6 +117,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     branding: config.branding,
     resolveAdapter: (name) => instances.get(name),
+    policies: parsed.policies,
     factors: createDefaultFactors({
       secrets,
       config,
@@ -128,7 +131,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   instances.set(def.name, instance);
 
   const app = express();
-  app.set('trust proxy', false);
+  app.set('trust proxy', options.trustProxy ?? false);
   const hostRouter = express.Router();
   engine.mount(hostRouter);
   app.use(hostRouter);

@@ -125,5 +125,7 @@ async function regenerateSession(
     multiFactor: outcome.multiFactor,
     authnInstant: outcome.authnInstant,
     identity: outcome.identity,
+    // A policy rule's sessionMinutes; otherwise the configured session lifetime.
+    ...(ctx.policy && 'rule' in ctx.policy.sessionMinutes.source ? { lifetimeMs: ctx.policy.sessionMinutes.value * 60_000 } : {}),
   });
 }

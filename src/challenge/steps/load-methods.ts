@@ -20,9 +20,13 @@ export const loadMethods: Step = async (ctx) => {
     .orderBy('created_at', 'asc')
     .orderBy('id', 'asc')
     .execute();
+  const allowed = ctx.policy?.methods.value;
   for (const row of rows) {
     const factor = factors.find((f) => f.kind === row.kind);
-    if (factor?.isEnrolled(row)) ctx.methods.push({ row, factor });
+    if (!factor?.isEnrolled(row)) continue;
+    // A policy rule's `methods`: the others are neither offered nor accepted at this app.
+    if (allowed && !(allowed as readonly string[]).includes(row.kind)) continue;
+    ctx.methods.push({ row, factor });
   }
   if (ctx.methods.length > 0) {
     ctx.selected = ctx.methods.find((m) => m.row.id === ctx.challenge.selected_method) ?? ctx.methods[0]!;
@@ -56,7 +60,8 @@ async function enrolment(ctx: ChallengeRequest, rows: FactorRow[]): Promise<Meth
     const factor = factors.find((f) => f.kind === existing.kind);
     if (factor) return { row: existing, factor };
   }
-  const factor = factors.find((f) => f.enrolment !== undefined);
+  const allowed = ctx.policy?.methods.value as readonly string[] | undefined;
+  const factor = factors.find((f) => f.enrolment !== undefined && (!allowed || allowed.includes(f.kind)));
   if (!factor?.enrolment) return null;
 
   // Unconfirmed rows older than a challenge's lifetime belong to abandoned enrolments.

@@ -24,6 +24,7 @@ const fileUserSchema = z.strictObject({
   mobile: z.string().optional(),
   disabled: z.boolean().default(false),
   attributes: z.record(z.string(), z.array(z.string())).optional(),
+  groups: z.array(z.string().min(1).max(256)).optional(),
 });
 
 const usersFileSchema = z.strictObject({ users: z.array(fileUserSchema).default([]) });
@@ -65,6 +66,7 @@ function toDirectoryUser(u: FileUser): DirectoryUser {
     mobile: u.mobile,
     disabled: u.disabled,
     attributes: u.attributes,
+    groups: u.groups,
   };
 }
 

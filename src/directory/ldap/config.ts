@@ -62,6 +62,10 @@ const attributeOverrides = z
     userAccountControl: attributeName
       .optional()
       .describe('AD account flags; bit 2 marks a disabled account. Default: userAccountControl (AD), none (openldap).'),
+    groups: attributeName.optional().describe('Group memberships (DNs) that policy rules match by their CN or DN; an empty string turns it off. Default: memberOf.'),
+    passwordChanged: attributeName
+      .optional()
+      .describe('When the password last changed; a newer value revokes remembered devices. Default: pwdLastSet (AD), pwdChangedTime (openldap).'),
   })
   .strict();
 

@@ -95,6 +95,31 @@ export function externalIdOf(index: Map<string, Value[]>, map: AttributeMap): st
   return s === '' ? undefined : s;
 }
 
+/** Every value of an attribute as text. */
+function texts(index: Map<string, Value[]>, attr: string): string[] {
+  if (!attr) return [];
+  return (index.get(lower(attr)) ?? []).map((v) => (typeof v === 'string' ? v : v.toString('utf8')).trim()).filter((v) => v !== '');
+}
+
+/** MS-ADTS pwdLastSet: 100 ns ticks since 1601-01-01 (FILETIME); 0 means "must change". */
+const FILETIME_EPOCH_OFFSET_MS = 11_644_473_600_000;
+
+/**
+ * When the password last changed, in epoch ms: AD's pwdLastSet (FILETIME, decimal) or the
+ * password policy overlay's pwdChangedTime (GeneralizedTime, RFC 4517 §3.3.13, `YYYYMMDDhhmmss[.f]Z`).
+ */
+export function passwordChangedAt(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d{15,19}$/.test(value)) {
+    const ms = Number(BigInt(value) / 10_000n) - FILETIME_EPOCH_OFFSET_MS;
+    return ms > 0 ? ms : undefined;
+  }
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,]\d+)?Z$/.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, sec] = m.map(Number) as [number, number, number, number, number, number, number];
+  return Date.UTC(y, mo - 1, d, h, mi, sec);
+}
+
 export function mapEntry(entry: Entry, map: AttributeMap, extra: readonly string[]): DirectoryUser | null {
   const index = indexEntry(entry);
   const externalId = externalIdOf(index, map);
@@ -124,5 +149,7 @@ export function mapEntry(entry: Entry, map: AttributeMap, extra: readonly string
     mobile: text(index, map.mobile),
     disabled: (uacBits & UF_ACCOUNTDISABLE) !== 0,
     attributes,
+    groups: map.groups ? texts(index, map.groups) : undefined,
+    passwordChangedAt: passwordChangedAt(text(index, map.passwordChanged)),
   };
 }

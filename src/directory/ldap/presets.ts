@@ -18,6 +18,10 @@ export interface AttributeMap {
   mobile: string;
   /** AD account flags; bit 2 (ACCOUNTDISABLE) marks a disabled account. */
   userAccountControl: string;
+  /** Group DNs the user is a member of (policy rules match a group by CN or DN). */
+  groups: string;
+  /** When the password last changed: AD pwdLastSet (FILETIME) or pwdChangedTime (GeneralizedTime). */
+  passwordChanged: string;
 }
 
 export interface PresetDefaults {
@@ -40,6 +44,8 @@ export const PRESETS: Readonly<Record<LdapPreset, PresetDefaults>> = {
       phone: 'telephoneNumber',
       mobile: 'mobile',
       userAccountControl: 'userAccountControl',
+      groups: 'memberOf',
+      passwordChanged: 'pwdLastSet',
     },
     // objectCategory=person keeps computer accounts (also objectClass=user) out.
     userFilter: '(&(objectCategory=person)(objectClass=user))',
@@ -57,6 +63,8 @@ export const PRESETS: Readonly<Record<LdapPreset, PresetDefaults>> = {
       phone: 'telephoneNumber',
       mobile: 'mobile',
       userAccountControl: '',
+      groups: 'memberOf',
+      passwordChanged: 'pwdChangedTime',
     },
     userFilter: '(objectClass=inetOrgPerson)',
     loginAttributes: ['uid'],

@@ -15,6 +15,9 @@ import { formatIssues, formatPath } from '../../kit/format-issues.js';
 import { usersFileProblems } from '../../directory/file/users-file-problems.js';
 import { rootConfigSchema, type HostConfig } from '../../config/schema.js';
 import type { AdapterDefinition } from '../../api/host-api.js';
+import { policyProblems } from '../../policy/policy-problems.js';
+import { groupNames } from '../../policy/effective-policy.js';
+import { parseUsersFile } from '../../directory/file/file-directory.js';
 
 export { formatIssues, formatPath };
 
@@ -291,6 +294,11 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     problems.push(...usersFileProblems(directory!.path).map((p) => `directory.path: ${p}`));
     if (problems.length) fail();
   }
+  // Policy rules naming an app no adapter serves, or a group no user of a users file holds.
+  if (root.policies.rules.length > 0) {
+    problems.push(...policyProblems(root.policies.rules, { apps: declaredApps(options.adapters, adapters), groups: directory!.type === 'file' ? usersFileGroups(directory!.path) : null }));
+    if (problems.length) fail();
+  }
   let store = root.store;
   if (store.driver === 'sqlite') store = { ...store, path: store.path ? resolve(baseDir, store.path) : resolve(dataDir, 'factorgate.db') };
 
@@ -310,6 +318,26 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     publicUrl,
   };
   return { host: deepFreeze(host), adapters: deepFreeze(adapters) as ReadonlyMap<string, unknown>, keySources: found.keySources, definitions: options.adapters };
+}
+
+/** Every app the configured adapters declare, with their names; null when one declares none. */
+function declaredApps(defs: readonly AdapterDefinition[], sections: ReadonlyMap<string, unknown>): Set<string> | null {
+  const names = new Set<string>(['host']);
+  for (const def of defs) {
+    if (!sections.has(def.name)) continue;
+    if (!def.apps) return null;
+    names.add(def.name);
+    for (const app of def.apps(sections.get(def.name))) names.add(app);
+  }
+  return names;
+}
+
+function usersFileGroups(path: string): Set<string> {
+  try {
+    return new Set(parseUsersFile(readFileSync(path, 'utf8'), path).flatMap((u) => (u.groups ?? []).flatMap(groupNames)));
+  } catch {
+    return new Set();
+  }
 }
 
 /**

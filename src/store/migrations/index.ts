@@ -15,6 +15,7 @@ import * as m021 from './021-admin-api-tokens.js';
 import * as m022 from './022-backup-codes.js';
 import * as m023 from './023-app-passwords.js';
 import * as m024 from './024-admin-console.js';
+import * as m028 from './028-policies.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '022-backup-codes': m022,
   '023-app-passwords': m023,
   '024-admin-console': m024,
+  '028-policies': m028,
 };
