@@ -13,13 +13,25 @@ import type { HostConfig } from '../config/schema.js';
 import { FactorgateError } from '../kit/errors.js';
 import { foldUsername } from '../directory/directory.js';
 import { toUserRecord } from '../users/user-repository.js';
+import { AppPasswords } from '../users/app-passwords.js';
+import { TokenError, type TokenRepository } from '../tokens/token-repository.js';
 
 /** Who acts: `cli:root`, `console:alice`, `api:deploy-bot`. Goes into every audit record. */
 export interface AdminActor {
   name: string;
 }
 
-export type AdminAction = 'unlock' | 'reset-methods' | 'remove-method' | 'bypass' | 'disable' | 'enable';
+export type AdminAction =
+  | 'unlock'
+  | 'reset-methods'
+  | 'remove-method'
+  | 'bypass'
+  | 'disable'
+  | 'enable'
+  | 'assign-token'
+  | 'unassign-token'
+  | 'resync-token'
+  | 'revoke-app-passwords';
 
 export interface UserMethodView {
   id: string;
@@ -79,6 +91,8 @@ export interface UserAdminDeps {
   clock: Clock;
   audit: AuditApi;
   config: Pick<HostConfig, 'admin'>;
+  /** Hardware tokens (assign, unassign, resync); absent where no token operation is offered. */
+  tokens?: Pick<TokenRepository, 'assign' | 'unassign' | 'resync'> | undefined;
 }
 
 const HISTORY = 50;
@@ -275,5 +289,60 @@ export class UserAdmin {
     const row = await this.#find(username);
     await this.deps.db.updateTable('users').set({ admin_disabled: disabled ? 1 : 0, updated_at: this.deps.clock.now() }).where('id', '=', row.id).execute();
     await this.#audit(row, actor, disabled ? 'disable' : 'enable', why, row.disabled === 1 && !disabled ? { note: 'still disabled in the directory' } : {});
+  }
+
+  #tokens(): Pick<TokenRepository, 'assign' | 'unassign' | 'resync'> {
+    if (!this.deps.tokens) throw new FactorgateError('INTERNAL', { detail: 'UserAdmin built without a token repository' });
+    return this.deps.tokens;
+  }
+
+  /** A token operation's refusal (unknown serial, held by another user, codes that do not follow) as a 400 with its reason. */
+  async #token<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof TokenError) throw new FactorgateError('BAD_REQUEST', { detail: err.message, publicDetail: err.message, cause: err });
+      throw err;
+    }
+  }
+
+  /** Gives the hardware token `serial` (from stock, or already theirs) to the user. */
+  async assignToken(username: string, serial: string, actor: AdminActor, reason: string | undefined): Promise<void> {
+    const why = checkReason(reason);
+    const row = await this.#find(username);
+    const s = serial.trim();
+    await this.#token(() => this.#tokens().assign(s, row.username));
+    await this.#audit(row, actor, 'assign-token', why, { serial: s });
+  }
+
+  /** Takes the user's hardware token `serial` back into stock. */
+  async unassignToken(username: string, serial: string, actor: AdminActor, reason: string | undefined): Promise<void> {
+    const why = checkReason(reason);
+    const row = await this.#find(username);
+    const s = serial.trim();
+    const held = await this.deps.db.selectFrom('oath_tokens').select('id').where('serial', '=', s).where('user_id', '=', row.id).executeTakeFirst();
+    if (!held) throw new FactorgateError('BAD_REQUEST', { detail: `user "${row.username}" holds no token ${JSON.stringify(s)}`, publicDetail: `this user holds no token ${s}` });
+    await this.#token(() => this.#tokens().unassign(s));
+    await this.#audit(row, actor, 'unassign-token', why, { serial: s });
+  }
+
+  /** Resynchronises the user's token `serial` from two consecutive codes read off it. */
+  async resyncToken(username: string, serial: string, code1: string, code2: string, actor: AdminActor, reason: string | undefined): Promise<void> {
+    const why = checkReason(reason);
+    const row = await this.#find(username);
+    const s = serial.trim();
+    const held = await this.deps.db.selectFrom('oath_tokens').select('id').where('serial', '=', s).where('user_id', '=', row.id).executeTakeFirst();
+    if (!held) throw new FactorgateError('BAD_REQUEST', { detail: `user "${row.username}" holds no token ${JSON.stringify(s)}`, publicDetail: `this user holds no token ${s}` });
+    const outcome = await this.#token(() => this.#tokens().resync(s, code1.trim(), code2.trim()));
+    await this.#audit(row, actor, 'resync-token', why, outcome.kind === 'hotp' ? { serial: s, kind: 'hotp' } : { serial: s, kind: 'totp', driftSteps: outcome.driftSteps });
+  }
+
+  /** Revokes every app password the user holds (issue 19); returns how many. */
+  async revokeAppPasswords(username: string, actor: AdminActor, reason: string | undefined): Promise<number> {
+    const why = checkReason(reason);
+    const row = await this.#find(username);
+    const revoked = await new AppPasswords(this.deps.db).revokeAll(row.id, this.deps.clock.now());
+    await this.#audit(row, actor, 'revoke-app-passwords', why, { revoked });
+    return revoked;
   }
 }

@@ -71,6 +71,9 @@ import { hashingMode } from '../hashing/niced-hash-pool.js';
 import { createAdminConsole } from '../admin/console/admin-console.js';
 import { AdminSessions } from '../admin/console/admin-sessions.js';
 import { ADMIN_CONSOLE_ADAPTER } from '../admin/console/admin-sign-in.js';
+import { usersPage } from '../admin/console/users/users-page.js';
+import { UserAdmin } from '../admin/user-admin.js';
+import { TokenRepository } from '../tokens/token-repository.js';
 
 export interface CreateHostOptions {
   loaded: LoadedConfig;
@@ -189,6 +192,8 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     maxBodyBytes: config.server.maxBodyBytes,
   });
   instances.set(ADMIN_CONSOLE_ADAPTER, adminConsole.adapter);
+  const userAdmin = new UserAdmin({ db: store.db, clock, audit, config, tokens: new TokenRepository(store.db, secrets, clock) });
+  adminConsole.addPage(usersPage({ db: store.db, clock, userAdmin, bypass: config.admin.bypass, logger }));
 
   // The challenge engine calls `resolveAdapter(name).resume(...)` when a challenge ends.
   const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);

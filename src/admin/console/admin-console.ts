@@ -15,6 +15,7 @@ import type { Csrf } from '../../http/csrf.js';
 import { FactorgateError } from '../../kit/errors.js';
 import { html, type SafeHtml } from '../../kit/pages/html.js';
 import { layout } from '../../kit/pages/layout.js';
+import { localTime, serverTimeZone } from '../../kit/pages/local-time.js';
 import { t, type Locale } from '../../kit/i18n.js';
 import { roleAllows, type ConsoleRole } from './admin-roles.js';
 import type { AdminSession, AdminSessions } from './admin-sessions.js';
@@ -49,6 +50,7 @@ const ADMIN_KEY = 'fgAdmin';
 
 export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
   const pages: ConsolePage[] = [];
+  const timeZone = deps.branding.timeZone ?? serverTimeZone();
   const signIn: AdminSignInDeps = {
     roles: deps.config.roles,
     directory: deps.directory,
@@ -92,6 +94,7 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
     form,
     admin,
     requireRole,
+    time: (req, ms) => localTime(ms, deps.locale(req), timeZone),
   };
 
   /** Every page but sign-in and sign-out: a live console session from its own browser, or sign in. */
@@ -144,7 +147,8 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
         const a = admin(res);
         render(req, res, 200, t(L, 'admin.title'), html`<h1>${t(L, 'admin.title')}</h1>
 <p class="muted">${t(L, 'admin.signedInAs', { name: a.name, role: t(L, `admin.role.${a.role}`) })}</p>
-<p>${t(L, 'admin.home.intro')}</p>`);
+<p>${t(L, 'admin.home.intro')}</p>
+${pages.filter((p) => p.home && roleAllows(a.role, p.role)).map((p) => p.home!(req, res, ctx))}`);
       });
       for (const page of pages) {
         const pageRouter = express.Router();

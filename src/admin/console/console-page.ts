@@ -19,6 +19,8 @@ export interface ConsolePage {
   role: ConsoleRole;
   /** Message key of its navigation link (shown to those whose role allows it); none: linked from other pages only. */
   nav?: string;
+  /** A fragment for the console's front page (a search box, a summary), shown to those whose role allows the page. */
+  home?(req: Request, res: Response, ctx: ConsoleContext): SafeHtml;
   /** Mounts its routes on a router that already sits behind the guard; paths are relative to `path`. */
   routes(router: Router, ctx: ConsoleContext): void;
 }
@@ -37,4 +39,6 @@ export interface ConsoleContext {
   admin(res: Response): AdminSession;
   /** Throws FORBIDDEN unless the signed-in admin holds at least `role` (for one action inside a page). */
   requireRole(res: Response, role: ConsoleRole): void;
+  /** An instant as the console shows it: `<time>` in the configured zone and the page's language. */
+  time(req: Request, ms: number): SafeHtml;
 }

@@ -59,3 +59,36 @@ export async function storeOf(h: RunningHost): Promise<Store> {
 export function userAdminOf(h: RunningHost, store: Store, clock: Clock): UserAdmin {
   return new UserAdmin({ db: store.db, clock, audit: new AuditLog(store.db, clock, createLogger({ level: 'silent' })), config: h.host.config });
 }
+
+/** A user's own sign-in at /login, enrolling an authenticator app: the user is in the store after. */
+export async function enrolAtLogin(b: Browser, clock: Clock, user: { username: string; password: string }): Promise<Buffer> {
+  const form = await b.get('/login');
+  const r = await b.post('/login', { _csrf: field(form.body, '_csrf'), username: user.username, password: user.password });
+  if (r.status !== 303) throw new Error(`password answered ${r.status}`);
+  const path = r.headers.get('location')!;
+  const page = await b.get(path);
+  const decoded = decodeBase32(secretOnPage(page.body));
+  if (!decoded.ok) throw new Error('no secret on the enrolment page');
+  const done = await b.post(path, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: generateTotp(decoded.bytes, clock.now()) });
+  if (done.status !== 303) throw new Error(`enrolment answered ${done.status}`);
+  return decoded.bytes;
+}
+
+/** Signs in at /login and types wrong codes until the challenge ends (locks after lockout.maxFailures). */
+export async function failCodes(b: Browser, user: { username: string; password: string }, times: number): Promise<Page> {
+  const form = await b.get('/login');
+  const r = await b.post('/login', { _csrf: field(form.body, '_csrf'), username: user.username, password: user.password });
+  const path = r.headers.get('location')!;
+  let last: Page = r;
+  for (let i = 0; i < times; i++) {
+    const page = await b.get(path);
+    if (page.status !== 200 || !page.body.includes('name="code"')) return page;
+    last = await b.post(path, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: '000000' });
+  }
+  return last;
+}
+
+/** The hidden `_csrf` of the first form posting to `action` on a page. */
+export function csrfOf(body: string): string {
+  return field(body, '_csrf');
+}

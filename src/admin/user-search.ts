@@ -1,0 +1,104 @@
+/**
+ * The console's user search (issue 18): a case-insensitive prefix of the username, UPN, email,
+ * phone, mobile or display name, a page at a time, with what the list shows for each user:
+ * enabled or not, locked until, a one-time bypass waiting, the methods, the last sign-in and
+ * its result. Each prefix is a range on an index of `lower(column)` (migration 024), so a
+ * search never scans the users table; an empty query lists everyone by username.
+ */
+import { PostgresAdapter, sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { SEARCH_COLUMNS } from '../store/migrations/024-admin-console.js';
+
+export interface UserListEntry {
+  username: string;
+  displayName: string | null;
+  upn: string | null;
+  email: string | null;
+  disabled: boolean;
+  /** When the lock ends (ms), if locked now. */
+  lockedUntil: number | null;
+  failedAttempts: number;
+  bypassUntil: number | null;
+  /** Enrolled method kinds, default first. */
+  methods: string[];
+  lastSignIn: { at: number; event: string; result: string; denyReason: string | null } | null;
+}
+
+export interface UserSearchPage {
+  query: string;
+  page: number;
+  pageSize: number;
+  users: UserListEntry[];
+  hasNext: boolean;
+}
+
+/** The audit events that are a sign-in try (password, factor, denial, bypass). */
+export const SIGN_IN_EVENTS = ['primary', 'second-factor', 'challenge', 'bypass-used'] as const;
+const MAX_QUERY = 128;
+/** The highest code point: every string starting with `p` sorts before `p` + it, in byte order. */
+const TOP = '\u{10FFFF}';
+
+export async function searchUsers(db: Kysely<Database>, input: { query: string; page: number; pageSize: number; now: number }): Promise<UserSearchPage> {
+  const query = input.query.trim().slice(0, MAX_QUERY);
+  const prefix = query.toLowerCase();
+  const page = Math.max(0, Math.floor(input.page));
+  const collate = db.getExecutor().adapter instanceof PostgresAdapter ? sql` COLLATE "C"` : sql``;
+  let q = db.selectFrom('users').select(['id', 'username', 'display_name', 'upn', 'email', 'disabled', 'admin_disabled', 'locked_until', 'failed_attempts']);
+  if (prefix !== '') {
+    q = q.where((eb) =>
+      eb.or(
+        SEARCH_COLUMNS.map((col) => {
+          const folded: Expression<string> = sql<string>`lower(${sql.ref(col)})${collate}`;
+          return eb.and([eb(folded, '>=', prefix), eb(folded, '<', `${prefix}${TOP}`)]) as Expression<SqlBool>;
+        }),
+      ),
+    );
+  }
+  const rows = await q
+    .orderBy('username')
+    .limit(input.pageSize + 1)
+    .offset(page * input.pageSize)
+    .execute();
+  const shown = rows.slice(0, input.pageSize);
+  const ids = shown.map((r) => r.id);
+  const [factors, bypasses] = ids.length
+    ? await Promise.all([
+        db.selectFrom('factors').select(['user_id', 'kind', 'is_default']).where('user_id', 'in', ids).where('confirmed', '=', 1).orderBy('is_default', 'desc').orderBy('created_at').execute(),
+        db.selectFrom('user_bypasses').select(['user_id', 'expires_at']).where('user_id', 'in', ids).where('used_at', 'is', null).where('expires_at', '>', input.now).execute(),
+      ])
+    : [[], []];
+  const last = await Promise.all(
+    ids.map((id) =>
+      db
+        .selectFrom('audit_events')
+        .select(['ts', 'event', 'result', 'deny_reason'])
+        .where('user_id', '=', id)
+        .where('event', 'in', [...SIGN_IN_EVENTS])
+        .orderBy('ts', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+    ),
+  );
+  return {
+    query,
+    page,
+    pageSize: input.pageSize,
+    hasNext: rows.length > input.pageSize,
+    users: shown.map((r, i) => {
+      const l = last[i];
+      const kinds = factors.filter((f) => f.user_id === r.id).map((f) => f.kind);
+      return {
+        username: r.username,
+        displayName: r.display_name,
+        upn: r.upn,
+        email: r.email,
+        disabled: r.disabled === 1 || r.admin_disabled === 1,
+        lockedUntil: r.locked_until !== null && r.locked_until > input.now ? r.locked_until : null,
+        failedAttempts: r.failed_attempts,
+        bypassUntil: bypasses.filter((b) => b.user_id === r.id).reduce<number | null>((m, b) => Math.max(m ?? 0, b.expires_at), null),
+        methods: [...new Set(kinds)],
+        lastSignIn: l ? { at: l.ts, event: l.event, result: l.result, denyReason: l.deny_reason } : null,
+      };
+    }),
+  };
+}
