@@ -236,6 +236,37 @@ describe('factorgate start (the npm start demo) in headless Chromium', () => {
     }
   });
 
+  it('the demo WS-Federation relying party: bob signs in with a code from the log and sees his claims; the printed metadata is for the printed origin', async () => {
+    const context = await newContext();
+    try {
+      const page = await context.newPage();
+      const res = await page.request.get(printed('WS-Federation metadata'));
+      expect(res.status()).toBe(200);
+      const xml = await res.text();
+      expect(/entityID="([^"]+)"/.exec(xml)?.[1]).toBe(`http://localhost:${port}/wsfed`);
+      expect(/PassiveRequestorEndpoint><wsa:EndpointReference[^>]*><wsa:Address>([^<]+)</.exec(xml)?.[1]).toBe(`http://localhost:${port}/wsfed`);
+
+      await page.goto(printed('demo WS-Federation relying party'));
+      await page.getByRole('link', { name: 'Sign in with factorgate' }).click();
+      await page.waitForLoadState();
+      expect(new URL(page.url()).origin).toBe(new URL(printed('sign in')).origin);
+      expect(new URL(page.url()).pathname).toBe('/login');
+      await signInAt(page, 'bob', banner.passwords.get('bob')!);
+      const since = stdout.length;
+      await page.locator('form:has(input[name="send"]) button[type="submit"]').click();
+      await page.waitForLoadState();
+      const code = await waitFor('a demo code in the log', () => revealedCode(since), 10_000);
+      await page.locator('input[name="code"]').fill(code);
+      await page.locator('input[name="code"]').press('Enter');
+      await page.waitForURL(/\/wsfed\/demo-rp\/signin$/);
+      expect(await heading(page)).toBe('Signed in to the demo WS-Federation relying party');
+      expect(await page.locator('#name-id').textContent()).toBe('bob');
+      expect(await page.locator('#authn-method').textContent()).toBe(MULTIPLE_AUTHN);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the legacy app behind the forms proxy: alice signs in to the app, passes a code from the log, and reaches the app page', async () => {
     const context = await newContext();
     try {
