@@ -83,7 +83,8 @@ export function createWsFed(host: HostApi, config: WsFedConfig): AdapterInstance
 export const wsFedAdapter: AdapterDefinition<WsFedConfig> = {
   name: ADAPTER_NAME,
   configKey: 'wsFed',
-  hostApi: '^1.3',
+  // 1.4: the SAML 1.1 / WS-Federation emitters in the SDK.
+  hostApi: '^1.4',
   configSchema: wsFedConfigSchema,
   mountPath: MOUNT_PATH,
   create: createWsFed,
