@@ -247,6 +247,14 @@ export const webauthnConfigSchema = z
     attestation: z.enum(['none', 'direct']).default('none').describe('none, or direct: ask the key for its attestation (needed for allowedAaguids). Default none.'),
     allowedAaguids: z.array(z.guid()).default([]).describe('With attestation direct: only authenticators of these AAGUIDs may be registered (admins who issue specific keys). Default: any.'),
     userVerification: z.enum(['discouraged', 'preferred', 'required']).default('preferred').describe('Ask the key for a PIN or biometric: preferred, required or discouraged. Default preferred.'),
+    userVerificationRequiredFor: z
+      .strictObject({
+        roles: z.array(z.enum(['admin', 'helpdesk'])).default([]).describe('Holders of these admin.roles (e.g. admin) must verify (PIN or biometric) on their key. Default none.'),
+        groups: z.array(z.string().min(1)).default([]).describe('Members of these directory groups (memberOf: full DN or CN) must verify on their key. Default none.'),
+        users: z.array(z.string().min(1)).default([]).describe('These usernames must verify on their key. Default none.'),
+      })
+      .prefault({})
+      .describe('Who must use user verification whatever userVerification says (registration and sign-in refused without it).'),
     counterRegression: z.enum(['refuse', 'audit']).default('refuse').describe('A signature counter that goes backwards (a cloned key): refuse, or audit and accept. Audited either way. Default refuse.'),
     offerAtEnrolment: z.boolean().default(false).describe('Offer a security key, rather than an authenticator app, to users enrolling their first method at sign-in (needs JavaScript). Default false.'),
   })

@@ -2,7 +2,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { AuditApi, UserApi } from '../api/host-api.js';
+import type { AuditApi, UserApi, UserRecord } from '../api/host-api.js';
 import { createMailer, createMessageProvider, loadTemplates, type Mailer, type FetchFn } from '../delivery/index.js';
 import type { DerivedKeys } from '../store/derived-keys.js';
 import type { PinSealer } from '../delivery/index.js';
@@ -44,6 +44,8 @@ export function createDefaultFactors(deps: {
   logger?: Logger;
   /** Backup-code uses are audited with the count left; so are WebAuthn counter regressions accepted by policy. */
   audit?: AuditApi;
+  /** `factors.webauthn.userVerificationRequiredFor`, answered by the host (directory groups, roles). */
+  userVerificationRequired?: (user: UserRecord) => Promise<boolean>;
 }): Factor[] {
   const { totp, webauthn } = deps.config.factors;
   const productName = deps.config.branding.productName;
@@ -53,7 +55,7 @@ export function createDefaultFactors(deps: {
     factors.push(createBackupCodeFactor({ codes: new BackupCodes(deps.db), ...(deps.audit ? { audit: deps.audit } : {}) }));
   }
   if (deps.db && webauthn && deps.publicUrl) {
-    const factor = createWebAuthnFactor({ db: deps.db, config: webauthn, publicUrl: deps.publicUrl, rpName: productName, logger: deps.logger, audit: deps.audit });
+    const factor = createWebAuthnFactor({ db: deps.db, config: webauthn, publicUrl: deps.publicUrl, rpName: productName, logger: deps.logger, audit: deps.audit, userVerificationRequired: deps.userVerificationRequired });
     // The first factor with enrolment is the one offered to users who have none.
     if (webauthn.offerAtEnrolment) factors.unshift(factor);
     else factors.push(factor);

@@ -120,6 +120,11 @@ export interface WebAuthnFactorDeps {
   logger?: Logger | undefined;
   /** Counter regressions accepted under `counterRegression: audit` are audited here. */
   audit?: AuditApi | undefined;
+  /**
+   * Whether this user must verify on the key (PIN or biometric) whatever `userVerification` says
+   * (`userVerificationRequiredFor`: admins, named groups). The host answers it from the directory.
+   */
+  userVerificationRequired?: ((user: UserRecord) => Promise<boolean>) | undefined;
 }
 
 export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
@@ -127,7 +132,8 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
   const base = new URL(deps.publicUrl);
   const rpID = config.rpId ?? base.hostname;
   const origins = config.origins?.map((o) => new URL(o).origin) ?? [base.origin];
-  const requireUV = config.userVerification === 'required';
+  /** WebAuthn §7.1 step 16 / §7.2 step 17: the UV flag is required for this user, or only preferred. */
+  const mustVerify = async (user: UserRecord): Promise<boolean> => config.userVerification === 'required' || ((await deps.userVerificationRequired?.(user)) ?? false);
   const log = deps.logger?.child({ factor: WEBAUTHN_KIND });
 
   const userCredentials = async (userId: string) =>
@@ -135,7 +141,7 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
       .map(readWebAuthnParams)
       .filter((p): p is WebAuthnParams => p !== null);
 
-  const register = async (row: FactorRow, answer: NonNullable<ReturnType<typeof readAnswer>>, locale: Locale): Promise<FactorVerifyResult> => {
+  const register = async (user: UserRecord, row: FactorRow, answer: NonNullable<ReturnType<typeof readAnswer>>, locale: Locale): Promise<FactorVerifyResult> => {
     const pending = readPending(row);
     if (!pending) return { ok: false, reason: 'UNUSABLE' };
     let info;
@@ -145,7 +151,7 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
         expectedChallenge: pending.registrationChallenge,
         expectedOrigin: origins,
         expectedRPID: rpID,
-        requireUserVerification: requireUV,
+        requireUserVerification: await mustVerify(user),
       });
       if (!r.verified) return { ok: false, reason: 'MISMATCH' };
       info = r.registrationInfo;
@@ -187,7 +193,7 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
         expectedRPID: rpID,
         // Counter 0 here: the regression check is ours (policy, audit), below.
         credential: { id: params.credentialId, publicKey: Buffer.from(params.publicKey, 'base64url'), counter: 0, transports: params.transports },
-        requireUserVerification: requireUV,
+        requireUserVerification: await mustVerify(input.user),
       });
       if (!r.verified) return { ok: false, reason: 'MISMATCH' };
       info = r.authenticationInfo;
@@ -233,7 +239,7 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
     async verify({ user, factorRow, code, challengeId, now }): Promise<FactorVerifyResult> {
       const answer = readAnswer(code);
       if (!answer) return { ok: false, reason: 'MALFORMED' };
-      if (factorRow.confirmed === 0) return register(factorRow, answer, 'en');
+      if (factorRow.confirmed === 0) return register(user, factorRow, answer, 'en');
       const params = readWebAuthnParams(factorRow);
       if (!params || !challengeId) return { ok: false, reason: 'UNUSABLE' };
       return authenticate({ user, row: factorRow, params, answer, challengeId, now });
@@ -248,6 +254,7 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
 
     async renderField({ user, factorRow, locale, challengeId }) {
       const enrolling = factorRow.confirmed === 0;
+      const userVerification = (await mustVerify(user)) ? 'required' : config.userVerification;
       let options: unknown;
       if (enrolling) {
         const pending = readPending(factorRow);
@@ -261,7 +268,7 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
           challenge: Buffer.from(pending.registrationChallenge, 'base64url'),
           attestationType: config.attestation,
           excludeCredentials: (await userCredentials(user.id)).map((c) => ({ id: c.credentialId, transports: c.transports })),
-          authenticatorSelection: { residentKey: 'preferred', userVerification: config.userVerification },
+          authenticatorSelection: { residentKey: 'preferred', userVerification },
         });
       } else {
         const params = readWebAuthnParams(factorRow);
@@ -269,7 +276,7 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
           rpID,
           challenge: Buffer.from(assertionChallenge(challengeId), 'base64url'),
           allowCredentials: params ? [{ id: params.credentialId, transports: params.transports as never }] : [],
-          userVerification: config.userVerification,
+          userVerification,
         });
       }
       return html`<div id="webauthn" data-mode="${enrolling ? 'create' : 'get'}" data-options="${JSON.stringify(options)}">

@@ -63,6 +63,7 @@ import { AppPasswords } from '../users/app-passwords.js';
 import { mountAccountPortal } from '../portal/account-routes.js';
 import { createReauth, portalReturnPath } from '../portal/reauth.js';
 import { createChangeNotices } from '../portal/change-notices.js';
+import { userVerificationPolicy } from './user-verification-policy.js';
 import { createChallengeEngine } from '../challenge/index.js';
 import { BackupCodes, CODE_PEPPER_INFO, configuredMailer, createDefaultFactors, createDeliveredFactors } from '../factors/index.js';
 import { createRegulator } from '../regulation/regulator.js';
@@ -198,7 +199,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   // The challenge engine calls `resolveAdapter(name).resume(...)` when a challenge ends.
   const resolveAdapter = (name: string): AdapterInstance | undefined => instances.get(name);
   const factors = [
-    ...createDefaultFactors({ secrets, config, db: store.db, clock, publicUrl: config.publicUrl, logger, audit }),
+    ...createDefaultFactors({ secrets, config, db: store.db, clock, publicUrl: config.publicUrl, logger, audit, userVerificationRequired: userVerificationPolicy(config, directory) }),
     ...createDeliveredFactors({ config, db: store.db, clock, logger, audit, users, secrets, peppers: new DerivedKeys(keys, CODE_PEPPER_INFO, derivedKeyOptions) }),
   ];
   const outsideGroup = config.directory.type === 'ldap' ? config.directory.outsideGroup : 'deny';

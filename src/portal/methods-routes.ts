@@ -27,6 +27,7 @@ import type { ChangeNotices } from './change-notices.js';
 import { isSelfAdded } from '../factors/delivered-code-factor.js';
 import type { AccountChange } from '../delivery/index.js';
 import { addContactLinks, changeContactLink, mountContactPortal, offeredContactFactors } from './contact-routes.js';
+import { addKeyButton, mountSecurityKeyPortal } from './security-key-routes.js';
 
 addMessages('en', {
   'methods.title': 'Your sign-in methods',
@@ -54,6 +55,7 @@ addMessages('en', {
   'methods.done.removed': 'The method was removed.',
   'methods.done.changed': 'The method was changed.',
   'methods.done.contactAdded': 'The phone number or email address was verified and added.',
+  'methods.done.keyAdded': 'The security key or passkey was added.',
   'methods.error.LAST_METHOD': 'This is your last sign-in method: add another one before removing it.',
   'methods.error.NOT_REMOVABLE': 'This method is managed by your administrator.',
   'methods.error.BAD_CODE': 'That code did not work. Check the app and try again.',
@@ -86,6 +88,7 @@ addMessages('fr', {
   'methods.done.removed': 'La méthode a été supprimée.',
   'methods.done.changed': 'La méthode a été modifiée.',
   'methods.done.contactAdded': 'Le numéro de téléphone ou l’adresse e-mail a été vérifié et ajouté.',
+  'methods.done.keyAdded': 'La clé de sécurité ou clé d’accès a été ajoutée.',
   'methods.error.LAST_METHOD': 'C’est votre dernière méthode de connexion : ajoutez-en une autre avant de la supprimer.',
   'methods.error.NOT_REMOVABLE': 'Cette méthode est gérée par votre administrateur.',
   'methods.error.BAD_CODE': 'Ce code n’a pas fonctionné. Vérifiez l’application et réessayez.',
@@ -102,9 +105,9 @@ const MAX_LABEL = 40;
 const removable = (row: FactorRow) => row.kind === 'totp' || row.kind === 'webauthn' || isSelfAdded(row);
 
 type Problem = 'LAST_METHOD' | 'NOT_REMOVABLE' | 'BAD_CODE' | 'BAD_LABEL' | 'NOT_FOUND';
-type Done = 'added' | 'default' | 'renamed' | 'removed' | 'changed' | 'contactAdded';
+type Done = 'added' | 'default' | 'renamed' | 'removed' | 'changed' | 'contactAdded' | 'keyAdded';
 
-const NOTICE: Record<Exclude<Done, 'added' | 'changed' | 'contactAdded'>, AccountChange> = { default: 'default-changed', renamed: 'method-renamed', removed: 'method-removed' };
+const NOTICE: Record<Exclude<Done, 'added' | 'changed' | 'contactAdded' | 'keyAdded'>, AccountChange> = { default: 'default-changed', renamed: 'method-renamed', removed: 'method-removed' };
 
 export interface MethodsDeps {
   db: Kysely<Database>;
@@ -195,6 +198,7 @@ ${removable(row)
       })}</tbody>
 </table>
 ${totp ? html`<form method="post" action="${METHODS_PATH}/add">${csrf}<button type="submit">${t(L, 'methods.add')}</button></form>` : ''}
+${addKeyButton(L, csrf, deps.factors)}
 ${addContactLinks(L, contacts)}
 <p class="muted">${t(L, 'methods.lostPhone')}</p>
 <p><a href="/portal">${t(L, 'methods.back')}</a></p>`,
@@ -287,7 +291,7 @@ ${instructions}
     const failed = outcome === 'LAST_METHOD' || outcome === 'NOT_REMOVABLE' || outcome === 'BAD_LABEL';
     await deps.audit.record({ event, result: failed ? 'failure' : 'success', user: who.user, method: row.kind, deviceToken: row.id, adapter: 'host', clientIp: req.ip, ...(failed ? { denyReason: outcome } : {}) });
     if (failed) return show(req, res, outcome === 'LAST_METHOD' ? 409 : 400, who.user, { error: outcome });
-    const done = outcome as Exclude<Done, 'added' | 'changed' | 'contactAdded'>;
+    const done = outcome as Exclude<Done, 'added' | 'changed' | 'contactAdded' | 'keyAdded'>;
     await deps.notices.changed(who.user, NOTICE[done], { locale: deps.locale(req), clientIp: req.ip });
     await show(req, res, 200, who.user, { done });
   });
@@ -351,4 +355,5 @@ ${instructions}
   });
 
   mountContactPortal(router, { ...deps, showMethods: (req, res, status, user, done) => show(req, res, status, user, { done }) });
+  mountSecurityKeyPortal(router, { ...deps, showMethods: (req, res, status, user, done) => show(req, res, status, user, { done }) });
 }
