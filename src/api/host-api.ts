@@ -129,8 +129,60 @@ export type ChallengeOutcome =
       lockedUntil?: number | null | undefined;
     };
 
+/**
+ * A challenge begun without a browser (since 1.4): a protocol such as RADIUS asks for the code
+ * in its own way (Access-Challenge) and brings it back itself. Same engine as the page: the
+ * same regulation, reserved attempts and lockout, factors, replay check, audit and single use.
+ */
+export interface HeadlessBeginInput {
+  user: UserRecord;
+  /** The adapter's registered name, recorded on the challenge; only it may answer it. */
+  adapter: string;
+  /** The protocol ('radius'): only the same channel may answer; no browser can open it. */
+  channel: string;
+  relyingParty?: string | undefined;
+  /** The client as the audit should name it (RADIUS: Calling-Station-Id, else the NAS address). */
+  clientIp?: string | undefined;
+  /** Language of the prompts. Default `branding.defaultLocale`. */
+  locale?: 'en' | 'fr' | undefined;
+  /** Factor kinds this client may use ('totp', 'sms', …). Default: every kind a channel can ask for. */
+  methods?: readonly string[] | undefined;
+  /** As for `begin`; `enroll` acts as `deny` (no enrolment without a page). */
+  enrolmentPolicy?: EnrolmentPolicy | undefined;
+  outsideMfaGroup?: boolean | undefined;
+  /** A code already typed (the one-field `password,code` form): verified at once, no prompt. */
+  code?: string | undefined;
+}
+
+export interface HeadlessAnswerInput {
+  challengeId: string;
+  adapter: string;
+  channel: string;
+  /** The code the user typed. */
+  code: string;
+  clientIp?: string | undefined;
+  methods?: readonly string[] | undefined;
+}
+
+/**
+ * What the engine says to a headless channel: ask for the code (with the method's localised
+ * prompt; `failed` after a refused code, `sent` when a code just went out), or the end.
+ */
+export type HeadlessChallengeStep =
+  | { status: 'code-needed'; challengeId: string; method: string; prompt: string; sent: boolean; failed: boolean; notice?: string | undefined }
+  | { status: 'ended'; outcome: ChallengeOutcome };
+
+export interface HeadlessChallengeApi {
+  /** Begins the challenge: sends a delivered code at once, or verifies `code` when given. */
+  begin(input: HeadlessBeginInput): Promise<HeadlessChallengeStep>;
+  /** Verifies a code for a challenge this adapter began on this channel. Throws CHALLENGE_NOT_FOUND / CHALLENGE_USED. */
+  answer(input: HeadlessAnswerInput): Promise<HeadlessChallengeStep>;
+}
+
 export interface ChallengeApi {
   begin(input: BeginChallengeInput): Promise<BeganChallenge>;
+  /** Challenges without a browser (since 1.4): RADIUS Access-Challenge and the like. */
+  readonly headless: HeadlessChallengeApi;
   /**
    * Ends a sign-in without showing a challenge, because the primary provider already proved a
    * second factor (the bridge's `trustUpstreamMfa`). Recorded like a challenge (audited, single
@@ -244,6 +296,49 @@ export interface RegulationApi {
   admit(attempt: PrimaryAttempt): Promise<AdmittedAttempt | RefusedAttempt>;
 }
 
+/** A password to check against the directory, with regulation (since 1.4). */
+export interface PasswordCheckInput {
+  username: string;
+  password: string;
+  /** The client as regulation and the audit see it. */
+  clientIp: string | undefined;
+  /** The asking adapter's name (audit; for app passwords, the scope they must carry). */
+  adapter: string;
+  relyingParty?: string | undefined;
+  /** The audit event a regulation refusal is recorded under. Default 'primary'. */
+  event?: string | undefined;
+}
+
+export type PasswordCheck =
+  | {
+      ok: true;
+      user: UserRecord;
+      /** The directory's group filter leaves the user out: pass to `challenges.*.begin`. */
+      outsideMfaGroup: boolean;
+      /** The directory's entry (attributes, for an adapter mapping group membership). */
+      directoryUser: import('../directory/directory.js').DirectoryUser;
+    }
+  | { ok: false; reason: 'RATE_LIMITED'; retryAfterSeconds: number }
+  | { ok: false; reason: 'INVALID_CREDENTIALS' | 'USER_DISABLED' | 'EMPTY_PASSWORD' | 'EMPTY_USERNAME' };
+
+export type AppPasswordCheckInput = PasswordCheckInput;
+
+export type AppPasswordCheck =
+  | { ok: true; user: UserRecord; /** The app password's name, for the log. */ name: string }
+  | { ok: false; reason: 'RATE_LIMITED'; retryAfterSeconds: number }
+  | { ok: false; reason: 'INVALID_CREDENTIALS' | 'USER_DISABLED' };
+
+/**
+ * Password checks for adapters that take a password themselves (since 1.4): RADIUS PAP. Every
+ * try is admitted by regulation first and audited; the caller answers one neutral refusal.
+ */
+export interface PasswordApi {
+  /** The directory password (the `/login` page's check). Throws DIRECTORY_UNAVAILABLE. */
+  check(input: PasswordCheckInput): Promise<PasswordCheck>;
+  /** An app password (issue 19) scoped to `input.adapter`: the whole sign-in, no challenge. */
+  checkAppPassword(input: AppPasswordCheckInput): Promise<AppPasswordCheck>;
+}
+
 /** The SAML signing key pair(s): the current one signs; all are published in metadata. */
 export interface SigningKeys {
   current: SigningKey;
@@ -338,6 +433,8 @@ export interface HostApi<DB = Record<string, never>> {
   readonly sessions: SessionApi;
   readonly audit: AuditApi;
   readonly regulation: RegulationApi;
+  /** Directory and app-password checks with regulation (since 1.4). */
+  readonly passwords: PasswordApi;
   readonly replay: ReplayCache;
   readonly keys: SigningKeys;
   readonly pages: PageApi;

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Database, ChallengeRow, FactorRow } from '../store/schema.js';
 import type { SecretBox } from '../store/secret-box.js';
 import type { Clock } from '../kit/clock.js';
-import type { AdapterInstance, AuditApi, EnrolmentPolicy, ExternalIdentity, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
+import type { AdapterInstance, AuditApi, ChallengeOutcome, EnrolmentPolicy, ExternalIdentity, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
 import type { Csrf } from '../http/csrf.js';
 import type { CookiePolicy } from '../http/cookies.js';
 import type { HostConfig } from '../config/schema.js';
@@ -20,6 +20,7 @@ import type { Factor, FactorVerifyResult } from '../factors/factor.js';
 import type { AttemptReservation } from './lockout.js';
 import type { PoliciesConfig } from '../policy/config.js';
 import type { EffectivePolicy } from '../policy/effective-policy.js';
+import type { PageNotice } from './challenge-page.js';
 
 /** The parts of the host configuration the engine reads (a full `HostConfig` fits). */
 export type ChallengeEngineConfig = Pick<HostConfig, 'challenge' | 'branding' | 'server'>;
@@ -69,6 +70,44 @@ export type StepResult = 'next' | 'done';
 export type Step = (ctx: ChallengeRequest) => Promise<StepResult>;
 
 /**
+ * Who is answering the challenge. The browser channel is the page (`/mfa/:id`, its cookie
+ * binding and CSRF token); a headless channel is a protocol without a browser (RADIUS
+ * Access-Challenge) that brings the challenge id and the typed code itself and gets the
+ * engine's answer back as a value. Both run the same steps for what matters: regulation,
+ * the reserved attempt, the factor's check, replay, audit and the single-use hand-back.
+ */
+export type ChallengeIo = BrowserIo | HeadlessIo;
+
+export interface BrowserIo {
+  channel: 'browser';
+  req: Request;
+  res: Response;
+}
+
+export interface HeadlessIo {
+  /** The protocol's name ('radius'), recorded in the binding column and the log. */
+  channel: string;
+  /** The adapter answering: only the one that began the challenge may. */
+  adapter: string;
+  challengeId: string;
+  /** Factor kinds the client may use; undefined: any a channel can ask for. */
+  methods: readonly string[] | undefined;
+  /** What the protocol carried: the typed code (absent when the challenge only begins). */
+  code: string | undefined;
+  clientIp: string | undefined;
+}
+
+/** The binding a headless challenge is born with: never a browser's cookie hash (43 base64url characters). */
+export function headlessBinding(channel: string): string {
+  return `channel:${channel}`;
+}
+
+/** What a headless step table answers: a code is still wanted, or the decided outcome. */
+export type HeadlessAnswer =
+  | { status: 'code-needed'; challengeId: string; method: string; prompt: string; sent: boolean; failed: boolean; notice: PageNotice | undefined }
+  | { status: 'ended'; outcome: ChallengeOutcome };
+
+/**
  * Per-request state. `challenge`, `user` and `state` are filled by `loadChallenge`, which is
  * always the first step of every table; later steps may rely on them.
  */
@@ -89,19 +128,42 @@ export class ChallengeRequest {
   reservation: Extract<AttemptReservation, { reserved: true }> | null = null;
   /** The user's effective policy at this app (`resolvePolicy`), for every later step. */
   policy: EffectivePolicy | null = null;
+  /** A headless channel's answer, set by the step that ends the request. */
+  answer: HeadlessAnswer | null = null;
   /** The time every step of this request uses, read once from the injected clock. */
   readonly now: number;
 
   constructor(
     readonly deps: ChallengeEngineDeps,
-    readonly req: Request,
-    readonly res: Response,
+    readonly io: ChallengeIo,
   ) {
     this.now = deps.clock.now();
   }
 
+  /** The browser's request; only browser steps (page, CSRF, cookie binding) reach for it. */
+  get req(): Request {
+    if (this.io.channel !== 'browser') throw new Error(`a browser-only challenge step ran on the ${this.io.channel} channel`);
+    return (this.io as BrowserIo).req;
+  }
+
+  get res(): Response {
+    if (this.io.channel !== 'browser') throw new Error(`a browser-only challenge step ran on the ${this.io.channel} channel`);
+    return (this.io as BrowserIo).res;
+  }
+
+  get headless(): HeadlessIo | null {
+    return this.io.channel === 'browser' ? null : (this.io as HeadlessIo);
+  }
+
+  /** The submitted fields: the posted form, or the code a headless channel carried. */
   get body(): Record<string, unknown> {
+    const headless = this.headless;
+    if (headless) return headless.code === undefined ? {} : { code: headless.code };
     return (this.req.body ?? {}) as Record<string, unknown>;
+  }
+
+  get clientIp(): string | undefined {
+    return this.headless ? this.headless.clientIp : this.req.ip;
   }
 
   /** Fields every audit record of this challenge carries. */
@@ -111,11 +173,11 @@ export class ChallengeRequest {
       adapter: this.challenge.adapter,
       relyingParty: this.challenge.relying_party ?? undefined,
       challengeId: this.challenge.id,
-      clientIp: this.req.ip,
+      clientIp: this.clientIp,
     };
   }
 
   get log(): Logger {
-    return this.deps.logger.child({ challengeId: this.challenge?.id, userId: this.challenge?.user_id, adapter: this.challenge?.adapter });
+    return this.deps.logger.child({ challengeId: this.challenge?.id, userId: this.challenge?.user_id, adapter: this.challenge?.adapter, channel: this.io.channel });
   }
 }

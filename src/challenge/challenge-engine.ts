@@ -8,13 +8,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import type { BeganChallenge, BeginChallengeInput, ChallengeApi } from '../api/host-api.js';
+import type { BeganChallenge, BeginChallengeInput, ChallengeApi, EnrolmentPolicy, ExternalIdentity, HeadlessChallengeApi, HeadlessChallengeStep, UserRecord } from '../api/host-api.js';
 import { FactorgateError } from '../kit/errors.js';
-import { pickLocale } from '../kit/i18n.js';
+import { pickLocale, type Locale } from '../kit/i18n.js';
 import { bindBrowser } from './browser-binding.js';
 import { sealState } from './sealed-state.js';
 import { readLock } from './lockout.js';
-import { ChallengeRequest, type ChallengeEngineDeps, type Step } from './challenge-context.js';
+import { ChallengeRequest, headlessBinding, type ChallengeEngineDeps, type HeadlessIo, type Step } from './challenge-context.js';
 import { loadChallenge } from './steps/load-challenge.js';
 import { checkBrowser } from './steps/check-browser.js';
 import { checkCsrf } from './steps/check-csrf.js';
@@ -36,6 +36,9 @@ import { markVerified } from './steps/mark-verified.js';
 import { handBackToAdapter } from './steps/hand-back.js';
 import type { DenyReason } from './steps/finish-challenge.js';
 import { renderPage } from './steps/render-page.js';
+import { checkChannel } from './steps/check-channel.js';
+import { pickHeadlessMethod } from './steps/pick-headless-method.js';
+import { askForCode } from './steps/ask-for-code.js';
 import './messages.js';
 
 /** `GET /mfa/:id`: show the page (or end the challenge when nothing can be asked). */
@@ -75,6 +78,45 @@ export const VERIFY_STEPS: readonly Step[] = [
   handBackToAdapter, // fresh session, then the adapter's resume, once
 ];
 
+/**
+ * A challenge begun without a browser (RADIUS): the same regulation and factors, then either
+ * the code is asked for (a delivered one sent now) or, typed already, checked at once.
+ */
+export const HEADLESS_BEGIN_STEPS: readonly Step[] = [
+  loadChallenge,
+  checkChannel, //       begun on this channel by this adapter
+  checkLockout,
+  applyBypass,
+  loadMethods, //        no method: `deny` or `allow` (enrolment needs a page)
+  pickHeadlessMethod, // only methods answered by a typed code, and the client's allowed kinds
+  askForCode, //         no code yet: send a delivered one, ask for it
+  reserveAttempt,
+  verifyCode,
+  checkReplay,
+  recordAttempt, //      failure → asked again, or LOCKED
+  markVerified,
+  handBackToAdapter, //  the outcome is the channel's answer
+];
+
+/** The code brought back on the same channel: the browser's verify table without page, CSRF and cookie. */
+export const HEADLESS_ANSWER_STEPS: readonly Step[] = [
+  loadChallenge,
+  checkChannel,
+  handBackIfDecided,
+  checkExpiry,
+  checkLockout,
+  applyBypass,
+  loadMethods,
+  pickHeadlessMethod,
+  askForCode, //         an empty code is not an attempt
+  reserveAttempt,
+  verifyCode,
+  checkReplay,
+  recordAttempt,
+  markVerified,
+  handBackToAdapter,
+];
+
 async function run(steps: readonly Step[], ctx: ChallengeRequest): Promise<void> {
   for (const step of steps) {
     if ((await step(ctx)) === 'done') return;
@@ -91,7 +133,6 @@ export interface ChallengeEngine {
 export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngine {
   const ttlMs = deps.config.challenge.ttlSeconds * 1000;
 
-  /** Writes the challenge row; `passed` rows are born handed back (no page, no code). */
   /**
    * How the row is born: `pending` (the page asks for a factor), `resumed` (passed by the
    * primary provider: handed back already), or already decided (`verified` without a factor,
@@ -99,14 +140,36 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
    */
   type Birth = { status: 'pending' } | { status: 'resumed'; methods: string[] } | { status: 'verified'; methods: [] } | { status: 'denied'; reason: DenyReason };
 
-  const insert = async (input: BeginChallengeInput, birth: Birth): Promise<string> => {
+  /** What a new row records besides the adapter's input: who may answer it, from where, in which language. */
+  interface Origin {
+    /** The browser binding's hash, or `channel:<name>` for a headless channel. */
+    binding: string;
+    clientIp: string | null;
+    locale: Locale;
+  }
+
+  interface RowInput {
+    user: UserRecord;
+    adapter: string;
+    continuation: unknown;
+    relyingParty?: string | undefined;
+    enrolmentPolicy?: EnrolmentPolicy | undefined;
+    identity?: ExternalIdentity | undefined;
+  }
+
+  const browserOrigin = (input: BeginChallengeInput): Origin => ({
+    binding: bindBrowser(deps.cookies, input.req, input.res),
+    clientIp: input.req.ip ?? null,
+    locale: pickLocale(input.req, deps.config.branding.defaultLocale),
+  });
+
+  const insert = async (input: RowInput, origin: Origin, birth: Birth): Promise<string> => {
     const passed = birth.status === 'resumed' || birth.status === 'verified' ? { methods: birth.methods } : null;
     const adapter = deps.resolveAdapter(input.adapter);
     if (!adapter) throw new FactorgateError('INTERNAL', { detail: `challenge begun for unknown adapter "${input.adapter}"` });
     const now = deps.clock.now();
     // 256 random bits: unguessable (the issue asks for at least 128), and the page's URL.
     const id = randomBytes(32).toString('base64url');
-    const browserHash = bindBrowser(deps.cookies, input.req, input.res);
     const enrolmentPolicy = input.enrolmentPolicy ?? deps.config.challenge.enrolmentPolicy;
     await deps.db
       .insertInto('challenges')
@@ -114,7 +177,7 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
         id,
         user_id: input.user.id,
         adapter: input.adapter,
-        browser_hash: browserHash,
+        browser_hash: origin.binding,
         status: birth.status,
         continuation_enc: sealState(deps.secrets, id, { continuation: input.continuation, enrolmentPolicy, identity: input.identity ?? null, stepUp: input.stepUp === true }),
         enrol_factor_id: null,
@@ -123,8 +186,8 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
         deny_reason: birth.status === 'denied' ? birth.reason : null,
         attempts: 0,
         relying_party: input.relyingParty ?? null,
-        client_ip: input.req.ip ?? null,
-        locale: pickLocale(input.req, deps.config.branding.defaultLocale),
+        client_ip: origin.clientIp,
+        locale: origin.locale,
         created_at: now,
         expires_at: now + ttlMs,
         finished_at: birth.status === 'pending' ? null : now,
@@ -139,10 +202,10 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
    * (default deny) instead of a factor: denied with its own page, or passed without a factor
    * (password only, `multiFactor: false`). Either way audited with NOT_IN_MFA_GROUP.
    */
-  const outsideGroup = async (input: BeginChallengeInput): Promise<string> => {
+  const outsideGroup = async (input: RowInput, origin: Origin): Promise<string> => {
     const policy = deps.outsideGroupPolicy ?? 'deny';
-    const id = await insert(input, policy === 'allow' ? { status: 'verified', methods: [] } : { status: 'denied', reason: 'NOT_IN_MFA_GROUP' });
-    const base = { user: input.user, adapter: input.adapter, relyingParty: input.relyingParty, challengeId: id, clientIp: input.req.ip };
+    const id = await insert(input, origin, policy === 'allow' ? { status: 'verified', methods: [] } : { status: 'denied', reason: 'NOT_IN_MFA_GROUP' });
+    const base = { user: input.user, adapter: input.adapter, relyingParty: input.relyingParty, challengeId: id, clientIp: origin.clientIp ?? undefined };
     deps.logger.warn({ challengeId: id, userId: input.user.id, adapter: input.adapter, reason: 'NOT_IN_MFA_GROUP', policy }, 'user outside the MFA group');
     if (policy === 'allow') {
       await deps.audit.record({ event: 'second-factor', result: 'success', ...base, method: 'none', detail: 'NOT_IN_MFA_GROUP: outside the directory group filter; passed without a second factor by directory.outsideGroup allow' });
@@ -152,9 +215,33 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
     return id;
   };
 
+  const runHeadless = async (steps: readonly Step[], io: HeadlessIo): Promise<HeadlessChallengeStep> => {
+    const ctx = new ChallengeRequest(deps, io);
+    await run(steps, ctx);
+    if (!ctx.answer) throw new Error('a headless challenge table ended without an answer');
+    return ctx.answer;
+  };
+
+  const headless: HeadlessChallengeApi = {
+    async begin(input) {
+      const origin: Origin = { binding: headlessBinding(input.channel), clientIp: input.clientIp ?? null, locale: input.locale ?? deps.config.branding.defaultLocale };
+      // Enrolment shows a secret and asks for a first code on a page: a channel cannot.
+      const policy = input.enrolmentPolicy ?? deps.config.challenge.enrolmentPolicy;
+      const row: RowInput = { user: input.user, adapter: input.adapter, continuation: null, relyingParty: input.relyingParty, enrolmentPolicy: policy === 'enroll' ? 'deny' : policy };
+      const id = input.outsideMfaGroup === true ? await outsideGroup(row, origin) : await insert(row, origin, { status: 'pending' });
+      const io: HeadlessIo = { channel: input.channel, adapter: input.adapter, challengeId: id, code: input.code, clientIp: input.clientIp, methods: input.methods };
+      // Born decided (outside the MFA group): the answer table hands it back at once.
+      return runHeadless(input.outsideMfaGroup === true ? HEADLESS_ANSWER_STEPS : HEADLESS_BEGIN_STEPS, io);
+    },
+    answer(input) {
+      return runHeadless(HEADLESS_ANSWER_STEPS, { channel: input.channel, adapter: input.adapter, challengeId: input.challengeId, code: input.code, clientIp: input.clientIp, methods: input.methods });
+    },
+  };
   const api: ChallengeApi = {
+    headless,
     async begin(input: BeginChallengeInput): Promise<BeganChallenge> {
-      const id = input.outsideMfaGroup === true ? await outsideGroup(input) : await insert(input, { status: 'pending' });
+      const origin = browserOrigin(input);
+      const id = input.outsideMfaGroup === true ? await outsideGroup(input, origin) : await insert(input, origin, { status: 'pending' });
       return { challengeId: id, redirectTo: `/mfa/${id}` };
     },
 
@@ -166,7 +253,7 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
         input.res.redirect(303, began.redirectTo);
         return;
       }
-      const id = await insert(input, { status: 'resumed', methods: input.methods });
+      const id = await insert(input, browserOrigin(input), { status: 'resumed', methods: input.methods });
       const now = deps.clock.now();
       await deps.audit.record({
         event: 'second-factor',
@@ -200,6 +287,7 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
     },
   };
 
+
   const form = express.urlencoded({ extended: false, limit: deps.config.server.maxBodyBytes, parameterLimit: 10 });
 
   return {
@@ -207,8 +295,8 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
     mount(router: Router): void {
       // First: a factor's fixed path (`/mfa/voice-callback`) must not be taken for a challenge id.
       for (const factor of deps.factors) factor.routes?.(router);
-      router.get('/mfa/:id', (req: Request, res: Response) => run(SHOW_STEPS, new ChallengeRequest(deps, req, res)));
-      router.post('/mfa/:id', form, (req: Request, res: Response) => run(VERIFY_STEPS, new ChallengeRequest(deps, req, res)));
+      router.get('/mfa/:id', (req: Request, res: Response) => run(SHOW_STEPS, new ChallengeRequest(deps, { channel: 'browser', req, res })));
+      router.post('/mfa/:id', form, (req: Request, res: Response) => run(VERIFY_STEPS, new ChallengeRequest(deps, { channel: 'browser', req, res })));
     },
   };
 }

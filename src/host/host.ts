@@ -22,6 +22,9 @@ import type {
   SigningKeys,
 } from '../api/host-api.js';
 import { HOST_API_VERSION } from '../api/host-api.js';
+import type { PasswordApi } from '../api/host-api.js';
+import { checkPrimaryPassword } from '../primary-auth/check-password.js';
+import { checkAppPassword } from '../primary-auth/check-app-password.js';
 import { AdapterRegistry } from './adapter-registry.js';
 import { migrateAdapters } from '../store/adapter/adapter-migrations.js';
 import { OwnTablesOnly } from '../store/adapter/own-tables-only.js';
@@ -222,6 +225,11 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     policies: config.policies,
   });
 
+  const appPasswords = new AppPasswords(store.db);
+  const passwords: PasswordApi = {
+    check: (input) => checkPrimaryPassword({ directory, users, audit, regulation, outsideGroup }, input),
+    checkAppPassword: (input) => checkAppPassword({ users, audit, regulation, appPasswords, clock }, input),
+  };
   const primaries = new PrimaryProviders({ begin: (input) => pending.create(input) });
   const api: HostApi = {
     version: HOST_API_VERSION,
@@ -238,6 +246,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     sessions,
     audit,
     regulation,
+    passwords,
     replay,
     keys: signing,
     pages,
@@ -303,18 +312,15 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
 
   const hostRouter = express.Router();
   mountLogin(hostRouter, {
-    directory,
     users,
     challenges: engine.api,
     sessions,
-    audit,
-    regulation,
+    passwords,
     pending,
     csrf,
     logger,
     maxBodyBytes: config.server.maxBodyBytes,
     defaultPolicy: config.challenge.enrolmentPolicy,
-    outsideGroup,
     locale,
     render,
   });

@@ -6,8 +6,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import type { Directory } from '../directory/directory.js';
-import type { AuditApi, ChallengeApi, EnrolmentPolicy, RegulationApi, SessionApi, UserApi } from '../api/host-api.js';
+import type { ChallengeApi, EnrolmentPolicy, PasswordApi, SessionApi, UserApi } from '../api/host-api.js';
 import type { PendingLogins } from './pending-logins.js';
 import type { Csrf } from '../http/csrf.js';
 import { FactorgateError } from '../kit/errors.js';
@@ -16,19 +15,16 @@ import { t, type Locale } from '../kit/i18n.js';
 import { PORTAL_PATH } from '../portal/account-routes.js';
 
 export interface LoginDeps {
-  directory: Directory;
   users: UserApi;
   challenges: ChallengeApi;
   sessions: SessionApi;
-  audit: AuditApi;
-  regulation: RegulationApi;
+  /** The password check with regulation and audit (src/primary-auth), shared with RADIUS. */
+  passwords: Pick<PasswordApi, 'check'>;
   pending: PendingLogins;
   csrf: Csrf;
   logger: Logger;
   maxBodyBytes: number;
   defaultPolicy: EnrolmentPolicy;
-  /** `directory.outsideGroup` (LDAP): what a user outside the MFA group meets. */
-  outsideGroup: 'deny' | 'allow';
   locale(req: Request): Locale;
   render(req: Request, res: Response, status: number, title: string, body: ReturnType<typeof html>): void;
 }
@@ -93,61 +89,17 @@ ${session.multiFactor ? html`<p><a href="${PORTAL_PATH}">${t(L, 'login.portalLin
     if (pendingId && !pending) throw new FactorgateError('CHALLENGE_NOT_FOUND', { detail: 'unknown or expired pending login' });
 
     const adapter = pending?.adapter ?? 'host';
-    const fail = async (reason: string) => {
-      await deps.audit.record({
-        event: 'primary',
-        result: 'failure',
-        username,
-        method: 'password',
-        denyReason: reason,
-        adapter,
-        relyingParty: pending?.relyingParty,
-        clientIp: req.ip,
-      });
-      showForm(req, res, 401, { error: 'failed', username, ...(pendingId ? { pendingId } : {}) });
-    };
-
-    if (username === '' || password === '') return fail(username === '' ? 'EMPTY_USERNAME' : 'EMPTY_PASSWORD');
-    // Regulation before the directory: a refused try costs no hash and no bind. The same answer
-    // whether the account exists, is locked for second factors, or not.
-    const admission = await deps.regulation.admit({ username, clientIp: req.ip, event: 'primary', adapter, relyingParty: pending?.relyingParty });
-    if (!admission.admitted) {
-      res.set('Retry-After', String(admission.retryAfterSeconds));
-      showForm(req, res, 429, { error: 'rateLimited', username, ...(pendingId ? { pendingId } : {}) });
-      return;
+    const checked = await deps.passwords.check({ username, password, clientIp: req.ip, adapter, relyingParty: pending?.relyingParty });
+    if (!checked.ok) {
+      const again = { username, ...(pendingId ? { pendingId } : {}) };
+      if (checked.reason === 'RATE_LIMITED') {
+        res.set('Retry-After', String(checked.retryAfterSeconds));
+        return showForm(req, res, 429, { error: 'rateLimited', ...again });
+      }
+      return showForm(req, res, 401, { error: 'failed', ...again });
     }
-    let result;
-    try {
-      result = await deps.directory.authenticate(username, password);
-    } catch (err) {
-      await admission.abandoned();
-      await deps.audit.record({
-        event: 'primary',
-        result: 'failure',
-        username,
-        method: 'password',
-        denyReason: err instanceof FactorgateError ? err.code : 'DIRECTORY_ERROR',
-        adapter,
-        clientIp: req.ip,
-      });
-      throw err;
-    }
-    if (!result.ok) {
-      await admission.failed();
-      return fail(result.reason);
-    }
-    // Outside the directory's MFA group (issue 26 item 8) under `deny`: stored disabled, as the
-    // import stores users the group leaves out, so no other door (the bridge, the portal) opens
-    // through this row; the challenge shows why. Under `allow` the user may sign in.
-    const outside = result.user.outsideMfaGroup === true;
-    const outsideDenied = outside && deps.outsideGroup !== 'allow';
-    const user = await deps.users.upsertFromDirectory(outsideDenied ? { ...result.user, disabled: true } : result.user, deps.directory.kind);
-    if (user.disabled && !outsideDenied) {
-      await admission.failed();
-      return fail('USER_DISABLED');
-    }
-    await admission.succeeded();
-    await deps.audit.record({ event: 'primary', result: 'success', user, method: 'password', adapter, relyingParty: pending?.relyingParty, clientIp: req.ip });
+    const user = checked.user;
+    const outside = checked.outsideMfaGroup;
 
     if (pending && !(await deps.pending.consume(pending.id))) throw new FactorgateError('CHALLENGE_USED', { detail: 'pending login already used' });
     const began = await deps.challenges.begin({

@@ -14,8 +14,8 @@ import { hashSecret, verifySecret } from '../hashing/secret-hash.js';
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 const GROUPS = 5;
 const GROUP_LEN = 4;
-/** The adapters an app password may be used with; none of them takes one yet (see README). */
-export const APP_PASSWORD_SCOPES = ['forms-proxy'] as const;
+/** The adapters an app password may be used with (RADIUS takes them in place of password + code). */
+export const APP_PASSWORD_SCOPES = ['forms-proxy', 'radius'] as const;
 export type AppPasswordScope = (typeof APP_PASSWORD_SCOPES)[number];
 
 export interface AppPasswordInfo {

@@ -83,7 +83,8 @@ async function lockedUntil(ctx: ChallengeRequest): Promise<number | null> {
 /**
  * Hands a decided challenge back to its adapter, exactly once: claims `→ resumed`, issues a
  * brand-new session after a success (never reusing an id from before the factor: session
- * fixation, OWASP ASVS V3.2.1), then calls the adapter's `resume`.
+ * fixation, OWASP ASVS V3.2.1), then calls the adapter's `resume`. A headless channel gets
+ * the outcome as its answer instead (no session, no `resume`).
  */
 export async function handBack(ctx: ChallengeRequest): Promise<void> {
   const { db, resolveAdapter, metrics } = ctx.deps;
@@ -101,11 +102,18 @@ export async function handBack(ctx: ChallengeRequest): Promise<void> {
   const row = ctx.challenge;
   ctx.challenge = { ...row, status: 'resumed' };
 
+  metrics?.authentications.inc({ adapter: row.adapter, result: outcome.result });
+  if (outcome.result === 'verified') metrics?.challenge.verified((outcome.authnInstant - row.created_at) / 1000);
+  if (ctx.headless) {
+    // No browser, no session: the protocol that asked (RADIUS) answers its peer with the
+    // outcome itself, in the same request. The single-use claim above still holds.
+    ctx.log.info({ result: outcome.result }, 'challenge handed back to its channel');
+    ctx.answer = { status: 'ended', outcome };
+    return;
+  }
   if (outcome.result === 'verified') {
     await regenerateSession(ctx.req, ctx.res, ctx, outcome);
   }
-  metrics?.authentications.inc({ adapter: row.adapter, result: outcome.result });
-  if (outcome.result === 'verified') metrics?.challenge.verified((outcome.authnInstant - row.created_at) / 1000);
   const adapter = resolveAdapter(row.adapter);
   if (!adapter) throw new FactorgateError('INTERNAL', { detail: `no adapter "${row.adapter}" to hand the challenge back to` });
   ctx.log.info({ result: outcome.result }, 'challenge handed back to its adapter');

@@ -8,7 +8,7 @@ export const CHALLENGE_ID = /^[A-Za-z0-9_-]{43}$/;
 
 /** The id names a challenge in the store, begun by this host or any other sharing it. */
 export const loadChallenge: Step = async (ctx) => {
-  const id = ctx.req.params.id;
+  const id = ctx.headless ? ctx.headless.challengeId : ctx.req.params.id;
   if (typeof id !== 'string' || !CHALLENGE_ID.test(id)) {
     throw new FactorgateError('CHALLENGE_NOT_FOUND', { detail: 'malformed challenge id' });
   }
@@ -20,6 +20,8 @@ export const loadChallenge: Step = async (ctx) => {
   ctx.challenge = row;
   ctx.user = user;
   ctx.state = openState(secrets, row.id, row.continuation_enc);
-  ctx.locale = pickLocale(ctx.req, (row.locale as Locale | null) ?? config.branding.defaultLocale);
+  const chosen = (row.locale as Locale | null) ?? config.branding.defaultLocale;
+  // A headless channel has no Accept-Language: the language chosen when the challenge began.
+  ctx.locale = ctx.headless ? chosen : pickLocale(ctx.req, chosen);
   return 'next';
 };

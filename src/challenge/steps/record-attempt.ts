@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { clearFailures } from '../lockout.js';
-import { renderChallengePage } from '../challenge-page.js';
+import { showAgain } from '../show-again.js';
 import { denyChallenge } from './finish-challenge.js';
 import type { Step } from '../challenge-context.js';
 
@@ -40,6 +40,6 @@ export const recordAttempt: Step = async (ctx) => {
     await denyChallenge(ctx, 'LOCKED', `locked until ${new Date(lockedUntil).toISOString()} after ${failures} consecutive failures`);
     return 'done';
   }
-  await renderChallengePage(ctx, { failed: true });
+  await showAgain(ctx, { failed: true });
   return 'done';
 };

@@ -1,5 +1,6 @@
 import { FactorgateError } from '../../kit/errors.js';
-import { renderChallengePage, type PageNotice } from '../challenge-page.js';
+import type { PageNotice } from '../challenge-page.js';
+import { showAgain } from '../show-again.js';
 import type { ChallengeRequest, Method } from '../challenge-context.js';
 import type { FactorSendResult } from '../../factors/factor.js';
 
@@ -34,12 +35,12 @@ export async function sendCode(ctx: ChallengeRequest, method: Method): Promise<v
     ctx.log.info({ method: method.row.kind }, 'code sent');
     ctx.deps.metrics?.challenge.delivery(method.row.kind, 'sent', '');
     await ctx.deps.audit.record({ event: 'code-delivery', result: 'success', ...base, detail: result.detail });
-    await renderChallengePage(ctx, { notice: 'sent' });
+    await showAgain(ctx, { notice: 'sent' });
     return;
   }
   ctx.log.warn({ method: method.row.kind, reason: result.reason, detail: result.detail }, 'code not sent');
   ctx.deps.metrics?.challenge.delivery(method.row.kind, 'failed', result.reason);
   await ctx.deps.audit.record({ event: 'code-delivery', result: 'failure', ...base, denyReason: result.reason, detail: result.detail });
   const waitMs = result.reason === 'RESEND_TOO_SOON' ? result.retryAfterMs : null;
-  await renderChallengePage(ctx, { notice: NOTICE[result.reason], ...(typeof waitMs === 'number' ? { waitSeconds: Math.max(1, Math.ceil(waitMs / 1000)) } : {}) });
+  await showAgain(ctx, { notice: NOTICE[result.reason], ...(typeof waitMs === 'number' ? { waitSeconds: Math.max(1, Math.ceil(waitMs / 1000)) } : {}) });
 }

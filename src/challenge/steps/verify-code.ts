@@ -1,4 +1,4 @@
-import { renderChallengePage } from '../challenge-page.js';
+import { showAgain } from '../show-again.js';
 import { releaseAttempt } from '../lockout.js';
 import type { Step } from '../challenge-context.js';
 
@@ -15,7 +15,7 @@ export const verifyCode: Step = async (ctx) => {
   if (!ctx.verdict.ok && ctx.verdict.reason === 'PENDING') {
     if (ctx.reservation) await releaseAttempt(ctx.deps.db, ctx.user.id, ctx.deps.config.challenge.lockout);
     ctx.reservation = null;
-    await renderChallengePage(ctx, { notice: 'pending' });
+    await showAgain(ctx, { notice: 'pending' });
     return 'done';
   }
   return 'next';
