@@ -5,7 +5,8 @@
 import type { AdapterDefinition } from '../src/sdk/adapter.js';
 import { samlIdpAdapter } from './saml-idp/index.js';
 import { formsProxyAdapter } from './forms-proxy/index.js';
+import { radiusAdapter } from './radius/index.js';
 import { samlBridgeAdapter } from './saml-bridge/index.js';
 import { wsFedAdapter } from './ws-fed/index.js';
 
-export const builtinAdapters: AdapterDefinition[] = [samlIdpAdapter as AdapterDefinition, formsProxyAdapter as AdapterDefinition, samlBridgeAdapter as AdapterDefinition, wsFedAdapter as AdapterDefinition];
+export const builtinAdapters: AdapterDefinition[] = [samlIdpAdapter as AdapterDefinition, formsProxyAdapter as AdapterDefinition, samlBridgeAdapter as AdapterDefinition, wsFedAdapter as AdapterDefinition, radiusAdapter as AdapterDefinition];
