@@ -79,8 +79,9 @@ export const radiusConfigSchema = z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1').describe('Address the UDP socket binds to. Default 127.0.0.1.'),
         port: z.number().int().min(0).max(65535).default(1812).describe('UDP port (RFC 2865: 1812); FACTORGATE_RADIUS_PORT overrides it; 0 picks one. Default 1812.'),
+        required: z.boolean().default(true).describe('A port that cannot be bound stops the start; false logs it and runs without RADIUS (the demo). Default true.'),
       })
-      .default({ host: '127.0.0.1', port: 1812 }),
+      .default({ host: '127.0.0.1', port: 1812, required: true }),
     clients: z.array(radiusClientSchema).min(1).describe('The RADIUS clients (NAS) answered.'),
     duplicateWindowSeconds: z
       .number()

@@ -59,8 +59,15 @@ export async function createRadius(host: HostApi, config: RadiusConfig): Promise
     },
   };
   const listen = { host: config.listen.host, port: portOverride(config.listen.port) };
-  const server: RadiusServer = await startRadiusServer(deps, listen);
-  log.info({ listen: `${listen.host}:${server.port}`, clients: config.clients.map((c) => c.name) }, 'RADIUS listening (UDP)');
+  let server: RadiusServer | null = null;
+  try {
+    server = await startRadiusServer(deps, listen);
+    log.info({ listen: `${listen.host}:${server.port}`, clients: config.clients.map((c) => c.name) }, 'RADIUS listening (UDP)');
+  } catch (err) {
+    if (config.listen.required) throw err;
+    // The demo: another host (or a test run) on this machine holds 1812; the rest still starts.
+    log.warn({ err, listen: `${listen.host}:${listen.port}` }, 'RADIUS port busy: running without RADIUS (set FACTORGATE_RADIUS_PORT to another port)');
+  }
 
   return {
     async resume() {
@@ -68,18 +75,21 @@ export async function createRadius(host: HostApi, config: RadiusConfig): Promise
       // as the answer to `challenges.headless.*`, never through a browser and `resume`.
       throw new Error('the radius adapter begins only headless challenges');
     },
-    port: () => server.port,
+    port: () => server?.port ?? 0,
     stats: () => ({ ...stats }),
     links() {
+      const port = server?.port;
+      if (port === undefined) return [];
       return config.clients
         .filter((c) => c.demo)
         .map((c) => ({
           label: `RADIUS (client ${c.name})`,
-          url: `udp://${listen.host}:${server.port}`,
-          note: `shared secret ${c.secret}; try: echo "User-Name=alice,User-Password=PASSWORD" | radclient -x ${listen.host}:${server.port} auth ${c.secret}`,
+          url: `udp://${listen.host}:${port}`,
+          note: `shared secret ${c.secret}; try: echo "User-Name=alice,User-Password=PASSWORD,Message-Authenticator=0x00" | radclient -x ${listen.host}:${port} auth ${c.secret}`,
         }));
     },
     async close() {
+      if (!server) return;
       await server.close();
       await server.idle();
     },
@@ -95,7 +105,7 @@ export const radiusAdapter: AdapterDefinition<RadiusConfig> = {
   create: createRadius,
   demoConfig(ctx) {
     return {
-      listen: { host: '127.0.0.1', port: 1812 },
+      listen: { host: '127.0.0.1', port: 1812, required: false },
       clients: [{ name: 'demo', addresses: ['127.0.0.1'], secret: demoSecret(ctx.dataDir), demo: true, requireMessageAuthenticator: true }],
     };
   },
