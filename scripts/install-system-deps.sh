@@ -6,6 +6,7 @@
 #
 #   bash scripts/install-system-deps.sh            install what is missing (needs root)
 #   bash scripts/install-system-deps.sh --check    only list what is missing; exit 1 if anything is
+#   bash scripts/install-system-deps.sh --bench    also the benchmarks' baselines (FreeRADIUS)
 #   bash scripts/install-system-deps.sh --postgres-bindir   print the PostgreSQL server's bin folder
 set -euo pipefail
 
@@ -16,9 +17,12 @@ PACKAGES=(
   python3-pysaml2 python3-onelogin-saml2    # independent SAML peers (run with /usr/bin/python3)
   python3-lxml                              # the WS-Federation reader and its schema checks (/usr/bin/python3)
   oathtool                                  # independent OTP cross-checks
+  freeradius-utils                          # RADIUS tests (radclient, radtest as the real client)
   chromium                                  # browser tests (playwright-core drives it)
   fonts-dejavu-core                         # readable screenshots
 )
+# Only for `npm run bench` (its RADIUS baseline is FreeRADIUS on a trivial users file), with --bench.
+BENCH_PACKAGES=(freeradius)
 INSTALL_COMMAND="sudo bash scripts/install-system-deps.sh"
 
 # The folder holding the PostgreSQL server binaries (initdb, pg_ctl), whatever the release:
@@ -41,8 +45,9 @@ mode=install
 case "${1:-}" in
   "") ;;
   --check) mode=check ;;
+  --bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
   --postgres-bindir) postgres_bindir || { echo "no PostgreSQL server found; run: $INSTALL_COMMAND" >&2; exit 1; }; exit 0 ;;
-  *) echo "usage: bash scripts/install-system-deps.sh [--check | --postgres-bindir]" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/install-system-deps.sh [--check | --bench | --postgres-bindir]" >&2; exit 2 ;;
 esac
 
 missing_packages() {

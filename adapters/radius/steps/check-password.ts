@@ -12,16 +12,17 @@ export function memberOf(attributes: Readonly<Record<string, readonly string[]>>
 
 /**
  * The password against the directory, with the regulation of primary authentication (the
- * same check as `/login`): refused, wrong, disabled → Access-Reject, audited by the host. A
- * directory that does not answer gets no answer either: the client tries its next server.
+ * same check as `/login`): refused, wrong, disabled → Access-Reject, audited by the host.
  */
 export const checkPassword: Step = async (x) => {
   let r;
   try {
     r = await x.deps.host.passwords.check({ username: x.username, password: x.password, clientIp: x.clientIp, adapter: ADAPTER_NAME, relyingParty: x.client.config.name });
   } catch (err) {
-    if (isFactorgateError(err) && err.code === 'DIRECTORY_UNAVAILABLE') {
-      x.log.error({ userName: x.username, reason: err.code }, 'directory unavailable: RADIUS request left unanswered');
+    // No verdict (directory down, password checks saturated): no answer, so the client
+    // retransmits or fails over to its next server, instead of a false Access-Reject.
+    if (isFactorgateError(err) && (err.code === 'DIRECTORY_UNAVAILABLE' || err.code === 'BUSY')) {
+      x.log.warn({ userName: x.username, reason: err.code }, 'no verdict on the password: RADIUS request left unanswered');
       return 'drop';
     }
     throw err;
