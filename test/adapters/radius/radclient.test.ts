@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSocket } from 'node:dgram';
-import { ManualClock } from '../../../src/host/clock.js';
+import { ManualClock } from '../../../src/kit/clock.js';
 import { generateTotp } from '../../../src/otp/index.js';
 import { AppPasswords } from '../../../src/users/app-passwords.js';
 import { buildAccessRequest } from '../../../adapters/radius/wire/build-request.js';

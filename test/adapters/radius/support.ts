@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { startHost, type HarnessOptions, type RunningHost, type TestUser, DEFAULT_USERS } from '../../support/host-harness.js';
 import { radiusAdapter } from '../../../adapters/radius/index.js';
 import { totpSecretContext } from '../../../src/factors/totp-factor.js';
-import type { UserRecord } from '../../../src/host/host-api.js';
+import type { UserRecord } from '../../../src/api/host-api.js';
 
 export const SECRET = 'vpn-shared-secret-0123456789';
 
