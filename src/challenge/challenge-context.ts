@@ -20,7 +20,6 @@ import type { Factor, FactorVerifyResult } from '../factors/factor.js';
 import type { AttemptReservation } from './lockout.js';
 import type { PoliciesConfig } from '../policy/config.js';
 import type { EffectivePolicy } from '../policy/effective-policy.js';
-import type { PageNotice } from './challenge-page.js';
 
 /** The parts of the host configuration the engine reads (a full `HostConfig` fits). */
 export type ChallengeEngineConfig = Pick<HostConfig, 'challenge' | 'branding' | 'server'>;
@@ -101,6 +100,9 @@ export interface HeadlessIo {
 export function headlessBinding(channel: string): string {
   return `channel:${channel}`;
 }
+
+/** What a delivered-code action (send, resend, "Continue") says on the page that follows it. */
+export type PageNotice = 'sent' | 'wait' | 'limit' | 'failed' | 'pending';
 
 /** What a headless step table answers: a code is still wanted, or the decided outcome. */
 export type HeadlessAnswer =

@@ -7,7 +7,7 @@
 import { LOCALES, t, type Locale } from '../kit/i18n.js';
 import { html, type SafeHtml } from '../kit/pages/html.js';
 import { layout } from '../kit/pages/layout.js';
-import type { ChallengeRequest, Method } from './challenge-context.js';
+import type { ChallengeRequest, Method, PageNotice } from './challenge-context.js';
 import './messages.js';
 
 const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', fr: 'Français' };
@@ -34,8 +34,7 @@ export function challengePath(ctx: ChallengeRequest, lang?: Locale): string {
   return `/mfa/${ctx.challenge.id}${lang ? `?lang=${lang}` : ''}`;
 }
 
-/** What a delivered-code action (send, resend, "Continue") says on the page that follows it. */
-export type PageNotice = 'sent' | 'wait' | 'limit' | 'failed' | 'pending';
+export type { PageNotice } from './challenge-context.js';
 
 export interface PageOptions {
   /** A code was refused: the one neutral message (or, for a reused code, what to do instead). */

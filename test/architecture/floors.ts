@@ -17,7 +17,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ['src/api'],
   // Domain modules (src/http: cookies, CSRF, browser sessions).
   ['src/users', 'src/audit', 'src/saml', 'src/http'],
-  ['src/regulation', 'src/factors'],
+  ['src/regulation', 'src/factors', 'src/primary-auth'],
   ['src/challenge'],
   ['src/portal'],
   ['src/login'],
