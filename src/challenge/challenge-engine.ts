@@ -87,6 +87,8 @@ export const HEADLESS_BEGIN_STEPS: readonly Step[] = [
   checkChannel, //       begun on this channel by this adapter
   checkLockout,
   applyBypass,
+  resolvePolicy, //      the policy for this client (its name is the app); no trusted-network skip:
+  //                     the address a NAS reports is not one the host saw
   loadMethods, //        no method: `deny` or `allow` (enrolment needs a page)
   pickHeadlessMethod, // only methods answered by a typed code, and the client's allowed kinds
   askForCode, //         no code yet: send a delivered one, ask for it
@@ -106,6 +108,7 @@ export const HEADLESS_ANSWER_STEPS: readonly Step[] = [
   checkExpiry,
   checkLockout,
   applyBypass,
+  resolvePolicy,
   loadMethods,
   pickHeadlessMethod,
   askForCode, //         an empty code is not an attempt
@@ -155,6 +158,7 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
     relyingParty?: string | undefined;
     enrolmentPolicy?: EnrolmentPolicy | undefined;
     identity?: ExternalIdentity | undefined;
+    stepUp?: boolean | undefined;
   }
 
   const browserOrigin = (input: BeginChallengeInput): Origin => ({

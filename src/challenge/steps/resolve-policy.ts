@@ -13,6 +13,10 @@ export const resolvePolicy: Step = async (ctx) => {
     { app: ctx.challenge.relying_party ?? ctx.challenge.adapter, adapter: ctx.challenge.adapter, groups: ctx.user.groups ?? [] },
     { enrolment: ctx.state.enrolmentPolicy, enrolmentSource: 'the adapter\'s or challenge.enrolmentPolicy', sessionMinutes: 0 },
   );
-  if ('rule' in ctx.policy.enrolment.source) ctx.state = { ...ctx.state, enrolmentPolicy: ctx.policy.enrolment.value };
+  if ('rule' in ctx.policy.enrolment.source) {
+    // Enrolment shows a secret on a page: on a headless channel a rule's `enroll` acts as `deny`.
+    const value = ctx.headless && ctx.policy.enrolment.value === 'enroll' ? 'deny' : ctx.policy.enrolment.value;
+    ctx.state = { ...ctx.state, enrolmentPolicy: value };
+  }
   return 'next';
 };
