@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import type { Database, AdminApiTokensTable } from '../store/schema.js';
 import type { Clock } from '../kit/clock.js';
 import { FactorgateError } from '../kit/errors.js';
-import { isAdminRole, type AdminRole } from './admin-role.js';
+import { isConsoleRole, type ConsoleRole } from './console/admin-roles.js';
 
 export const API_TOKEN_PREFIX = 'fgat_';
 /** The purpose string of the HMAC key (`SecretBox.deriveKey`). */
@@ -23,7 +23,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 export interface ApiTokenView {
   name: string;
-  role: AdminRole;
+  role: ConsoleRole;
   createdBy: string;
   createdAt: string;
   lastUsedAt: string | null;
@@ -35,7 +35,7 @@ export interface ApiTokenView {
 export interface ApiTokenIdentity {
   id: string;
   name: string;
-  role: AdminRole;
+  role: ConsoleRole;
 }
 
 export type TokenCheck = { ok: true; token: ApiTokenIdentity } | { ok: false; reason: 'MALFORMED' | 'UNKNOWN' | 'REVOKED'; name?: string };
@@ -45,7 +45,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).to
 function view(row: AdminApiTokensTable): ApiTokenView {
   return {
     name: row.name,
-    role: isAdminRole(row.role) ? row.role : 'helpdesk',
+    role: isConsoleRole(row.role) ? row.role : 'helpdesk',
     createdBy: row.created_by,
     createdAt: iso(row.created_at)!,
     lastUsedAt: iso(row.last_used_at),
@@ -79,9 +79,9 @@ export class ApiTokens {
   }
 
   /** Makes a token; the returned `token` is the only copy there will ever be. */
-  async create(input: { name: string; role: AdminRole; createdBy: string }): Promise<{ token: string; view: ApiTokenView }> {
+  async create(input: { name: string; role: ConsoleRole; createdBy: string }): Promise<{ token: string; view: ApiTokenView }> {
     const name = checkTokenName(input.name);
-    if (!isAdminRole(input.role)) throw new FactorgateError('BAD_REQUEST', { detail: `unknown role "${String(input.role)}"`, publicDetail: 'role must be helpdesk or admin' });
+    if (!isConsoleRole(input.role)) throw new FactorgateError('BAD_REQUEST', { detail: `unknown role "${String(input.role)}"`, publicDetail: 'role must be helpdesk or admin' });
     const existing = await this.db.selectFrom('admin_api_tokens').select('id').where('name', '=', name).executeTakeFirst();
     if (existing) throw new FactorgateError('BAD_REQUEST', { status: 409, detail: `a token named "${name}" exists (names stay taken after revocation)`, publicDetail: `a token named "${name}" exists` });
     const token = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -121,7 +121,7 @@ export class ApiTokens {
     const row = await this.db.selectFrom('admin_api_tokens').selectAll().where('token_hash', '=', this.#hash(token)).executeTakeFirst();
     if (!row) return { ok: false, reason: 'UNKNOWN' };
     if (row.revoked_at !== null) return { ok: false, reason: 'REVOKED', name: row.name };
-    if (!isAdminRole(row.role)) return { ok: false, reason: 'UNKNOWN', name: row.name };
+    if (!isConsoleRole(row.role)) return { ok: false, reason: 'UNKNOWN', name: row.name };
     const now = this.clock.now();
     if (row.last_used_at === null || now - Number(row.last_used_at) >= LAST_USED_RESOLUTION_MS) {
       await this.db.updateTable('admin_api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();

@@ -73,6 +73,7 @@ import { createRegulator } from '../regulation/regulator.js';
 import { gatePasswordChecks, PasswordCheckGate } from '../regulation/password-check-gate.js';
 import { hashingMode } from '../hashing/niced-hash-pool.js';
 import { createAdminConsole } from '../admin/console/admin-console.js';
+import { ADMIN_API_PATH, createAdminApiRouter, renderApiError } from '../admin/api/admin-api.js';
 import { AdminSessions } from '../admin/console/admin-sessions.js';
 import { ADMIN_CONSOLE_ADAPTER } from '../admin/console/admin-sign-in.js';
 import { usersPage } from '../admin/console/users/users-page.js';
@@ -334,15 +335,24 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
   engine.mount(hostRouter);
   app.use(hostRouter);
 
+  // The admin API (issue 18) goes wherever the console goes, ahead of the console's guard; its
+  // errors are JSON, through the same error handler with a JSON renderer.
+  const adminApi = express.Router();
+  adminApi.use(
+    ADMIN_API_PATH,
+    createAdminApiRouter({ db: store.db, clock, audit, regulation, logger, secrets, config, maxBodyBytes: config.server.maxBodyBytes }),
+    createErrorHandler(logger, renderApiError, outages),
+  );
+
   // With admin.listen the console has its own listener (sign-in and challenge pages included)
   // and the main one answers 404 under /admin; otherwise it sits on the main listener.
   const consoleApp = config.admin.listen ? express() : null;
   if (consoleApp) {
     consoleApp.disable('x-powered-by');
     consoleApp.set('trust proxy', app.get('trust proxy'));
-    consoleApp.use(securityHeaders, requestLog, hostRouter, adminConsole.router());
+    consoleApp.use(securityHeaders, requestLog, adminApi, hostRouter, adminConsole.router());
   } else {
-    app.use(adminConsole.router());
+    app.use(adminApi, adminConsole.router());
   }
 
   // What the sweep deletes: the core's declared tables, then each running adapter's `expiry`.

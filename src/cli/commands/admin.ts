@@ -12,12 +12,12 @@ import { secretKeysFor } from '../../keys/secret-keys.js';
 import { pinDerivationRoot } from '../../keys/derivation-root.js';
 import { systemClock } from '../../kit/clock.js';
 import { API_TOKEN_KEY_PURPOSE, ApiTokens, type ApiTokenView } from '../../admin/api-tokens.js';
-import { ADMIN_ROLES, isAdminRole } from '../../admin/admin-role.js';
+import { isConsoleRole, type ConsoleRole } from '../../admin/console/admin-roles.js';
 import { storeOptions } from './users.js';
 import { cliActor } from './users-admin.js';
 
 export const usage = [
-  `admin token create --name NAME --role ${ADMIN_ROLES.join('|')} [--config FILE]  prints a new admin API token once`,
+  `admin token create --name NAME --role helpdesk|admin [--config FILE]  prints a new admin API token once`,
   'admin token list [--json] [--config FILE]',
   'admin token revoke NAME [--config FILE]',
 ].join('\n  ');
@@ -40,7 +40,7 @@ export async function run(ctx: CliContext): Promise<number> {
   });
   if (sub === 'create') {
     if (!values.name) throw new UsageError('admin token create needs --name NAME');
-    if (!isAdminRole(values.role)) throw new UsageError(`admin token create needs --role ${ADMIN_ROLES.join('|')}`);
+    if (values.role === undefined || !isConsoleRole(values.role)) throw new UsageError(`admin token create needs --role helpdesk|admin`);
   }
   if (sub === 'revoke' && positionals.length !== 1) throw new UsageError('admin token revoke needs one token name');
 
@@ -55,7 +55,7 @@ export async function run(ctx: CliContext): Promise<number> {
     const tokens = new ApiTokens(store.db, clock, box.deriveKey(API_TOKEN_KEY_PURPOSE));
     const actor = cliActor(ctx.env).name;
     if (sub === 'create') {
-      const made = await tokens.create({ name: values.name!, role: values.role as (typeof ADMIN_ROLES)[number], createdBy: actor });
+      const made = await tokens.create({ name: values.name!, role: values.role as ConsoleRole, createdBy: actor });
       ctx.stderr.write(`created ${made.view.role} token "${made.view.name}"; it is shown once, below (send it as "Authorization: Bearer <token>"):\n`);
       ctx.stdout.write(`${made.token}\n`);
       return 0;

@@ -15,6 +15,7 @@ import * as m021 from './021-admin-api-tokens.js';
 import * as m022 from './022-backup-codes.js';
 import * as m023 from './023-app-passwords.js';
 import * as m024 from './024-admin-console.js';
+import * as m025 from './025-audit-report-indexes.js';
 import * as m028 from './028-policies.js';
 
 export const migrations: Record<string, Migration> = {
@@ -30,5 +31,6 @@ export const migrations: Record<string, Migration> = {
   '022-backup-codes': m022,
   '023-app-passwords': m023,
   '024-admin-console': m024,
+  '025-audit-report-indexes': m025,
   '028-policies': m028,
 };
