@@ -24,6 +24,7 @@ export const usage = [
   'users reset USER --reason TEXT  remove the user\'s methods: the next sign-in enrols again (lost phone)',
   'users bypass USER [--minutes N] --reason TEXT  let the next sign-in skip the second factor once',
   'users disable|enable USER --reason TEXT  refuse or allow sign-in (an admin disable outlives directory refreshes)',
+  'users app-passwords revoke-all USER --reason TEXT  revoke every app password of the user (lost phone or laptop; audited)',
   'users import [--dry-run] [--base DN] [--config F]  import or refresh users from the configured directory',
   'users notify --all-new | --user NAME [--dry-run] [--config F]  mail users how their second step works (once each with --all-new)',
 ].join('\n  ');
@@ -111,6 +112,16 @@ export async function run(ctx: CliContext): Promise<number> {
     const admin = new UserAdmin({ db: store.db, clock: systemClock, audit: new AuditLog(store.db, systemClock, createLogger({ level: 'silent' })), config: loaded.host });
     if (isAdminSubcommand(sub)) {
       return await runUserAdmin(admin, { sub, username: positionals[0], reason: values.reason, minutes: values.minutes, json: values.json, actor: cliActor(ctx.env) }, ctx.stdout);
+    }
+    if (sub === 'app-passwords') {
+      const [action, name] = positionals;
+      if (action !== 'revoke-all') throw new UsageError(`unknown users app-passwords command "${action ?? ''}" (expected revoke-all)`);
+      if (!name) throw new UsageError('users app-passwords revoke-all needs a user name');
+      if (values.reason === undefined) throw new UsageError('users app-passwords revoke-all needs --reason TEXT (stored in the audit record)');
+      // The console's operation (issue 19: an admin revokes all, from the console and the CLI), audited as admin-action.
+      const n = await admin.revokeAppPasswords(name, cliActor(ctx.env), values.reason);
+      ctx.stdout.write(`revoked ${n} app password(s) of ${name}\n`);
+      return 0;
     }
     if (sub === 'unlock') {
       const name = positionals[0];
