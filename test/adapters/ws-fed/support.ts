@@ -31,13 +31,13 @@ export interface WsFedHost extends IdpHost {
   certPath: string;
 }
 
-export async function startWsFed(wsFed: Record<string, unknown>, opts: { adapters?: AdapterDefinition[]; adapterConfig?: Record<string, unknown> } = {}): Promise<WsFedHost> {
+export async function startWsFed(wsFed: Record<string, unknown>, opts: { adapters?: AdapterDefinition[]; adapterConfig?: Record<string, unknown>; config?: Record<string, unknown> } = {}): Promise<WsFedHost> {
   const clock = new ManualClock(Date.now() - 90_000);
   const h = await startHost({
     adapters: [wsFedAdapter as never, ...(opts.adapters ?? [])],
     clock,
     users: WSFED_USERS,
-    config: { adapters: { wsFed, ...opts.adapterConfig } },
+    config: { ...opts.config, adapters: { wsFed, ...opts.adapterConfig } },
   });
   const certDir = join(h.dir, 'idp-cert');
   mkdirSync(certDir, { recursive: true });
