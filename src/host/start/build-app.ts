@@ -1,0 +1,69 @@
+import express from 'express';
+import helmet from 'helmet';
+import { redactUrl } from '../../audit/logger.js';
+import { FactorgateError } from '../../kit/errors.js';
+import { metricsEndpoint } from '../../kit/metrics.js';
+import { isStoreOutage } from '../../store/store-outage.js';
+import { createRequestLogger, quietAccessLine } from '../logging.js';
+import { OutageLog } from '../outage-log.js';
+import type { Readiness, StartStep } from './start-context.js';
+
+/** Every request passes the same headers, request log and metrics; /healthz, /readyz and /metrics answer before any route. */
+export const buildApp: StartStep = (ctx) => {
+  const { config, logger, clock, instances, metrics, store, directory } = ctx;
+  const app = express();
+  app.disable('x-powered-by');
+  // Adapters that route by Host name see requests before helmet and the host's routes.
+  app.use((req, res, next) => {
+    for (const inst of instances.values()) if (inst.interceptRequest?.(req, res)) return;
+    next();
+  });
+  app.set('trust proxy', config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false);
+  ctx.securityHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        'upgrade-insecure-requests': ctx.cookies.secure ? [] : null,
+        'form-action': ["'self'"],
+        'img-src': ["'self'", 'data:', ...(config.branding.logoUrl ? [config.branding.logoUrl] : [])],
+      },
+    },
+    strictTransportSecurity: ctx.cookies.secure,
+  });
+  ctx.requestLog = createRequestLogger(logger, { redactUrl, ignore: (req) => req.url === '/healthz' || req.url === '/metrics' });
+  app.use(ctx.securityHeaders);
+  app.use(ctx.requestLog);
+  app.use(metrics.middleware);
+
+  const outages = new OutageLog(logger, clock, config.logging.outageIntervalSeconds * 1000);
+  ctx.outages = outages;
+  ctx.readiness = async (): Promise<Readiness> => {
+    const checks: Record<string, string> = {};
+    const probe = async (name: string, fn: () => Promise<void>) => {
+      try {
+        await fn();
+        checks[name] = 'ok';
+      } catch (err) {
+        const outage = !(err instanceof FactorgateError) && isStoreOutage(err);
+        checks[name] = err instanceof FactorgateError ? err.code : outage ? 'STORE_UNAVAILABLE' : 'error';
+        if (outage) outages.refused('store', { check: name, err }, 'the store is unavailable: readiness fails');
+        else logger.warn({ check: name, err }, 'readiness check failed');
+      }
+    };
+    await probe('store', () => store.ping());
+    await probe('directory', () => directory.ping());
+    for (const [name, inst] of instances) if (inst.ready) await probe(`adapter:${name}`, () => inst.ready!());
+    return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
+  };
+
+  app.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const r = await ctx.readiness();
+    // A store outage is logged once per interval by the probe; the access line would repeat it.
+    if (r.checks.store === 'STORE_UNAVAILABLE') quietAccessLine(res);
+    res.status(r.ok ? 200 : 503).set('Cache-Control', 'no-store').json({ status: r.ok ? 'ready' : 'not ready', checks: r.checks });
+  });
+  app.get('/metrics', metricsEndpoint(metrics, { bearerToken: config.metrics.bearerToken, logger }));
+  ctx.app = app;
+};

@@ -1,0 +1,14 @@
+import { CODE_PEPPER_INFO, createDefaultFactors, createDeliveredFactors } from '../../factors/index.js';
+import { DerivedKeys } from '../../store/derived-keys.js';
+import { userVerificationPolicy } from '../user-verification-policy.js';
+import type { StartStep } from './start-context.js';
+
+/** The factors are built from the configuration once; codes sent by SMS, voice or email are peppered with a derived key. */
+export const createFactors: StartStep = (ctx) => {
+  const { config, clock, logger, secrets, audit, users } = ctx;
+  const db = ctx.store.db;
+  ctx.factors = [
+    ...createDefaultFactors({ secrets, config, db, clock, publicUrl: config.publicUrl, logger, audit, userVerificationRequired: userVerificationPolicy(config, ctx.directory) }),
+    ...createDeliveredFactors({ config, db, clock, logger, audit, users, secrets, peppers: new DerivedKeys(ctx.keys, CODE_PEPPER_INFO, ctx.derivedKeyOptions) }),
+  ];
+};

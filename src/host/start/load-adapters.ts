@@ -1,0 +1,31 @@
+import express from 'express';
+import type { Kysely } from 'kysely';
+import { keyedState } from '../../store/adapter/keyed-state.js';
+import { OwnTablesOnly } from '../../store/adapter/own-tables-only.js';
+import { CORE_EXPIRY } from '../sweep-expired.js';
+import type { StartStep } from './start-context.js';
+
+/** Each configured adapter is created with its own view of the host (its tables, its state) and mounted under its own path only. */
+export const loadAdapters: StartStep = async (ctx) => {
+  const { store, clock, logger, app, metrics, loaded } = ctx;
+  // What the sweep deletes: the core's declared tables, then each running adapter's `expiry`.
+  ctx.sweepTargets = [{ owner: 'core', db: store.db, rules: CORE_EXPIRY }];
+  const created: string[] = [];
+  for (const def of ctx.registry.all) {
+    if (!loaded.adapters.has(def.name)) continue;
+    const db = (store.db as Kysely<unknown>).withPlugin(new OwnTablesOnly(def.name));
+    if (def.expiry?.length) ctx.sweepTargets.push({ owner: def.name, db, rules: def.expiry });
+    const instance = await def.create({ ...ctx.api, db, state: keyedState(store.db, def.name, clock) }, loaded.adapters.get(def.name));
+    ctx.instances.set(def.name, instance);
+    created.push(def.name);
+    if (instance.routes) {
+      const router = express.Router();
+      instance.routes(router);
+      app.use(def.mountPath, metrics.mounted(def.mountPath), router);
+    }
+    logger.info({ adapter: def.name, mountPath: def.mountPath }, 'adapter loaded');
+  }
+  return async () => {
+    for (const name of created) await ctx.instances.get(name)?.close?.().catch((err: unknown) => logger.warn({ err }, 'adapter close failed'));
+  };
+};

@@ -1,0 +1,50 @@
+import express from 'express';
+import { ADMIN_API_PATH, createAdminApiRouter, renderApiError } from '../../admin/api/admin-api.js';
+import { createAdminConsole } from '../../admin/console/admin-console.js';
+import { AdminSessions } from '../../admin/console/admin-sessions.js';
+import { ADMIN_CONSOLE_ADAPTER } from '../../admin/console/admin-sign-in.js';
+import { usersPage } from '../../admin/console/users/users-page.js';
+import { UserAdmin } from '../../admin/user-admin.js';
+import { durationToMs } from '../../kit/durations.js';
+import { TokenRepository } from '../../tokens/token-repository.js';
+import { createErrorHandler } from '../error-handler.js';
+import type { StartStep } from './start-context.js';
+
+/** With admin.listen the console has its own listener (sign-in and challenge pages included) and the main one answers 404 under /admin. */
+export const mountAdminConsole: StartStep = (ctx) => {
+  const { config, store, clock, cookies, app } = ctx;
+  // Its sign-ins resume here like an adapter's.
+  const adminConsole = createAdminConsole({
+    config: config.admin,
+    branding: config.branding,
+    directory: ctx.directory,
+    sessions: new AdminSessions(store.db, clock, cookies, durationToMs(config.admin.sessionIdle), durationToMs(config.admin.sessionMax)),
+    pending: ctx.pending,
+    audit: ctx.audit,
+    pages: ctx.pages.pages,
+    csrf: ctx.csrf,
+    locale: ctx.pages.locale,
+    logger: ctx.logger,
+    maxBodyBytes: config.server.maxBodyBytes,
+  });
+  ctx.instances.set(ADMIN_CONSOLE_ADAPTER, adminConsole.adapter);
+  const userAdmin = new UserAdmin({ db: store.db, clock, audit: ctx.audit, config, tokens: new TokenRepository(store.db, ctx.secrets, clock) });
+  adminConsole.addPage(usersPage({ db: store.db, clock, userAdmin, bypass: config.admin.bypass, logger: ctx.logger }));
+  // The admin API (issue 18) goes wherever the console goes, ahead of the console's guard; its
+  // errors are JSON, through the same error handler with a JSON renderer.
+  const adminApi = express.Router();
+  adminApi.use(
+    ADMIN_API_PATH,
+    createAdminApiRouter({ db: store.db, clock, audit: ctx.audit, regulation: ctx.regulation, logger: ctx.logger, secrets: ctx.secrets, config, maxBodyBytes: config.server.maxBodyBytes }),
+    createErrorHandler(ctx.logger, renderApiError, ctx.outages),
+  );
+  const consoleApp = config.admin.listen ? express() : null;
+  if (consoleApp) {
+    consoleApp.disable('x-powered-by');
+    consoleApp.set('trust proxy', app.get('trust proxy'));
+    consoleApp.use(ctx.securityHeaders, ctx.requestLog, adminApi, ctx.hostRouter, adminConsole.router());
+  } else {
+    app.use(adminApi, adminConsole.router());
+  }
+  ctx.consoleApp = consoleApp;
+};
