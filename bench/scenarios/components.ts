@@ -3,6 +3,7 @@
  * the SAML signing path, the forms proxy, the LDAP import, the token import and users notify.
  */
 import { runSamlSignBench } from '../saml-sign.js';
+import { runWsFedSignBench } from '../wsfed-sign.js';
 import { runFormsProxyBench } from '../forms-proxy.js';
 import { runLdapImportBench } from '../ldap-import.js';
 import { runTokensImportBench } from '../tokens-import.js';
@@ -24,6 +25,25 @@ export const samlSigningScenario: Scenario = {
       target: 'at least 0.5',
       met: r.syncRatio >= 0.5,
       extra: { asyncRatio: r.asyncRatio, asyncResponsesPerSec: r.asyncResponsesPerSec },
+    };
+  },
+};
+
+export const wsFedSigningScenario: Scenario = {
+  name: 'wsfed-signing',
+  async run({ quick }) {
+    const r = await runWsFedSignBench({ durationMs: quick ? 600 : 3000, rounds: quick ? 1 : 3 });
+    return {
+      name: 'wsfed-signing',
+      ratioMeaning: 'signed WS-Federation tokens/s (RSTR + SAML 1.1 assertion) ÷ signed SAML 2.0 responses/s (same key, same process, 4 in flight)',
+      ratio: r.ratio,
+      value: r.wsFedPerSec,
+      unit: 'tokens/s',
+      baseline: r.saml2PerSec,
+      baselineUnit: 'responses/s',
+      target: 'at least 0.9 (the same canonical path)',
+      met: r.ratio >= 0.9,
+      extra: { wresultBytes: r.wresultBytes },
     };
   },
 };
