@@ -120,7 +120,8 @@ export class BridgeFlow {
         clockSkewMs: upstream.skewMs,
         maxBytes: this.deps.maxResponseBytes,
       },
-      { clock: host.clock, replay: host.replay },
+      // The bridge's own replay scope (ids accepted before this change were kept under the same key).
+      { clock: host.clock, replay: host.replay, replayScope: ADAPTER_NAME },
     );
     if (!result.ok) return this.refuse(req, res, { reason: result.reason, detail: result.detail, request });
 

@@ -24,7 +24,7 @@ import type { AdapterMigration } from '../store/adapter/adapter-migrations.js';
 export type { KeyedState, AdapterMigration };
 
 /** Semantic version of this interface; adapters declare the range they accept. */
-export const HOST_API_VERSION = '1.4.0';
+export const HOST_API_VERSION = '1.5.0';
 
 /** A user as the store knows it (imported or seen at sign-in). */
 export interface UserRecord {

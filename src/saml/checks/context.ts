@@ -79,6 +79,12 @@ export interface UpstreamExpectations {
 export interface UpstreamDeps {
   clock: Clock;
   replay: ReplayCache;
+  /**
+   * The caller's replay scope (an adapter passes its name): accepted assertion ids are kept
+   * under `<replayScope>:assertion:<issuer>`. The SAML core names no adapter; without a scope
+   * it keeps them under its own `saml`. Since host API 1.5.
+   */
+  replayScope?: string;
 }
 
 export interface VerifiedUpstreamAssertion {

@@ -292,6 +292,17 @@ describe('replay', () => {
     expect(await fx.verify(valid)).toMatchObject({ ok: false, reason: 'REPLAY' });
   });
 
+  it("keeps the assertion id under the caller's replay scope; the SAML core names no adapter", async () => {
+    const expectations = fx.expectations({ consumeRequestId: () => true });
+    expect((await verifyUpstreamResponse(valid, expectations, { clock: fx.clock, replay: fx.replay, replayScope: 'acme-bridge' })).ok).toBe(true);
+    expect([...fx.replay.entries.keys()]).toEqual([expect.stringMatching(/^acme-bridge:assertion:https?:\/\/\S+\n/)]);
+    // Another caller's scope does not see it; the same caller refuses the second use.
+    fx.replay.entries.clear();
+    expect((await verifyUpstreamResponse(valid, expectations, { clock: fx.clock, replay: fx.replay })).ok).toBe(true);
+    expect([...fx.replay.entries.keys()]).toEqual([expect.stringMatching(/^saml:assertion:/)]);
+    expect(await verifyUpstreamResponse(valid, expectations, { clock: fx.clock, replay: fx.replay })).toMatchObject({ ok: false, reason: 'REPLAY' });
+  });
+
   it('refuses a replay on another host sharing the store', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'factorgate-bridge-replay-'));
     const a = await openStore({ driver: 'sqlite', file: join(dir, 'store.db') });
