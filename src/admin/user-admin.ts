@@ -15,6 +15,7 @@ import { foldUsername } from '../directory/directory.js';
 import { toUserRecord } from '../users/user-repository.js';
 import { AppPasswords } from '../users/app-passwords.js';
 import { TokenError, type TokenRepository } from '../tokens/token-repository.js';
+import { revokeAllDevices } from '../devices/remembered-devices.js';
 
 /** Who acts: `cli:root`, `console:alice`, `api:deploy-bot`. Goes into every audit record. */
 export interface AdminActor {
@@ -31,7 +32,8 @@ export type AdminAction =
   | 'assign-token'
   | 'unassign-token'
   | 'resync-token'
-  | 'revoke-app-passwords';
+  | 'revoke-app-passwords'
+  | 'revoke-devices';
 
 export interface UserMethodView {
   id: string;
@@ -241,6 +243,8 @@ export class UserAdmin {
     const removed = await this.deps.db.transaction().execute(async (trx) => {
       const f = await trx.deleteFrom('factors').where('user_id', '=', row.id).executeTakeFirst();
       const t = await trx.updateTable('oath_tokens').set({ user_id: null, disabled: 1, updated_at: now }).where('user_id', '=', row.id).executeTakeFirst();
+      // Devices remembered with the old methods stand for them: they end with them (issue 20).
+      await revokeAllDevices(trx, row.id, now, 'method-reset');
       return { methods: Number(f.numDeletedRows), tokens: Number(t.numUpdatedRows) };
     });
     await this.#audit(row, actor, 'reset-methods', why, removed);
@@ -343,6 +347,15 @@ export class UserAdmin {
     const row = await this.#find(username);
     const revoked = await new AppPasswords(this.deps.db).revokeAll(row.id, this.deps.clock.now());
     await this.#audit(row, actor, 'revoke-app-passwords', why, { revoked });
+    return revoked;
+  }
+
+  /** Revokes every remembered device of the user (issue 20): the next sign-ins ask again. */
+  async revokeDevices(username: string, actor: AdminActor, reason: string | undefined): Promise<number> {
+    const why = checkReason(reason);
+    const row = await this.#find(username);
+    const revoked = await revokeAllDevices(this.deps.db, row.id, this.deps.clock.now(), 'admin');
+    await this.#audit(row, actor, 'revoke-devices', why, { revoked });
     return revoked;
   }
 }

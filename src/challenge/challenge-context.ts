@@ -20,6 +20,7 @@ import type { Factor, FactorVerifyResult } from '../factors/factor.js';
 import type { AttemptReservation } from './lockout.js';
 import type { PoliciesConfig } from '../policy/config.js';
 import type { EffectivePolicy } from '../policy/effective-policy.js';
+import type { RememberedDevices } from '../devices/remembered-devices.js';
 
 /** The parts of the host configuration the engine reads (a full `HostConfig` fits). */
 export type ChallengeEngineConfig = Pick<HostConfig, 'challenge' | 'branding' | 'server'>;
@@ -46,6 +47,8 @@ export interface ChallengeEngineDeps {
   metrics?: Pick<HostMetrics, 'authentications' | 'challenge'> | undefined;
   /** `policies` (issue 20): per-app and per-group rules, remembered devices, fraud reports. */
   policies?: PoliciesConfig | undefined;
+  /** Remembered devices (issue 20); without it no device is remembered or honoured. */
+  devices?: RememberedDevices | undefined;
 }
 
 /** What `begin` seals with the continuation: the adapter's state and its choices. */

@@ -24,6 +24,8 @@ import { checkLockout } from './steps/check-lockout.js';
 import { applyBypass } from './steps/apply-bypass.js';
 import { resolvePolicy } from './steps/resolve-policy.js';
 import { skipTrustedNetwork } from './steps/skip-trusted-network.js';
+import { skipRememberedDevice } from './steps/skip-remembered-device.js';
+import { rememberDevice } from './steps/remember-device.js';
 import { loadMethods } from './steps/load-methods.js';
 import { selectMethod } from './steps/select-method.js';
 import { sendToOnlyMethod } from './steps/send-to-only-method.js';
@@ -51,6 +53,7 @@ export const SHOW_STEPS: readonly Step[] = [
   applyBypass, //       a help desk's one-time bypass, unused and in time → verified without a factor
   resolvePolicy, //     the user's effective policy at this app: first matching rule per part
   skipTrustedNetwork, // a trusted network skips the factor (never under step-up), audited with the network
+  skipRememberedDevice, // this user's device remembered at this app skips it (never under step-up); a bad cookie is refused
   loadMethods, //       the policy's allowed methods, default first; none → enrolment policy (enroll | deny | allow)
   sendToOnlyMethod, //  a delivered method that is the only one sends at first sight, once
   renderPage, //        a delivered method: "Send me a code" first, the code field after a send
@@ -67,6 +70,7 @@ export const VERIFY_STEPS: readonly Step[] = [
   applyBypass, //       granted while this page was open
   resolvePolicy,
   skipTrustedNetwork,
+  skipRememberedDevice,
   loadMethods,
   selectMethod, //      `method` without a code only switches method
   reserveAttempt, //    take one try from the lockout budget atomically; none left → denied
@@ -75,6 +79,7 @@ export const VERIFY_STEPS: readonly Step[] = [
   recordAttempt, //     count and audit; failure → neutral message or lockout
   confirmEnrolment, //  a new method counts from its first valid code
   markVerified, //      pending → verified, exactly one request wins
+  rememberDevice, //    "remember this device" ticked and offered by policy → its cookie
   handBackToAdapter, // fresh session, then the adapter's resume, once
 ];
 

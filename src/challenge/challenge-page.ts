@@ -92,17 +92,24 @@ export async function renderChallengePage(ctx: ChallengeRequest, opts: PageOptio
   const sendForm = delivered
     ? html`<form method="post" action="${action}"><input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="method" value="${method.row.id}"><input type="hidden" name="send" value="1"><button type="submit" id="send" class="${sent ? 'link' : ''}">${t(L, sent ? 'mfa.resend' : 'mfa.send')}</button></form>`
     : '';
+  // "Remember this device", where the policy offers it, never while enrolling a first method.
+  const rememberDays = ctx.policy?.rememberDeviceDays.value ?? 0;
+  const remember: SafeHtml | '' = rememberDays > 0 && ctx.deps.devices && !enrolling
+    ? html`<p><input type="checkbox" id="remember" name="remember" value="1"><label for="remember">${t(L, rememberDays === 1 ? 'mfa.rememberDay' : 'mfa.rememberDays', { days: String(rememberDays) })}</label></p>`
+    : '';
   const codeField = method.factor.renderField
     ? await method.factor.renderField({ user: ctx.user, factorRow: method.row, locale: L, challengeId: ctx.challenge.id })
     : outOfBand
     ? html`<p class="muted" id="code-hint">${method.factor.prompt(L, method.row)}</p>
 <input type="hidden" name="confirm" value="1">
+${remember}
 <button type="submit">${t(L, 'mfa.continue')}</button>`
     : html`<label for="code">${t(L, delivered ? 'mfa.codeSent' : 'mfa.code')}</label>
 <p class="muted" id="code-hint"><small>${method.factor.prompt(L, method.row)}</small></p>
 <input type="text" id="code" name="code" class="code" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9 ]*" maxlength="12" spellcheck="false" autocapitalize="none" required autofocus aria-describedby="${failed ? 'code-error code-hint' : 'code-hint'}"${failed ? html` aria-invalid="true"` : ''}>
 ${askPin ? html`<label for="pin">${t(L, 'mfa.pin')}</label>
 <input type="password" id="pin" name="pin" inputmode="numeric" autocomplete="off" maxlength="12" required>` : ''}
+${remember}
 <button type="submit">${t(L, enrolling ? 'mfa.enrol.submit' : 'mfa.submit')}</button>`;
   const codeForm = sent
     ? html`<form method="post" action="${action}" novalidate>

@@ -17,6 +17,7 @@ import { PIN_PATH } from './pin-routes.js';
 import { BACKUP_CODES_PATH } from './backup-codes-routes.js';
 import { METHODS_PATH } from './methods-routes.js';
 import { APP_PASSWORDS_PATH } from './app-passwords-routes.js';
+import { DEVICES_PATH } from './devices-routes.js';
 import { BACKUP_CODE_KIND } from '../factors/backup-codes.js';
 import { backupCodesLeft } from '../factors/backup-code-factor.js';
 
@@ -93,6 +94,7 @@ ${methods.length > 0
         : html`<p>${t(L, 'portal.noMethods')}</p>`}
 <p><a href="${METHODS_PATH}">${t(L, 'portal.manageMethods')}</a></p>
 <p><a href="${APP_PASSWORDS_PATH}">${t(L, 'portal.appPasswords')}</a></p>
+<p><a href="${DEVICES_PATH}">${t(L, 'devices.title')}</a></p>
 <p><a href="${BACKUP_CODES_PATH}">${t(L, 'portal.backupCodes')}</a>${backup ? html` · <small>${t(L, 'portal.backupCodesLeft', { count: String(backupCodesLeft(backup)) })}</small>` : ''}</p>
 ${usesPin ? html`<p><a href="${PIN_PATH}">${t(L, 'portal.pin')}</a></p>` : ''}
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${token}"><button type="submit">${t(L, 'login.signOut')}</button></form>`,

@@ -12,7 +12,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   // Storage, then what stands on it alone.
   ['src/store'],
   ['src/delivery', 'src/directory'],
-  ['src/tokens', 'src/config'],
+  ['src/tokens', 'src/config', 'src/devices'],
   // The HostApi contract (types the domain modules and adapters share).
   ['src/api'],
   // Domain modules (src/http: cookies, CSRF, browser sessions).

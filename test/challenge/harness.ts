@@ -29,6 +29,7 @@ import { layout } from '../../src/kit/pages/layout.js';
 import type { AdapterInstance, HostApi } from '../../src/api/host-api.js';
 import { createPages } from '../../src/host/pages/page-api.js';
 import { createChallengeEngine, type ChallengeEngineConfig } from '../../src/challenge/index.js';
+import { RememberedDevices, REMEMBERED_DEVICE_KEY_PURPOSE } from '../../src/devices/remembered-devices.js';
 import { createDefaultFactors } from '../../src/factors/index.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { testAdapter, type TestAdapterConfig, type TestAdapterRecord } from '../support/test-adapter.js';
@@ -118,6 +119,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     branding: config.branding,
     resolveAdapter: (name) => instances.get(name),
     policies: parsed.policies,
+    devices: new RememberedDevices(store.db, secrets.deriveKey(REMEMBERED_DEVICE_KEY_PURPOSE), cookies),
     factors: createDefaultFactors({
       secrets,
       config,

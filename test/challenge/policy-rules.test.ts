@@ -55,6 +55,16 @@ describe('trusted networks', () => {
     expect(await factorAudit(h, 'none')).toMatchObject([{ result: 'success', client_ip: '10.1.2.3', detail: 'skipped: trusted network 10.0.0.0/8, by rule "office" (policies.rules[0])' }]);
   });
 
+  it('step-up: a relying party asking for a multi-factor context gets a challenge even inside the trusted network', async () => {
+    const h = await host({ config: office, trustProxy: ['loopback'] });
+    await addUser(h, 'ada');
+    await enrol(h, new Browser(h.url), 'ada');
+    const b = new ForwardedBrowser(h.url, '10.1.2.3');
+    const start = await b.get('/test-app/start?user=ada&stepUp=1');
+    expect((await b.get(start.headers.get('location')!)).body).toContain('name="code"');
+    expect(await factorAudit(h, 'none')).toEqual([]);
+  });
+
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy: the challenge is asked', async () => {
     const h = await host({ config: office });
     await addUser(h, 'ada');

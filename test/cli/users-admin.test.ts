@@ -85,6 +85,28 @@ describe('factorgate users show|reset|bypass|disable|enable', () => {
 });
 
 describe('factorgate audit report', () => {
+  it('users forget-devices revokes every remembered device of the user, audited with the reason', async () => {
+    const { file, dbFile } = await setup();
+    const store = await openStore({ driver: 'sqlite', file: dbFile });
+    const clock = new ManualClock(Date.now());
+    const ada = await new UserRepository(store.db, clock).upsertFromDirectory({ externalId: 'ada', username: 'ada', disabled: false }, 'file');
+    const device = (id: string) => ({ id, user_id: ada.id, app: 'wiki', browser_label: 'Firefox on Linux', created_at: clock.now(), last_used_at: clock.now(), expires_at: clock.now() + 86_400_000, revoked_at: null, revoked_reason: null });
+    await store.db.insertInto('remembered_devices').values([device('d1'), device('d2')]).execute();
+    await store.close();
+
+    const r = await runCli(['users', 'forget-devices', 'ada', '--reason', 'laptop stolen', '--config', file]);
+    expect(r.err).toBe('');
+    expect(r.out).toBe('forget-devices ada: 2 remembered device(s) revoked; the next sign-ins ask for the second factor\n');
+    const after = await openStore({ driver: 'sqlite', file: dbFile });
+    expect((await after.db.selectFrom('remembered_devices').select('revoked_reason').execute()).map((d) => d.revoked_reason)).toEqual(['admin', 'admin']);
+    const audit = await after.db.selectFrom('audit_events').selectAll().where('event', '=', 'admin-action').execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.detail).toContain('revoke-devices');
+    expect(audit[0]!.detail).toContain('laptop stolen');
+    await after.close();
+    expect((await runCli(['users', 'forget-devices', 'ada', '--config', file])).code).toBe(2);
+  });
+
   it('counts the sign-ins the audit rows hold, by day, method and reason, as table, CSV and JSON', async () => {
     const { file, dbFile } = await setup();
     const store = await openStore({ driver: 'sqlite', file: dbFile });

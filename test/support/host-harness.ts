@@ -28,6 +28,8 @@ export interface TestUser {
   disabled?: boolean;
   /** Directory attributes (`memberOf` for the console's group roles). */
   attributes?: Record<string, string[]>;
+  /** Directory groups (policy rules by group). */
+  groups?: string[];
 }
 
 export const DEFAULT_USERS: TestUser[] = [

@@ -42,6 +42,8 @@ export function testAdapter(record: TestAdapterRecord = { outcomes: [] }): Adapt
               continuation: { returnTo: '/app/home', nonce: typeof req.query.nonce === 'string' ? req.query.nonce : null },
               relyingParty: config.relyingParty,
               enrolmentPolicy: config.enrolmentPolicy,
+              // `?stepUp=1` plays a relying party asking for a multi-factor context.
+              stepUp: req.query.stepUp === '1',
               req,
               res,
             });

@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import type { AdminActor, UserAdmin, UserDetails } from '../../admin/user-admin.js';
 import { UsageError } from '../cli-context.js';
 
-export const ADMIN_SUBCOMMANDS = ['show', 'reset', 'bypass', 'disable', 'enable'] as const;
+export const ADMIN_SUBCOMMANDS = ['show', 'reset', 'bypass', 'disable', 'enable', 'forget-devices'] as const;
 export type AdminSubcommand = (typeof ADMIN_SUBCOMMANDS)[number];
 
 export function isAdminSubcommand(s: string | undefined): s is AdminSubcommand {
@@ -95,5 +95,10 @@ export async function runUserAdmin(admin: UserAdmin, input: AdminCommandInput, o
       await admin.setDisabled(username, sub === 'disable', actor, reason);
       out.write(`${sub}d ${username}\n`);
       return 0;
+    case 'forget-devices': {
+      const n = await admin.revokeDevices(username, actor, reason);
+      out.write(`forget-devices ${username}: ${n} remembered device(s) revoked; the next sign-ins ask for the second factor\n`);
+      return 0;
+    }
   }
 }

@@ -25,6 +25,7 @@ export const usage = [
   'users bypass USER [--minutes N] --reason TEXT  let the next sign-in skip the second factor once',
   'users disable|enable USER --reason TEXT  refuse or allow sign-in (an admin disable outlives directory refreshes)',
   'users app-passwords revoke-all USER --reason TEXT  revoke every app password of the user (lost phone or laptop; audited)',
+  'users forget-devices USER --reason TEXT  revoke every remembered device of the user (policies: remember this device)',
   'users import [--dry-run] [--base DN] [--config F]  import or refresh users from the configured directory',
   'users notify --all-new | --user NAME [--dry-run] [--config F]  mail users how their second step works (once each with --all-new)',
 ].join('\n  ');

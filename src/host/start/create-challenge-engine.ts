@@ -25,5 +25,6 @@ export const createChallengeEngineStep: StartStep = (ctx) => {
     factors: ctx.factors,
     metrics: ctx.metrics,
     policies: config.policies,
+    devices: ctx.devices,
   });
 };

@@ -7,6 +7,7 @@ import { PendingLogins } from '../../login/pending-logins.js';
 import { createRegulator } from '../../regulation/regulator.js';
 import { DerivedKeys } from '../../store/derived-keys.js';
 import { UserRepository } from '../../users/user-repository.js';
+import { RememberedDevices, REMEMBERED_DEVICE_KEY_PURPOSE } from '../../devices/remembered-devices.js';
 import { createPages } from '../pages/page-api.js';
 import { StoreReplayCache } from '../replay-cache.js';
 import type { StartStep } from './start-context.js';
@@ -28,4 +29,6 @@ export const createServices: StartStep = (ctx) => {
   ctx.metrics = createMetrics();
   ctx.pending = new PendingLogins(store.db, secrets, clock, cookies, config.challenge.ttlSeconds * 1000);
   ctx.pages = createPages({ branding: config.branding, clock, csrf: ctx.csrf });
+  // Their cookies are MACed with a key derived from the pinned root, so it survives key rotation.
+  ctx.devices = new RememberedDevices(store.db, secrets.deriveKey(REMEMBERED_DEVICE_KEY_PURPOSE), cookies);
 };

@@ -7,6 +7,7 @@ import { mountAppPasswordsPortal } from '../../portal/app-passwords-routes.js';
 import { mountBackupCodesPortal } from '../../portal/backup-codes-routes.js';
 import { mountMethodsPortal } from '../../portal/methods-routes.js';
 import { mountPinPortal } from '../../portal/pin-routes.js';
+import { mountDevicesPortal } from '../../portal/devices-routes.js';
 import { createReauth, portalReturnPath } from '../../portal/reauth.js';
 import { createChangeNotices } from '../../portal/change-notices.js';
 import { AppPasswords } from '../../users/app-passwords.js';
@@ -51,6 +52,7 @@ export const mountLogin: StartStep = (ctx) => {
   mountAppPasswordsPortal(router, { users, sessions, audit, csrf, clock, reauth, notices, appPasswords: new AppPasswords(store.db), maxBodyBytes, locale, render });
   mountBackupCodesPortal(router, { users, sessions, audit, csrf, clock, reauth, notices, codes: new BackupCodes(store.db), maxBodyBytes, locale, render });
   mountPinPortal(router, { db: store.db, users, sessions, audit, csrf, clock, notices, secrets, maxBodyBytes, locale, render });
+  mountDevicesPortal(router, { users, sessions, audit, csrf, clock, devices: ctx.devices, maxBodyBytes, locale, render });
   engine.mount(router);
   ctx.app.use(router);
   ctx.hostRouter = router;

@@ -12,6 +12,7 @@ import type { Directory } from '../../directory/directory.js';
 import type { ChallengeEngine, ChallengeEngineDeps } from '../../challenge/index.js';
 import type { Factor } from '../../factors/factor.js';
 import type { CookiePolicy } from '../../http/cookies.js';
+import type { RememberedDevices } from '../../devices/remembered-devices.js';
 import type { Csrf } from '../../http/csrf.js';
 import type { SessionStore } from '../../http/sessions.js';
 import type { Clock } from '../../kit/clock.js';
@@ -79,6 +80,8 @@ export interface StartContext {
   metrics: HostMetrics;
   pending: PendingLogins;
   pages: HostPages;
+  /** Remembered devices (policies, issue 20): the challenge engine honours them, /portal/devices lists them. */
+  devices: RememberedDevices;
   // create-factors
   factors: Factor[];
   // create-challenge-engine
