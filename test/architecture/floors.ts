@@ -12,12 +12,12 @@ export const FLOORS: readonly (readonly string[])[] = [
   // Storage, then what stands on it alone.
   ['src/store'],
   ['src/delivery', 'src/directory'],
-  ['src/tokens', 'src/config', 'src/devices'],
+  ['src/tokens', 'src/config'],
   // The HostApi contract (types the domain modules and adapters share).
   ['src/api'],
   // Domain modules (src/http: cookies, CSRF, browser sessions).
   ['src/users', 'src/audit', 'src/saml', 'src/http'],
-  ['src/regulation', 'src/factors', 'src/primary-auth'],
+  ['src/regulation', 'src/factors', 'src/primary-auth', 'src/devices'],
   ['src/challenge'],
   ['src/portal'],
   ['src/login'],
