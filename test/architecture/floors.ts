@@ -31,3 +31,13 @@ export const FLOORS: readonly (readonly string[])[] = [
 
 /** The one file of src/ that adapters may import (the package's `factorgate/adapter`). */
 export const SDK_ENTRY = 'src/sdk/adapter.ts';
+
+/**
+ * One XML parser for everything factorgate reads (src/xml: no DTD, warnings are errors); the
+ * SAML core verifies signatures with xml-crypto and then reads only what src/xml re-parsed.
+ * The ws-fed demo relying party stands for an outside peer, so it verifies on its own.
+ */
+export const PACKAGE_OWNERS: Readonly<Record<string, readonly string[]>> = {
+  '@xmldom/xmldom': ['src/xml/'],
+  'xml-crypto': ['src/saml/signature/', 'adapters/ws-fed/demo-rp.ts'],
+};

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FLOORS, SDK_ENTRY } from './floors.js';
+import { FLOORS, PACKAGE_OWNERS, SDK_ENTRY } from './floors.js';
 import { checkFloors, folderOf } from './import-graph.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('the floors of src/ and adapters/', () => {
-  it('hold: no import climbs or crosses a floor, adapters import only the SDK, no circle of files', () => {
-    expect(checkFloors(ROOT, { floors: FLOORS, sdkEntry: SDK_ENTRY })).toEqual([]);
+  it('hold: no import climbs or crosses a floor, adapters import only the SDK, one XML parser, no circle of files', () => {
+    expect(checkFloors(ROOT, { floors: FLOORS, sdkEntry: SDK_ENTRY, packageOwners: PACKAGE_OWNERS })).toEqual([]);
   });
 
   it('list each folder once', () => {
@@ -100,6 +100,13 @@ describe('the floor checker, on planted trees', () => {
     expect(checkFloors(tree({ ...sound, 'adapters/hello/greet.ts': "import { now } from 'factorgate/adapter';\nexport const greet = (): number => now();\n" }), FIXTURE_FLOORS)).toEqual([]);
     const problems = checkFloors(tree({ ...sound, 'src/kit/uses-sdk.ts': "import { now } from 'factorgate/adapter';\nexport const n = now;\n" }), FIXTURE_FLOORS);
     expect(problems).toEqual(['src/kit/uses-sdk.ts imports factorgate/adapter: src/kit (floor 1) climbs to src/sdk (floor 3)']);
+  });
+
+  it('refuses a second XML parser outside its owner', () => {
+    const owners = { ...FIXTURE_FLOORS, packageOwners: { '@xmldom/xmldom': ['src/kit/xml/'] } };
+    expect(checkFloors(tree({ ...sound, 'src/kit/xml/parse.ts': "import { DOMParser } from '@xmldom/xmldom';\nexport const p = DOMParser;\n" }), owners)).toEqual([]);
+    const problems = checkFloors(tree({ ...sound, 'src/store/read.ts': "import { DOMParser } from '@xmldom/xmldom/lib/dom-parser.js';\nexport const p = DOMParser;\n" }), owners);
+    expect(problems).toEqual(['src/store/read.ts imports @xmldom/xmldom/lib/dom-parser.js: only src/kit/xml/ may']);
   });
 
   it('finds a circle of files inside one folder, even through type imports', () => {

@@ -11,6 +11,8 @@ import ts from 'typescript';
 export interface Floors {
   floors: readonly (readonly string[])[];
   sdkEntry: string;
+  /** Packages only some places may import (package → path prefixes allowed to import it). */
+  packageOwners?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Source files measured: src/ and adapters/, without tests. Paths are relative, with `/`. */
@@ -60,7 +62,8 @@ function adapterOf(file: string): string | null {
 
 export interface ImportEdge {
   from: string;
-  to: string;
+  /** The file imported, or null for a package. */
+  to: string | null;
   spec: string;
 }
 
@@ -69,8 +72,7 @@ export function readImports(root: string, files: readonly string[], sdkEntry: st
   for (const from of files) {
     const info = ts.preProcessFile(readFileSync(join(root, from), 'utf8'), true, true);
     for (const i of info.importedFiles) {
-      const to = resolveImport(root, from, i.fileName, sdkEntry);
-      if (to !== null) edges.push({ from, to, spec: i.fileName });
+      edges.push({ from, to: resolveImport(root, from, i.fileName, sdkEntry), spec: i.fileName });
     }
   }
   return edges;
@@ -79,7 +81,7 @@ export function readImports(root: string, files: readonly string[], sdkEntry: st
 /** Every circle of files (strongly connected components of more than one file, or a self-import). */
 export function findCircles(files: readonly string[], edges: readonly ImportEdge[]): string[][] {
   const next = new Map<string, Set<string>>(files.map((f) => [f, new Set<string>()]));
-  for (const e of edges) if (next.has(e.to)) next.get(e.from)!.add(e.to);
+  for (const e of edges) if (e.to !== null && next.has(e.to)) next.get(e.from)!.add(e.to);
   // Tarjan's algorithm, iterative so a deep tree cannot overflow the stack.
   let index = 0;
   const idx = new Map<string, number>();
@@ -128,7 +130,7 @@ export function findCircles(files: readonly string[], edges: readonly ImportEdge
 }
 
 /** Everything that breaks the floors, one readable line each; empty when the tree keeps them. */
-export function checkFloors(root: string, { floors, sdkEntry }: Floors): string[] {
+export function checkFloors(root: string, { floors, sdkEntry, packageOwners = {} }: Floors): string[] {
   const floorOf = new Map<string, number>();
   floors.forEach((folders, i) => folders.forEach((f) => floorOf.set(f, i)));
   const files = sourceFiles(root);
@@ -138,6 +140,12 @@ export function checkFloors(root: string, { floors, sdkEntry }: Floors): string[
     if (!floorOf.has(folderOf(f))) problems.add(`${folderOf(f)} is on no floor (${f}): list it in test/architecture/floors.ts`);
   }
   for (const { from, to, spec } of edges) {
+    if (to === null) {
+      for (const [pkg, owners] of Object.entries(packageOwners)) {
+        if ((spec === pkg || spec.startsWith(`${pkg}/`)) && !owners.some((o) => from.startsWith(o))) problems.add(`${from} imports ${spec}: only ${owners.join(', ')} may`);
+      }
+      continue;
+    }
     const a = folderOf(from);
     const b = folderOf(to);
     const fromAdapter = adapterOf(from);
