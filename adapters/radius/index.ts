@@ -13,6 +13,7 @@ import { DuplicateCache } from './duplicate-cache.js';
 import { ChallengeStates } from './challenge-states.js';
 import { ADAPTER_NAME, type ExchangeDeps, type RadiusStats } from './exchange.js';
 import { startRadiusServer, type RadiusServer } from './server.js';
+import { handleDatagram } from './access-request.js';
 import { demoSecret } from './demo-secret.js';
 
 export { radiusConfigSchema, type RadiusConfig } from './config.js';
@@ -26,6 +27,8 @@ export interface RadiusInstance extends AdapterInstance {
   port(): number;
   /** Counters since start (tests and the bench read them). */
   stats(): Readonly<RadiusStats>;
+  /** One datagram through the same steps as the socket, without it (the fuzz test): the reply or null. */
+  handle(datagram: Buffer, from: { address: string; port: number }): Promise<Buffer | null>;
 }
 
 /** `FACTORGATE_RADIUS_PORT` overrides `listen.port`, as FACTORGATE_PORT does the main port. */
@@ -77,6 +80,7 @@ export async function createRadius(host: HostApi, config: RadiusConfig): Promise
     },
     port: () => server?.port ?? 0,
     stats: () => ({ ...stats }),
+    handle: (datagram, from) => handleDatagram(deps, datagram, from),
     links() {
       const port = server?.port;
       if (port === undefined) return [];
@@ -92,6 +96,7 @@ export async function createRadius(host: HostApi, config: RadiusConfig): Promise
       if (!server) return;
       await server.close();
       await server.idle();
+      log.info({ stats }, 'RADIUS stopped');
     },
   };
 }

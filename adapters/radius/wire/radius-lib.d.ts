@@ -11,6 +11,8 @@ declare module 'radius' {
     raw_attributes: Array<[number, Buffer]>;
   }
   export function decode_without_secret(args: { packet: Buffer }): DecodedPacket;
+  /** Checks the Message-Authenticator too (as UTF-8 strings: see wire/message-authenticator.ts); throws on a mismatch. */
+  export function decode(args: { packet: Buffer; secret: string }): DecodedPacket;
   export function encode(args: {
     code: string;
     identifier: number;
@@ -19,6 +21,6 @@ declare module 'radius' {
     attributes: EncodeAttribute[];
     add_message_authenticator?: boolean;
   }): Buffer;
-  const radius: { decode_without_secret: typeof decode_without_secret; encode: typeof encode };
+  const radius: { decode_without_secret: typeof decode_without_secret; decode: typeof decode; encode: typeof encode };
   export default radius;
 }
