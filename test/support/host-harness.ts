@@ -26,9 +26,9 @@ export interface TestUser {
   email?: string;
   phone?: string;
   disabled?: boolean;
-  /** Directory attributes (`memberOf` for the console's group roles). */
+  /** Directory attributes (`memberOf`, read by the console's group roles too). */
   attributes?: Record<string, string[]>;
-  /** Directory groups (policy rules by group). */
+  /** Directory groups (names or DNs): policy rules and console roles match them. */
   groups?: string[];
 }
 

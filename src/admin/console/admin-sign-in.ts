@@ -49,10 +49,10 @@ export async function beginAdminSignIn(deps: AdminSignInDeps, req: Request, res:
   res.redirect(303, to);
 }
 
-/** `memberOf` as the directory gives it (LDAP needs `memberOf` in `directory.extraAttributes`). */
-function groupsOf(attributes: Readonly<Record<string, readonly string[]>> | undefined): string[] {
-  if (!attributes) return [];
-  return Object.entries(attributes).flatMap(([name, values]) => (name.toLowerCase() === 'memberof' ? [...values] : []));
+/** The user's groups as the directory gives them now (LDAP `memberOf` by default, a users file's `groups`), and any `memberOf` attribute. */
+function groupsOf(entry: { groups?: readonly string[] | undefined; attributes?: Readonly<Record<string, readonly string[]>> | undefined }): string[] {
+  const fromAttributes = Object.entries(entry.attributes ?? {}).flatMap(([name, values]) => (name.toLowerCase() === 'memberof' ? [...values] : []));
+  return [...(entry.groups ?? []), ...fromAttributes];
 }
 
 export function adminSignInAdapter(deps: AdminSignInDeps): AdapterInstance {
@@ -69,7 +69,7 @@ export function adminSignInAdapter(deps: AdminSignInDeps): AdapterInstance {
       }
       if (!outcome.multiFactor) return refuse(req, res, outcome.user, 'NO_SECOND_FACTOR', 'admin.needsFactor');
       const entry = await deps.directory.find(outcome.user.username);
-      const role = entry && !entry.disabled ? roleOf(deps.roles, { username: outcome.user.username, groups: groupsOf(entry.attributes) }) : null;
+      const role = entry && !entry.disabled ? roleOf(deps.roles, { username: outcome.user.username, groups: groupsOf(entry) }) : null;
       if (!role) return refuse(req, res, outcome.user, 'NOT_AN_ADMIN', 'admin.notAdmin');
       const session = await deps.sessions.create(req, res, { userId: outcome.user.id, name: outcome.user.username, role });
       if (!session) throw new FactorgateError('CHALLENGE_WRONG_BROWSER', { detail: 'admin sign-in resumed without a browser binding' });

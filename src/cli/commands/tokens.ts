@@ -10,7 +10,10 @@ import { openStore } from '../../store/store.js';
 import { systemClock } from '../../kit/clock.js';
 import { secretBoxFor } from '../../keys/secret-keys.js';
 import { importCsvTokens, importPskcTokens, type ImportResult } from '../../tokens/index.js';
-import { TokenError, TokenRepository, type StoreImportProblem, type TokenSummary } from '../../tokens/token-repository.js';
+import { TokenError, TokenRepository, type TokenSummary } from '../../tokens/token-repository.js';
+import { problemLine } from '../../tokens/problem-line.js';
+
+export { problemLine };
 import { storeOptions } from './users.js';
 
 export const usage = [
@@ -217,16 +220,6 @@ async function runImport(
   const skipped = report.problems.length > 0 ? `; ${report.problems.length} skipped` : '';
   ctx.stdout.write(`imported ${report.imported} token${report.imported === 1 ? '' : 's'} (${report.assigned} assigned)${skipped}\n`);
   return 0;
-}
-
-/** `line 4, serial 1002: BAD_BASE32: the secret key is not valid Base32 …` */
-export function problemLine(p: StoreImportProblem): string {
-  const where = [
-    p.line !== undefined ? `line ${p.line}` : undefined,
-    p.keyId !== undefined ? `key ${p.keyId}` : undefined,
-    p.serial !== undefined && p.serial !== p.keyId ? `serial ${p.serial}` : undefined,
-  ].filter((w) => w !== undefined);
-  return `${where.length > 0 ? `${where.join(', ')}: ` : ''}${p.code}: ${p.message}`;
 }
 
 function listLine(t: TokenSummary): string {

@@ -4,6 +4,7 @@ import { createAdminConsole } from '../../admin/console/admin-console.js';
 import { AdminSessions } from '../../admin/console/admin-sessions.js';
 import { ADMIN_CONSOLE_ADAPTER } from '../../admin/console/admin-sign-in.js';
 import { usersPage } from '../../admin/console/users/users-page.js';
+import { tokenStockPage } from '../../admin/console/tokens/token-stock-page.js';
 import { UserAdmin } from '../../admin/user-admin.js';
 import { durationToMs } from '../../kit/durations.js';
 import { TokenRepository } from '../../tokens/token-repository.js';
@@ -28,8 +29,11 @@ export const mountAdminConsole: StartStep = (ctx) => {
     maxBodyBytes: config.server.maxBodyBytes,
   });
   ctx.instances.set(ADMIN_CONSOLE_ADAPTER, adminConsole.adapter);
-  const userAdmin = new UserAdmin({ db: store.db, clock, audit: ctx.audit, config, tokens: new TokenRepository(store.db, ctx.secrets, clock) });
+  // The console's pages, in navigation order.
+  const tokens = new TokenRepository(store.db, ctx.secrets, clock);
+  const userAdmin = new UserAdmin({ db: store.db, clock, audit: ctx.audit, config, tokens });
   adminConsole.addPage(usersPage({ db: store.db, clock, userAdmin, bypass: config.admin.bypass, logger: ctx.logger }));
+  adminConsole.addPage(tokenStockPage({ db: store.db, tokens, audit: ctx.audit, logger: ctx.logger }));
   // The admin API (issue 18) goes wherever the console goes, ahead of the console's guard; its
   // errors are JSON, through the same error handler with a JSON renderer.
   const adminApi = express.Router();

@@ -9,7 +9,7 @@ import { ManualClock } from '../../../src/kit/clock.js';
 import { startHost, type RunningHost } from '../../support/host-harness.js';
 import { freePort } from '../../support/free-port.js';
 import { Browser, field } from '../../challenge/harness.js';
-import { CONSOLE_ROLES, CONSOLE_USERS, passwordStep, signInToConsole, storeOf, userAdminOf } from './console-support.js';
+import { CONSOLE_ROLES, CONSOLE_USERS, consoleUser, passwordStep, signInToConsole, storeOf, userAdminOf } from './console-support.js';
 import type { Store } from '../../../src/store/store.js';
 
 const clock = new ManualClock(Date.UTC(2026, 2, 1, 9, 0, 0));
@@ -33,7 +33,7 @@ describe('signing in to the console', () => {
     expect(first.status).toBe(303);
     expect(first.headers.get('location')).toMatch(/^\/login\?l=[A-Za-z0-9_-]{22}$/);
     clock.advance(30_000);
-    const { secret, done } = await signInToConsole(b, clock, CONSOLE_USERS[0]!);
+    const { secret, done } = await signInToConsole(b, clock, consoleUser('root'));
     rootSecret = secret;
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe('/admin');
@@ -53,7 +53,7 @@ describe('signing in to the console', () => {
   it('refuses a user who holds no role, after the second factor, and audits it', async () => {
     const b = new Browser(h.url);
     clock.advance(30_000);
-    const { done } = await signInToConsole(b, clock, CONSOLE_USERS[3]!);
+    const { done } = await signInToConsole(b, clock, consoleUser('bob'));
     expect(done.status).toBe(403);
     expect(done.body).toContain('This account may not use the admin console.');
     expect(b.cookies.has('fg_admin')).toBe(false);
@@ -66,11 +66,19 @@ describe('signing in to the console', () => {
     const b = new Browser(h.url);
     b.acceptLanguage = 'fr';
     clock.advance(30_000);
-    const { done } = await signInToConsole(b, clock, CONSOLE_USERS[1]!);
+    const { done } = await signInToConsole(b, clock, consoleUser('hd'));
     expect(done.headers.get('location')).toBe('/admin');
     const home = await b.get('/admin');
     expect(home.body).toContain('<html lang="fr"');
     expect(home.body).toContain('Connecté en tant que hd (support).');
+  });
+
+  it('also reads a memberOf attribute of the directory entry for group roles', async () => {
+    const b = new Browser(h.url);
+    clock.advance(30_000);
+    const { done } = await signInToConsole(b, clock, consoleUser('hd2'));
+    expect(done.headers.get('location')).toBe('/admin');
+    expect((await b.get('/admin')).body).toContain('Signed in as hd2 (help desk).');
   });
 
   it('does not open the console to a sign-in passed by a one-time bypass (no factor verified)', async () => {
@@ -89,7 +97,7 @@ describe('the console session', () => {
   it('ends after admin.sessionIdle without a request, and a request before that keeps it', async () => {
     const b = new Browser(h.url);
     clock.advance(30_000);
-    await signInToConsole(b, clock, CONSOLE_USERS[0]!, rootSecret);
+    await signInToConsole(b, clock, consoleUser('root'), rootSecret);
     clock.advance(29 * 60_000);
     expect((await b.get('/admin')).status).toBe(200);
     clock.advance(29 * 60_000);
@@ -104,7 +112,7 @@ describe('the console session', () => {
   it('is bound to the browser: the console cookie copied into another browser opens nothing', async () => {
     const b = new Browser(h.url);
     clock.advance(30_000);
-    await signInToConsole(b, clock, CONSOLE_USERS[0]!, rootSecret);
+    await signInToConsole(b, clock, consoleUser('root'), rootSecret);
     const thief = new Browser(h.url);
     thief.cookies.set('fg_admin', b.cookies.get('fg_admin')!);
     const r = await thief.get('/admin');
@@ -117,7 +125,7 @@ describe('the console session', () => {
   it('signs out with a CSRF-checked form and refuses a sign-out without the token', async () => {
     const b = new Browser(h.url);
     clock.advance(30_000);
-    await signInToConsole(b, clock, CONSOLE_USERS[0]!, rootSecret);
+    await signInToConsole(b, clock, consoleUser('root'), rootSecret);
     const home = await b.get('/admin');
     const refused = await b.post('/admin/logout', { _csrf: 'forged' });
     expect(refused.status).toBe(403);
@@ -139,7 +147,7 @@ describe('admin.listen', () => {
       expect((await pub.get('/admin/login')).status).toBe(404);
       const b = new Browser(`http://127.0.0.1:${port}`);
       clock.advance(30_000);
-      const { done } = await signInToConsole(b, clock, CONSOLE_USERS[0]!);
+      const { done } = await signInToConsole(b, clock, consoleUser('root'));
       expect(done.headers.get('location')).toBe('/admin');
       const home = await b.get('/admin');
       expect(home.status).toBe(200);

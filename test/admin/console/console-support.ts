@@ -13,10 +13,18 @@ import { createLogger } from '../../../src/audit/logger.js';
 
 export const CONSOLE_USERS: TestUser[] = [
   { username: 'root', password: 'root-password-1', displayName: 'Root Admin', email: 'root@example.test' },
-  { username: 'hd', password: 'hd-password-1', displayName: 'Hélène Desk', attributes: { memberOf: ['CN=FG Helpdesk,OU=Groups,DC=corp,DC=example'] } },
+  { username: 'hd', password: 'hd-password-1', displayName: 'Hélène Desk', groups: ['CN=FG Helpdesk,OU=Groups,DC=corp,DC=example'] },
   { username: 'alice', password: 'alice-password-1', displayName: 'Alice Martin', givenName: 'Alice', surname: 'Martin', email: 'alice@example.test', phone: '+33612345678' },
   { username: 'bob', password: 'bob-password-1', displayName: 'Bob Durand', email: 'bob@example.test' },
+  { username: 'hd2', password: 'hd2-password-1', displayName: 'Hugo Desk', attributes: { memberOf: ['CN=FG Helpdesk,OU=Groups,DC=corp,DC=example'] } },
 ];
+
+/** One of CONSOLE_USERS by name. */
+export function consoleUser(username: string): TestUser {
+  const u = CONSOLE_USERS.find((x) => x.username === username);
+  if (!u) throw new Error(`no console test user ${username}`);
+  return u;
+}
 
 export const CONSOLE_ROLES = { admin: { users: ['root'] }, helpdesk: { groups: ['FG Helpdesk'] } };
 

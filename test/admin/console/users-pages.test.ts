@@ -16,7 +16,7 @@ import { importCsvTokens } from '../../../src/tokens/index.js';
 import { secretBoxFor } from '../../../src/keys/secret-keys.js';
 import { encodeBase32, generateTotp } from '../../../src/otp/index.js';
 import { USER_ACTIONS } from '../../../src/admin/console/users/user-actions.js';
-import { CONSOLE_ROLES, CONSOLE_USERS, enrolAtLogin, failCodes, signInToConsole, storeOf } from './console-support.js';
+import { CONSOLE_ROLES, CONSOLE_USERS, consoleUser, enrolAtLogin, failCodes, signInToConsole, storeOf } from './console-support.js';
 
 const clock = new ManualClock(Date.UTC(2026, 2, 1, 9, 0, 0));
 let h: RunningHost;
@@ -50,11 +50,11 @@ beforeAll(async () => {
   root.base = h.url;
   hd.base = h.url;
   clock.advance(30_000);
-  await signInToConsole(root, clock, CONSOLE_USERS[0]!);
+  await signInToConsole(root, clock, consoleUser('root'));
   clock.advance(30_000);
-  await signInToConsole(hd, clock, CONSOLE_USERS[1]!);
+  await signInToConsole(hd, clock, consoleUser('hd'));
   clock.advance(30_000);
-  await enrolAtLogin(new Browser(h.url), clock, CONSOLE_USERS[2]!); // alice
+  await enrolAtLogin(new Browser(h.url), clock, consoleUser('alice')); // alice
   const users = new UserRepository(store.db, clock);
   for (let i = 0; i < 30; i++) {
     await users.upsertFromDirectory({ externalId: `bulk-${i}`, username: `user${String(i).padStart(2, '0')}`, displayName: `Bulk User ${i}`, email: `u${i}@bulk.example`, disabled: false }, 'file');
@@ -100,7 +100,7 @@ describe('searching users', () => {
 describe('a locked user', () => {
   it('shows the lock and the failures, and the help desk unlocks with a reason, audited with its name', async () => {
     clock.advance(60_000);
-    await failCodes(new Browser(h.url), CONSOLE_USERS[2]!, 5);
+    await failCodes(new Browser(h.url), consoleUser('alice'), 5);
     const list = await hd.get('/admin/users?q=alice');
     expect(list.body).toContain('class="locked"');
     const page = await hd.get('/admin/users/alice');
