@@ -17,7 +17,9 @@ export function userVerificationPolicy(config: HostConfig, directory: Pick<Direc
     if (named.has(foldUsername(user.username))) return true;
     if (rule.groups.length === 0 && rule.roles.length === 0) return false;
     const entry = await directory.find(user.username);
-    const groups = Object.entries(entry?.attributes ?? {}).flatMap(([name, values]) => (name.toLowerCase() === 'memberof' ? [...values] : []));
+    // The directory's groups (what policy rules match) and any memberOf it returned as an attribute.
+    const memberOf = Object.entries(entry?.attributes ?? {}).flatMap(([name, values]) => (name.toLowerCase() === 'memberof' ? [...values] : []));
+    const groups = [...(entry?.groups ?? []), ...memberOf];
     if (rule.groups.some((g) => inGroup(g, groups))) return true;
     const role = roleOf(config.admin.roles, { username: user.username, groups });
     // An admin holds everything a helpdesk role may do: either named role covers them.

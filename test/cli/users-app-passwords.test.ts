@@ -63,5 +63,6 @@ describe('factorgate users app-passwords revoke-all', () => {
     } finally {
       await store.close();
     }
-  });
+    // Seven runs of the real executable: each starts Node and opens the store.
+  }, 120_000);
 });

@@ -8,6 +8,7 @@
  * adapter will call, `AppPasswords.verify`, is exercised against the same store directly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { ManualClock } from '../../src/kit/clock.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { AppPasswords } from '../../src/users/app-passwords.js';
@@ -89,7 +90,7 @@ describe('/portal/app-passwords', () => {
     expect(await store.verify(uid, one, 'forms-proxy', clock.now())).toBeNull();
     expect(await store.verify(uid, two, 'forms-proxy', clock.now())).toBeNull();
 
-    const events = await h.host.api.store.db.selectFrom('audit_events').select(['event', 'result', 'detail']).where('event', 'like', 'app-password-%').orderBy('ts').execute();
+    const events = await h.host.api.store.db.selectFrom('audit_events').select(['event', 'result', 'detail']).where('event', 'like', 'app-password-%').orderBy('ts').orderBy(sql`rowid`).execute();
     expect(events.map((e) => e.event)).toEqual(['app-password-create', 'app-password-revoke', 'app-password-create', 'app-password-create', 'app-password-revoke']);
     const logs = h.logs.join('\n');
     for (const p of [pw, one, two]) expect(logs).not.toContain(p);

@@ -5,6 +5,7 @@
  * re-authentication (injected clock), hashes only in the store, the audit, no code in the log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { ManualClock } from '../../src/kit/clock.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';
@@ -70,7 +71,7 @@ async function makeSet(b: Browser): Promise<string[]> {
 }
 
 const events = (event: string) =>
-  h.host.api.store.db.selectFrom('audit_events').select(['result', 'deny_reason', 'detail', 'method']).where('event', '=', event).orderBy('ts').execute();
+  h.host.api.store.db.selectFrom('audit_events').select(['result', 'deny_reason', 'detail', 'method']).where('event', '=', event).orderBy('ts').orderBy(sql`rowid`).execute();
 
 describe('/portal/backup-codes', () => {
   it('sends a browser without a signed-in session to /login', async () => {

@@ -5,6 +5,7 @@
  * factor under five minutes old (injected clock) and the CSRF token, and is audited.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { ManualClock } from '../../src/kit/clock.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { DEFAULT_USERS, startHost, type RunningHost } from '../support/host-harness.js';
@@ -92,7 +93,7 @@ async function addApp(b: Browser, label: string): Promise<{ secret: Buffer; id: 
 }
 
 const events = (event: string) =>
-  h.host.api.store.db.selectFrom('audit_events').select(['result', 'deny_reason']).where('event', '=', event).orderBy('ts').execute();
+  h.host.api.store.db.selectFrom('audit_events').select(['result', 'deny_reason']).where('event', '=', event).orderBy('ts').orderBy(sql`rowid`).execute();
 
 describe('/portal/methods', () => {
   it('sends a browser without a signed-in session to /login', async () => {

@@ -5,6 +5,7 @@
  * no PIN in the log.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { ManualClock } from '../../src/kit/clock.js';
 import { hashPin } from '../../src/delivery/index.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
@@ -56,7 +57,7 @@ async function audit(h: RunningHost) {
     .selectFrom('audit_events')
     .select(['result', 'deny_reason', 'detail'])
     .where('event', '=', 'pin-change')
-    .orderBy('ts')
+    .orderBy('ts').orderBy(sql`rowid`)
     .execute();
 }
 
