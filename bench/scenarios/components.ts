@@ -1,6 +1,7 @@
 /**
  * Scenarios built on the per-component benchmarks (each also runnable on its own with tsx):
- * the SAML signing path, the forms proxy, the LDAP import, the token import and users notify.
+ * the SAML signing path, the forms proxy, the LDAP import, the token import, users notify and
+ * the audit reports.
  */
 import { runSamlSignBench } from '../saml-sign.js';
 import { runWsFedSignBench } from '../wsfed-sign.js';
@@ -8,6 +9,7 @@ import { runFormsProxyBench } from '../forms-proxy.js';
 import { runLdapImportBench } from '../ldap-import.js';
 import { runTokensImportBench } from '../tokens-import.js';
 import { runUsersNotifyBench } from '../users-notify.js';
+import { runAuditReportBench } from '../audit-report.js';
 import type { Scenario } from './scenario.js';
 
 export const samlSigningScenario: Scenario = {
@@ -121,6 +123,25 @@ export const usersNotifyScenario: Scenario = {
       target: 'at least 10',
       met: r.ratio >= 10,
       extra: { users: r.users, notifySeconds: r.notifySeconds, baselineSecondsPerMail: r.baselineSecondsPerMail, smtpSessions: r.sessions },
+    };
+  },
+};
+
+export const auditReportScenario: Scenario = {
+  name: 'audit-report',
+  async run({ quick }) {
+    const r = await runAuditReportBench({ rows: quick ? 200_000 : 10_000_000 });
+    return {
+      name: 'audit-report',
+      ratioMeaning: `seconds of the slowest 30-day report (${r.slowest.report} by ${r.slowest.by}, ${r.rows} audit rows, ${r.windowRows} in the window) ÷ the same report reading the table without its indexes`,
+      ratio: r.slowest.seconds / r.unindexedSeconds,
+      value: r.slowest.seconds,
+      unit: 's',
+      baseline: r.unindexedSeconds,
+      baselineUnit: 's unindexed',
+      target: 'slowest report under 1 s',
+      met: r.slowest.seconds < 1,
+      extra: { rows: r.rows, windowRows: r.windowRows, fillSeconds: r.fillSeconds, indexSeconds: r.indexSeconds, dbMb: r.dbMb, ...Object.fromEntries(r.timings.map((t) => [`${t.report}/${t.by}`, t.seconds])) },
     };
   },
 };

@@ -44,7 +44,7 @@ async function tokensOf(file: string, clock = new ManualClock(Date.now())) {
 }
 
 describe('factorgate admin token', () => {
-  it('creates a token shown once on stdout, stores only its HMAC, lists it, and revokes it', async () => {
+  it('creates a token shown once on stdout, stores only its HMAC, lists it, and revokes it', { timeout: 120_000 }, async () => {
     const { file } = setup();
     const env = { USER: 'jo' };
     const made = await runFactorgate(['admin', 'token', 'create', '--name', 'deploy-bot', '--role', 'helpdesk', '--config', file], env);
@@ -81,7 +81,7 @@ describe('factorgate admin token', () => {
     expect((await runFactorgate(['admin', 'token', 'revoke', 'deploy-bot', '--config', file], env)).err).toContain('already revoked');
   });
 
-  it('refuses a bad role, a bad name and a missing name with a usage error', async () => {
+  it('refuses a bad role, a bad name and a missing name with a usage error', { timeout: 60_000 }, async () => {
     const { file } = setup();
     expect((await runFactorgate(['admin', 'token', 'create', '--name', 'x', '--role', 'root', '--config', file])).code).toBe(2);
     expect((await runFactorgate(['admin', 'token', 'create', '--role', 'admin', '--config', file])).code).toBe(2);

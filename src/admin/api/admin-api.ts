@@ -14,14 +14,11 @@ import type { Logger } from 'pino';
 import type { Database } from '../../store/schema.js';
 import type { Clock } from '../../kit/clock.js';
 import type { AuditApi, RegulationApi } from '../../api/host-api.js';
-import type { HostConfig } from '../../config/schema.js';
-import type { SecretBox } from '../../store/secret-box.js';
 import { FactorgateError } from '../../kit/errors.js';
-import { TokenRepository } from '../../tokens/token-repository.js';
+import type { TokenRepository } from '../../tokens/token-repository.js';
 import { roleAllows } from '../console/admin-roles.js';
-import { API_TOKEN_KEY_PURPOSE, ApiTokens } from '../api-tokens.js';
-import { UserAdmin } from '../user-admin.js';
-import { TokenAdmin } from '../token-admin.js';
+import type { ApiTokens } from '../api-tokens.js';
+import type { UserAdmin } from '../user-admin.js';
 import { API_AUDIT_EVENT, apiTokenOf, authenticateApiToken } from './authenticate-token.js';
 import { apiRoutes, type ApiRoute } from './api-routes.js';
 import { openApiDocument } from './openapi.js';
@@ -34,8 +31,10 @@ export interface AdminApiDeps {
   audit: AuditApi;
   regulation: RegulationApi;
   logger: Logger;
-  secrets: SecretBox;
-  config: Pick<HostConfig, 'admin'>;
+  /** The help-desk operations (the console's instance, with its token repository). */
+  userAdmin: UserAdmin;
+  tokens: Pick<TokenRepository, 'list'>;
+  apiTokens: ApiTokens;
   maxBodyBytes: number;
 }
 
@@ -64,16 +63,13 @@ function handlerOf(route: ApiRoute, deps: AdminApiDeps): express.RequestHandler 
 }
 
 export function createAdminApiRouter(deps: AdminApiDeps): Router {
-  const users = new UserAdmin({ db: deps.db, clock: deps.clock, audit: deps.audit, config: deps.config });
-  const tokens = new TokenAdmin({ db: deps.db, tokens: new TokenRepository(deps.db, deps.secrets, deps.clock), audit: deps.audit });
-  const apiTokens = new ApiTokens(deps.db, deps.clock, deps.secrets.deriveKey(API_TOKEN_KEY_PURPOSE));
   const router = express.Router();
   router.get('/openapi.json', (_req, res) => {
     res.set('Cache-Control', 'no-cache').json(openApiDocument);
   });
   router.use(express.json({ limit: deps.maxBodyBytes }));
-  router.use(authenticateApiToken({ tokens: apiTokens, regulation: deps.regulation, audit: deps.audit, logger: deps.logger }));
-  for (const route of apiRoutes({ db: deps.db, clock: deps.clock, users, tokens })) router[route.method](route.path, handlerOf(route, deps));
+  router.use(authenticateApiToken({ tokens: deps.apiTokens, regulation: deps.regulation, audit: deps.audit, logger: deps.logger }));
+  for (const route of apiRoutes({ db: deps.db, clock: deps.clock, users: deps.userAdmin, tokens: deps.tokens })) router[route.method](route.path, handlerOf(route, deps));
   router.use((req, _res, next) => {
     next(new FactorgateError('NOT_FOUND', { detail: `admin API: ${req.method} ${req.path}`, publicDetail: `no route ${req.method} ${req.path}` }));
   });

@@ -13,7 +13,8 @@ import type { Clock } from '../../kit/clock.js';
 import type { ConsoleRole } from '../console/admin-roles.js';
 import type { ApiTokenIdentity } from '../api-tokens.js';
 import { maskAddress, type AdminActor, type UserAdmin } from '../user-admin.js';
-import type { TokenAdmin } from '../token-admin.js';
+import type { TokenRepository } from '../../tokens/token-repository.js';
+import { listTokenStock } from '../token-stock.js';
 import { searchUsers, type UserListEntry } from '../user-search.js';
 import { MAX_AUDIT_PAGE, queryAudit } from '../../audit/audit-query.js';
 import { REPORTS, REPORT_GROUPS, isReportName, reportCsv, runReport } from '../../audit/report.js';
@@ -40,7 +41,7 @@ export interface ApiRouteDeps {
   db: Kysely<Database>;
   clock: Clock;
   users: UserAdmin;
-  tokens: TokenAdmin;
+  tokens: Pick<TokenRepository, 'list'>;
 }
 
 const DAY = 86_400_000;
@@ -67,7 +68,8 @@ const text = z.string().min(1).max(256);
 const usersQuery = z.strictObject({ q: z.string().max(128).default(''), limit: pageLimit(100, 25), page: z.coerce.number().int().min(0).max(100_000).default(0) });
 const bypassBody = z.strictObject({ reason: reasonBody.shape.reason, minutes: z.number().int().positive().optional() });
 const tokensQuery = z.strictObject({ state: z.enum(['assigned', 'unassigned']).optional(), user: text.optional() });
-const assignBody = z.strictObject({ user: text, reason: reasonBody.shape.reason });
+const assignBody = z.strictObject({ serial: text, reason: reasonBody.shape.reason });
+const resyncBody = z.strictObject({ code1: z.string().regex(/^\d{6,10}$/), code2: z.string().regex(/^\d{6,10}$/), reason: reasonBody.shape.reason });
 const auditQuery = z.strictObject({
   since: instant.optional(),
   until: instant.optional(),
@@ -183,32 +185,52 @@ export function apiRoutes(deps: ApiRouteDeps): ApiRoute[] {
       },
     },
     {
+      method: 'post',
+      path: '/users/:username/app-passwords/revoke',
+      role: 'helpdesk',
+      handle: async ({ req, actor }) => {
+        const { reason } = readInput(reasonBody, req.body, 'body');
+        const revoked = await users.revokeAppPasswords(param(req, 'username'), actor, reason);
+        return action('revoke-app-passwords', param(req, 'username'), { revoked });
+      },
+    },
+    {
+      method: 'post',
+      path: '/users/:username/tokens',
+      role: 'admin',
+      handle: async ({ req, actor }) => {
+        const { serial, reason } = readInput(assignBody, req.body, 'body');
+        await users.assignToken(param(req, 'username'), serial, actor, reason);
+        return action('assign-token', param(req, 'username'), { serial });
+      },
+    },
+    {
+      method: 'delete',
+      path: '/users/:username/tokens/:serial',
+      role: 'admin',
+      handle: async ({ req, actor }) => {
+        const { reason } = readInput(reasonBody, req.body, 'body');
+        await users.unassignToken(param(req, 'username'), param(req, 'serial'), actor, reason);
+        return action('unassign-token', param(req, 'username'), { serial: param(req, 'serial') });
+      },
+    },
+    {
+      method: 'post',
+      path: '/users/:username/tokens/:serial/resync',
+      role: 'helpdesk',
+      handle: async ({ req, actor }) => {
+        const { code1, code2, reason } = readInput(resyncBody, req.body, 'body');
+        await users.resyncToken(param(req, 'username'), param(req, 'serial'), code1, code2, actor, reason);
+        return action('resync-token', param(req, 'username'), { serial: param(req, 'serial') });
+      },
+    },
+    {
       method: 'get',
       path: '/tokens',
       role: 'admin',
       handle: async ({ req }) => {
         const q = readInput(tokensQuery, req.query, 'query');
-        return { json: { tokens: await tokens.list({ state: q.state, username: q.user }) } };
-      },
-    },
-    {
-      method: 'post',
-      path: '/tokens/:serial/assign',
-      role: 'admin',
-      handle: async ({ req, actor }) => {
-        const { user, reason } = readInput(assignBody, req.body, 'body');
-        const done = await tokens.assign(param(req, 'serial'), user, actor, reason);
-        return { json: { action: 'assign-token', serial: param(req, 'serial'), username: done.username } };
-      },
-    },
-    {
-      method: 'post',
-      path: '/tokens/:serial/unassign',
-      role: 'admin',
-      handle: async ({ req, actor }) => {
-        const { reason } = readInput(reasonBody, req.body, 'body');
-        const done = await tokens.unassign(param(req, 'serial'), actor, reason);
-        return { json: { action: 'unassign-token', serial: param(req, 'serial'), username: done.username } };
+        return { json: { tokens: await listTokenStock(tokens, { state: q.state, username: q.user }) } };
       },
     },
     {

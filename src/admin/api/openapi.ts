@@ -17,7 +17,7 @@ const errors = (...codes: number[]) =>
     codes.map((c) => [
       String(c),
       {
-        description: { 400: 'Bad input (which field, and why)', 401: 'No valid API token', 403: 'The token\'s role may not call this route', 404: 'No such user, method, token or report', 409: 'Conflicts with the current state', 429: 'Too many failed tokens from this address' }[c],
+        description: { 400: 'Bad input (which field, and why), or an action the state refuses (no such token held)', 401: 'No valid API token', 403: 'The token\'s role may not call this route', 404: 'No such user, method, token or report', 409: 'Conflicts with the current state', 429: 'Too many failed tokens from this address' }[c],
         content: json(ref('Error')),
       },
     ]),
@@ -25,6 +25,7 @@ const errors = (...codes: number[]) =>
 const common = errors(401, 429);
 
 const username = { name: 'username', in: 'path', required: true, description: 'User name (case-insensitive).', schema: str };
+const serial = { name: 'serial', in: 'path', required: true, description: 'The token\'s serial number.', schema: str };
 const q = (name: string, description: string, schema: object = str) => ({ name, in: 'query', required: false, description, schema });
 const reasonOnly = { required: true, content: json(ref('Reason')) };
 
@@ -88,6 +89,29 @@ export const openApiDocument = {
     },
     '/users/{username}/disable': { parameters: [username], post: action('Disable sign-in (survives directory refreshes)', 'admin') },
     '/users/{username}/enable': { parameters: [username], post: action('Enable sign-in again', 'admin') },
+    '/users/{username}/app-passwords/revoke': { parameters: [username], post: action('Revoke every app password of the user', 'helpdesk', { revoked: { type: 'integer' } }) },
+    '/users/{username}/tokens': {
+      parameters: [username],
+      post: action(
+        'Assign a hardware token (from stock) to the user',
+        'admin',
+        { serial: str },
+        { required: true, content: json({ type: 'object', required: ['serial', 'reason'], additionalProperties: false, properties: { serial: str, reason: ref('ReasonText') } }) },
+      ),
+    },
+    '/users/{username}/tokens/{serial}': {
+      parameters: [username, serial],
+      delete: action('Take the user\'s hardware token back into stock', 'admin', { serial: str }),
+    },
+    '/users/{username}/tokens/{serial}/resync': {
+      parameters: [username, serial],
+      post: action(
+        'Resynchronise the user\'s hardware token from two consecutive codes',
+        'helpdesk',
+        { serial: str },
+        { required: true, content: json({ type: 'object', required: ['code1', 'code2', 'reason'], additionalProperties: false, properties: { code1: { type: 'string', pattern: '^\\d{6,10}$' }, code2: { type: 'string', pattern: '^\\d{6,10}$' }, reason: ref('ReasonText') } }) },
+      ),
+    },
     '/tokens': {
       get: {
         summary: 'Hardware tokens (stock and assigned)',
@@ -95,26 +119,6 @@ export const openApiDocument = {
         'x-factorgate-role': 'admin',
         parameters: [q('state', 'Only assigned or unassigned tokens.', { type: 'string', enum: ['assigned', 'unassigned'] }), q('user', 'Only the tokens of this user.')],
         responses: { '200': { description: 'Tokens', content: json({ type: 'object', required: ['tokens'], properties: { tokens: { type: 'array', items: ref('HardwareToken') } } }) }, ...errors(400, 403), ...common },
-      },
-    },
-    '/tokens/{serial}/assign': {
-      parameters: [{ name: 'serial', in: 'path', required: true, schema: str }],
-      post: {
-        summary: 'Assign a hardware token to a user',
-        description: 'Role: admin. Audited as `admin-action`.',
-        'x-factorgate-role': 'admin',
-        requestBody: { required: true, content: json({ type: 'object', required: ['user', 'reason'], additionalProperties: false, properties: { user: { type: 'string', description: 'User name or UPN.' }, reason: ref('ReasonText') } }) },
-        responses: { '200': { description: 'Assigned', content: json(ref('TokenActionResult')) }, ...errors(400, 403, 404, 409), ...common },
-      },
-    },
-    '/tokens/{serial}/unassign': {
-      parameters: [{ name: 'serial', in: 'path', required: true, schema: str }],
-      post: {
-        summary: 'Take a hardware token back into stock',
-        description: 'Role: admin. Audited as `admin-action`.',
-        'x-factorgate-role': 'admin',
-        requestBody: reasonOnly,
-        responses: { '200': { description: 'Unassigned (`username`: whom it was taken from)', content: json(ref('TokenActionResult')) }, ...errors(400, 403, 404), ...common },
       },
     },
     '/audit': {
@@ -169,7 +173,6 @@ export const openApiDocument = {
       ReasonText: { type: 'string', minLength: 1, maxLength: 500, description: 'Why (stored in the audit record).' },
       Reason: { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: ref('ReasonText') } },
       ActionResult: { type: 'object', required: ['action', 'username'], properties: { action: str, username: str } },
-      TokenActionResult: { type: 'object', required: ['action', 'serial', 'username'], properties: { action: str, serial: str, username: strOrNull } },
       UserSummary: {
         type: 'object',
         required: ['username', 'status', 'methods'],

@@ -1,5 +1,6 @@
 import express from 'express';
 import { ADMIN_API_PATH, createAdminApiRouter, renderApiError } from '../../admin/api/admin-api.js';
+import { API_TOKEN_KEY_PURPOSE, ApiTokens } from '../../admin/api-tokens.js';
 import { createAdminConsole } from '../../admin/console/admin-console.js';
 import { AdminSessions } from '../../admin/console/admin-sessions.js';
 import { ADMIN_CONSOLE_ADAPTER } from '../../admin/console/admin-sign-in.js';
@@ -39,7 +40,17 @@ export const mountAdminConsole: StartStep = (ctx) => {
   const adminApi = express.Router();
   adminApi.use(
     ADMIN_API_PATH,
-    createAdminApiRouter({ db: store.db, clock, audit: ctx.audit, regulation: ctx.regulation, logger: ctx.logger, secrets: ctx.secrets, config, maxBodyBytes: config.server.maxBodyBytes }),
+    createAdminApiRouter({
+      db: store.db,
+      clock,
+      audit: ctx.audit,
+      regulation: ctx.regulation,
+      logger: ctx.logger,
+      userAdmin,
+      tokens,
+      apiTokens: new ApiTokens(store.db, clock, ctx.secrets.deriveKey(API_TOKEN_KEY_PURPOSE)),
+      maxBodyBytes: config.server.maxBodyBytes,
+    }),
     createErrorHandler(ctx.logger, renderApiError, ctx.outages),
   );
   const consoleApp = config.admin.listen ? express() : null;

@@ -94,7 +94,7 @@ describe('admin API authentication', () => {
     expect(disable.status).toBe(403);
     expect(disable.json).toEqual({ error: 'FORBIDDEN', detail: 'this route needs the admin role' });
     expect((await call('GET', '/tokens', helpdesk)).status).toBe(403);
-    expect((await call('POST', '/tokens/X1/assign', helpdesk, { user: 'alice', reason: 'x' })).status).toBe(403);
+    expect((await call('DELETE', '/users/alice/tokens/X1', helpdesk, { reason: 'x' })).status).toBe(403);
     const user = await store.db.selectFrom('users').select('admin_disabled').where('username', '=', 'alice').executeTakeFirstOrThrow();
     expect(user.admin_disabled).toBe(0);
     const rows = (await auditRows('admin-api')).slice(before);
@@ -164,22 +164,24 @@ describe('admin API users', () => {
     ]);
   });
 
-  it('assigns and unassigns a hardware token (admin), audited with the serial', async () => {
+  it('assigns and takes back a hardware token (admin only), audited with the serial', async () => {
     const now = Date.now();
     await store.db
       .insertInto('oath_tokens')
       .values({ id: 't1', serial: 'HW-0001', kind: 'totp', algorithm: 'SHA1', digits: 6, period: 30, counter: '0', drift_steps: 0, secret_enc: 'sealed', issuer: null, user_id: null, disabled: 0, manufacturer: 'Acme', model: 'C200', last_used_step: null, last_used_at: null, created_at: now, updated_at: now })
       .execute();
     expect((await call('GET', '/tokens?state=unassigned', admin)).json).toMatchObject({ tokens: [{ serial: 'HW-0001', username: null, manufacturer: 'Acme' }] });
-    expect((await call('POST', '/tokens/HW-0001/assign', admin, { user: 'bob', reason: 'new starter' })).json).toEqual({ action: 'assign-token', serial: 'HW-0001', username: 'bob' });
-    expect((await call('POST', '/tokens/HW-0001/assign', admin, { user: 'alice', reason: 'x' })).status).toBe(409);
-    expect((await call('POST', '/tokens/NOPE/assign', admin, { user: 'alice', reason: 'x' })).status).toBe(404);
+    expect((await call('POST', '/users/bob/tokens', helpdesk, { serial: 'HW-0001', reason: 'x' })).status).toBe(403);
+    expect((await call('POST', '/users/bob/tokens', admin, { serial: 'HW-0001', reason: 'new starter' })).json).toEqual({ action: 'assign-token', username: 'bob', serial: 'HW-0001' });
+    expect((await call('POST', '/users/alice/tokens', admin, { serial: 'HW-0001', reason: 'x' })).status).toBe(400);
     expect((await call('GET', '/tokens?user=bob', admin)).json).toMatchObject({ tokens: [{ serial: 'HW-0001', username: 'bob' }] });
-    expect((await call('POST', '/tokens/HW-0001/unassign', admin, { reason: 'left' })).json).toEqual({ action: 'unassign-token', serial: 'HW-0001', username: 'bob' });
-    const rows = (await auditRows('admin-action')).filter((r) => r.device_token === 'HW-0001');
-    expect(rows.map((r) => [r.username, (JSON.parse(r.detail!) as { action: string; admin: string }).action, (JSON.parse(r.detail!) as { admin: string }).admin])).toEqual([
-      ['bob', 'assign-token', 'api:admin-bot'],
-      ['bob', 'unassign-token', 'api:admin-bot'],
+    expect((await call('GET', '/users/bob', helpdesk)).json).toMatchObject({ tokens: [{ serial: 'HW-0001', disabled: false }] });
+    expect((await call('DELETE', '/users/alice/tokens/HW-0001', admin, { reason: 'x' })).status).toBe(400);
+    expect((await call('DELETE', '/users/bob/tokens/HW-0001', admin, { reason: 'left' })).json).toEqual({ action: 'unassign-token', username: 'bob', serial: 'HW-0001' });
+    const rows = (await auditRows('admin-action')).filter((r) => r.detail?.includes('HW-0001'));
+    expect(rows.map((r) => [r.username, ...(({ action, admin: by, serial }) => [action, by, serial])(JSON.parse(r.detail!) as { action: string; admin: string; serial: string })])).toEqual([
+      ['bob', 'assign-token', 'api:admin-bot', 'HW-0001'],
+      ['bob', 'unassign-token', 'api:admin-bot', 'HW-0001'],
     ]);
   });
 });

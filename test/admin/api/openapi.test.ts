@@ -18,6 +18,9 @@ import { ManualClock } from '../../../src/kit/clock.js';
 import { rootConfigSchema } from '../../../src/config/schema.js';
 import { startHost, type RunningHost } from '../../support/host-harness.js';
 import { tempDbFile } from '../../challenge/harness.js';
+import { TokenRepository } from '../../../src/tokens/token-repository.js';
+import { UserAdmin } from '../../../src/admin/user-admin.js';
+import { ApiTokens } from '../../../src/admin/api-tokens.js';
 
 let store: Store;
 let router: Router;
@@ -28,14 +31,16 @@ beforeAll(async () => {
   const logger = createLogger({ level: 'silent' });
   const audit = new AuditLog(store.db, clock, logger);
   const config = rootConfigSchema.parse({});
+  const tokens = new TokenRepository(store.db, new SecretBox([{ id: 'k1', key: Buffer.alloc(32, 9) }], clock), clock);
   router = createAdminApiRouter({
     db: store.db,
     clock,
     audit,
     regulation: createRegulator({ config: config.regulation, db: store.db, clock, audit, logger }),
     logger,
-    secrets: new SecretBox([{ id: 'k1', key: Buffer.alloc(32, 9) }], clock),
-    config,
+    userAdmin: new UserAdmin({ db: store.db, clock, audit, config, tokens }),
+    tokens,
+    apiTokens: new ApiTokens(store.db, clock, Buffer.alloc(32, 1)),
     maxBodyBytes: 65_536,
   });
 });
