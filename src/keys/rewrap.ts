@@ -19,7 +19,8 @@ import type { Clock } from '../kit/clock.js';
 import { FactorgateError } from '../kit/errors.js';
 import { sealedKeyId, type SecretBox } from '../store/secret-box.js';
 import type { Database } from '../store/schema.js';
-import { columnName } from './sealed-columns.js';
+import { columnName, type OwnedSealedColumn } from './sealed-columns.js';
+import type { Resealer } from '../store/adapter/adapter-secrets.js';
 
 export const REWRAP_CURSOR_KEY = 'keys.rewrap.cursor';
 
@@ -47,6 +48,8 @@ export interface RewrapOptions {
   onBatch?: (progress: { column: string; after: string; resealed: number }) => void | Promise<void>;
   /** Called between reading a page and writing it back: the window in which a host may write. */
   onPageRead?: (page: { column: string; keys: string[] }) => void | Promise<void>;
+  /** The box of the adapter that owns a column (its values are sealed under its own subkeys). */
+  adapterBox?: (adapter: string) => Resealer;
 }
 
 export interface RewrapReport {
@@ -83,7 +86,7 @@ function describe(err: unknown): string {
 
 async function sweepColumn(
   db: AnyDb,
-  box: SecretBox,
+  box: Resealer,
   col: SealedColumn,
   start: string,
   opts: { batchSize: number; clock: Clock } & Pick<RewrapOptions, 'onBatch' | 'onPageRead'>,
@@ -135,7 +138,7 @@ async function sweepColumn(
  * The columns whose table exists: a plugin listed in the configuration whose adapter has not run
  * on this store yet has no tables, and nothing of it to rewrap or count.
  */
-export async function presentColumns(db: AnyDb, columns: readonly SealedColumn[]): Promise<SealedColumn[]> {
+export async function presentColumns<C extends SealedColumn>(db: AnyDb, columns: readonly C[]): Promise<C[]> {
   const tables = new Set((await db.introspection.getTables()).map((t) => t.name));
   return columns.filter((c) => tables.has(c.table));
 }
@@ -143,7 +146,7 @@ export async function presentColumns(db: AnyDb, columns: readonly SealedColumn[]
 export async function rewrapAll(
   db: AnyDb,
   box: SecretBox,
-  columns: readonly SealedColumn[],
+  columns: readonly OwnedSealedColumn[],
   clock: Clock,
   options: RewrapOptions = {},
 ): Promise<RewrapReport> {
@@ -161,7 +164,10 @@ export async function rewrapAll(
     skipping = false;
     const colReport: ColumnReport = { column: name, scanned: 0, resealed: 0, changed: 0, failed: [] };
     report.columns.push(colReport);
-    await sweepColumn(db, box, col, start, { batchSize, clock, onBatch: options.onBatch, onPageRead: options.onPageRead }, colReport);
+    const owner = col.owner ?? null;
+    const colBox = owner === null ? box : options.adapterBox?.(owner);
+    if (!colBox) throw new Error(`keys rewrap: column ${name} belongs to adapter ${owner}, and no adapter box was given`);
+    await sweepColumn(db, colBox, col, start, { batchSize, clock, onBatch: options.onBatch, onPageRead: options.onPageRead }, colReport);
   }
   await writeCursor(db, null, clock.now());
   return report;

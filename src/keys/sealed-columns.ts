@@ -22,9 +22,14 @@ export const CORE_SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: 'kv', key: 'key', column: 'value', context: (row) => kvContext(String(row.key)) },
 ];
 
+/** A sealed column and, for an adapter's table, the adapter whose own subkeys sealed it. */
+export interface OwnedSealedColumn extends SealedColumn {
+  owner?: string | undefined;
+}
+
 /** The core's sealed columns and those of every adapter given (their tables exist once migrated). */
-export function sealedColumnsOf(adapters: readonly AdapterDefinition[]): SealedColumn[] {
-  return [...CORE_SEALED_COLUMNS, ...adapters.flatMap((a) => a.sealedColumns ?? [])];
+export function sealedColumnsOf(adapters: readonly AdapterDefinition[]): OwnedSealedColumn[] {
+  return [...CORE_SEALED_COLUMNS, ...adapters.flatMap((a) => (a.sealedColumns ?? []).map((c) => ({ ...c, owner: a.name })))];
 }
 
 export function columnName(c: SealedColumn): string {

@@ -12,7 +12,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startHost, makeTempDir, type RunningHost } from '../support/host-harness.js';
 import { builtinAdapters } from '../../adapters/index.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
-import { SEALED_COLUMNS, openAll, seedSealedRows } from './support/sealed-rows.js';
+import { SEALED_COLUMNS, adapterBoxes, openAll, seedSealedRows } from './support/sealed-rows.js';
+import { secretKeysFor } from '../../src/keys/secret-keys.js';
+import { systemClock } from '../../src/kit/clock.js';
+
+/** The running host's boxes: its own, and each adapter's over the same ring. */
+function boxesOf(h: RunningHost): [RunningHost['host']['api']['secrets'], ReturnType<typeof adapterBoxes>] {
+  return [h.host.api.secrets, adapterBoxes(secretKeysFor(h.host.config), systemClock)];
+}
 
 const run = promisify(execFile);
 const BIN = resolve(import.meta.dirname, '../../bin/factorgate.js');
@@ -82,7 +89,9 @@ function scenario(name: string, storeConfig: () => Promise<Record<string, unknow
       expect(r.out).toContain('rewrap: every value uses k2');
       expect(r.out).toContain(`factors.secret_enc\t${PER_COLUMN} scanned\t${PER_COLUMN} re-encrypted\t0 changed meanwhile`);
       // The running host opens every value the command rewrote.
-      const opened = await openAll(host.host.api.store.db, host.host.api.secrets);
+      const opened = await openAll(host.host.api.store.db, ...boxesOf(host));
+      // The adapters' values, sealed with the host's box as before 2.0, moved into their own subkeys.
+      await expect(openAll(host.host.api.store.db, host.host.api.secrets)).rejects.toMatchObject({ code: 'SECRET_TAMPERED' });
       expect(opened).toHaveLength(TOTAL + 1);
       expect(opened.every((v) => v.kid === 'k2')).toBe(true);
 
@@ -102,7 +111,7 @@ function scenario(name: string, storeConfig: () => Promise<Record<string, unknow
 
       await host.close();
       host = await startHost({ adapters: builtinAdapters, dir, config: { store, secrets: secretsOf(dir) } });
-      expect(await openAll(host.host.api.store.db, host.host.api.secrets)).toHaveLength(TOTAL + 1);
+      expect(await openAll(host.host.api.store.db, ...boxesOf(host))).toHaveLength(TOTAL + 1);
       expect(host.host.api.secrets.keyIds).toEqual(['k2']);
       // Pairwise SAML identifiers survive the retirement of the key they were first derived from.
       expect(host.host.api.secrets.deriveKey('saml-idp pairwise nameid v1').equals(pairwiseKey)).toBe(true);
@@ -147,7 +156,7 @@ describe('keys commands on the demo key ring (no secrets.keys)', () => {
     const after = await startHost({ adapters: builtinAdapters, dir });
     try {
       expect(after.host.api.secrets.keyIds).toEqual(['local-2']);
-      expect(await openAll(after.host.api.store.db, after.host.api.secrets)).toHaveLength(2 * SEALED_COLUMNS.length + 1);
+      expect(await openAll(after.host.api.store.db, ...boxesOf(after))).toHaveLength(2 * SEALED_COLUMNS.length + 1);
     } finally {
       await after.close();
     }

@@ -13,7 +13,7 @@ import { REWRAP_CURSOR_KEY, countValuesUsingKey, rewrapAll } from '../../src/key
 import { totpSecretContext } from '../../src/factors/totp-factor.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { makeTempDir } from '../support/host-harness.js';
-import { SEALED_COLUMNS, openAll, plain, seedSealedRows } from './support/sealed-rows.js';
+import { SEALED_COLUMNS, adapterBoxes, openAll, plain, seedSealedRows } from './support/sealed-rows.js';
 
 const k1 = { id: 'k1', key: randomBytes(32) };
 const k2 = { id: 'k2', key: randomBytes(32) };
@@ -46,6 +46,7 @@ function suite(name: string, open: () => Promise<{ store: Store; done(): Promise
       await expect(
         rewrapAll(store.db, after, SEALED_COLUMNS, clock, {
           batchSize: 3,
+          adapterBox: adapterBoxes([k1, k2], clock),
           onBatch: () => {
             if (++batches === 4) throw new Error('stopped by the test');
           },
@@ -59,13 +60,15 @@ function suite(name: string, open: () => Promise<{ store: Store; done(): Promise
       expect(midway[1]!.count).toBe(PER_COLUMN - 3);
       expect(midway[2]!.count).toBe(PER_COLUMN);
 
-      const report = await rewrapAll(store.db, after, SEALED_COLUMNS, clock, { batchSize: 3 });
+      const report = await rewrapAll(store.db, after, SEALED_COLUMNS, clock, { batchSize: 3, adapterBox: adapterBoxes([k1, k2], clock) });
       expect(report.resumedFrom).toMatchObject({ target: 'k2', after: `${SEALED_COLUMNS[1]!.table}-0002` });
       // The resumed run starts at the stopped column, past the rows already done.
       expect(report.columns[0]).toMatchObject({ column: `${SEALED_COLUMNS[1]!.table}.${SEALED_COLUMNS[1]!.column}`, scanned: PER_COLUMN - 3, resealed: PER_COLUMN - 3 });
       expect(report.columns.slice(1).every((c) => c.resealed === PER_COLUMN && c.failed.length === 0)).toBe(true);
 
-      const values = await openAll(store.db, new SecretBox([k2], clock));
+      // The adapters' columns (sealed with the host's box before 2.0) now open only with their own subkeys.
+      await expect(openAll(store.db, new SecretBox([k2], clock))).rejects.toMatchObject({ code: 'SECRET_TAMPERED' });
+      const values = await openAll(store.db, new SecretBox([k2], clock), adapterBoxes([k2], clock));
       expect(values).toHaveLength(SEALED_COLUMNS.length * PER_COLUMN);
       for (const v of values) expect(v.kid).toBe('k2');
       for (const col of SEALED_COLUMNS) {
@@ -81,6 +84,7 @@ function suite(name: string, open: () => Promise<{ store: Store; done(): Promise
       const ring = new SecretBox([k1, k2, k3], clock);
       const report = await rewrapAll(store.db, ring, SEALED_COLUMNS, clock, {
         batchSize: 4,
+        adapterBox: adapterBoxes([k1, k2, k3], clock),
         onPageRead: async ({ column, keys }) => {
           if (column !== 'factors.secret_enc' || !keys.includes('factors-0001')) return;
           // A host re-enrols this factor meanwhile (it still writes with k2: it has not restarted).
@@ -93,13 +97,13 @@ function suite(name: string, open: () => Promise<{ store: Store; done(): Promise
       expect(ring.decryptText(row.secret_enc!, totpSecretContext('factors-0001'))).toBe('re-enrolled');
       // Still under k2: the next run moves it, and retire k2 would be refused until then.
       expect((await countValuesUsingKey(store.db, SEALED_COLUMNS, 'k2')).find((c) => c.column === 'factors.secret_enc')!.count).toBe(1);
-      const again = await rewrapAll(store.db, ring, SEALED_COLUMNS, clock, { batchSize: 4 });
+      const again = await rewrapAll(store.db, ring, SEALED_COLUMNS, clock, { batchSize: 4, adapterBox: adapterBoxes([k1, k2, k3], clock) });
       expect(again.columns.reduce((n, c) => n + c.resealed, 0)).toBe(1);
     });
 
     it('passes over a declared column whose table this store does not have (a plugin that never ran here)', async () => {
       const ghost = { table: 'plugin_never_ran', key: 'id', column: 'secret_enc', context: () => 'x' };
-      const report = await rewrapAll(store.db, after, [...SEALED_COLUMNS, ghost], clock, { batchSize: 50 });
+      const report = await rewrapAll(store.db, after, [...SEALED_COLUMNS, ghost], clock, { batchSize: 50, adapterBox: adapterBoxes([k1, k2], clock) });
       expect(report.columns.map((c) => c.column)).not.toContain('plugin_never_ran.secret_enc');
       expect((await countValuesUsingKey(store.db, [ghost], 'k1'))).toEqual([]);
     });
@@ -108,8 +112,9 @@ function suite(name: string, open: () => Promise<{ store: Store; done(): Promise
       const stranger = new SecretBox([{ id: 'gone', key: randomBytes(32) }], clock);
       const orphan = stranger.encrypt('sealed with a key no longer in the ring', totpSecretContext('factors-0003'));
       await sql`update factors set secret_enc = ${orphan} where id = 'factors-0003'`.execute(store.db);
-      const k4 = new SecretBox([k1, k2, k3, { id: 'k4', key: randomBytes(32) }], clock);
-      const report = await rewrapAll(store.db, k4, SEALED_COLUMNS, clock, { batchSize: 50 });
+      const ring4 = [k1, k2, k3, { id: 'k4', key: randomBytes(32) }];
+      const k4 = new SecretBox(ring4, clock);
+      const report = await rewrapAll(store.db, k4, SEALED_COLUMNS, clock, { batchSize: 50, adapterBox: adapterBoxes(ring4, clock) });
       const factors = report.columns.find((c) => c.column === 'factors.secret_enc')!;
       expect(factors.failed).toEqual([{ key: 'factors-0003', reason: 'unknown key id "gone"' }]);
       expect(JSON.stringify(report)).not.toContain('sealed with a key');

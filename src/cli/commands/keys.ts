@@ -13,6 +13,7 @@ import { previousKeyGraceMs, secretKeysFor } from '../../keys/secret-keys.js';
 import { SecretBox, currentKeyIndex } from '../../store/secret-box.js';
 import type { Kysely } from 'kysely';
 import { sealedColumnsOf } from '../../keys/sealed-columns.js';
+import { adapterSecrets } from '../../store/adapter/adapter-secrets.js';
 import { migrateAdapters } from '../../store/adapter/adapter-migrations.js';
 import { countValuesUsingKey, rewrapAll } from '../../keys/rewrap.js';
 import { addKey, removeKey, ringSourceOf } from '../../keys/key-ring-files.js';
@@ -104,6 +105,7 @@ export async function run(ctx: CliContext): Promise<number> {
       const report = await rewrapAll(store.db, box, columns, clock, {
         batchSize: batch,
         onBatch: (p) => void ctx.stderr.write(`${p.column}: done up to ${p.after} (${p.resealed} re-encrypted)\n`),
+        adapterBox: (adapter) => adapterSecrets(keys, box, adapter, clock),
       });
       if (report.resumedFrom) ctx.stdout.write(`resumed at ${report.resumedFrom.column} after ${report.resumedFrom.after}\n`);
       let failed = 0;

@@ -1,16 +1,27 @@
 /**
  * Rows in every sealed column (core and built-in adapters), sealed with a given box under the
- * contexts the product uses, and a reader that opens them all again: what `keys rewrap` must
+ * contexts the product uses (the adapters' columns too: as the built-in adapters sealed them with
+ * the host's box before host API 2.0, which `keys rewrap` moves into each adapter's subkeys), and a reader that opens them all again: what `keys rewrap` must
  * carry from one key to the next without losing a value.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../src/store/schema.js';
-import type { SecretBox } from '../../../src/store/secret-box.js';
 import { sealedKeyId } from '../../../src/store/secret-box.js';
 import { sealedColumnsOf } from '../../../src/keys/sealed-columns.js';
+import { adapterSecrets } from '../../../src/store/adapter/adapter-secrets.js';
+import { SecretBox as Box, type KeyEncryptionKey } from '../../../src/store/secret-box.js';
+import type { Clock } from '../../../src/kit/clock.js';
 import { builtinAdapters } from '../../../adapters/index.js';
 
+type SecretBox = Box;
+
 export const SEALED_COLUMNS = sealedColumnsOf(builtinAdapters);
+
+/** Each adapter's own box over `ring` (its subkeys), as the host and `keys rewrap` build it. */
+export function adapterBoxes(ring: readonly KeyEncryptionKey[], clock: Clock): (adapter: string) => ReturnType<typeof adapterSecrets> {
+  const host = new Box(ring, clock);
+  return (adapter) => adapterSecrets(ring, host, adapter, clock);
+}
 
 /** Plaintext of row `i` of a column: distinct per row, so a swapped value would show. */
 export const plain = (column: string, i: number) => `${column}#${i}`;
@@ -69,8 +80,11 @@ export interface OpenedValue {
   plaintext: string;
 }
 
-/** Opens every sealed value with `box` (kv also holds plain values: skipped); throws on any that does not open. */
-export async function openAll(db: Kysely<Database>, box: SecretBox): Promise<OpenedValue[]> {
+/**
+ * Opens every sealed value with `box`, an adapter's columns with `adapterBox(adapter)` when given
+ * (kv also holds plain values: skipped); throws on any that does not open.
+ */
+export async function openAll(db: Kysely<Database>, box: SecretBox, adapterBox?: (adapter: string) => Pick<SecretBox, 'decryptText'>): Promise<OpenedValue[]> {
   const out: OpenedValue[] = [];
   for (const col of SEALED_COLUMNS) {
     const extra = (col.reads ?? []).map((c) => sql`, ${sql.ref(c)}`);
@@ -78,7 +92,8 @@ export async function openAll(db: Kysely<Database>, box: SecretBox): Promise<Ope
     for (const r of rows.rows) {
       const v = String(r.v);
       if (col.table === 'kv' && sealedKeyId(v) === null) continue;
-      out.push({ column: `${col.table}.${col.column}`, key: String(r.k), kid: sealedKeyId(v), plaintext: box.decryptText(v, col.context({ ...r, [col.key]: r.k })) });
+      const opener = col.owner && adapterBox ? adapterBox(col.owner) : box;
+      out.push({ column: `${col.table}.${col.column}`, key: String(r.k), kid: sealedKeyId(v), plaintext: opener.decryptText(v, col.context({ ...r, [col.key]: r.k })) });
     }
   }
   return out;
