@@ -93,7 +93,7 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
   const appLog = log.child({ app: cfg.name });
   const idleMs = cfg.session.idleMinutes * 60_000;
   // `directory.outsideGroup` (issue 26 item 8): what a user the group filter leaves out meets.
-  const outsideGroup = host.config.directory.type === 'ldap' ? host.config.directory.outsideGroup : 'deny';
+  const outsideGroup = host.server.outsideGroup;
 
   const clientIp = (req: IncomingMessage): string | undefined => app.trustedProxies.clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for']);
 

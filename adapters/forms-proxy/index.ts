@@ -99,7 +99,7 @@ export async function createFormsProxy(host: HostApi<FormsProxyTables>, config: 
     const secure = (cfg.publicUrl ? new URL(cfg.publicUrl).protocol : mainUrl.protocol) === 'https:';
     const cookies = cookieSettings(cfg, secure);
     const paths = compileAppPaths(cfg);
-    const trustedProxies = new TrustedProxies(cfg.trustedProxies ?? host.config.server.trustedProxies);
+    const trustedProxies = new TrustedProxies(cfg.trustedProxies ?? host.server.trustedProxies);
     const pass = createPassThrough({
       upstream,
       publicOrigin,
@@ -144,7 +144,7 @@ export async function createFormsProxy(host: HostApi<FormsProxyTables>, config: 
   for (const entry of entries.values()) {
     const cfg = entry.runtime.config;
     if (!entry.server || !('port' in cfg.listen)) continue;
-    const port = await listen(entry.server, cfg.listen.port, cfg.listen.host ?? host.config.server.host);
+    const port = await listen(entry.server, cfg.listen.port, cfg.listen.host ?? host.server.listen.host);
     entry.setPort(port);
     log.info({ app: cfg.name, listen: port, upstream: cfg.upstream, publicOrigin: entry.runtime.publicOrigin() }, 'forms-proxy app listening');
   }
@@ -241,7 +241,7 @@ export async function createFormsProxy(host: HostApi<FormsProxyTables>, config: 
 export const formsProxyAdapter: AdapterDefinition<FormsProxyConfig, FormsProxyTables> = {
   name: ADAPTER_NAME,
   configKey: 'formsProxy',
-  hostApi: '^1',
+  hostApi: '^2.0',
   configSchema: formsProxyConfigSchema,
   mountPath: MOUNT_PATH,
   create: createFormsProxy,

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../src/sdk/adapter.js';
-import type { SecretBox } from '../../src/sdk/adapter.js';
+import type { AdapterSecrets } from '../../src/sdk/adapter.js';
 import { decodeHeld, encodeHeld, type HeldLogin } from './held-login.js';
 
 export interface PendingTable {
@@ -69,10 +69,10 @@ export function heldLoginContext(id: string): string {
 
 export class PendingLogins {
   readonly #db: Kysely<FormsProxyTables>;
-  readonly #secrets: SecretBox;
+  readonly #secrets: AdapterSecrets;
   readonly #clock: Clock;
 
-  constructor(db: Kysely<FormsProxyTables>, secrets: SecretBox, clock: Clock) {
+  constructor(db: Kysely<FormsProxyTables>, secrets: AdapterSecrets, clock: Clock) {
     this.#db = db;
     this.#secrets = secrets;
     this.#clock = clock;

@@ -79,7 +79,7 @@ export async function createSamlBridge(host: HostApi<BridgeTables>, config: Saml
 export const samlBridgeAdapter: AdapterDefinition<SamlBridgeConfig, BridgeTables> = {
   name: ADAPTER_NAME,
   configKey: 'samlBridge',
-  hostApi: '^1',
+  hostApi: '^2.0',
   configSchema: samlBridgeConfigSchema,
   mountPath: MOUNT_PATH,
   create: createSamlBridge,

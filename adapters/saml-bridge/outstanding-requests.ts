@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { EnrolmentPolicy } from '../../src/sdk/adapter.js';
 import type { Clock } from '../../src/sdk/adapter.js';
 import { readCookie } from '../../src/sdk/adapter.js';
-import type { SecretBox } from '../../src/sdk/adapter.js';
+import type { AdapterSecrets } from '../../src/sdk/adapter.js';
 
 interface RequestsTable {
   id: string;
@@ -57,7 +57,7 @@ export class OutstandingRequests {
 
   constructor(
     private readonly db: Kysely<BridgeTables>,
-    private readonly secrets: SecretBox,
+    private readonly secrets: AdapterSecrets,
     private readonly clock: Clock,
     publicUrl: string,
     private readonly lifetimeMs: number,

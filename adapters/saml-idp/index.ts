@@ -38,10 +38,10 @@ export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promi
   await relyingParties.start();
   const requestMaxAgeMs = durationMs(config.requestMaxAge);
   const issuer = new ResponseIssuer(
-    { entityId, responseLifetimeMs: durationMs(config.responseLifetime), clockSkewMs: durationMs(config.clockSkew), pairwiseKey: host.secrets.deriveKey('saml-idp pairwise nameid v1') },
+    { entityId, responseLifetimeMs: durationMs(config.responseLifetime), clockSkewMs: durationMs(config.clockSkew), pairwiseKey: host.secrets.deriveKey('pairwise nameid v1') },
     signer,
   );
-  const sso = new SsoFlow({ host, relyingParties, issuer, signer, entityId, mountPath: MOUNT_PATH, sealTtlMs: Math.max(requestMaxAgeMs, host.config.challenge.ttlSeconds * 1000) });
+  const sso = new SsoFlow({ host, relyingParties, issuer, signer, entityId, mountPath: MOUNT_PATH, sealTtlMs: Math.max(requestMaxAgeMs, host.server.challengeTtlMs) });
   const slo = new SloFlow({ host, relyingParties, signer, sso, entityId, mountPath: MOUNT_PATH, messageLifetimeMs: durationMs(config.responseLifetime) });
   const idp = { entityId, ssoUrl: `${base}/sso`, sloUrl: `${base}/slo`, requestMaxAgeMs };
   const metadataXml = () => idpMetadata({ entityId, ssoUrl: idp.ssoUrl, sloUrl: idp.sloUrl, keys: host.keys.published, wantAuthnRequestsSigned: false });
@@ -67,7 +67,7 @@ export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promi
 export const samlIdpAdapter: AdapterDefinition<SamlIdpConfig> = {
   name: ADAPTER_NAME,
   configKey: 'samlIdp',
-  hostApi: '^1',
+  hostApi: '^2.0',
   configSchema: samlIdpConfigSchema,
   mountPath: MOUNT_PATH,
   create: createSamlIdp,

@@ -83,8 +83,8 @@ export function createWsFed(host: HostApi, config: WsFedConfig): AdapterInstance
 export const wsFedAdapter: AdapterDefinition<WsFedConfig> = {
   name: ADAPTER_NAME,
   configKey: 'wsFed',
-  // 1.4: the SAML 1.1 / WS-Federation emitters in the SDK.
-  hostApi: '^1.4',
+  // 2.0 (1.4 added the SAML 1.1 / WS-Federation emitters in the SDK).
+  hostApi: '^2.0',
   configSchema: wsFedConfigSchema,
   mountPath: MOUNT_PATH,
   create: createWsFed,

@@ -14,17 +14,15 @@ import type { Server } from 'node:http';
 import type { z } from 'zod';
 import type { Clock } from '../kit/clock.js';
 import type { Directory } from '../directory/directory.js';
-import type { Store } from '../store/store.js';
-import type { SecretBox } from '../store/secret-box.js';
-import type { HostConfig } from '../config/schema.js';
 import type { Kysely } from 'kysely';
 import type { KeyedState } from '../store/adapter/keyed-state.js';
 import type { AdapterMigration } from '../store/adapter/adapter-migrations.js';
+import type { AdapterSecrets } from '../store/adapter/adapter-secrets.js';
 
-export type { KeyedState, AdapterMigration };
+export type { KeyedState, AdapterMigration, AdapterSecrets };
 
 /** Semantic version of this interface; adapters declare the range they accept. */
-export const HOST_API_VERSION = '1.5.0';
+export const HOST_API_VERSION = '2.0.0';
 
 /** A user as the store knows it (imported or seen at sign-in). */
 export interface UserRecord {
@@ -412,9 +410,29 @@ export interface LoginApi {
 }
 
 /**
- * What the host offers an adapter. `DB` describes the adapter's own tables (those its
- * `migrations` create, every name starting with the adapter's prefix: `forms_proxy_` for
- * `forms-proxy`); `db` reaches those tables and no other.
+ * Facts about the host an adapter may need to fit in (since 2.0, instead of the whole
+ * configuration): where the main listener binds, which proxies are trusted, the page language,
+ * how long a challenge lasts, what the directory's group filter does to users outside it.
+ */
+export interface ServerFacts {
+  /** `server.host` and `server.port`: where the main listener binds (an adapter's own listener defaults to the same host). */
+  readonly listen: { readonly host: string; readonly port: number };
+  /** `server.trustedProxies`: addresses whose X-Forwarded-* headers are believed. */
+  readonly trustedProxies: readonly string[];
+  /** `branding.defaultLocale`: the language of pages when the browser asks for none the host has. */
+  readonly defaultLocale: 'en' | 'fr';
+  /** `challenge.ttlSeconds` in ms: how long a challenge stays open (keep what resumes it at least as long). */
+  readonly challengeTtlMs: number;
+  /** `directory.outsideGroup`: users outside the directory's MFA group are refused (`deny`) or pass without a factor (`allow`); `deny` without a group filter. */
+  readonly outsideGroup: 'deny' | 'allow';
+}
+
+/**
+ * What the host offers an adapter: its own view, built for it alone. `DB` describes the
+ * adapter's own tables (those its `migrations` create, every name starting with the adapter's
+ * prefix: `forms_proxy_` for `forms-proxy`); `db` reaches those tables and no other. There is no
+ * raw database, no configuration file and no host-wide secret box here (removed in 2.0): the
+ * adapter's own section is the `config` given to `create`, the rest is `server` and `publicUrl`.
  */
 export interface HostApi<DB = Record<string, never>> {
   readonly version: string;
@@ -422,9 +440,8 @@ export interface HostApi<DB = Record<string, never>> {
   readonly db: Kysely<DB>;
   /** Keyed state with expiry, private to the adapter (since 1.3), for adapters with no tables. */
   readonly state: KeyedState;
-  readonly config: Readonly<HostConfig>;
-  readonly store: Store;
-  readonly secrets: SecretBox;
+  /** Secrets sealed under subkeys of this adapter alone (since 2.0): another adapter cannot open them. */
+  readonly secrets: AdapterSecrets;
   readonly directory: Directory;
   readonly users: UserApi;
   readonly challenges: ChallengeApi;
@@ -442,6 +459,8 @@ export interface HostApi<DB = Record<string, never>> {
   readonly clock: Clock;
   /** `server.publicUrl` without a trailing slash. */
   readonly publicUrl: string;
+  /** Facts about the host's listener, proxies, language and policies (since 2.0). */
+  readonly server: ServerFacts;
 }
 
 /** A page a person can open to use an adapter, as `factorgate start` prints it. */
@@ -562,3 +581,5 @@ export interface SealedColumn {
 
 /** The host API less the adapter's own tables: what an adapter's helpers take whatever its `DB`. */
 export type HostServices = Omit<HostApi, 'db'>;
+/** What every adapter's view shares; `db`, `state` and `secrets` are made for each adapter. */
+export type SharedHostServices = Omit<HostApi, 'db' | 'state' | 'secrets'>;

@@ -79,7 +79,7 @@ export class AdapterRegistry {
     if (!/^\/[a-z0-9][a-z0-9/_-]*$/.test(def.mountPath) || def.mountPath.endsWith('/')) {
       refuse('FG_ERR_ADAPTER_MOUNT_PATH', `adapter ${def.name}: mountPath "${def.mountPath}" must look like /name or /name/part`);
     }
-    if (semver.validRange(def.hostApi.trim()) === null) refuse('FG_ERR_ADAPTER_HOST_API', `adapter ${def.name}: hostApi "${def.hostApi}" is not a semver range (e.g. ^1.3)`);
+    if (semver.validRange(def.hostApi.trim()) === null) refuse('FG_ERR_ADAPTER_HOST_API', `adapter ${def.name}: hostApi "${def.hostApi}" is not a semver range (e.g. ^2.0)`);
     if (!acceptsHostApi(def.hostApi)) refuse('FG_ERR_ADAPTER_HOST_API', `adapter ${def.name} needs host API ${def.hostApi}; this host offers ${HOST_API_VERSION}`);
     for (const reserved of RESERVED_PATHS) {
       if (overlaps(def.mountPath, reserved)) refuse('FG_ERR_ADAPTER_RESERVED_PATH', `adapter ${def.name}: mountPath ${def.mountPath} overlaps the host's ${reserved}`);

@@ -9,7 +9,8 @@
 import type express from 'express';
 import type { Logger } from 'pino';
 import type { Server } from 'node:http';
-import type { AdapterDefinition, AdapterLink, HostApi } from '../api/host-api.js';
+import type { AdapterDefinition, AdapterLink } from '../api/host-api.js';
+import type { HostInternals } from './host-internals.js';
 import type { HostConfig } from '../config/schema.js';
 import type { Directory } from '../directory/directory.js';
 import { createLogger } from '../audit/logger.js';
@@ -67,7 +68,8 @@ export interface CreateHostOptions {
 
 export interface Host {
   readonly app: express.Express;
-  readonly api: HostApi;
+  /** The host's internals (store, config, host-wide box) for composition and tests; adapters never get them. */
+  readonly api: HostInternals;
   readonly config: HostConfig;
   readonly logger: Logger;
   /** Demo passwords created at this start (printed once by the CLI), empty otherwise. */

@@ -21,8 +21,6 @@ export { duration, durationToMs } from '../kit/durations.js';
 export { readCookie } from '../http/cookies.js';
 export { redactUrl } from '../audit/logger.js';
 
-// Secret box type (host.secrets).
-export type { SecretBox } from '../store/secret-box.js';
 
 // Directory helpers (AD objectGUID as bytes).
 export { bytesFromGuid } from '../directory/ldap/map-entry.js';

@@ -9,7 +9,7 @@ import { makeTempDir } from '../support/host-harness.js';
 const testAdapter: AdapterDefinition<{ apps: { name: string; upstream: string }[] }> = {
   name: 'forms-test',
   configKey: 'formsTest',
-  hostApi: '^1',
+  hostApi: '^2.0',
   mountPath: '/forms-test',
   configSchema: z.strictObject({
     apps: z.array(z.strictObject({ name: z.string(), upstream: z.url({ error: 'expected a URL' }) })),

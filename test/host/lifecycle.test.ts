@@ -10,7 +10,7 @@ import { startHost, makeTempDir, writeUsersFile, DEFAULT_USERS } from '../suppor
 import { freePort } from '../support/free-port.js';
 
 function adapter(over: Partial<AdapterDefinition>): AdapterDefinition {
-  return { name: 'a-one', configKey: 'aOne', hostApi: '^1', mountPath: '/a-one', configSchema: z.object({}), create: () => ({ resume: async () => {} }), ...over };
+  return { name: 'a-one', configKey: 'aOne', hostApi: '^2.0', mountPath: '/a-one', configSchema: z.object({}), create: () => ({ resume: async () => {} }), ...over };
 }
 
 describe('adapter registry', () => {
@@ -21,12 +21,14 @@ describe('adapter registry', () => {
     expect(() => r.register(adapter({ name: 'bb', mountPath: '/b' }))).toThrow(/both claim config key aOne/);
     expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/a-one/sub' }))).toThrow(/overlaps a-one/);
     expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/mfa' }))).toThrow(/overlaps the host's \/mfa/);
-    expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/b', hostApi: '^2' }))).toThrow(/needs host API \^2/);
+    expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/b', hostApi: '^3' }))).toThrow(/needs host API \^3/);
     expect(() => r.register(adapter({ name: 'host', configKey: 'h', mountPath: '/h' }))).toThrow(/reserved/);
-    expect(acceptsHostApi('^1.0')).toBe(true);
-    expect(acceptsHostApi('>=1.1 <2')).toBe(true);
-    expect(acceptsHostApi('^1.99')).toBe(false);
-    expect(acceptsHostApi('^2')).toBe(false);
+    expect(acceptsHostApi('^2.0')).toBe(true);
+    expect(acceptsHostApi('>=2.0 <3')).toBe(true);
+    expect(acceptsHostApi('^2.99')).toBe(false);
+    // 2.0 removed host.config, host.store and the host-wide secret box: a 1.x adapter is refused.
+    expect(acceptsHostApi('^1.3')).toBe(false);
+    expect(acceptsHostApi('^3')).toBe(false);
     expect(acceptsHostApi('not a range')).toBe(false);
   });
 

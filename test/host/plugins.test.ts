@@ -57,7 +57,7 @@ async function problems(file: string): Promise<string[]> {
 describe('plugins', () => {
   it('loads a local file and an installed package, validates their sections and serves their routes', async () => {
     const { dir, file } = setup(['greeter', '@acme/factorgate-adapter-x'], '  greeter:\n    greeting: bonjour\n  acmeX: {}\n');
-    installPackage(dir, '@acme/factorgate-adapter-x', { name: 'acme-x', configKey: 'acmeX', hostApi: '>=1.1 <2', mountPath: '/acme' });
+    installPackage(dir, '@acme/factorgate-adapter-x', { name: 'acme-x', configKey: 'acmeX', hostApi: '>=2.0 <3', mountPath: '/acme' });
     const loaded = await loadConfigWithPlugins({ configPath: file, builtins: builtinAdapters, env: {} });
     expect(loaded.definitions.map((d) => d.name)).toEqual([...builtinAdapters.map((d) => d.name), 'greeter', 'acme-x']);
     expect(loaded.adapters.get('greeter')).toEqual({ greeting: 'bonjour' });
@@ -86,10 +86,10 @@ describe('plugins', () => {
     ]);
     writeFileSync(join(dir, 'throws.mjs'), "throw new Error('boom at import');\n");
     writeFileSync(join(dir, 'empty.mjs'), 'export const nothing = 1;\n');
-    installPackage(dir, '@acme/future', { name: 'future', configKey: 'future', hostApi: '^2.0.0', mountPath: '/future' });
-    installPackage(dir, '@acme/login-thief', { name: 'thief', configKey: 'thief', hostApi: '^1', mountPath: '/login' });
-    installPackage(dir, '@acme/twin', { name: 'saml-idp', configKey: 'twin', hostApi: '^1', mountPath: '/twin' });
-    installPackage(dir, '@acme/same-key', { name: 'same-key', configKey: 'samlIdp', hostApi: '^1', mountPath: '/same' });
+    installPackage(dir, '@acme/future', { name: 'future', configKey: 'future', hostApi: '^3.0.0', mountPath: '/future' });
+    installPackage(dir, '@acme/login-thief', { name: 'thief', configKey: 'thief', hostApi: '^2', mountPath: '/login' });
+    installPackage(dir, '@acme/twin', { name: 'saml-idp', configKey: 'twin', hostApi: '^2', mountPath: '/twin' });
+    installPackage(dir, '@acme/same-key', { name: 'same-key', configKey: 'samlIdp', hostApi: '^2', mountPath: '/same' });
     installPackage(dir, '@acme/bad-range', { name: 'bad-range', configKey: 'badRange', hostApi: 'one please', mountPath: '/bad' });
 
     expect(await problems(file)).toEqual([
@@ -97,21 +97,21 @@ describe('plugins', () => {
       expect.stringMatching(new RegExp(`^${file}: plugins\\[1\\]: FG_ERR_ADAPTER_NOT_FOUND: \\./nowhere\\.js: no file ${dir}/nowhere\\.js$`)),
       expect.stringMatching(new RegExp(`^${file}: plugins\\[2\\]: FG_ERR_ADAPTER_IMPORT: \\./throws\\.mjs: importing it failed: boom at import$`)),
       `${file}: plugins[3]: FG_ERR_ADAPTER_EXPORT: ./empty.mjs: the module has neither a default export nor an export named adapter`,
-      expect.stringMatching(/: plugins\[4\]: FG_ERR_ADAPTER_HOST_API: @acme\/future: adapter future needs host API \^2\.0\.0; this host offers 1\./),
+      expect.stringMatching(/: plugins\[4\]: FG_ERR_ADAPTER_HOST_API: @acme\/future: adapter future needs host API \^3\.0\.0; this host offers 2\./),
       `${file}: plugins[5]: FG_ERR_ADAPTER_RESERVED_PATH: @acme/login-thief: adapter thief: mountPath /login overlaps the host's /login`,
       `${file}: plugins[6]: FG_ERR_ADAPTER_DUPLICATE_NAME: @acme/twin: adapter name "saml-idp" is registered twice`,
       `${file}: plugins[7]: FG_ERR_ADAPTER_CONFIG_KEY: @acme/same-key: adapters saml-idp and same-key both claim config key samlIdp`,
-      `${file}: plugins[8]: FG_ERR_ADAPTER_HOST_API: @acme/bad-range: adapter bad-range: hostApi "one please" is not a semver range (e.g. ^1.3)`,
+      `${file}: plugins[8]: FG_ERR_ADAPTER_HOST_API: @acme/bad-range: adapter bad-range: hostApi "one please" is not a semver range (e.g. ^2.0)`,
     ]);
   });
 
   it('reports plugin refusals and the other problems of the file in one check-config run (exit 2)', async () => {
     const { dir, file } = setup(['greeter', '@acme/future'], '  greeter:\n    greeting: ""\n');
-    installPackage(dir, '@acme/future', { name: 'future', configKey: 'future', hostApi: '^2', mountPath: '/future' });
+    installPackage(dir, '@acme/future', { name: 'future', configKey: 'future', hostApi: '^3', mountPath: '/future' });
     const run = await runFactorgate(['check-config', '--config', file]);
     expect(run.code).toBe(2);
     const lines = run.err.trim().split('\n');
-    expect(lines).toContain(`${file}: plugins[1]: FG_ERR_ADAPTER_HOST_API: @acme/future: adapter future needs host API ^2; this host offers ${(await import('../../src/api/host-api.js')).HOST_API_VERSION}`);
+    expect(lines).toContain(`${file}: plugins[1]: FG_ERR_ADAPTER_HOST_API: @acme/future: adapter future needs host API ^3; this host offers ${(await import('../../src/api/host-api.js')).HOST_API_VERSION}`);
     expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${file}: adapters\\.greeter\\.greeting: `))]));
   });
 

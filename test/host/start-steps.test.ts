@@ -49,7 +49,7 @@ describe('start-up steps', () => {
     const exploding: AdapterDefinition<Record<string, never>> = {
       name: 'exploding',
       configKey: 'exploding',
-      hostApi: '^1',
+      hostApi: '^2.0',
       mountPath: '/exploding',
       configSchema: z.strictObject({}),
       create: () => {

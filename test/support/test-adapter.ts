@@ -23,7 +23,7 @@ export function testAdapter(record: TestAdapterRecord = { outcomes: [] }): Adapt
     record,
     name: TEST_ADAPTER_NAME,
     configKey: 'testApp',
-    hostApi: '^1',
+    hostApi: '^2.0',
     configSchema,
     mountPath: '/test-app',
     create(host: HostApi, config: TestAdapterConfig) {

@@ -67,7 +67,7 @@ export const adapter: AdapterDefinition<HelloConfig, HelloTables> = {
   name: NAME,
   configKey: 'hello',
   mountPath: MOUNT_PATH,
-  hostApi: '^1.3',
+  hostApi: '^2.0',
   configSchema,
   migrations,
   create: createHello,

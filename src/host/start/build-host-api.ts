@@ -8,7 +8,7 @@ import { OwnTablesOnly } from '../../store/adapter/own-tables-only.js';
 import { PrimaryProviders } from '../primary-registry.js';
 import type { StartStep } from './start-context.js';
 
-/** Adapters see the host through this one HostApi; each gets its own copy scoped to its tables and state (load-adapters). */
+/** The services adapters share (HostApi 2.0: no store, config or host-wide box); each adapter gets its own view over them (load-adapters). */
 export const buildHostApi: StartStep = (ctx) => {
   const { config, store, clock, directory, users, audit, regulation } = ctx;
   const appPasswords = new AppPasswords(store.db);
@@ -17,13 +17,10 @@ export const buildHostApi: StartStep = (ctx) => {
     checkAppPassword: (input) => checkAppPassword({ users, audit, regulation, appPasswords, clock }, input),
   };
   ctx.primaries = new PrimaryProviders({ begin: (input) => ctx.pending.create(input) });
-  ctx.api = {
+  // No store, configuration or host-wide box here: an object literal of SharedHostServices cannot
+  // carry them. A service added to HostApi is added here and reaches every adapter.
+  ctx.shared = {
     version: HOST_API_VERSION,
-    db: (store.db as Kysely<unknown>).withPlugin(new OwnTablesOnly('host')) as HostApi['db'],
-    state: keyedState(store.db, 'host', clock),
-    config,
-    store,
-    secrets: ctx.secrets,
     directory: ctx.directory,
     users: ctx.users,
     challenges: ctx.engine.api,
@@ -39,5 +36,20 @@ export const buildHostApi: StartStep = (ctx) => {
     logger: ctx.logger,
     clock,
     publicUrl: config.publicUrl,
+    server: Object.freeze({
+      listen: Object.freeze({ host: config.server.host, port: config.server.port }),
+      trustedProxies: Object.freeze([...config.server.trustedProxies]),
+      defaultLocale: config.branding.defaultLocale,
+      challengeTtlMs: config.challenge.ttlSeconds * 1000,
+      outsideGroup: ctx.outsideGroup,
+    }),
+  };
+  ctx.api = {
+    ...ctx.shared,
+    db: (store.db as Kysely<unknown>).withPlugin(new OwnTablesOnly('host')) as HostApi['db'],
+    state: keyedState(store.db, 'host', clock),
+    config,
+    store,
+    secrets: ctx.secrets,
   };
 };

@@ -1,11 +1,10 @@
 import express from 'express';
 import type { Kysely } from 'kysely';
-import { keyedState } from '../../store/adapter/keyed-state.js';
-import { OwnTablesOnly } from '../../store/adapter/own-tables-only.js';
+import { adapterHostApi } from '../adapter-host-api.js';
 import { CORE_EXPIRY } from '../sweep-expired.js';
 import type { StartStep } from './start-context.js';
 
-/** Each configured adapter is created with its own view of the host (its tables, its state) and mounted under its own path only. */
+/** Each configured adapter is created with its own view of the host (its tables, state and secrets; no internals) and mounted under its own path only. */
 export const loadAdapters: StartStep = async (ctx) => {
   const { store, clock, logger, app, metrics, loaded } = ctx;
   // What the sweep deletes: the core's declared tables, then each running adapter's `expiry`.
@@ -13,9 +12,9 @@ export const loadAdapters: StartStep = async (ctx) => {
   const created: string[] = [];
   for (const def of ctx.registry.all) {
     if (!loaded.adapters.has(def.name)) continue;
-    const db = (store.db as Kysely<unknown>).withPlugin(new OwnTablesOnly(def.name));
-    if (def.expiry?.length) ctx.sweepTargets.push({ owner: def.name, db, rules: def.expiry });
-    const instance = await def.create({ ...ctx.api, db, state: keyedState(store.db, def.name, clock) }, loaded.adapters.get(def.name));
+    const view = adapterHostApi(def, { shared: ctx.shared, storeDb: store.db, ring: ctx.keys, hostBox: ctx.secrets, clock });
+    if (def.expiry?.length) ctx.sweepTargets.push({ owner: def.name, db: view.db as Kysely<unknown>, rules: def.expiry });
+    const instance = await def.create(view, loaded.adapters.get(def.name));
     ctx.instances.set(def.name, instance);
     created.push(def.name);
     if (instance.routes) {

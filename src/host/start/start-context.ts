@@ -6,7 +6,8 @@
 import type { Server } from 'node:http';
 import type express from 'express';
 import type { Logger } from 'pino';
-import type { AdapterDefinition, AdapterInstance, AdapterLink, HostApi, PasswordApi, SigningKeys } from '../../api/host-api.js';
+import type { AdapterDefinition, AdapterInstance, AdapterLink, PasswordApi, SharedHostServices, SigningKeys } from '../../api/host-api.js';
+import type { HostInternals } from '../host-internals.js';
 import type { HostConfig } from '../../config/schema.js';
 import type { Directory } from '../../directory/directory.js';
 import type { ChallengeEngine, ChallengeEngineDeps } from '../../challenge/index.js';
@@ -94,7 +95,10 @@ export interface StartContext {
   /** Directory and app password checks with regulation, for /login and adapters alike. */
   passwords: PasswordApi;
   primaries: PrimaryProviders;
-  api: HostApi;
+  /** What every adapter's view shares; each adapter's own db, state and secrets: adapter-host-api.ts. */
+  shared: SharedHostServices;
+  /** The host's own handles beside the shared services: for composition and tests, never an adapter. */
+  api: HostInternals;
   // build-app
   app: express.Express;
   securityHeaders: express.RequestHandler;
