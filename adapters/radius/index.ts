@@ -104,7 +104,7 @@ export async function createRadius(host: HostApi, config: RadiusConfig): Promise
 export const radiusAdapter: AdapterDefinition<RadiusConfig> = {
   name: ADAPTER_NAME,
   configKey: 'radius',
-  hostApi: '^1.4',
+  hostApi: '^2.0',
   configSchema: radiusConfigSchema,
   mountPath: '/radius',
   create: createRadius,
