@@ -15,6 +15,7 @@ import { hashPin, verifyPin, type PinSealer } from '../delivery/index.js';
 import { html, type SafeHtml } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
 import type { ChangeNotices } from './change-notices.js';
+import type { Reauth } from './reauth.js';
 
 addMessages('en', {
   'pin.title': 'Your PIN',
@@ -72,6 +73,7 @@ export interface PinDeps {
   audit: AuditApi;
   csrf: Csrf;
   clock: Clock;
+  reauth: Reauth;
   notices: ChangeNotices;
   /** Seals PIN hashes (the key ring as their pepper). */
   secrets: PinSealer;
@@ -126,9 +128,12 @@ ${pinInput('pinConfirm', t(L, 'pin.confirm'), 'new-password')}
   });
 
   router.post(PIN_PATH, form, async (req, res) => {
-    const user = await signedIn(req);
-    if (!user) return res.redirect(303, '/login');
+    const who = await signedInUser(deps, req);
+    if (!who) return res.redirect(303, '/login');
     deps.csrf.check(req);
+    // Setting a first PIN asks for no current one: the recent second factor is the proof (issue 19).
+    if (!(await deps.reauth.recent(who, req, res, { event: 'pin-change', method: 'pin', returnTo: PIN_PATH }))) return;
+    const user = who.user;
     const body = (req.body ?? {}) as Record<string, unknown>;
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).normalize('NFKC').trim().slice(0, 64) : '');
     const pin = str('pin');

@@ -51,7 +51,7 @@ export const mountLogin: StartStep = (ctx) => {
   mountMethodsPortal(router, { db: store.db, users, sessions, audit, csrf, clock, reauth, notices, factors, directoryOwns: config.portal.directoryOwns, mfaRequired: config.challenge.enrolmentPolicy !== 'allow', maxBodyBytes, locale, render });
   mountAppPasswordsPortal(router, { users, sessions, audit, csrf, clock, reauth, notices, appPasswords: new AppPasswords(store.db), maxBodyBytes, locale, render });
   mountBackupCodesPortal(router, { users, sessions, audit, csrf, clock, reauth, notices, codes: new BackupCodes(store.db), maxBodyBytes, locale, render });
-  mountPinPortal(router, { db: store.db, users, sessions, audit, csrf, clock, notices, secrets, maxBodyBytes, locale, render });
+  mountPinPortal(router, { db: store.db, users, sessions, audit, csrf, clock, reauth, notices, secrets, maxBodyBytes, locale, render });
   mountDevicesPortal(router, { users, sessions, audit, csrf, clock, devices: ctx.devices, maxBodyBytes, locale, render });
   engine.mount(router);
   ctx.app.use(router);
