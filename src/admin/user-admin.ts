@@ -291,8 +291,17 @@ export class UserAdmin {
   async setDisabled(username: string, disabled: boolean, actor: AdminActor, reason: string | undefined): Promise<void> {
     const why = checkReason(reason);
     const row = await this.#find(username);
-    await this.deps.db.updateTable('users').set({ admin_disabled: disabled ? 1 : 0, updated_at: this.deps.clock.now() }).where('id', '=', row.id).execute();
-    await this.#audit(row, actor, disabled ? 'disable' : 'enable', why, row.disabled === 1 && !disabled ? { note: 'still disabled in the directory' } : {});
+    const now = this.deps.clock.now();
+    // Enabling also lifts a fraud report's block of the second factor (issue 20), on record.
+    const fraudBlocked = !disabled && row.fraud_blocked_at !== null;
+    await this.deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ admin_disabled: disabled ? 1 : 0, updated_at: now, ...(fraudBlocked ? { fraud_blocked_at: null } : {}) }).where('id', '=', row.id).execute();
+      if (fraudBlocked) await trx.updateTable('fraud_reports').set({ cleared_at: now, cleared_by: actor.name }).where('user_id', '=', row.id).where('cleared_at', 'is', null).execute();
+    });
+    await this.#audit(row, actor, disabled ? 'disable' : 'enable', why, {
+      ...(row.disabled === 1 && !disabled ? { note: 'still disabled in the directory' } : {}),
+      ...(fraudBlocked ? { fraudBlockLifted: true } : {}),
+    });
   }
 
   #tokens(): Pick<TokenRepository, 'assign' | 'unassign' | 'resync'> {

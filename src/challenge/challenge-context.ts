@@ -21,6 +21,7 @@ import type { AttemptReservation } from './lockout.js';
 import type { PoliciesConfig } from '../policy/config.js';
 import type { EffectivePolicy } from '../policy/effective-policy.js';
 import type { RememberedDevices } from '../devices/remembered-devices.js';
+import type { FraudReports } from '../fraud/fraud-reports.js';
 
 /** The parts of the host configuration the engine reads (a full `HostConfig` fits). */
 export type ChallengeEngineConfig = Pick<HostConfig, 'challenge' | 'branding' | 'server'>;
@@ -49,6 +50,8 @@ export interface ChallengeEngineDeps {
   policies?: PoliciesConfig | undefined;
   /** Remembered devices (issue 20); without it no device is remembered or honoured. */
   devices?: RememberedDevices | undefined;
+  /** "This wasn't me" reports (issue 20); without it the page offers no report. */
+  fraud?: Pick<FraudReports, 'report'> | undefined;
 }
 
 /** What `begin` seals with the continuation: the adapter's state and its choices. */

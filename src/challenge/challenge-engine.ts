@@ -38,6 +38,8 @@ import { markVerified } from './steps/mark-verified.js';
 import { handBackToAdapter } from './steps/hand-back.js';
 import type { DenyReason } from './steps/finish-challenge.js';
 import { renderPage } from './steps/render-page.js';
+import { checkFraudBlock } from './steps/check-fraud-block.js';
+import { reportFraud } from './steps/report-fraud.js';
 import { checkChannel } from './steps/check-channel.js';
 import { pickHeadlessMethod } from './steps/pick-headless-method.js';
 import { askForCode } from './steps/ask-for-code.js';
@@ -50,6 +52,7 @@ export const SHOW_STEPS: readonly Step[] = [
   handBackIfDecided, // decided but not handed back → hand back now; spent → refused
   checkExpiry, //       expired → denied
   checkLockout, //      regulation first: disabled or locked → denied
+  checkFraudBlock, //   a fraud report (mode block) stops the second factor until an admin enables the user
   applyBypass, //       a help desk's one-time bypass, unused and in time → verified without a factor
   resolvePolicy, //     the user's effective policy at this app: first matching rule per part
   skipTrustedNetwork, // a trusted network skips the factor (never under step-up), audited with the network
@@ -66,7 +69,9 @@ export const VERIFY_STEPS: readonly Step[] = [
   checkCsrf, //         the form is ours
   handBackIfDecided,
   checkExpiry,
+  reportFraud, //       "I didn't try to sign in" → the challenge ends, reported, mailed, (block) factor stopped
   checkLockout, //      regulation before any code is looked at
+  checkFraudBlock,
   applyBypass, //       granted while this page was open
   resolvePolicy,
   skipTrustedNetwork,
@@ -91,6 +96,7 @@ export const HEADLESS_BEGIN_STEPS: readonly Step[] = [
   loadChallenge,
   checkChannel, //       begun on this channel by this adapter
   checkLockout,
+  checkFraudBlock,
   applyBypass,
   resolvePolicy, //      the policy for this client (its name is the app); no trusted-network skip:
   //                     the address a NAS reports is not one the host saw
@@ -112,6 +118,7 @@ export const HEADLESS_ANSWER_STEPS: readonly Step[] = [
   handBackIfDecided,
   checkExpiry,
   checkLockout,
+  checkFraudBlock,
   applyBypass,
   resolvePolicy,
   loadMethods,

@@ -138,6 +138,9 @@ ${others.length > 0
       )}</ul>
 </section>`
     : ''}
+${ctx.deps.fraud
+    ? html`<form method="post" action="${action}" id="fraud-form"><input type="hidden" name="_csrf" value="${token}"><input type="hidden" name="fraud" value="1"><p class="muted"><small>${t(L, 'mfa.fraud.hint')}</small> <button type="submit" class="link" id="fraud">${t(L, 'mfa.fraud.button')}</button></p></form>`
+    : ''}
 <nav aria-label="${t(L, 'mfa.language')}"><p><small>${LOCALES.map((l, i) => html`${i > 0 ? ' · ' : ''}${
     l === L
       ? html`<span aria-current="true" lang="${l}">${LANGUAGE_NAMES[l]}</span>`

@@ -391,6 +391,9 @@ export const rootConfigSchema = z
     if (c.factors.voice?.mode === 'press-pound' && c.delivery?.voice?.type === 'console') {
       ctx.addIssue({ code: 'custom', path: ['factors', 'voice', 'mode'], message: 'press-pound needs a provider that calls back (http or twilio), not console' });
     }
+    if (c.policies.fraud.notify.length > 0 && c.delivery?.smtp === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['policies', 'fraud', 'notify'], message: 'needs delivery.smtp (the admins are mailed through it)' });
+    }
   })
   .describe('factorgate configuration.');
 

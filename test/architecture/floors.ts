@@ -18,6 +18,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   // Domain modules (src/http: cookies, CSRF, browser sessions).
   ['src/users', 'src/audit', 'src/saml', 'src/http'],
   ['src/regulation', 'src/factors', 'src/primary-auth', 'src/devices'],
+  ['src/fraud'],
   ['src/challenge'],
   ['src/portal'],
   ['src/login'],

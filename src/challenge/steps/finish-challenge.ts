@@ -11,7 +11,7 @@ import type { ChallengeOutcome } from '../../api/host-api.js';
 import type { ChallengeRequest } from '../challenge-context.js';
 
 /** Machine reasons a challenge ends in denial; audited, never shown verbatim. */
-export type DenyReason = 'EXPIRED' | 'LOCKED' | 'USER_DISABLED' | 'NO_FACTOR' | 'NOT_IN_MFA_GROUP';
+export type DenyReason = 'EXPIRED' | 'LOCKED' | 'USER_DISABLED' | 'NO_FACTOR' | 'NOT_IN_MFA_GROUP' | 'FRAUD_REPORTED' | 'FRAUD_BLOCKED';
 
 function affectedOne(r: { numUpdatedRows: bigint }): boolean {
   return Number(r.numUpdatedRows) === 1;

@@ -1,5 +1,7 @@
 import type { AdapterInstance } from '../../api/host-api.js';
 import { createChallengeEngine } from '../../challenge/index.js';
+import { FraudReports } from '../../fraud/fraud-reports.js';
+import { configuredMailer } from '../../factors/index.js';
 import type { StartStep } from './start-context.js';
 
 /** The engine knows no adapter by name: when a challenge ends it hands back to whichever instance the challenge names. */
@@ -26,5 +28,6 @@ export const createChallengeEngineStep: StartStep = (ctx) => {
     metrics: ctx.metrics,
     policies: config.policies,
     devices: ctx.devices,
+    fraud: new FraudReports({ db: ctx.store.db, audit: ctx.audit, logger: ctx.logger, config: config.policies.fraud, mailer: configuredMailer(config, ctx.logger), productName: config.branding.productName }),
   });
 };
