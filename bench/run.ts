@@ -28,8 +28,8 @@ for (const s of selected) {
 }
 
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toFixed(3));
-const rows = results.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, `${fmt(r.baseline)} ${r.baselineUnit}`, fmt(r.ratio), r.target, r.met ? 'met' : 'MISSED']);
-const header = ['scenario', 'value', 'baseline (same run)', 'ratio', 'target', ''];
+const rows = results.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, `${fmt(r.baseline)} ${r.baselineUnit}`, fmt(r.ratio), r.cpuRatio === undefined ? '' : fmt(r.cpuRatio), r.target, r.met ? 'met' : 'MISSED']);
+const header = ['scenario', 'value', 'baseline (same run)', 'ratio', 'CPU ratio', 'target', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
 process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);

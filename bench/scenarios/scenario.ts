@@ -11,6 +11,11 @@ export interface ScenarioResult {
   /** The target and whether this run met it (informational: benchmarks have no thresholds in CI). */
   target: string;
   met: boolean;
+  /**
+   * For scenarios with a server process: baseline CPU per operation ÷ the server's CPU per
+   * operation (from /proc), the ratio the load generator sharing the cores disturbs least.
+   */
+  cpuRatio?: number;
   extra?: Record<string, number | string>;
 }
 
