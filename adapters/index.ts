@@ -8,5 +8,6 @@ import { formsProxyAdapter } from './forms-proxy/index.js';
 import { radiusAdapter } from './radius/index.js';
 import { samlBridgeAdapter } from './saml-bridge/index.js';
 import { wsFedAdapter } from './ws-fed/index.js';
+import { forwardAuthAdapter } from './forward-auth/index.js';
 
-export const builtinAdapters: AdapterDefinition[] = [samlIdpAdapter as AdapterDefinition, formsProxyAdapter as AdapterDefinition, samlBridgeAdapter as AdapterDefinition, wsFedAdapter as AdapterDefinition, radiusAdapter as AdapterDefinition];
+export const builtinAdapters: AdapterDefinition[] = [samlIdpAdapter as AdapterDefinition, formsProxyAdapter as AdapterDefinition, samlBridgeAdapter as AdapterDefinition, wsFedAdapter as AdapterDefinition, radiusAdapter as AdapterDefinition, forwardAuthAdapter as AdapterDefinition];

@@ -19,6 +19,7 @@ PACKAGES=(
   oathtool                                  # independent OTP cross-checks
   freeradius-utils                          # RADIUS tests (radclient, radtest as the real client)
   chromium                                  # browser tests (playwright-core drives it)
+  nginx                                     # forward-auth tests (auth_request in front of an app)
   fonts-dejavu-core                         # readable screenshots
 )
 # Only for `npm run bench` (its RADIUS baseline is FreeRADIUS on a trivial users file), with --bench.
