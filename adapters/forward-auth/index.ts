@@ -45,7 +45,7 @@ export const forwardAuthAdapter: AdapterDefinition<ForwardAuthConfig> = {
   name: ADAPTER_NAME,
   configKey: 'forwardAuth',
   mountPath: MOUNT_PATH,
-  hostApi: '^1.4',
+  hostApi: '^2.0',
   configSchema: forwardAuthConfigSchema,
   apps: (config) => config.rules.map((r) => r.host),
   create: createForwardAuth,
