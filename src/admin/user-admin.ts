@@ -14,6 +14,7 @@ import { FactorgateError } from '../kit/errors.js';
 import { foldUsername } from '../directory/directory.js';
 import { toUserRecord } from '../users/user-repository.js';
 import { AppPasswords } from '../users/app-passwords.js';
+import type { EnrolmentSender } from '../delivery/enrolment-mail.js';
 import { TokenError, type TokenRepository } from '../tokens/token-repository.js';
 import { revokeAllDevices } from '../devices/remembered-devices.js';
 
@@ -33,7 +34,8 @@ export type AdminAction =
   | 'unassign-token'
   | 'resync-token'
   | 'revoke-app-passwords'
-  | 'revoke-devices';
+  | 'revoke-devices'
+  | 'resend-enrolment';
 
 export interface UserMethodView {
   id: string;
@@ -95,6 +97,8 @@ export interface UserAdminDeps {
   config: Pick<HostConfig, 'admin'>;
   /** Hardware tokens (assign, unassign, resync); absent where no token operation is offered. */
   tokens?: Pick<TokenRepository, 'assign' | 'unassign' | 'resync'> | undefined;
+  /** Sends the enrolment mail now; absent when no SMTP server is configured. */
+  enrolmentMail?: EnrolmentSender | null | undefined;
 }
 
 const HISTORY = 50;
@@ -366,5 +370,21 @@ export class UserAdmin {
     const revoked = await revokeAllDevices(this.deps.db, row.id, this.deps.clock.now(), 'admin');
     await this.#audit(row, actor, 'revoke-devices', why, { revoked });
     return revoked;
+  }
+
+  /** Whether `resendEnrolment` can send (an SMTP server is configured). */
+  get canMail(): boolean {
+    return Boolean(this.deps.enrolmentMail);
+  }
+
+  /** Sends the enrolment mail again (the same mail as `users notify --user`). */
+  async resendEnrolment(username: string, actor: AdminActor, reason: string | undefined): Promise<{ to: string; method: string }> {
+    const why = checkReason(reason);
+    const row = await this.#find(username);
+    const send = this.deps.enrolmentMail;
+    if (!send) throw new FactorgateError('BAD_REQUEST', { detail: 'delivery.smtp is not configured', publicDetail: 'no mail server is configured (delivery.smtp)' });
+    const sent = await send(row);
+    await this.#audit(row, actor, 'resend-enrolment', why, { method: sent.method });
+    return sent;
   }
 }

@@ -9,6 +9,7 @@ import { tokenStockPage } from '../../admin/console/tokens/token-stock-page.js';
 import { UserAdmin } from '../../admin/user-admin.js';
 import { durationToMs } from '../../kit/durations.js';
 import { TokenRepository } from '../../tokens/token-repository.js';
+import { createEnrolmentSender } from '../../delivery/enrolment-mail.js';
 import { createErrorHandler } from '../error-handler.js';
 import type { StartStep } from './start-context.js';
 
@@ -32,7 +33,8 @@ export const mountAdminConsole: StartStep = (ctx) => {
   ctx.instances.set(ADMIN_CONSOLE_ADAPTER, adminConsole.adapter);
   // The console's pages, in navigation order.
   const tokens = new TokenRepository(store.db, ctx.secrets, clock);
-  const userAdmin = new UserAdmin({ db: store.db, clock, audit: ctx.audit, config, tokens });
+  const enrolmentMail = createEnrolmentSender({ db: store.db, config, clock, secrets: ctx.secrets });
+  const userAdmin = new UserAdmin({ db: store.db, clock, audit: ctx.audit, config, tokens, enrolmentMail });
   adminConsole.addPage(usersPage({ db: store.db, clock, userAdmin, bypass: config.admin.bypass, logger: ctx.logger }));
   adminConsole.addPage(tokenStockPage({ db: store.db, tokens, audit: ctx.audit, logger: ctx.logger }));
   // The admin API (issue 18) goes wherever the console goes, ahead of the console's guard; its

@@ -42,6 +42,7 @@ export const USER_ACTIONS: readonly UserAction[] = [
   { name: 'remove-method', role: 'helpdesk', needsTarget: true, fields: [], run: (a, u, i, who) => a.removeMethod(u, i.target, who, i.reason) },
   { name: 'bypass', role: 'helpdesk', needsTarget: false, fields: ['minutes'], run: async (a, u, i, who) => void (await a.grantBypass(u, minutesOf(i.minutes), who, i.reason)) },
   { name: 'revoke-app-passwords', role: 'helpdesk', needsTarget: false, fields: [], run: async (a, u, i, who) => void (await a.revokeAppPasswords(u, who, i.reason)) },
+  { name: 'resend-enrolment', role: 'helpdesk', needsTarget: false, fields: [], run: async (a, u, i, who) => void (await a.resendEnrolment(u, who, i.reason)) },
   { name: 'resync-token', role: 'helpdesk', needsTarget: true, fields: ['code1', 'code2'], run: (a, u, i, who) => a.resyncToken(u, i.target, i.code1, i.code2, who, i.reason) },
   { name: 'disable', role: 'admin', needsTarget: false, fields: [], run: (a, u, i, who) => a.setDisabled(u, true, who, i.reason) },
   { name: 'enable', role: 'admin', needsTarget: false, fields: [], run: (a, u, i, who) => a.setDisabled(u, false, who, i.reason) },

@@ -15,7 +15,7 @@ import { confirmPath } from './paths.js';
 
 const ms = (iso: string) => Date.parse(iso);
 
-export function userDetailView(req: Request, ctx: ConsoleContext, L: Locale, u: UserDetails, extra: { role: ConsoleRole; appPasswords: number; done: string | null }): SafeHtml {
+export function userDetailView(req: Request, ctx: ConsoleContext, L: Locale, u: UserDetails, extra: { role: ConsoleRole; appPasswords: number; done: string | null; canMail: boolean }): SafeHtml {
   const time = (iso: string | null) => (iso === null ? '' : ctx.time(req, ms(iso)));
   const may = (action: string) => roleAllows(extra.role, findAction(action)!.role);
   const actionLink = (action: string, target?: string) => (may(action) ? html`<a class="action" href="${confirmPath(u.username, action, target)}">${t(L, `admin.action.${action}`)}</a>` : '');
@@ -40,7 +40,7 @@ ${row('admin.user.bypass', html`<span id="bypass">${u.bypass ? html`${t(L, 'admi
 
 <h2 id="actions">${t(L, 'admin.user.actions')}</h2>
 <ul class="actions" aria-labelledby="actions">
-${['unlock', 'reset-methods', 'bypass', 'revoke-app-passwords', u.status === 'enabled' ? 'disable' : 'enable', 'assign-token'].map((a) => (may(a) ? html`<li>${actionLink(a)}</li>` : ''))}
+${['unlock', 'reset-methods', 'bypass', ...(extra.canMail ? ['resend-enrolment'] : []), 'revoke-app-passwords', u.status === 'enabled' ? 'disable' : 'enable', 'assign-token'].map((a) => (may(a) ? html`<li>${actionLink(a)}</li>` : ''))}
 </ul>
 
 <h2 id="methods">${t(L, 'admin.user.methods')}</h2>

@@ -73,6 +73,7 @@ export function usersPage(deps: UsersPageDeps): ConsolePage {
       return { serial: target };
     }
     if (action.name === 'revoke-app-passwords') return { count: String(await liveAppPasswords(deps.db, u.username)) };
+    if (action.name === 'resend-enrolment') return { to: u.email ?? '—' };
     return {};
   };
 
@@ -96,7 +97,7 @@ export function usersPage(deps: UsersPageDeps): ConsolePage {
         const details = await deps.userAdmin.show(req.params.username, { revealAddresses: admin.role === 'admin' });
         const done = typeof req.query.done === 'string' && findAction(req.query.done) ? req.query.done : null;
         const appPasswords = await liveAppPasswords(deps.db, details.username);
-        ctx.render(req, res, 200, details.displayName ?? details.username, userDetailView(req, ctx, L, details, { role: admin.role, appPasswords, done }));
+        ctx.render(req, res, 200, details.displayName ?? details.username, userDetailView(req, ctx, L, details, { role: admin.role, appPasswords, done, canMail: deps.userAdmin.canMail }));
       });
 
       router.get('/:username/confirm/:action', async (req: Request<{ username: string; action: string }>, res) => {

@@ -4,9 +4,9 @@
  * holding a token is told to install an app; otherwise the method `provision` will set up from
  * the directory's data (code + PIN, SMS, voice), else the invitation to register an app.
  */
-import type { HostConfig } from '../../../config/schema.js';
-import type { UserRow } from '../../../store/schema.js';
-import { phoneFor } from '../../../factors/sms-factor.js';
+import type { HostConfig } from '../config/schema.js';
+import type { UserRow } from '../store/schema.js';
+import { phoneFor } from '../factors/sms-factor.js';
 
 export type MailPlan =
   | { method: 'token' }
