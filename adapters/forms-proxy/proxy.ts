@@ -3,7 +3,7 @@
  * library streams bodies both ways and splices WebSocket upgrades; this file only decides
  * which headers cross the boundary and what a failure looks like. Imports no host internals.
  */
-import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -50,10 +50,29 @@ export interface PassThrough {
 
 const REDIRECT_OR_CREATED = new Set([201, 301, 302, 303, 307, 308]);
 
+/**
+ * How long an idle upstream connection stays pooled: under the 5 s keep-alive timeout of Node's
+ * and Apache's servers, so the pool drops a connection before the app does. Node's agent keeps
+ * idle sockets forever unless told (it only shortens a timeout it was given to the server's
+ * `Keep-Alive: timeout=` hint, and the proxy drops that hop-by-hop header anyway).
+ */
+const UPSTREAM_IDLE_MS = 4000;
+
+/** Errors of a pooled connection the app closed while the request was being sent. */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
+
+/** Whether a request can be sent again as it was: no body, or a body already read here. */
+function replayable(req: IncomingMessage, body: Buffer | undefined): boolean {
+  if (body) return true;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+}
+
 export function createPassThrough(options: PassThroughOptions): PassThrough {
   const isHttps = options.upstream.protocol === 'https:';
   // Keep-alive to the upstream: a new TCP connection per request would dominate the latency.
-  const agent = isHttps ? new HttpsAgent({ keepAlive: true, maxSockets: 256 }) : new HttpAgent({ keepAlive: true, maxSockets: 256 });
+  const agentOptions = { keepAlive: true, maxSockets: 256, timeout: UPSTREAM_IDLE_MS };
+  const agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   const proxy = new ProxyServer({
     target: options.upstream.origin,
     agent,
@@ -66,6 +85,9 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
   const inspectors = new WeakMap<IncomingMessage, ReplyInspector>();
   /** Requests whose reply the caller reads itself (`fetch`): it handles a cut reply too. */
   const fetched = new WeakSet<IncomingMessage>();
+  /** The outgoing request of each incoming one (to tell a reused connection's failure). */
+  const outgoing = new WeakMap<IncomingMessage, ClientRequest>();
+  proxy.on('proxyReq', (proxyReq, req) => outgoing.set(req, proxyReq));
 
   const rewrite = (): OriginRewrite => ({
     upstreamOrigin: options.upstream.origin,
@@ -109,6 +131,30 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
     options.onUpstreamError(err, req, target);
   };
 
+  /**
+   * Sends a prepared request upstream. A pooled connection the app closed just as it was reused
+   * (its keep-alive timeout and our reuse crossing) fails with ECONNRESET before any reply; the
+   * request never reached the app, so it is sent once more on a fresh connection when it can be
+   * replayed (RFC 9112 §9.3.1), with the headers it had before the first try. Anything else, or
+   * a second failure, goes to `fail`.
+   */
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, extra: { selfHandleResponse?: boolean }, fail: (err: Error) => void): void => {
+    const headers = { ...req.headers };
+    const attempt = (retried: boolean): void => {
+      const source = body ? { buffer: Readable.from([body]) } : retried ? { buffer: Readable.from([]) } : {};
+      proxy.web(req, res, { ...source, ...extra }, ((err: Error) => {
+        const stale = STALE_CONNECTION.has((err as NodeJS.ErrnoException).code ?? '') && outgoing.get(req)?.reusedSocket === true;
+        if (!retried && stale && !res.headersSent && !req.socket.destroyed && replayable(req, body)) {
+          req.headers = { ...headers };
+          attempt(true);
+          return;
+        }
+        fail(err);
+      }) as never);
+    };
+    attempt(false);
+  };
+
   return {
     web(req, res, opts = {}) {
       prepare(req, false);
@@ -119,10 +165,8 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
         delete req.headers['transfer-encoding'];
         delete req.headers.expect;
         req.headers['content-length'] = String(opts.body.length);
-        proxy.web(req, res, { buffer: Readable.from([opts.body]) }, onError as never);
-      } else {
-        proxy.web(req, res, {}, onError as never);
       }
+      forward(req, res, opts.body, {}, (err) => onError(err, req, res));
     },
     fetch(req, res, body) {
       prepare(req, false);
@@ -132,7 +176,7 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
       fetched.add(req);
       return new Promise((resolve, reject) => {
         inspectors.set(req, (reply) => resolve(reply));
-        proxy.web(req, res, { buffer: Readable.from([body]), selfHandleResponse: true }, ((err: Error) => reject(err)) as never);
+        forward(req, res, body, { selfHandleResponse: true }, reject);
       });
     },
     ws(req, socket, head) {
