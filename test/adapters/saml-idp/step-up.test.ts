@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../../support/http-client.js';
-import { authnRequestPath, decodeResponse, nodeSamlSp, postedForm, rpConfig, signIn, spAccepts, spIdentity, startIdp, type IdpHost } from './support.js';
+import { authnRequestPath, decodeResponse, nodeSamlSp, rpConfig, signIn, spAccepts, spIdentity, startIdp, type IdpHost } from './support.js';
 
 const MFA = 'http://schemas.microsoft.com/claims/multipleauthn';
 const PPT = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
