@@ -7,7 +7,7 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPassThrough, type PassThrough } from '../../../adapters/forms-proxy/proxy.js';
+import { createPassThrough } from '../../../adapters/forms-proxy/proxy.js';
 import { TrustedProxies } from '../../../adapters/forms-proxy/header-hygiene.js';
 
 interface Rig {
@@ -48,17 +48,7 @@ async function startRig(): Promise<Rig> {
     });
   });
   const appUrl = await listen(app);
-  let pass: PassThrough | undefined;
-  const front = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.url === '/held-body') {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => pass!.web(req, res, { body: Buffer.concat(chunks) }));
-      return;
-    }
-    pass!.web(req, res);
-  });
-  pass = createPassThrough({
+  const pass = createPassThrough({
     upstream: new URL(appUrl),
     publicOrigin: () => r.front,
     cookieDomain: '',
@@ -73,9 +63,18 @@ async function startRig(): Promise<Rig> {
       } else target.destroy();
     },
   });
+  const front = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/held-body') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => pass.web(req, res, { body: Buffer.concat(chunks) }));
+      return;
+    }
+    pass.web(req, res);
+  });
   r.front = await listen(front);
   r.close = async () => {
-    pass!.close();
+    pass.close();
     front.closeAllConnections();
     app.closeAllConnections();
     await Promise.all([new Promise((d) => front.close(d)), new Promise((d) => app.close(d))]);
