@@ -5,6 +5,6 @@ import { ssoResponseScenario } from './sso-response.js';
 import { ssoUnderSprayScenario } from './sso-under-spray.js';
 import { fullSigninScenario } from './full-signin.js';
 import { memoryScenario } from './memory.js';
-import { auditReportScenario, formsProxyScenario, ldapImportScenario, samlSigningScenario, tokensImportScenario, usersNotifyScenario, wsFedSigningScenario } from './components.js';
+import { auditReportScenario, formsProxyScenario, ldapImportScenario, samlSigningScenario, tokensImportScenario, usersNotifyScenario, wsFedSigningScenario, radiusScenario } from './components.js';
 
-export const scenarios: Scenario[] = [samlSigningScenario, wsFedSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, usersNotifyScenario, auditReportScenario, startupScenario, ssoResponseScenario, ssoUnderSprayScenario, fullSigninScenario, memoryScenario];
+export const scenarios: Scenario[] = [samlSigningScenario, wsFedSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, usersNotifyScenario, auditReportScenario, startupScenario, ssoResponseScenario, ssoUnderSprayScenario, fullSigninScenario, radiusScenario, memoryScenario];
