@@ -150,7 +150,7 @@ export const auditReportScenario: Scenario = {
 export const radiusScenario: Scenario = {
   name: 'radius',
   async run({ quick }) {
-    const r = await runRadiusBench({ users: quick ? 20 : 200, parallel: 16 });
+    const r = await runRadiusBench({ users: quick ? 20 : 200 });
     return {
       name: 'radius',
       ratioMeaning: 'one-field (password,TOTP) Access-Accepts/s through factorgate ÷ PAP Access-Accepts/s of FreeRADIUS on a users file (same radclient, same run)',
