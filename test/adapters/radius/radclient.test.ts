@@ -14,6 +14,8 @@ import { enrolTotp, radclient, radiusSection, revealedCodes, sendRaw, SECRET, st
 
 const TOTP_SECRET = Buffer.from('12345678901234567890');
 const MA = { 'Message-Authenticator': '0x00' };
+/** A request expected to go unanswered: one try, a short wait. */
+const DROPPED = { retries: 1, timeout: 2 };
 
 let hosts: RadiusHost[] = [];
 afterEach(async () => {
@@ -167,14 +169,14 @@ describe('RADIUS with radclient', () => {
   it('drops a request signed with the wrong shared secret, and logs it', async () => {
     const h = await host();
     await enrolTotp(h, 'dave', TOTP_SECRET);
-    const r = await radclient(h.port, { 'User-Name': 'dave', 'User-Password': 'dave-password-1', ...MA }, { secret: 'not-the-shared-secret-at-all' });
+    const r = await radclient(h.port, { 'User-Name': 'dave', 'User-Password': 'dave-password-1', ...MA }, { secret: 'not-the-shared-secret-at-all', ...DROPPED });
     expect(r.code).toBe('none');
     expect(h.logs.some((l) => l.includes('MESSAGE_AUTHENTICATOR_INVALID'))).toBe(true);
   });
 
   it('drops a request from an unknown client, and logs it', async () => {
     const h = await host({ radius: radiusSection({ addresses: ['10.0.0.0/8', '2001:db8::/32'] }) });
-    const r = await radclient(h.port, { 'User-Name': 'dave', 'User-Password': 'dave-password-1', ...MA });
+    const r = await radclient(h.port, { 'User-Name': 'dave', 'User-Password': 'dave-password-1', ...MA }, DROPPED);
     expect(r.code).toBe('none');
     const line = h.logs.find((l) => l.includes('UNKNOWN_CLIENT'));
     expect(line).toContain('"from":"127.0.0.1:');
@@ -184,7 +186,7 @@ describe('RADIUS with radclient', () => {
   it('drops an Access-Request without Message-Authenticator by default (BlastRADIUS), and takes it where the client is configured so', async () => {
     const h = await host();
     await enrolTotp(h, 'dave', TOTP_SECRET);
-    const r = await radclient(h.port, { 'User-Name': 'dave', 'User-Password': 'dave-password-1' });
+    const r = await radclient(h.port, { 'User-Name': 'dave', 'User-Password': 'dave-password-1' }, DROPPED);
     expect(r.code).toBe('none');
     expect(h.logs.some((l) => l.includes('MESSAGE_AUTHENTICATOR_MISSING'))).toBe(true);
 
@@ -202,11 +204,15 @@ describe('RADIUS with radclient', () => {
     const socket = createSocket('udp4');
     await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
     const replies: Buffer[] = [];
-    const got = new Promise<void>((resolve) => socket.on('message', (m) => replies.push(m) === 2 && resolve()));
+    const reply = () => new Promise<void>((resolve) => socket.once('message', (m) => (replies.push(m), resolve())));
+    // The second copy goes once the first is answered (a copy arriving while the first is still
+    // being processed is dropped: the first one's reply answers it).
+    const first = reply();
     socket.send(packet, h.port, '127.0.0.1');
-    await new Promise((r) => setTimeout(r, 300));
+    await first;
+    const second = reply();
     socket.send(packet, h.port, '127.0.0.1');
-    await got;
+    await second;
     socket.close();
     expect(replies[0]![0]).toBe(2); // Access-Accept
     expect(replies[1]!.equals(replies[0]!)).toBe(true);
