@@ -144,10 +144,9 @@ export const MAX_RANKED = 500;
 export async function runReport(db: Kysely<Database>, name: ReportName, q: ReportQuery): Promise<ReportRow[]> {
   const def: ReportDefinition = REPORTS[name];
   const key = keyExpression(q.by);
-  const count = (result: string) => sql<number | string>`sum(case when result = ${result} then 1 else 0 end)`;
   let query = db
     .selectFrom('audit_events')
-    .select([key.as('k'), count('success').as('success'), count('failure').as('failure'), count('denied').as('denied'), (eb) => eb.fn.countAll<number | string>().as('total')])
+    .select([key.as('k'), 'result', (eb) => eb.fn.countAll().as('n')])
     .where('event', 'in', [...def.events])
     .where('ts', '>=', q.since)
     .where('ts', '<', q.until);
@@ -158,11 +157,23 @@ export async function runReport(db: Kysely<Database>, name: ReportName, q: Repor
   if (f.relyingParty !== undefined) query = query.where('relying_party', '=', f.relyingParty);
   if (f.method !== undefined) query = query.where('method', '=', f.method);
   if (f.username !== undefined) query = query.where('username', '=', foldUsername(f.username));
-  const grouped = query.groupBy(key);
+  // One row per group and result, folded here: measured 2-3x faster on SQLite than one row per
+  // group with a conditional sum per result (bench/audit-report.ts).
+  const rows = await query.groupBy([key, 'result']).execute();
+  const byKey = new Map<string, ReportRow>();
+  for (const r of rows) {
+    const label = keyLabel(q.by, r.k);
+    const row = byKey.get(label) ?? { key: label, success: 0, failure: 0, denied: 0, total: 0 };
+    const n = Number(r.n);
+    if (r.result === 'success' || r.result === 'failure' || r.result === 'denied') row[r.result] += n;
+    row.total += n;
+    byKey.set(label, row);
+  }
+  const out = [...byKey.values()];
   // Time keys in time order, every one; the others largest first (the "top deny reasons", the
   // busiest users), at most MAX_RANKED of them.
-  const rows = isTimeGroup(q.by) ? await grouped.orderBy(key).execute() : await grouped.orderBy(sql`count(*)`, 'desc').orderBy(key).limit(MAX_RANKED).execute();
-  return rows.map((r) => ({ key: keyLabel(q.by, r.k), success: Number(r.success), failure: Number(r.failure), denied: Number(r.denied), total: Number(r.total) }));
+  if (isTimeGroup(q.by)) return out.sort((a, b) => a.key.localeCompare(b.key));
+  return out.sort((a, b) => b.total - a.total || a.key.localeCompare(b.key)).slice(0, MAX_RANKED);
 }
 
 /** The sign-ins report (what `audit report` printed before there were other reports). */

@@ -5,6 +5,7 @@ import { createAdminConsole } from '../../admin/console/admin-console.js';
 import { AdminSessions } from '../../admin/console/admin-sessions.js';
 import { ADMIN_CONSOLE_ADAPTER } from '../../admin/console/admin-sign-in.js';
 import { usersPage } from '../../admin/console/users/users-page.js';
+import { reportsPage } from '../../admin/console/reports/reports-page.js';
 import { tokenStockPage } from '../../admin/console/tokens/token-stock-page.js';
 import { UserAdmin } from '../../admin/user-admin.js';
 import { durationToMs } from '../../kit/durations.js';
@@ -37,6 +38,7 @@ export const mountAdminConsole: StartStep = (ctx) => {
   const userAdmin = new UserAdmin({ db: store.db, clock, audit: ctx.audit, config, tokens, enrolmentMail });
   adminConsole.addPage(usersPage({ db: store.db, clock, userAdmin, bypass: config.admin.bypass, logger: ctx.logger }));
   adminConsole.addPage(tokenStockPage({ db: store.db, tokens, audit: ctx.audit, logger: ctx.logger }));
+  adminConsole.addPage(reportsPage({ db: store.db, clock }));
   // The admin API (issue 18) goes wherever the console goes, ahead of the console's guard; its
   // errors are JSON, through the same error handler with a JSON renderer.
   const adminApi = express.Router();
