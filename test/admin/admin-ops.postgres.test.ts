@@ -10,7 +10,8 @@ import { AuditLog } from '../../src/audit/audit-log.js';
 import { createLogger } from '../../src/audit/logger.js';
 import { ManualClock } from '../../src/kit/clock.js';
 import { UserAdmin } from '../../src/admin/user-admin.js';
-import { authenticationReport } from '../../src/audit/report.js';
+import { authenticationReport, runReport } from '../../src/audit/report.js';
+import { queryAudit } from '../../src/audit/audit-query.js';
 import { rootConfigSchema } from '../../src/config/schema.js';
 
 let pg: TestPostgres;
@@ -53,5 +54,44 @@ describe('admin operations on PostgreSQL', () => {
       { key: 'BAD_CODE', success: 0, failure: 1, denied: 0, total: 1 },
       { key: 'LOCKED', success: 0, failure: 0, denied: 1, total: 1 },
     ]);
+  });
+
+  it('runs every report kind, grouping and filter, and pages the audit, on PostgreSQL', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 9, 5, 8));
+    const audit = new AuditLog(store.db, clock, createLogger({ level: 'silent' }));
+    const planned: [string, 'success' | 'failure' | 'denied', string | undefined, string, string][] = [
+      ['second-factor', 'success', undefined, 'crm', 'zoe'],
+      ['second-factor', 'failure', 'BAD_CODE', 'crm', 'zoe'],
+      ['primary', 'denied', 'RATE_LIMITED', 'mail', 'yan'],
+      ['challenge', 'denied', 'LOCKED', 'crm', 'zoe'],
+      ['bypass-used', 'success', undefined, 'mail', 'yan'],
+      ['fraud-report', 'success', undefined, 'crm', 'zoe'],
+    ];
+    for (const [event, result, denyReason, relyingParty, username] of planned) {
+      clock.advance(60_000);
+      await audit.record({ event, result, denyReason, relyingParty, username, adapter: 'saml-idp', method: 'totp' });
+    }
+    const window = { since: Date.UTC(2026, 9, 5), until: Date.UTC(2026, 9, 6) };
+    const signIns = planned.filter((p) => p[0] !== 'fraud-report');
+    expect(await runReport(store.db, 'sign-ins', { by: 'relying-party', ...window })).toEqual([
+      { key: 'crm', success: 1, failure: 1, denied: 1, total: 3 },
+      { key: 'mail', success: 1, failure: 0, denied: 1, total: 2 },
+    ]);
+    expect((await runReport(store.db, 'sign-ins', { by: 'day', ...window })).map((r) => r.total)).toEqual([signIns.length]);
+    expect(await runReport(store.db, 'lockouts', { by: 'user', ...window })).toEqual([
+      { key: 'yan', success: 0, failure: 0, denied: 1, total: 1 },
+      { key: 'zoe', success: 0, failure: 0, denied: 1, total: 1 },
+    ]);
+    expect(await runReport(store.db, 'deny-reasons', { by: 'reason', ...window, filter: { relyingParty: 'crm' } })).toEqual([
+      { key: 'BAD_CODE', success: 0, failure: 1, denied: 0, total: 1 },
+      { key: 'LOCKED', success: 0, failure: 0, denied: 1, total: 1 },
+    ]);
+    expect(await runReport(store.db, 'bypasses', { by: 'user', ...window })).toEqual([{ key: 'yan', success: 1, failure: 0, denied: 0, total: 1 }]);
+    expect(await runReport(store.db, 'fraud-reports', { by: 'day', ...window, filter: { username: 'ZOE' } })).toEqual([{ key: '2026-10-05', success: 1, failure: 0, denied: 0, total: 1 }]);
+
+    const first = await queryAudit(store.db, { username: 'zoe', ...window }, { limit: 2 });
+    const rest = await queryAudit(store.db, { username: 'zoe', ...window }, { limit: 10, cursor: first.next! });
+    expect([...first.records, ...rest.records].map((r) => r.event)).toEqual(planned.filter((p) => p[4] === 'zoe').map((p) => p[0]).reverse());
+    expect(rest.next).toBeNull();
   });
 });
