@@ -29,7 +29,7 @@ export function createForwardAuth(host: HostApi, config: ForwardAuthConfig): Ada
     lifetimeMs: durationToMs(config.sessionLifetime),
   });
   const signIn: SignInDeps = { host: { ...host, logger }, rules, sessions };
-  const verifyDeps: VerifyDeps = { proxies: new TrustedProxies(config.trustedProxies), rules, sessions, loginUrl: `${host.publicUrl}${MOUNT_PATH}/login`, logger };
+  const verifyDeps: VerifyDeps = { proxies: new TrustedProxies(config.trustedProxies), rules, sessions, loginUrl: `${host.publicUrl}${MOUNT_PATH}/login`, logger, users: host.users };
   return {
     routes(router) {
       router.get('/verify', (req, res) => verify(verifyDeps, req, res));

@@ -2,8 +2,9 @@
  * `GET /forward-auth/verify`, the subrequest nginx `auth_request`, Traefik `forwardAuth` and
  * Caddy `forward_auth` send for every request to a protected host. Ordered checks, each
  * ending the answer: the proxy is trusted → it names the original URL → a rule protects that
- * host → the browser has a live session → with a factor when the rule wants one → in one of the
- * rule's groups. 200 carries the Remote-* headers (built here only: nothing the client sent is
+ * host → the browser has a live session → its user still exists and is not disabled (looked up
+ * on every request, so disabling a user or taking them out of a group acts at once, not when the
+ * session ends) → with a factor when the rule wants one → in one of the rule's groups. 200 carries the Remote-* headers (built here only: nothing the client sent is
  * echoed); an unauthenticated browser gets 401, or with `?redirect=1` (Traefik, Caddy) a 302
  * to the login entry with the original URL as `rd`.
  */
@@ -21,6 +22,7 @@ export interface VerifyDeps {
   /** Absolute URL of the login entry (`…/forward-auth/login`). */
   loginUrl: string;
   logger: HostServices['logger'];
+  users: Pick<HostServices['users'], 'findById'>;
 }
 
 type Verdict =
@@ -34,8 +36,12 @@ export async function decide(deps: VerifyDeps, req: Request): Promise<Verdict> {
   if (!target) return { status: 403, why: 'the proxy named no original URL (X-Original-URL or X-Forwarded-Proto/-Host/-Uri)' };
   const rule = deps.rules.forUrl(target);
   if (!rule) return { status: 403, why: `no rule protects host ${target.hostname}` };
-  const session = await deps.sessions.read(req);
-  if (!session) return { status: 401, target, why: 'no session' };
+  const signedIn = await deps.sessions.read(req);
+  if (!signedIn) return { status: 401, target, why: 'no session' };
+  const user = await deps.users.findById(signedIn.userId);
+  if (!user || user.disabled) return { status: 401, target, why: user ? `user ${user.username} is disabled` : 'the session\'s user no longer exists' };
+  // The user's facts as the store holds them now (groups as last seen from the directory).
+  const session: ForwardSession = { ...signedIn, username: user.username, email: user.email, displayName: user.displayName, groups: [...(user.groups ?? signedIn.groups)] };
   if (rule.mfa && !session.multiFactor) return { status: 401, target, why: 'session without a second factor' };
   if (!inGroups(rule, session)) return { status: 403, why: `user ${session.username} is in none of the groups of ${rule.host}` };
   return { status: 200, session };

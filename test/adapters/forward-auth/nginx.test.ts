@@ -138,6 +138,22 @@ describe('forward-auth behind nginx', () => {
     expect(admin.status).toBe(403);
     expect(app.seen.length).toBe(count);
 
+    // The user's facts are looked up on every request: taken into the admins group (as the next
+    // directory sync or sign-in would record it), alice reaches admin.fg.test with the same cookie;
+    // disabled by an admin, she reaches nothing, and enabled again, she is back without signing in.
+    const db = host.host.api.store.db;
+    await db.updateTable('users').set({ groups: JSON.stringify(['staff', 'admins']) }).where('username', '=', 'alice').execute();
+    const promoted = await get(b, `http://admin.${DOMAIN}:${port}/`);
+    expect(promoted.status).toBe(200);
+    expect((JSON.parse(promoted.body) as Record<string, string>)['remote-groups']).toBe('staff,admins');
+    await db.updateTable('users').set({ admin_disabled: 1 }).where('username', '=', 'alice').execute();
+    const seenBefore = app.seen.length;
+    expect((await get(b, appUrl())).status).toBe(302);
+    expect((await get(b, `http://admin.${DOMAIN}:${port}/`)).status).toBe(302);
+    expect(app.seen.length).toBe(seenBefore);
+    await db.updateTable('users').set({ admin_disabled: 0 }).where('username', '=', 'alice').execute();
+    expect((await get(b, appUrl())).status).toBe(200);
+
     // Logout ends the forward-auth session: the next request goes back to the login entry.
     const out = await get(b, `http://auth.${DOMAIN}:${port}/forward-auth/logout?rd=${encodeURIComponent(appUrl())}`);
     expect(out.status).toBe(303);
