@@ -14,7 +14,7 @@ import { FactorgateError } from '../kit/errors.js';
 import { foldUsername } from '../directory/directory.js';
 import { toUserRecord } from '../users/user-repository.js';
 import { AppPasswords } from '../users/app-passwords.js';
-import type { EnrolmentSender } from '../delivery/enrolment-mail.js';
+import type { EnrolmentSender } from '../enrolment/enrolment-mail.js';
 import { TokenError, type TokenRepository } from '../tokens/token-repository.js';
 import { revokeAllDevices } from '../devices/remembered-devices.js';
 

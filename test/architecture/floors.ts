@@ -18,7 +18,8 @@ export const FLOORS: readonly (readonly string[])[] = [
   // Domain modules (src/http: cookies, CSRF, browser sessions).
   ['src/users', 'src/audit', 'src/saml', 'src/http'],
   ['src/regulation', 'src/factors', 'src/primary-auth', 'src/devices'],
-  ['src/fraud'],
+  // Enrolment mails (plan and send): config, factors' addresses, delivery.
+  ['src/fraud', 'src/enrolment'],
   ['src/challenge'],
   ['src/portal'],
   ['src/login'],

@@ -2,7 +2,7 @@
  * `factorgate users notify`: after an import, tell each user by mail how their second step will
  * work, as the seeds' server did: the hardware token or app they already hold, the number that
  * will receive codes or ring, the initial PIN in code + PIN mode, or the link to register an
- * authenticator app (delivery/enrolment-plan.ts decides). `--all-new` mails only users never notified
+ * authenticator app (enrolment/enrolment-plan.ts decides). `--all-new` mails only users never notified
  * (remembered in `user_notifications`), so running it after every import mails each user once;
  * `--user NAME` mails one user again; `--dry-run` prints who would get which mail and sends,
  * draws and stores nothing.
@@ -22,8 +22,8 @@ import { foldUsername } from '../../directory/directory.js';
 import { emailFor } from '../../factors/email-factor.js';
 import { createProgress, type Progress } from '../progress.js';
 import { runBounded } from '../run-bounded.js';
-import { planMail, type MailPlan } from '../../delivery/enrolment-plan.js';
-import { heldMethods, sendEnrolmentMail } from '../../delivery/enrolment-mail.js';
+import { planMail, type MailPlan } from '../../enrolment/enrolment-plan.js';
+import { heldMethods, sendEnrolmentMail } from '../../enrolment/enrolment-mail.js';
 
 export interface NotifyDeps {
   db: Kysely<Database>;

@@ -10,7 +10,7 @@ import { tokenStockPage } from '../../admin/console/tokens/token-stock-page.js';
 import { UserAdmin } from '../../admin/user-admin.js';
 import { durationToMs } from '../../kit/durations.js';
 import { TokenRepository } from '../../tokens/token-repository.js';
-import { createEnrolmentSender } from '../../delivery/enrolment-mail.js';
+import { createEnrolmentSender } from '../../enrolment/enrolment-mail.js';
 import { createErrorHandler } from '../error-handler.js';
 import type { StartStep } from './start-context.js';
 

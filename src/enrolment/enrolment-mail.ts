@@ -10,9 +10,9 @@ import type { Clock } from '../kit/clock.js';
 import type { HostConfig } from '../config/schema.js';
 import type { Database, UserRow } from '../store/schema.js';
 import { emailFor } from '../factors/email-factor.js';
-import { generatePin, hashPin, type PinSealer } from './codes.js';
-import { loadTemplates, type EnrolledVars } from './templates.js';
-import { createMailer, type Mailer } from './mailer.js';
+import { generatePin, hashPin, type PinSealer } from '../delivery/codes.js';
+import { loadTemplates, type EnrolledVars } from '../delivery/templates.js';
+import { createMailer, type Mailer } from '../delivery/mailer.js';
 import { planMail, type MailPlan } from './enrolment-plan.js';
 
 export interface EnrolmentMailDeps {
