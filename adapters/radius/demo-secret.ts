@@ -11,10 +11,11 @@ export function demoSecret(dataDir: string): string {
   const file = join(dataDir, 'radius-demo-secret');
   if (existsSync(file)) {
     const kept = readFileSync(file, 'utf8').trim();
-    if (kept.length >= 16) return kept;
+    if (kept.length >= 16 && !kept.startsWith('-')) return kept;
   }
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(18).toString('base64url');
+  // Hex: a secret starting with '-' would be read as an option by radclient and radtest.
+  const secret = randomBytes(16).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
