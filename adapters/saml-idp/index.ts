@@ -7,7 +7,6 @@ import { samlIdpConnectChecks } from './connect-checks.js';
 import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
 import { SamlSigner } from '../../src/sdk/adapter.js';
 import { durationMs, samlIdpConfigSchema, type SamlIdpConfig } from './config.js';
-import { DEMO_RP_PATH, demoRelyingPartyConfig, mountDemoRp } from './demo-rp.js';
 import { ResponseIssuer } from './issue-response.js';
 import { idpMetadata } from './metadata.js';
 import { RelyingPartyRegistry } from './relying-parties.js';
@@ -31,8 +30,11 @@ export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promi
   const current = host.keys.current;
   if (!current.privateKey) throw new Error('saml-idp: the current signing key has no private key');
   const signer = new SamlSigner({ privateKey: current.privateKey, certificatePem: current.certificatePem });
+  // The demo relying party (node-saml, its XML stack) is loaded only when configured: at start-up
+  // it cost ≈ 40 ms of module loading for every host, demo or not.
+  const demo = config.demoRelyingParty ? await import('./demo-rp.js') : undefined;
   const relyingParties = new RelyingPartyRegistry(
-    config.demoRelyingParty ? [...config.relyingParties, demoRelyingPartyConfig(base)] : config.relyingParties,
+    demo ? [...config.relyingParties, demo.demoRelyingPartyConfig(base)] : config.relyingParties,
     { clock: host.clock, logger: host.logger.child({ adapter: ADAPTER_NAME }) },
   );
   await relyingParties.start();
@@ -50,12 +52,12 @@ export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promi
     relyingParties,
     entityId,
     routes(router) {
-      if (config.demoRelyingParty) mountDemoRp(router, { host, base, idpEntityId: entityId });
+      demo?.mountDemoRp(router, { host, base, idpEntityId: entityId });
       mountRoutes(router, { host, idp, limits: { maxMessageBytes: config.maxMessageBytes, maxInflatedBytes: config.maxInflatedBytes }, relyingParties, sso, slo, metadata: metadataXml, mountPath: MOUNT_PATH });
     },
     resume: (outcome, req, res) => sso.resume(outcome, req, res),
     links: () => [
-      ...(config.demoRelyingParty ? [{ label: 'demo SAML relying party', url: `${base}${DEMO_RP_PATH}/` }] : []),
+      ...(demo ? [{ label: 'demo SAML relying party', url: `${base}${demo.DEMO_RP_PATH}/` }] : []),
       { label: 'SAML IdP metadata', url: `${base}/metadata` },
     ],
     async close() {
