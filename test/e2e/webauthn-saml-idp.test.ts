@@ -39,7 +39,17 @@ function relyingParty() {
   return nodeSamlSp({ ...idp, base: `${base}/saml/idp`, entityId: `${base}/saml/idp/metadata` }, sp.name);
 }
 
-async function withAuthenticator(context: BrowserContext, page: Page, credential?: { credentialId: string; privateKey: string; rpId: string; signCount: number; isResidentCredential: boolean; userHandle?: string }): Promise<() => Promise<Array<{ credentialId: string; privateKey: string; rpId: string; signCount: number; isResidentCredential: boolean; userHandle?: string }>>> {
+/** A credential as the DevTools WebAuthn domain reads it out of (and into) a virtual authenticator. */
+interface VirtualCredential {
+  credentialId: string;
+  isResidentCredential: boolean;
+  rpId?: string | undefined;
+  privateKey: string;
+  userHandle?: string | undefined;
+  signCount: number;
+}
+
+async function withAuthenticator(context: BrowserContext, page: Page, credential?: VirtualCredential): Promise<() => Promise<VirtualCredential[]>> {
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
