@@ -6,6 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { ManualClock } from '../../src/kit/clock.js';
 import { hashPin, verifyPin } from '../../src/delivery/index.js';
 import { makeTempDir, startHost, type RunningHost } from '../support/host-harness.js';
@@ -53,7 +54,7 @@ async function host(opts: { rec: Recorder; clock: ManualClock; sms?: Record<stri
 }
 
 async function auditRows(h: RunningHost, event: string) {
-  return h.host.api.store.db.selectFrom('audit_events').select(['result', 'method', 'deny_reason', 'detail']).where('event', '=', event).orderBy('ts').execute();
+  return h.host.api.store.db.selectFrom('audit_events').select(['result', 'method', 'deny_reason', 'detail']).where('event', '=', event).orderBy('ts').orderBy(sql`rowid`).execute();
 }
 
 describe('delivered codes: lifetime and binding', () => {

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { addUser, startHarness, tempDbFile, type Harness } from '../challenge/harness.js';
 import { createWebAuthnFactor, readWebAuthnParams } from '../../src/factors/index.js';
@@ -49,7 +50,7 @@ async function authenticator(page: Page): Promise<{ cdp: CDPSession; id: string 
 }
 
 const audit = (h: Harness, event = 'second-factor') =>
-  h.store.db.selectFrom('audit_events').select(['result', 'method', 'deny_reason', 'detail']).where('event', '=', event).orderBy('ts').execute();
+  h.store.db.selectFrom('audit_events').select(['result', 'method', 'deny_reason', 'detail']).where('event', '=', event).orderBy('ts').orderBy(sql`rowid`).execute();
 
 const keys = (h: Harness) => h.store.db.selectFrom('factors').selectAll().where('kind', '=', 'webauthn').where('confirmed', '=', 1).orderBy('created_at').execute();
 

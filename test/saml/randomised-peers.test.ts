@@ -164,6 +164,6 @@ describe('randomised signed responses', () => {
           expect(result.attributes, `seed ${c.seed}`).toEqual(expected);
         });
       }
-    });
+    }, 120_000); // three python runs of 10 responses each: about 10 s on a quiet machine, over 30 s on a loaded one
   }
 });
