@@ -323,8 +323,8 @@ export const adminConfigSchema = z
       .describe('One-time bypass: the next sign-in skips the second factor once, within its time.'),
     roles: z
       .strictObject({
-        admin: adminRoleMembers.describe('Everything, plus token stock and API tokens.'),
-        helpdesk: adminRoleMembers.describe('View users, unlock, reset methods, bypass, disable/enable, tokens, resend enrolment.'),
+        admin: adminRoleMembers.describe('Everything helpdesk may, plus disable/enable, token assignment and token stock.'),
+        helpdesk: adminRoleMembers.describe('View users and reports, unlock, reset methods, remove one method, bypass, revoke app passwords, resync a token, resend enrolment (not disable/enable nor token assignment: admin).'),
       })
       .prefault({})
       .describe('Who may use the /admin console: directory groups (memberOf, full DN or CN) or usernames per role. Default: nobody.'),
