@@ -4,15 +4,13 @@
  * way to sign out; anyone else is sent to `/login`. Read-only: changes happen on the pages it
  * links to, each with its own CSRF-protected form.
  */
-import type { Request, Response, Router } from 'express';
+import type { Router } from 'express';
 import type { Kysely } from 'kysely';
-import type { SessionApi, UserApi } from '../api/host-api.js';
 import { signedInUser } from './signed-in-user.js';
-import type { Csrf } from '../http/csrf.js';
 import type { Database } from '../store/schema.js';
 import type { Factor } from '../factors/factor.js';
-import { html, type SafeHtml } from '../kit/pages/html.js';
-import { addMessages, t, type Locale } from '../kit/i18n.js';
+import { html } from '../kit/pages/html.js';
+import { addMessages, t } from '../kit/i18n.js';
 import { PIN_PATH } from './pin-routes.js';
 import { BACKUP_CODES_PATH } from './backup-codes-routes.js';
 import { METHODS_PATH } from './methods-routes.js';
@@ -20,6 +18,7 @@ import { APP_PASSWORDS_PATH } from './app-passwords-routes.js';
 import { DEVICES_PATH } from './devices-routes.js';
 import { BACKUP_CODE_KIND } from '../factors/backup-codes.js';
 import { backupCodesLeft } from '../factors/backup-code-factor.js';
+import type { PortalPageDeps } from './portal-deps.js';
 
 addMessages('en', {
   'portal.title': 'Your account',
@@ -48,14 +47,9 @@ addMessages('fr', {
 
 export const PORTAL_PATH = '/portal';
 
-export interface AccountDeps {
+export interface AccountDeps extends PortalPageDeps {
   db: Kysely<Database>;
-  users: Pick<UserApi, 'findById'>;
-  sessions: Pick<SessionApi, 'get'>;
-  csrf: Csrf;
   factors: readonly Factor[];
-  locale(req: Request): Locale;
-  render(req: Request, res: Response, status: number, title: string, body: SafeHtml): void;
 }
 
 export function mountAccountPortal(router: Router, deps: AccountDeps): void {

@@ -6,15 +6,12 @@
  * password itself never reaches a log.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import type { AuditApi, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
+import type { UserRecord } from '../api/host-api.js';
 import { signedInUser } from './signed-in-user.js';
-import type { Clock } from '../kit/clock.js';
-import type { Csrf } from '../http/csrf.js';
 import { APP_PASSWORD_SCOPES, type AppPasswords } from '../users/app-passwords.js';
-import { html, type SafeHtml } from '../kit/pages/html.js';
+import { html } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
-import type { Reauth } from './reauth.js';
-import type { ChangeNotices } from './change-notices.js';
+import type { AccountChangeDeps } from './portal-deps.js';
 
 addMessages('en', {
   'appPasswords.title': 'App passwords',
@@ -67,18 +64,8 @@ interface ShowOptions {
   notice?: string;
 }
 
-export interface AppPasswordsDeps {
-  users: Pick<UserApi, 'findById'>;
-  sessions: Pick<SessionApi, 'get'>;
-  audit: AuditApi;
-  csrf: Csrf;
-  clock: Clock;
-  reauth: Reauth;
-  notices: ChangeNotices;
+export interface AppPasswordsDeps extends AccountChangeDeps {
   appPasswords: Pick<AppPasswords, 'create' | 'list' | 'revoke' | 'revokeAll'>;
-  maxBodyBytes: number;
-  locale(req: Request): Locale;
-  render(req: Request, res: Response, status: number, title: string, body: SafeHtml): void;
 }
 
 export function mountAppPasswordsPortal(router: Router, deps: AppPasswordsDeps): void {

@@ -6,15 +6,12 @@
  * user is asked to sign in again. Every new set is audited; the codes never reach a log.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import type { AuditApi, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
+import type { UserRecord } from '../api/host-api.js';
 import { signedInUser } from './signed-in-user.js';
-import type { Clock } from '../kit/clock.js';
-import type { Csrf } from '../http/csrf.js';
 import { BACKUP_CODE_KIND, formatBackupCode, type BackupCodes } from '../factors/backup-codes.js';
-import { html, type SafeHtml } from '../kit/pages/html.js';
-import { addMessages, t, type Locale } from '../kit/i18n.js';
-import type { Reauth } from './reauth.js';
-import type { ChangeNotices } from './change-notices.js';
+import { html } from '../kit/pages/html.js';
+import { addMessages, t } from '../kit/i18n.js';
+import type { AccountChangeDeps } from './portal-deps.js';
 
 addMessages('en', {
   'backupCodes.title': 'Backup codes',
@@ -45,18 +42,8 @@ addMessages('fr', {
 
 export const BACKUP_CODES_PATH = '/portal/backup-codes';
 
-export interface BackupCodesDeps {
-  users: Pick<UserApi, 'findById'>;
-  sessions: Pick<SessionApi, 'get'>;
-  audit: AuditApi;
-  csrf: Csrf;
-  clock: Clock;
-  reauth: Reauth;
-  notices: ChangeNotices;
+export interface BackupCodesDeps extends AccountChangeDeps {
   codes: Pick<BackupCodes, 'issue' | 'remaining' | 'issuedAt'>;
-  maxBodyBytes: number;
-  locale(req: Request): Locale;
-  render(req: Request, res: Response, status: number, title: string, body: SafeHtml): void;
 }
 
 export function mountBackupCodesPortal(router: Router, deps: BackupCodesDeps): void {

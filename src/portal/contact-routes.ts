@@ -15,17 +15,14 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Kysely } from 'kysely';
-import type { AuditApi, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
-import type { Clock } from '../kit/clock.js';
-import type { Csrf } from '../http/csrf.js';
+import type { UserRecord } from '../api/host-api.js';
 import type { Database, FactorRow } from '../store/schema.js';
 import type { ContactEnrolment, Factor } from '../factors/factor.js';
 import { isSelfAdded } from '../factors/delivered-code-factor.js';
 import { html, type SafeHtml } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
-import type { Reauth } from './reauth.js';
-import type { ChangeNotices } from './change-notices.js';
 import { signedInUser, type SignedInUser } from './signed-in-user.js';
+import type { AccountChangeDeps } from './portal-deps.js';
 
 addMessages('en', {
   'contact.add.sms': 'Add a phone for text messages',
@@ -112,20 +109,10 @@ export function changeContactLink(L: Locale, row: FactorRow, offered: readonly F
   return isSelfAdded(row) && offered.some((f) => f.kind === row.kind) ? html`<a href="${CONTACT_PATH}?kind=${row.kind}&amp;replaces=${row.id}">${t(L, 'contact.change')}</a>` : '';
 }
 
-export interface ContactDeps {
+export interface ContactDeps extends AccountChangeDeps {
   db: Kysely<Database>;
-  users: Pick<UserApi, 'findById'>;
-  sessions: Pick<SessionApi, 'get'>;
-  audit: AuditApi;
-  csrf: Csrf;
-  clock: Clock;
-  reauth: Reauth;
-  notices: ChangeNotices;
   factors: readonly Factor[];
   directoryOwns: readonly ('phone' | 'email')[];
-  maxBodyBytes: number;
-  locale(req: Request): Locale;
-  render(req: Request, res: Response, status: number, title: string, body: SafeHtml): void;
   /** The methods page with a notice (after a verified address). */
   showMethods(req: Request, res: Response, status: number, user: UserRecord, done: 'contactAdded' | 'changed'): Promise<void>;
 }

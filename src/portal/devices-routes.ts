@@ -5,13 +5,12 @@
  * Revoking only takes away a shortcut, so it needs no fresh second factor; CSRF still applies.
  */
 import express, { type Request, type Response, type Router } from 'express';
-import type { AuditApi, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
+import type { UserRecord } from '../api/host-api.js';
 import { signedInUser } from './signed-in-user.js';
-import type { Clock } from '../kit/clock.js';
-import type { Csrf } from '../http/csrf.js';
 import type { RememberedDevices } from '../devices/remembered-devices.js';
-import { html, type SafeHtml } from '../kit/pages/html.js';
+import { html } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
+import type { PortalFormDeps } from './portal-deps.js';
 
 addMessages('en', {
   'devices.title': 'Remembered devices',
@@ -48,16 +47,8 @@ addMessages('fr', {
 
 export const DEVICES_PATH = '/portal/devices';
 
-export interface DevicesPortalDeps {
-  users: Pick<UserApi, 'findById'>;
-  sessions: Pick<SessionApi, 'get'>;
-  audit: AuditApi;
-  csrf: Csrf;
-  clock: Clock;
+export interface DevicesPortalDeps extends PortalFormDeps {
   devices: Pick<RememberedDevices, 'list' | 'revoke' | 'revokeAll'>;
-  maxBodyBytes: number;
-  locale(req: Request): Locale;
-  render(req: Request, res: Response, status: number, title: string, body: SafeHtml): void;
 }
 
 export function mountDevicesPortal(router: Router, deps: DevicesPortalDeps): void {

@@ -13,21 +13,18 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Kysely } from 'kysely';
-import type { AuditApi, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
+import type { UserRecord } from '../api/host-api.js';
 import { signedInUser, type SignedInUser } from './signed-in-user.js';
-import type { Clock } from '../kit/clock.js';
-import type { Csrf } from '../http/csrf.js';
 import type { Database, FactorRow } from '../store/schema.js';
 import type { Factor } from '../factors/factor.js';
 import { BACKUP_CODE_KIND } from '../factors/backup-codes.js';
-import { html, type SafeHtml } from '../kit/pages/html.js';
+import { html } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
-import type { Reauth } from './reauth.js';
-import type { ChangeNotices } from './change-notices.js';
 import { isSelfAdded } from '../factors/delivered-code-factor.js';
 import type { AccountChange } from '../delivery/index.js';
 import { addContactLinks, changeContactLink, mountContactPortal, offeredContactFactors } from './contact-routes.js';
 import { addKeyButton, mountSecurityKeyPortal } from './security-key-routes.js';
+import type { AccountChangeDeps } from './portal-deps.js';
 
 addMessages('en', {
   'methods.title': 'Your sign-in methods',
@@ -109,23 +106,13 @@ type Done = 'added' | 'default' | 'renamed' | 'removed' | 'changed' | 'contactAd
 
 const NOTICE: Record<Exclude<Done, 'added' | 'changed' | 'contactAdded' | 'keyAdded'>, AccountChange> = { default: 'default-changed', renamed: 'method-renamed', removed: 'method-removed' };
 
-export interface MethodsDeps {
+export interface MethodsDeps extends AccountChangeDeps {
   db: Kysely<Database>;
-  users: Pick<UserApi, 'findById'>;
-  sessions: Pick<SessionApi, 'get'>;
-  audit: AuditApi;
-  csrf: Csrf;
-  clock: Clock;
-  reauth: Reauth;
-  notices: ChangeNotices;
   factors: readonly Factor[];
   /** `portal.directoryOwns`: contact details users may not add or change themselves. */
   directoryOwns: readonly ('phone' | 'email')[];
   /** Whether a user must keep a second factor (the enrolment policy is not `allow`). */
   mfaRequired: boolean;
-  maxBodyBytes: number;
-  locale(req: Request): Locale;
-  render(req: Request, res: Response, status: number, title: string, body: SafeHtml): void;
 }
 
 type Who = SignedInUser;

@@ -6,16 +6,13 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Kysely } from 'kysely';
-import type { AuditApi, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
+import type { UserRecord } from '../api/host-api.js';
 import { signedInUser } from './signed-in-user.js';
-import type { Clock } from '../kit/clock.js';
-import type { Csrf } from '../http/csrf.js';
 import type { Database } from '../store/schema.js';
 import { hashPin, verifyPin, type PinSealer } from '../delivery/index.js';
-import { html, type SafeHtml } from '../kit/pages/html.js';
-import { addMessages, t, type Locale } from '../kit/i18n.js';
-import type { ChangeNotices } from './change-notices.js';
-import type { Reauth } from './reauth.js';
+import { html } from '../kit/pages/html.js';
+import { addMessages, t } from '../kit/i18n.js';
+import type { AccountChangeDeps } from './portal-deps.js';
 
 addMessages('en', {
   'pin.title': 'Your PIN',
@@ -66,22 +63,12 @@ export function pinProblem(pin: string, min = PIN_MIN_DIGITS, max = PIN_MAX_DIGI
   return null;
 }
 
-export interface PinDeps {
+export interface PinDeps extends AccountChangeDeps {
   db: Kysely<Database>;
-  users: Pick<UserApi, 'findById'>;
-  sessions: Pick<SessionApi, 'get'>;
-  audit: AuditApi;
-  csrf: Csrf;
-  clock: Clock;
-  reauth: Reauth;
-  notices: ChangeNotices;
   /** Seals PIN hashes (the key ring as their pepper). */
   secrets: PinSealer;
-  maxBodyBytes: number;
   minDigits?: number;
   maxDigits?: number;
-  locale(req: Request): Locale;
-  render(req: Request, res: Response, status: number, title: string, body: SafeHtml): void;
 }
 
 export function mountPinPortal(router: Router, deps: PinDeps): void {

@@ -11,17 +11,14 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Kysely } from 'kysely';
-import type { AuditApi, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
-import type { Clock } from '../kit/clock.js';
-import type { Csrf } from '../http/csrf.js';
+import type { UserRecord } from '../api/host-api.js';
 import type { Database, FactorRow } from '../store/schema.js';
 import type { Factor } from '../factors/factor.js';
 import { WEBAUTHN_KIND } from '../factors/webauthn-factor.js';
 import { html, type SafeHtml } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
-import type { Reauth } from './reauth.js';
-import type { ChangeNotices } from './change-notices.js';
 import { signedInUser, type SignedInUser } from './signed-in-user.js';
+import type { AccountChangeDeps } from './portal-deps.js';
 
 addMessages('en', {
   'key.add': 'Add a security key or passkey',
@@ -43,19 +40,9 @@ const METHODS_PATH = '/portal/methods';
 /** A key started here and never registered is dropped after an hour. */
 const PENDING_MS = 3_600_000;
 
-export interface SecurityKeyDeps {
+export interface SecurityKeyDeps extends AccountChangeDeps {
   db: Kysely<Database>;
-  users: Pick<UserApi, 'findById'>;
-  sessions: Pick<SessionApi, 'get'>;
-  audit: AuditApi;
-  csrf: Csrf;
-  clock: Clock;
-  reauth: Reauth;
-  notices: ChangeNotices;
   factors: readonly Factor[];
-  maxBodyBytes: number;
-  locale(req: Request): Locale;
-  render(req: Request, res: Response, status: number, title: string, body: SafeHtml): void;
   showMethods(req: Request, res: Response, status: number, user: UserRecord, done: 'keyAdded'): Promise<void>;
 }
 
