@@ -44,7 +44,7 @@ const SENSITIVE_KEYS = new Set([
 const SENSITIVE_SUFFIX = /(password|passwd|passphrase|secret|token|privatekey|apikey|signingkey)$/;
 
 /** Query parameters whose values never reach the log (SAML messages, codes, tokens). */
-export const SENSITIVE_QUERY_NAMES = ['samlrequest', 'samlresponse', 'relaystate', 'signature', 'code', 'token', 'password', 'ticket', 'state'];
+export const SENSITIVE_QUERY_NAMES = ['samlrequest', 'samlresponse', 'relaystate', 'signature', 'code', 'token', 'password', 'ticket', 'state', 't'];
 
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@?#]*)(?::([^/\s@?#]*))?@/gi;
 const QUERY_VALUE = new RegExp(`([?&](?:${SENSITIVE_QUERY_NAMES.join('|')})=)[^&#\\s"']*`, 'gi');

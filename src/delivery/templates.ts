@@ -42,6 +42,8 @@ export type EnrolledVars = CommonVars &
 export interface CodeVars extends CommonVars {
   code: string;
   ttlSeconds: number;
+  /** The "This wasn't me" link (src/fraud/fraud-link.ts), when the host makes one. */
+  fraudUrl?: string;
 }
 
 /** What a self-service change was (issue 19); the mail says it in the reader's language. */

@@ -99,7 +99,7 @@ export interface DeliveryChannel {
    * Sends the code (or, in press-pound mode, places the call that asks for #). Throws
    * `DELIVERY_FAILED` with a detail free of the code when the provider is down or refuses.
    */
-  deliver(input: { to: string; code: string | null; callbackUrl: string | null; locale: Locale; user: UserRecord; ttlSeconds: number }): Promise<{ providerMessageId: string }>;
+  deliver(input: { to: string; code: string | null; callbackUrl: string | null; locale: Locale; user: UserRecord; ttlSeconds: number; challengeId: string; expiresAt: number }): Promise<{ providerMessageId: string }>;
 }
 
 export interface DeliveredCodeFactorDeps {
@@ -325,7 +325,7 @@ export function createDeliveredCodeFactor(deps: DeliveredCodeFactorDeps, channel
         })
         .execute();
       try {
-        const sent = await channel.deliver({ to, code, callbackUrl, locale, user, ttlSeconds: policy.codeTtlSeconds });
+        const sent = await channel.deliver({ to, code, callbackUrl, locale, user, ttlSeconds: policy.codeTtlSeconds, challengeId, expiresAt });
         await db.updateTable('delivered_codes').set({ provider_message_id: sent.providerMessageId }).where('id', '=', rowId).execute();
         return { sent: true, detail: `${channel.kind} ${channel.mode} sent, provider message ${sent.providerMessageId}` };
       } catch (err) {

@@ -1,7 +1,8 @@
 /**
  * Codes by email, to the directory's address, rendered from the `code` mail template (English
  * or French, overridable). The `console` transport is for the demo: it writes to the log what
- * would have been mailed, the code only when `revealCodes` says so.
+ * would have been mailed, the code only when `revealCodes` says so. With `fraudLink` the mail
+ * carries a "This wasn't me" link (src/fraud/fraud-link.ts).
  */
 import type { Mailer } from '../delivery/index.js';
 import { addMessages, t } from '../kit/i18n.js';
@@ -35,6 +36,8 @@ export interface EmailFactorDeps extends DeliveredCodeFactorDeps {
   mailer: Pick<Mailer, 'sendTemplate'> | null;
   productName: string;
   revealCodes: boolean;
+  /** The "This wasn't me" link of a code (`FraudLinks.url`); without it the mail has none. */
+  fraudLink?: ((challengeId: string, codeExpiresAt: number) => string) | undefined;
 }
 
 export function createEmailFactor(deps: EmailFactorDeps): Factor {
@@ -47,8 +50,8 @@ export function createEmailFactor(deps: EmailFactorDeps): Factor {
     mask: maskEmail,
     label: (locale) => t(locale, 'email.label'),
     prompt: (locale, to) => t(locale, 'email.prompt', { to: maskEmail(to) }),
-    async deliver({ to, code, locale, user, ttlSeconds }) {
-      const vars = { displayName: user.displayName ?? user.username, productName: deps.productName, code: code!, ttlSeconds };
+    async deliver({ to, code, locale, user, ttlSeconds, challengeId, expiresAt }) {
+      const vars = { displayName: user.displayName ?? user.username, productName: deps.productName, code: code!, ttlSeconds, ...(deps.fraudLink ? { fraudUrl: deps.fraudLink(challengeId, expiresAt) } : {}) };
       if (deps.mailer) {
         const sent = await deps.mailer.sendTemplate('code', locale, vars, to);
         return { providerMessageId: sent.messageId };

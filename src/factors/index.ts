@@ -88,6 +88,8 @@ export function createDeliveredFactors(deps: {
   secrets: PinSealer;
   /** Peppers of code hashes, derived from the secrets key ring (`CODE_PEPPER_INFO`). */
   peppers: Pick<DerivedKeys, 'current' | 'accepted'>;
+  /** The "This wasn't me" link an emailed code carries. */
+  fraudLink?: (challengeId: string, codeExpiresAt: number) => string;
   /** Tests inject fetch for providers; default the global one. */
   fetch?: FetchFn;
 }): Factor[] {
@@ -113,7 +115,7 @@ export function createDeliveredFactors(deps: {
   }
   if (email) {
     const mailer = email.transport === 'smtp' ? configuredMailer(config, deps.logger) : null;
-    factors.push(createEmailFactor({ ...common, policy: email, pin: 'off', mailer, productName, revealCodes: email.revealCodes }));
+    factors.push(createEmailFactor({ ...common, policy: email, pin: 'off', mailer, productName, revealCodes: email.revealCodes, fraudLink: deps.fraudLink }));
   }
   return factors;
 }

@@ -113,13 +113,16 @@ Your sign-in code is {{code}}. It expires in {{minutes}} minutes.
 
 If you did not try to sign in, someone may know your password: change it and contact your
 IT support.
-`,
+{{#if fraudUrl}}
+This wasn't me: {{fraudUrl}}
+{{/if}}`,
   'code.html': `<p>Hello {{displayName}},</p>
 <p>Your sign-in code is:</p>
 <p style="font-size:28px;font-family:monospace;letter-spacing:6px"><strong>{{code}}</strong></p>
 <p>It expires in {{minutes}} minutes.</p>
 <p>If you did not try to sign in, someone may know your password: change it and contact your
-IT support.</p>`,
+IT support.</p>{{#if fraudUrl}}
+<p><a href="{{fraudUrl}}" id="fraud-link">This wasn't me</a></p>{{/if}}`,
 
   // Issue 19: every self-service change is mailed, so a change the user did not make is noticed.
   'account-changed.subject': 'Your {{productName}} sign-in methods changed',

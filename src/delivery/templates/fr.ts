@@ -111,13 +111,16 @@ Votre code de connexion est {{code}}. Il expire dans {{minutes}} minutes.
 
 Si vous n’avez pas tenté de vous connecter, quelqu’un connaît peut-être votre mot de passe :
 changez-le et contactez votre support informatique.
-`,
+{{#if fraudUrl}}
+Ce n’était pas moi : {{fraudUrl}}
+{{/if}}`,
   'code.html': `<p>Bonjour {{displayName}},</p>
 <p>Votre code de connexion est :</p>
 <p style="font-size:28px;font-family:monospace;letter-spacing:6px"><strong>{{code}}</strong></p>
 <p>Il expire dans {{minutes}} minutes.</p>
 <p>Si vous n’avez pas tenté de vous connecter, quelqu’un connaît peut-être votre mot de passe :
-changez-le et contactez votre support informatique.</p>`,
+changez-le et contactez votre support informatique.</p>{{#if fraudUrl}}
+<p><a href="{{fraudUrl}}" id="fraud-link">Ce n’était pas moi</a></p>{{/if}}`,
 
   'account-changed.subject': 'Vos méthodes de connexion {{productName}} ont changé',
   'account-changed.text': `Bonjour {{displayName}},

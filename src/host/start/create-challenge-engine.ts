@@ -10,6 +10,7 @@ export const createChallengeEngineStep: StartStep = (ctx) => {
   const instances = new Map<string, AdapterInstance>();
   ctx.instances = instances;
   ctx.outsideGroup = config.directory.type === 'ldap' ? config.directory.outsideGroup : 'deny';
+  ctx.fraudReports = new FraudReports({ db: ctx.store.db, audit: ctx.audit, logger: ctx.logger, config: config.policies.fraud, mailer: configuredMailer(config, ctx.logger), productName: config.branding.productName });
   ctx.engine = createChallengeEngine({
     db: ctx.store.db,
     secrets: ctx.secrets,
@@ -28,6 +29,6 @@ export const createChallengeEngineStep: StartStep = (ctx) => {
     metrics: ctx.metrics,
     policies: config.policies,
     devices: ctx.devices,
-    fraud: new FraudReports({ db: ctx.store.db, audit: ctx.audit, logger: ctx.logger, config: config.policies.fraud, mailer: configuredMailer(config, ctx.logger), productName: config.branding.productName }),
+    fraud: ctx.fraudReports,
   });
 };

@@ -11,6 +11,7 @@ import { mountDevicesPortal } from '../../portal/devices-routes.js';
 import { createReauth, portalReturnPath } from '../../portal/reauth.js';
 import { createChangeNotices } from '../../portal/change-notices.js';
 import { AppPasswords } from '../../users/app-passwords.js';
+import { mountFraudLink } from '../../fraud/fraud-link-routes.js';
 import type { StartStep } from './start-context.js';
 
 /** The host's own pages (/login, the portal, /mfa) are one router; a direct sign-in hands back to the host itself. */
@@ -53,6 +54,7 @@ export const mountLogin: StartStep = (ctx) => {
   mountBackupCodesPortal(router, { users, sessions, audit, csrf, clock, reauth, notices, codes: new BackupCodes(store.db), maxBodyBytes, locale, render });
   mountPinPortal(router, { db: store.db, users, sessions, audit, csrf, clock, reauth, notices, secrets, maxBodyBytes, locale, render });
   mountDevicesPortal(router, { users, sessions, audit, csrf, clock, devices: ctx.devices, maxBodyBytes, locale, render });
+  mountFraudLink(router, { db: store.db, links: ctx.fraudLinks, reports: ctx.fraudReports, users, csrf, clock, logger: ctx.logger, maxBodyBytes, locale, render });
   engine.mount(router);
   ctx.app.use(router);
   ctx.hostRouter = router;

@@ -12,6 +12,8 @@ import type { HostConfig } from '../../config/schema.js';
 import type { Directory } from '../../directory/directory.js';
 import type { ChallengeEngine, ChallengeEngineDeps } from '../../challenge/index.js';
 import type { Factor } from '../../factors/factor.js';
+import type { FraudLinks } from '../../fraud/fraud-link.js';
+import type { FraudReports } from '../../fraud/fraud-reports.js';
 import type { CookiePolicy } from '../../http/cookies.js';
 import type { RememberedDevices } from '../../devices/remembered-devices.js';
 import type { Csrf } from '../../http/csrf.js';
@@ -85,10 +87,14 @@ export interface StartContext {
   devices: RememberedDevices;
   // create-factors
   factors: Factor[];
+  /** The "This wasn't me" links emailed codes carry (issue 20); /fraud/report checks them. */
+  fraudLinks: FraudLinks;
   // create-challenge-engine
   /** Every adapter instance by name, the host's own and the console's included: the engine hands back through it. */
   instances: Map<string, AdapterInstance>;
   engine: ChallengeEngine;
+  /** Fraud reports (issue 20): the challenge page's button and the emailed link both report through it. */
+  fraudReports: FraudReports;
   /** What a directory user outside the MFA group gets (LDAP `outsideGroup`; always deny for the file directory). */
   outsideGroup: NonNullable<ChallengeEngineDeps['outsideGroupPolicy']>;
   // build-host-api
