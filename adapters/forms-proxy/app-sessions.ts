@@ -74,9 +74,4 @@ export class AppSessions {
     this.#recent.delete(`${app}\u0000${sha256(token)}`);
     await this.#db.deleteFrom('forms_proxy_sessions').where('id', '=', sha256(token)).where('app', '=', app).execute();
   }
-
-  async purgeExpired(): Promise<number> {
-    const res = await this.#db.deleteFrom('forms_proxy_sessions').where('expires_at', '<=', this.#clock.now()).executeTakeFirst();
-    return Number(res.numDeletedRows);
-  }
 }

@@ -180,9 +180,4 @@ export class PendingLogins {
     const held = decodeHeld(this.#secrets.decryptText(row.held_enc, this.#context(row.id)));
     return { held, userId: row.user_id, username: row.username, methods: JSON.parse(row.methods ?? '[]') as string[] };
   }
-
-  async purgeExpired(): Promise<number> {
-    const res = await this.#db.deleteFrom('forms_proxy_pending').where('expires_at', '<=', this.#clock.now()).executeTakeFirst();
-    return Number(res.numDeletedRows);
-  }
 }

@@ -110,10 +110,4 @@ export class OutstandingRequests {
     const r = await this.db.deleteFrom('saml_bridge_requests').where('id', '=', id).where('expires_at', '>', this.clock.now()).executeTakeFirst();
     return Number(r.numDeletedRows) === 1;
   }
-
-  /** Removes requests nobody answered (a periodic sweep). */
-  async purgeExpired(): Promise<number> {
-    const r = await this.db.deleteFrom('saml_bridge_requests').where('expires_at', '<=', this.clock.now()).executeTakeFirst();
-    return Number(r.numDeletedRows);
-  }
 }

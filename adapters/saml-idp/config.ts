@@ -4,17 +4,7 @@
  * `metadataFile:` and `certFile:` are read by the host's loader into `metadata` and `cert`.
  */
 import { z } from 'zod';
-
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-export function durationMs(text: string): number {
-  const m = DURATION.exec(text.trim());
-  if (!m) throw new Error(`not a duration: ${text}`);
-  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-}
-
-const duration = z.string().regex(DURATION, 'expected a duration such as 30s, 15m, 1h');
+import { duration } from '../../src/sdk/adapter.js';
 
 export const NAMEID_FORMATS = {
   persistent: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',

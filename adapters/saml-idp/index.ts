@@ -5,8 +5,9 @@
  */
 import { samlIdpConnectChecks } from './connect-checks.js';
 import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
+import { durationToMs } from '../../src/sdk/adapter.js';
 import { SamlSigner } from '../../src/sdk/adapter.js';
-import { durationMs, samlIdpConfigSchema, type SamlIdpConfig } from './config.js';
+import { samlIdpConfigSchema, type SamlIdpConfig } from './config.js';
 import { ResponseIssuer } from './issue-response.js';
 import { idpMetadata } from './metadata.js';
 import { RelyingPartyRegistry } from './relying-parties.js';
@@ -38,13 +39,13 @@ export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promi
     { clock: host.clock, logger: host.logger.child({ adapter: ADAPTER_NAME }) },
   );
   await relyingParties.start();
-  const requestMaxAgeMs = durationMs(config.requestMaxAge);
+  const requestMaxAgeMs = durationToMs(config.requestMaxAge);
   const issuer = new ResponseIssuer(
-    { entityId, responseLifetimeMs: durationMs(config.responseLifetime), clockSkewMs: durationMs(config.clockSkew), pairwiseKey: host.secrets.deriveKey('pairwise nameid v1') },
+    { entityId, responseLifetimeMs: durationToMs(config.responseLifetime), clockSkewMs: durationToMs(config.clockSkew), pairwiseKey: host.secrets.deriveKey('pairwise nameid v1') },
     signer,
   );
   const sso = new SsoFlow({ host, relyingParties, issuer, signer, entityId, mountPath: MOUNT_PATH, sealTtlMs: Math.max(requestMaxAgeMs, host.server.challengeTtlMs) });
-  const slo = new SloFlow({ host, relyingParties, signer, sso, entityId, mountPath: MOUNT_PATH, messageLifetimeMs: durationMs(config.responseLifetime) });
+  const slo = new SloFlow({ host, relyingParties, signer, sso, entityId, mountPath: MOUNT_PATH, messageLifetimeMs: durationToMs(config.responseLifetime) });
   const idp = { entityId, ssoUrl: `${base}/sso`, sloUrl: `${base}/slo`, requestMaxAgeMs };
   const metadataXml = () => idpMetadata({ entityId, ssoUrl: idp.ssoUrl, sloUrl: idp.sloUrl, keys: host.keys.published, wantAuthnRequestsSigned: false });
 

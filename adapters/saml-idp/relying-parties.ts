@@ -7,7 +7,8 @@
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../src/sdk/adapter.js';
-import { durationMs, type RelyingPartyConfig } from './config.js';
+import { durationToMs } from '../../src/sdk/adapter.js';
+import { type RelyingPartyConfig } from './config.js';
 import { parseSpMetadata, type Endpoint, type SloEndpoint, type SpMetadata } from './sp-metadata.js';
 
 export interface RelyingParty {
@@ -80,7 +81,7 @@ export class RelyingPartyRegistry {
         .filter((c) => c.metadataUrl !== undefined)
         .map(async (config) => {
           await this.refresh(config.name);
-          const timer = setInterval(() => void this.refresh(config.name), durationMs(config.metadataRefresh));
+          const timer = setInterval(() => void this.refresh(config.name), durationToMs(config.metadataRefresh));
           timer.unref();
           this.#timers.push(timer);
         }),

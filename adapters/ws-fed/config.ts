@@ -4,18 +4,7 @@
  * key written next to it wins. Every option carries its default in its description: the
  * README's configuration reference is generated from this schema.
  */
-import { z } from '../../src/sdk/adapter.js';
-
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-export function durationMs(text: string): number {
-  const m = DURATION.exec(text.trim());
-  if (!m) throw new Error(`not a duration: ${text}`);
-  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-}
-
-const duration = z.string().regex(DURATION, 'expected a duration such as 30s, 15m, 1h');
+import { duration, z } from '../../src/sdk/adapter.js';
 
 /**
  * Where a value comes from: a field of the user record, or `objectGuid`: the base64 of the AD

@@ -11,8 +11,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
+import { durationToMs } from '../../src/sdk/adapter.js';
 import { SamlSigner } from '../../src/sdk/adapter.js';
-import { durationMs, wsFedConfigSchema, type WsFedConfig } from './config.js';
+import { wsFedConfigSchema, type WsFedConfig } from './config.js';
 import { DEMO_RP_PATH, demoRealmConfig, mountDemoRp } from './demo-rp.js';
 import { TokenIssuer } from './issue-token.js';
 import { FEDERATION_METADATA_PATH, FederationMetadata } from './metadata.js';
@@ -39,7 +40,7 @@ export function createWsFed(host: HostApi, config: WsFedConfig): AdapterInstance
   const signIn = new SignInFlow({
     host: { ...host, logger },
     realms,
-    issuer: new TokenIssuer({ issuer, clockSkewMs: durationMs(config.clockSkew) }, signer),
+    issuer: new TokenIssuer({ issuer, clockSkewMs: durationToMs(config.clockSkew) }, signer),
     mountPath: MOUNT_PATH,
     resumeTtlMs: 10 * 60_000,
   });

@@ -6,8 +6,9 @@
  * `authnmethodsreferences` claim Entra ID's federatedIdpMfaBehavior looks for.
  */
 import type { SamlSigner, Saml11Attribute, UserRecord } from '../../src/sdk/adapter.js';
+import { durationToMs } from '../../src/sdk/adapter.js';
 import { bytesFromGuid, buildWsFedResponse, SAML11_AM_PASSWORD } from '../../src/sdk/adapter.js';
-import { durationMs, type UserSource } from './config.js';
+import { type UserSource } from './config.js';
 import { MS_CLAIMS_NS, type Realm } from './realms.js';
 import { WsFedRejection } from './rejection.js';
 
@@ -62,7 +63,7 @@ export class TokenIssuer {
       {
         appliesTo: realm.id,
         created: now,
-        expires: now + durationMs(realm.tokenLifetime),
+        expires: now + durationToMs(realm.tokenLifetime),
         assertion: {
           issuer: this.settings.issuer,
           issueInstant: now,

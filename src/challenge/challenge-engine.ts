@@ -316,9 +316,3 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
     },
   };
 }
-
-/** Removes challenges finished or expired more than `keepMs` ago (a periodic sweep). */
-export async function purgeOldChallenges(deps: Pick<ChallengeEngineDeps, 'db' | 'clock'>, keepMs = 24 * 3600_000): Promise<number> {
-  const r = await deps.db.deleteFrom('challenges').where('expires_at', '<', deps.clock.now() - keepMs).executeTakeFirst();
-  return Number(r.numDeletedRows);
-}

@@ -24,9 +24,4 @@ export class StoreReplayCache implements ReplayCache {
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
-
-  async purgeExpired(): Promise<number> {
-    const r = await this.db.deleteFrom('used_ids').where('expires_at', '<=', this.clock.now()).executeTakeFirst();
-    return Number(r.numDeletedRows);
-  }
 }

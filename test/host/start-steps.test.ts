@@ -36,7 +36,6 @@ describe('start-up steps', () => {
       devCertsDir: undefined,
       definitions: [],
     });
-    expect(ctx.directoryOverride).toBeUndefined();
     expect(() => ctx.store).toThrow('start-up: store is read before the step that provides it');
   });
 
