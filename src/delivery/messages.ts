@@ -37,7 +37,7 @@ export interface VoiceScript {
   /** Read-code mode: said twice, the second time after "I repeat". */
   codeIntro: (code: string) => string;
   repeat: (code: string) => string;
-  /** Press-pound mode. */
+  /** Press-pound mode: `#` approves, `0#` reports fraud (the MFA Server's keys). */
   pressPound: string;
   noInput: string;
 }
@@ -48,7 +48,7 @@ export function voiceScript(locale: Locale, productName: string): VoiceScript {
       language: 'fr-FR',
       codeIntro: (code) => `Votre code ${productName} est : ${spokenDigits(code)}.`,
       repeat: (code) => `Je répète : ${spokenDigits(code)}.`,
-      pressPound: `Ceci est ${productName}. Pour confirmer votre connexion, appuyez sur la touche dièse. Si vous n'êtes pas à l'origine de cette demande, raccrochez.`,
+      pressPound: `Ceci est ${productName}. Pour confirmer votre connexion, appuyez sur la touche dièse. Si vous n'êtes pas à l'origine de cette demande, appuyez sur zéro, puis sur la touche dièse.`,
       noInput: 'Aucune touche reçue. Au revoir.',
     };
   }
@@ -56,7 +56,7 @@ export function voiceScript(locale: Locale, productName: string): VoiceScript {
     language: 'en-US',
     codeIntro: (code) => `Your ${productName} code is: ${spokenDigits(code)}.`,
     repeat: (code) => `I repeat: ${spokenDigits(code)}.`,
-    pressPound: `This is ${productName}. To approve your sign-in, press the pound key. If you did not try to sign in, hang up.`,
+    pressPound: `This is ${productName}. To approve your sign-in, press the pound key. If you did not try to sign in, press zero, then the pound key.`,
     noInput: 'No key was pressed. Goodbye.',
   };
 }

@@ -15,12 +15,14 @@ import type { Database } from '../store/schema.js';
 import type { SecretBox } from '../store/secret-box.js';
 import { TokenRepository } from '../tokens/token-repository.js';
 import type { Factor } from './factor.js';
+import type { ChallengeFraudReporter } from './challenge-fraud-reporter.js';
 import { createTotpFactor } from './totp-factor.js';
 import { createOathTokenFactor } from './oath-token-factor.js';
 import { createBackupCodeFactor } from './backup-code-factor.js';
 import { BackupCodes } from './backup-codes.js';
 import { createWebAuthnFactor } from './webauthn-factor.js';
 
+export type { ChallengeFraudReporter } from './challenge-fraud-reporter.js';
 export type { Factor, FactorEnrolment, FactorFailureReason, FactorSendInput, FactorSendResult, FactorVerifyInput, FactorVerifyResult, NewFactorMaterial } from './factor.js';
 export { CODE_PEPPER_INFO, codePepper, deliveredFactorId, MAX_ATTEMPTS_PER_CODE, VOICE_CALLBACK_PATH } from './delivered-code-factor.js';
 export { createSmsFactor } from './sms-factor.js';
@@ -90,6 +92,8 @@ export function createDeliveredFactors(deps: {
   peppers: Pick<DerivedKeys, 'current' | 'accepted'>;
   /** The "This wasn't me" link an emailed code carries. */
   fraudLink?: (challengeId: string, codeExpiresAt: number) => string;
+  /** Files the reports of the phone channels: `0` on a call, a FRAUD reply to a text. */
+  fraud: ChallengeFraudReporter;
   /** Tests inject fetch for providers; default the global one. */
   fetch?: FetchFn;
 }): Factor[] {
@@ -110,7 +114,7 @@ export function createDeliveredFactors(deps: {
   if (voice && delivery?.voice) {
     const provider = createMessageProvider(delivery.voice, providerDeps);
     factors.push(
-      createVoiceFactor({ ...common, policy: voice, pin: voice.pin, provider, providerConfig: delivery.voice, mode: voice.mode, defaultRegion, defaultLocale, audit: deps.audit, users: deps.users }),
+      createVoiceFactor({ ...common, policy: voice, pin: voice.pin, provider, providerConfig: delivery.voice, mode: voice.mode, defaultRegion, defaultLocale, audit: deps.audit, users: deps.users, fraud: deps.fraud }),
     );
   }
   if (email) {

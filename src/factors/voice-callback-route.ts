@@ -6,12 +6,18 @@
  * `t=<unix>,v1=<HMAC-SHA256>` header factorgate signs its own requests with — so a leaked URL
  * alone cannot approve a sign-in. The token travels in the query string because the request
  * log redacts `token=` there, while a path segment would be logged whole.
+ *
+ * The keys follow the MFA Server's convention: `#` approves, `0#` reports fraud. The Gather
+ * collects one digit, so `0` alone already arrives (the `#` after it is not waited for); a
+ * gateway that collects up to `#` sends `0#`. A report ends the challenge and goes through the
+ * same `reportChallenge` as the mailed link (channel `voice`).
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { codesEqual, signBody, verifyTwilioSignature, xmlEscape } from '../delivery/index.js';
 import type { AuditApi, UserApi } from '../api/host-api.js';
 import type { ProviderConfig } from '../delivery/index.js';
 import type { Locale } from '../kit/i18n.js';
+import type { ChallengeFraudReporter } from './challenge-fraud-reporter.js';
 import { callbackHash, VOICE_CALLBACK_PATH, type DeliveredCodeFactorDeps } from './delivered-code-factor.js';
 
 /** What the callback needs: the voice factor passes its own deps (the route never imports the factor). */
@@ -21,14 +27,29 @@ export interface VoiceCallbackDeps extends Pick<DeliveredCodeFactorDeps, 'db' | 
   defaultLocale: Locale;
   audit: AuditApi;
   users: Pick<UserApi, 'findById'>;
+  /** Files the report when the user presses `0` (the host's FraudReports). */
+  fraud: ChallengeFraudReporter;
 }
+
+/** The keys that report fraud: `0`, or `0#` from a gateway that collects up to the pound key. */
+const FRAUD_KEYS: ReadonlySet<string> = new Set(['0', '0#']);
 
 /** A signed timestamp older or newer than this is a replay or a broken clock. */
 const MAX_SKEW_SECONDS = 300;
 
 const THANKS = {
-  en: { language: 'en-US', ok: 'Thank you. Your sign-in is approved. Goodbye.', no: 'Sign-in not approved. Goodbye.' },
-  fr: { language: 'fr-FR', ok: 'Merci. Votre connexion est approuvée. Au revoir.', no: 'Connexion non approuvée. Au revoir.' },
+  en: {
+    language: 'en-US',
+    ok: 'Thank you. Your sign-in is approved. Goodbye.',
+    no: 'Sign-in not approved. Goodbye.',
+    fraud: 'Thank you. The sign-in is reported and stopped, and your IT support is told. Goodbye.',
+  },
+  fr: {
+    language: 'fr-FR',
+    ok: 'Merci. Votre connexion est approuvée. Au revoir.',
+    no: 'Connexion non approuvée. Au revoir.',
+    fraud: 'Merci. La connexion est signalée et arrêtée, et votre support informatique est prévenu. Au revoir.',
+  },
 } as const;
 
 function readParams(req: Request): Record<string, string> {
@@ -69,6 +90,29 @@ export function mountVoiceCallback(router: Router, deps: VoiceCallbackDeps): voi
   const log = deps.logger.child({ route: 'voice-callback' });
   const text = express.text({ type: () => true, limit: '16kb' });
 
+  /** `#`: the call's row is confirmed once, within its lifetime; the page's Continue then consumes it. */
+  const approve = async (id: string, now: number) => {
+    const r = await deps.db
+      .updateTable('delivered_codes')
+      .set({ confirmed_at: now })
+      .where('id', '=', id)
+      .where('confirmed_at', 'is', null)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1 ? ('approved' as const) : ('EXPIRED_OR_USED' as const);
+  };
+
+  /** `0`: within the call's lifetime and not yet approved, the challenge is reported (once). */
+  const reportFraud = async (row: { challenge_id: string; confirmed_at: number | null; consumed_at: number | null; expires_at: number }, now: number) => {
+    if (row.confirmed_at !== null || row.consumed_at !== null || row.expires_at <= now) return 'EXPIRED_OR_USED' as const;
+    const filed = await deps.fraud.reportChallenge({ challengeId: row.challenge_id, method: 'voice', channel: 'voice', now });
+    if (filed.ok) return 'reported' as const;
+    // A portal number check is not a sign-in (UNKNOWN_CHALLENGE); a second 0 finds ALREADY_REPORTED.
+    log.warn({ challengeId: row.challenge_id, reason: filed.reason }, 'voice fraud key not filed');
+    return filed.reason === 'ALREADY_REPORTED' ? ('ALREADY_REPORTED' as const) : ('NOT_A_SIGN_IN' as const);
+  };
+
   router.post(VOICE_CALLBACK_PATH, text, async (req: Request, res: Response) => {
     const now = deps.clock.now();
     const token = typeof req.query.token === 'string' ? req.query.token : '';
@@ -90,26 +134,17 @@ export function mountVoiceCallback(router: Router, deps: VoiceCallbackDeps): voi
       return;
     }
     const digits = params.Digits ?? params.digits ?? '';
-    let approved = false;
-    if (digits === '#') {
-      const r = await deps.db
-        .updateTable('delivered_codes')
-        .set({ confirmed_at: now })
-        .where('id', '=', row.id)
-        .where('confirmed_at', 'is', null)
-        .where('consumed_at', 'is', null)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      approved = Number(r.numUpdatedRows) === 1;
-    }
-    const denyReason = approved ? undefined : digits === '#' ? 'EXPIRED_OR_USED' : 'NOT_PRESSED';
-    log.info({ challengeId: row.challenge_id, approved, reason: denyReason }, 'voice callback');
+    const outcome = digits === '#' ? await approve(row.id, now) : FRAUD_KEYS.has(digits) ? await reportFraud(row, now) : ('NOT_PRESSED' as const);
+    const approved = outcome === 'approved';
+    const reported = outcome === 'reported';
+    const denyReason = approved ? undefined : reported ? 'FRAUD_REPORTED' : outcome;
+    log.info({ challengeId: row.challenge_id, approved, reported, reason: denyReason }, 'voice callback');
     await deps.audit.record({ event: 'voice-callback', result: approved ? 'success' : 'failure', ...audit, denyReason });
     const words = THANKS[deps.defaultLocale];
     if (deps.providerConfig.type === 'twilio') {
-      res.type('text/xml').send(`<Response><Say language="${words.language}">${xmlEscape(approved ? words.ok : words.no)}</Say></Response>`);
+      res.type('text/xml').send(`<Response><Say language="${words.language}">${xmlEscape(approved ? words.ok : reported ? words.fraud : words.no)}</Say></Response>`);
     } else {
-      res.json({ status: approved ? 'approved' : 'not-approved' });
+      res.json({ status: approved ? 'approved' : reported ? 'fraud-reported' : 'not-approved' });
     }
   });
 }

@@ -35,7 +35,7 @@ addMessages('fr', {
 export interface FraudLinkRoutesDeps {
   db: Kysely<Database>;
   links: Pick<FraudLinks, 'check'>;
-  reports: Pick<FraudReports, 'report'>;
+  reports: Pick<FraudReports, 'reportChallenge' | 'alreadyReported'>;
   users: Pick<UserApi, 'findById'>;
   csrf: Pick<Csrf, 'token' | 'check'>;
   clock: Clock;
@@ -56,8 +56,7 @@ export function mountFraudLink(router: Router, deps: FraudLinkRoutesDeps): void 
     if (!checked.ok) return { ok: false, token, refused: checked.reason } as const;
     const challenge = await deps.db.selectFrom('challenges').selectAll().where('id', '=', checked.challengeId).executeTakeFirst();
     if (!challenge) return { ok: false, token, refused: 'UNKNOWN_CHALLENGE' } as const;
-    const used = await deps.db.selectFrom('fraud_reports').select('id').where('challenge_id', '=', challenge.id).executeTakeFirst();
-    if (used) return { ok: false, token, refused: 'ALREADY_REPORTED' } as const;
+    if (await deps.reports.alreadyReported(challenge.id)) return { ok: false, token, refused: 'ALREADY_REPORTED' } as const;
     const user = await deps.users.findById(challenge.user_id);
     if (!user) return { ok: false, token, refused: 'UNKNOWN_USER' } as const;
     return { ok: true, token, challenge, user } as const;
@@ -89,19 +88,11 @@ export function mountFraudLink(router: Router, deps: FraudLinkRoutesDeps): void 
     deps.csrf.check(req);
     const r = await resolve(req);
     if (!r.ok) return invalid(req, res, r.refused);
-    const { challenge, user } = r;
+    const { challenge } = r;
     // The method is the one whose code carried the link.
     const sent = await deps.db.selectFrom('delivered_codes').select('kind').where('challenge_id', '=', challenge.id).orderBy('issued_at', 'desc').executeTakeFirst();
-    await deps.reports.report({
-      user,
-      challengeId: challenge.id,
-      method: sent?.kind ?? null,
-      channel: 'link',
-      adapter: challenge.adapter,
-      relyingParty: challenge.relying_party ?? undefined,
-      clientIp: challenge.client_ip ?? undefined,
-      now: deps.clock.now(),
-    });
+    const filed = await deps.reports.reportChallenge({ challengeId: challenge.id, method: sent?.kind ?? null, channel: 'link', now: deps.clock.now() });
+    if (!filed.ok) return invalid(req, res, filed.reason);
     const L = deps.locale(req);
     deps.render(req, res, 200, t(L, 'fraudLink.title'), html`<h1>${t(L, 'fraudLink.title')}</h1><p class="notice" role="status" id="fraud-link-done">${t(L, 'fraudLink.done')}</p>`);
   });

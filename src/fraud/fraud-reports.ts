@@ -9,13 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { AuditApi, UserRecord } from '../api/host-api.js';
+import type { AuditApi, UserApi, UserRecord } from '../api/host-api.js';
 import type { Database } from '../store/schema.js';
 import type { FraudConfig } from '../policy/config.js';
 import type { Mailer } from '../delivery/mailer.js';
 import { revokeAllDevices } from '../devices/remembered-devices.js';
 
-export type FraudChannel = 'page' | 'link' | 'voice';
+export type FraudChannel = 'page' | 'link' | 'voice' | 'sms';
 
 export interface FraudReportInput {
   user: UserRecord;
@@ -37,7 +37,12 @@ export interface FraudReportsDeps {
   /** The SMTP mailer (delivery.smtp); without one, admins are not mailed (logged). */
   mailer: Pick<Mailer, 'sendMail'> | null;
   productName: string;
+  /** Finds the user of a challenge reported from outside the browser (link, call, text reply). */
+  users: Pick<UserApi, 'findById'>;
 }
+
+/** Why a report naming a challenge (a link, a key on a call, a text reply) was not filed. */
+export type ChallengeReportRefusal = 'UNKNOWN_CHALLENGE' | 'ALREADY_REPORTED' | 'UNKNOWN_USER';
 
 export class FraudReports {
   constructor(private readonly deps: FraudReportsDeps) {}
@@ -81,6 +86,37 @@ export class FraudReports {
     });
     await this.#mailAdmins(input, blocked, id);
     return { id, blocked };
+  }
+
+  /**
+   * A report that names a challenge from outside the browser: the fraud link, `0` on a
+   * press-pound call, a FRAUD reply to a text. The challenge's own record gives the app and the
+   * sign-in's client address; one report per challenge (a second is refused, not filed).
+   */
+  async reportChallenge(input: { challengeId: string; method: string | null; channel: Exclude<FraudChannel, 'page'>; now: number }): Promise<{ ok: true; id: string; blocked: boolean } | { ok: false; reason: ChallengeReportRefusal }> {
+    const { db } = this.deps;
+    const challenge = await db.selectFrom('challenges').selectAll().where('id', '=', input.challengeId).executeTakeFirst();
+    if (!challenge) return { ok: false, reason: 'UNKNOWN_CHALLENGE' };
+    if (await this.alreadyReported(challenge.id)) return { ok: false, reason: 'ALREADY_REPORTED' };
+    const user = await this.deps.users.findById(challenge.user_id);
+    if (!user) return { ok: false, reason: 'UNKNOWN_USER' };
+    const filed = await this.report({
+      user,
+      challengeId: challenge.id,
+      method: input.method,
+      channel: input.channel,
+      adapter: challenge.adapter,
+      relyingParty: challenge.relying_party ?? undefined,
+      clientIp: challenge.client_ip ?? undefined,
+      now: input.now,
+    });
+    return { ok: true, ...filed };
+  }
+
+  /** Whether a report already names this challenge. */
+  async alreadyReported(challengeId: string): Promise<boolean> {
+    const row = await this.deps.db.selectFrom('fraud_reports').select('id').where('challenge_id', '=', challengeId).executeTakeFirst();
+    return row !== undefined;
   }
 
   async #mailAdmins(input: FraudReportInput, blocked: boolean, id: string): Promise<void> {

@@ -34,7 +34,8 @@ export function buildTwiml(req: CallRequest, locale: Locale, productName: string
   }
   // finishOnKey="" rather than "#": Twilio does not call the action URL when the finish key is
   // pressed before any digit, it falls through to the next verb. With no finish key and one
-  // digit, "#" itself is the digit collected and arrives at the callback as Digits=%23.
+  // digit, "#" itself is the digit collected and arrives at the callback as Digits=%23; "0" (the
+  // fraud key of "0#") arrives alone at once, without waiting for the "#".
   return (
     `<Response><Gather input="dtmf" numDigits="1" finishOnKey="" timeout="10" method="POST" action="${xmlEscape(req.callbackUrl)}">` +
     `${say(script.pressPound)}</Gather>${say(script.noInput)}</Response>`

@@ -1,7 +1,5 @@
 import type { AdapterInstance } from '../../api/host-api.js';
 import { createChallengeEngine } from '../../challenge/index.js';
-import { FraudReports } from '../../fraud/fraud-reports.js';
-import { configuredMailer } from '../../factors/index.js';
 import type { StartStep } from './start-context.js';
 
 /** The engine knows no adapter by name: when a challenge ends it hands back to whichever instance the challenge names. */
@@ -10,7 +8,6 @@ export const createChallengeEngineStep: StartStep = (ctx) => {
   const instances = new Map<string, AdapterInstance>();
   ctx.instances = instances;
   ctx.outsideGroup = config.directory.type === 'ldap' ? config.directory.outsideGroup : 'deny';
-  ctx.fraudReports = new FraudReports({ db: ctx.store.db, audit: ctx.audit, logger: ctx.logger, config: config.policies.fraud, mailer: configuredMailer(config, ctx.logger), productName: config.branding.productName });
   ctx.engine = createChallengeEngine({
     db: ctx.store.db,
     secrets: ctx.secrets,
