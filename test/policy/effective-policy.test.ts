@@ -85,6 +85,24 @@ describe('trusted networks', () => {
     expect(matchingNetwork(undefined, ['0.0.0.0/0'])).toBeNull();
   });
 
+  it('answers every address of a list it has already compiled, first listed network first, families kept apart', () => {
+    const networks = Object.freeze(['192.0.2.0/24', '10.0.0.0/8', '2001:db8::/32', '10.1.0.0/16']);
+    const cases: [string, string | null][] = [
+      ['10.1.2.3', '10.0.0.0/8'],
+      ['192.0.2.200', '192.0.2.0/24'],
+      ['2001:db8::1', '2001:db8::/32'],
+      ['::ffff:192.0.2.1', '192.0.2.0/24'],
+      ['198.51.100.1', null],
+      ['2001:db9::1', null],
+      ['not-an-address', null],
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const [ip, want] of cases) expect([ip, matchingNetwork(ip, networks)]).toEqual([ip, want]);
+    }
+    // Another list with other networks is not answered from the first one's.
+    expect(matchingNetwork('10.1.2.3', Object.freeze(['10.1.0.0/16']))).toBe('10.1.0.0/16');
+  });
+
   it('skip-inside skips inside; require-inside skips only outside', () => {
     const inside = { networks: ['10.0.0.0/8'], mode: 'skip-inside' as const };
     expect(networkSkip(inside, '10.0.0.0/8')).toBe('trusted network 10.0.0.0/8');
