@@ -73,17 +73,24 @@ export class RememberedDevices {
     if (value === undefined) return { ok: false, reason: 'NONE' };
     const [id = '', mac = '', extra] = value.split('.');
     if (!ID.test(id) || !MAC.test(mac) || extra !== undefined) return { ok: false, reason: 'MALFORMED' };
-    const row = await this.db.selectFrom('remembered_devices').selectAll().where('id', '=', id).executeTakeFirst();
-    if (row && row.user_id !== input.userId) return { ok: false, reason: 'OTHER_USER' };
-    if (row && row.app !== input.app) return { ok: false, reason: 'OTHER_APP' };
+    // One query: the device and when its user's password last changed (checked below).
+    const found = await this.db
+      .selectFrom('remembered_devices')
+      .leftJoin('users', 'users.id', 'remembered_devices.user_id')
+      .selectAll('remembered_devices')
+      .select('users.password_changed_at')
+      .where('remembered_devices.id', '=', id)
+      .executeTakeFirst();
+    if (found && found.user_id !== input.userId) return { ok: false, reason: 'OTHER_USER' };
+    if (found && found.app !== input.app) return { ok: false, reason: 'OTHER_APP' };
     const want = Buffer.from(this.#mac(id, input.userId, input.app));
-    if (!row || !timingSafeEqual(want, Buffer.from(mac))) return { ok: false, reason: 'FORGED' };
+    if (!found || !timingSafeEqual(want, Buffer.from(mac))) return { ok: false, reason: 'FORGED' };
+    const { password_changed_at: passwordChangedAt, ...row } = found;
     if (row.revoked_at !== null) return { ok: false, reason: 'REVOKED' };
     if (row.expires_at <= input.now) return { ok: false, reason: 'EXPIRED' };
     // A password changed in the directory after the device was remembered ends it (the sync or
     // sign-in that saw the change revokes it too; this catches a change seen by another path).
-    const user = await this.db.selectFrom('users').select('password_changed_at').where('id', '=', input.userId).executeTakeFirst();
-    if (user?.password_changed_at != null && user.password_changed_at > row.created_at) {
+    if (passwordChangedAt !== null && passwordChangedAt > row.created_at) {
       await this.revoke(input.userId, id, input.now, 'password-change');
       return { ok: false, reason: 'PASSWORD_CHANGED' };
     }

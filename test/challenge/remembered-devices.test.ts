@@ -165,6 +165,25 @@ describe('remember this device', () => {
     expect((await h.store.db.selectFrom('remembered_devices').select('revoked_reason').orderBy('created_at').execute()).map((r) => r.revoked_reason)).toEqual(['method-reset', 'password-change']);
   });
 
+  it('is refused and revoked when the password change reached the store by another path (another host), audited as PASSWORD_CHANGED', async () => {
+    const h = await host({ config: REMEMBER });
+    await addUser(h, 'ada');
+    const b = new Browser(h.url);
+    const secret = await enrol(h, b, 'ada');
+    await signIn(h, b, 'ada', secret, true);
+    expect((await b.get(await b.begin('ada'))).body).toContain('verified ada with remembered-device');
+    // A change older than the device does not end it…
+    const [device] = await h.store.db.selectFrom('remembered_devices').select(['created_at']).execute();
+    await h.store.db.updateTable('users').set({ password_changed_at: device!.created_at - 1 }).where('username', '=', 'ada').execute();
+    expect((await b.get(await b.begin('ada'))).body).toContain('verified ada with remembered-device');
+    // …a newer one, written straight into the users row (no revocation by the writer), does.
+    h.clock.advance(60_000);
+    await h.store.db.updateTable('users').set({ password_changed_at: h.clock.now() }).where('username', '=', 'ada').execute();
+    expect((await b.get(await b.begin('ada'))).body).toContain('name="code"');
+    expect(await h.store.db.selectFrom('remembered_devices').select(['revoked_reason']).execute()).toEqual([{ revoked_reason: 'password-change' }]);
+    expect((await audits(h, 'remembered-device')).filter((a) => a.result === 'failure').map((a) => a.deny_reason)).toEqual(['PASSWORD_CHANGED']);
+  });
+
   it('over HTTPS the cookie is Secure with the __Host- prefix', async () => {
     const h = await host({ config: REMEMBER, publicUrl: 'https://mfa.example.test' });
     await addUser(h, 'ada');
