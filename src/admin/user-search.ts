@@ -61,31 +61,22 @@ export async function searchUsers(db: Kysely<Database>, input: { query: string; 
     .execute();
   const shown = rows.slice(0, input.pageSize);
   const ids = shown.map((r) => r.id);
-  const [factors, bypasses] = ids.length
+  // Three queries for the whole page, whatever its size: the methods, the bypasses and each
+  // listed user's last sign-in (one per user was N+1 round trips to the store).
+  const [factors, bypasses, last] = ids.length
     ? await Promise.all([
         db.selectFrom('factors').select(['user_id', 'kind', 'is_default']).where('user_id', 'in', ids).where('confirmed', '=', 1).orderBy('is_default', 'desc').orderBy('created_at').execute(),
         db.selectFrom('user_bypasses').select(['user_id', 'expires_at']).where('user_id', 'in', ids).where('used_at', 'is', null).where('expires_at', '>', input.now).execute(),
+        lastSignIns(db, ids),
       ])
-    : [[], []];
-  const last = await Promise.all(
-    ids.map((id) =>
-      db
-        .selectFrom('audit_events')
-        .select(['ts', 'event', 'result', 'deny_reason'])
-        .where('user_id', '=', id)
-        .where('event', 'in', [...SIGN_IN_EVENTS])
-        .orderBy('ts', 'desc')
-        .limit(1)
-        .executeTakeFirst(),
-    ),
-  );
+    : [[], [], new Map<string, LastSignInRow>()];
   return {
     query,
     page,
     pageSize: input.pageSize,
     hasNext: rows.length > input.pageSize,
-    users: shown.map((r, i) => {
-      const l = last[i];
+    users: shown.map((r) => {
+      const l = last.get(r.id);
       const kinds = factors.filter((f) => f.user_id === r.id).map((f) => f.kind);
       return {
         username: r.username,
@@ -101,4 +92,39 @@ export async function searchUsers(db: Kysely<Database>, input: { query: string; 
       };
     }),
   };
+}
+
+interface LastSignInRow {
+  ts: number;
+  event: string;
+  result: string;
+  deny_reason: string | null;
+}
+
+/**
+ * Each user's latest sign-in try, in one statement: for every user a correlated lookup of the id
+ * of their newest sign-in event (a descent of the `(user_id, ts)` index, as the per-user query
+ * did), then those rows by primary key.
+ */
+async function lastSignIns(db: Kysely<Database>, ids: string[]): Promise<Map<string, LastSignInRow>> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .select(['user_id', 'ts', 'event', 'result', 'deny_reason'])
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('users')
+        .select((u) =>
+          u
+            .selectFrom('audit_events as newest')
+            .select('newest.id')
+            .whereRef('newest.user_id', '=', 'users.id')
+            .where('newest.event', 'in', [...SIGN_IN_EVENTS])
+            .orderBy('newest.ts', 'desc')
+            .limit(1)
+            .as('id'),
+        )
+        .where('users.id', 'in', ids),
+    )
+    .execute();
+  return new Map(rows.filter((r) => r.user_id !== null).map((r) => [r.user_id!, r]));
 }

@@ -10,6 +10,7 @@ import { openStore, type Store } from '../../src/store/store.js';
 import { UserRepository } from '../../src/users/user-repository.js';
 import { ManualClock } from '../../src/kit/clock.js';
 import { searchUsers } from '../../src/admin/user-search.js';
+import { checkLastSignIns } from './last-sign-in-case.js';
 
 let pg: TestPostgres;
 let store: Store;
@@ -48,5 +49,9 @@ describe('user search on PostgreSQL', () => {
       return r.rows.map((row) => row['QUERY PLAN']).join('\n');
     });
     expect(plan).toContain('users_email_search');
+  });
+
+  it('lists each user with their own newest sign-in try', async () => {
+    await checkLastSignIns(store);
   });
 });
