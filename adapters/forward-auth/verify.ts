@@ -47,10 +47,10 @@ export async function decide(deps: VerifyDeps, req: Request): Promise<Verdict> {
   return { status: 200, session };
 }
 
-function inGroups(rule: ForwardAuthRule, session: ForwardSession): boolean {
+/** Whether the session's user is in one of the rule's groups (the rule's were lowercased when the configuration was parsed). */
+export function inGroups(rule: Pick<ForwardAuthRule, 'groups'>, session: Pick<ForwardSession, 'groups'>): boolean {
   if (rule.groups.length === 0) return true;
-  const have = new Set(session.groups.map((g) => g.toLowerCase()));
-  return rule.groups.some((g) => have.has(g.toLowerCase()));
+  return session.groups.some((g) => rule.groups.includes(g.toLowerCase()));
 }
 
 /**

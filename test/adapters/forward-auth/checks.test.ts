@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { forwardAuthConfigSchema } from '../../../adapters/forward-auth/config.js';
 import { HostRules, hostMatches } from '../../../adapters/forward-auth/rules.js';
 import { originalUrl, TrustedProxies } from '../../../adapters/forward-auth/target.js';
+import { inGroups } from '../../../adapters/forward-auth/verify.js';
 
 describe('trusted proxies', () => {
   const proxies = new TrustedProxies(['127.0.0.1', '10.1.0.0/16', '::1']);
@@ -82,6 +83,15 @@ describe('configuration', () => {
       cookieName: 'fg_forward_auth',
       sessionLifetime: '8h',
     });
+  });
+  it('folds the rule groups to lower case once, and matches the user\'s groups case-insensitively', () => {
+    const [rule] = forwardAuthConfigSchema.parse({ rules: [{ host: 'app.example.com', groups: ['Staff', 'MFA-Users'] }] }).rules;
+    expect(rule!.groups).toEqual(['staff', 'mfa-users']);
+    expect(inGroups(rule!, { groups: ['Other', 'STAFF'] })).toBe(true);
+    expect(inGroups(rule!, { groups: ['mfa-USERS'] })).toBe(true);
+    expect(inGroups(rule!, { groups: ['Staffers', 'users'] })).toBe(false);
+    expect(inGroups(rule!, { groups: [] })).toBe(false);
+    expect(inGroups({ groups: [] }, { groups: [] })).toBe(true);
   });
   it('reports each problem with its key', () => {
     expect(problems({ rules: [] })).toEqual(['rules: Too small: expected array to have >=1 items']);
