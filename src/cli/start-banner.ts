@@ -18,6 +18,8 @@ export interface BannerInput {
   demoCredentials: readonly DemoCredential[];
   /** The demo users file, when the directory is one. */
   demoUsersFile: string | null;
+  /** The processes serving (`server.workers`); omitted: not shown. */
+  workers?: { count: number; pids: readonly number[] };
 }
 
 function table(rows: ReadonlyArray<readonly [string, string]>, indent: string): string[] {
@@ -32,6 +34,10 @@ export function startBanner(input: BannerInput): string[] {
     ['your account', `${base}/portal`],
     ['health', `${base}/healthz  ${base}/readyz`],
   ];
+  if (input.workers) {
+    const { count, pids } = input.workers;
+    rows.push(['workers', count === 1 ? `1 process (pid ${pids.join(', ')}; server.workers adds more)` : `${count} processes on one port (pids ${pids.join(', ')}; SIGHUP restarts them one by one)`]);
+  }
   const notes = new Map<number, string>();
   for (const link of input.links) {
     rows.push([link.label, link.url]);

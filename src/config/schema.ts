@@ -36,6 +36,11 @@ export const serverConfigSchema = z
       .describe('Serve HTTPS on the main listener. Default: plain HTTP (put a TLS proxy in front).'),
     shutdownTimeoutSeconds: z.number().positive().max(300).default(10).describe('On SIGTERM, how long in-flight requests may take to finish. Default 10.'),
     maxBodyBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024).describe('Largest request body accepted by the host\'s own forms. Default 262144.'),
+    // issue 25: all cores (src/host/cluster).
+    workers: z
+      .union([z.literal('auto'), z.number().int().min(1).max(256)])
+      .default(1)
+      .describe('Processes serving the port (node:cluster): a number, or auto for one per core (os.availableParallelism()). Default 1: one process, no cluster.'),
   })
   .describe('The HTTP listener.');
 

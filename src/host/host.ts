@@ -17,7 +17,7 @@ import { createLogger } from '../audit/logger.js';
 import { systemClock, type Clock } from '../kit/clock.js';
 import type { DemoCredential } from './bootstrap/demo-users.js';
 import type { LoadedConfig } from './config/load.js';
-import { startContext, type StartStep, type Stop } from './start/start-context.js';
+import { startContext, type StartContext, type StartStep, type Stop } from './start/start-context.js';
 import { registerAdapters } from './start/register-adapters.js';
 import { prepareDataFolder } from './start/prepare-data-folder.js';
 import { loadKeys } from './start/load-keys.js';
@@ -34,6 +34,8 @@ import { loadAdapters } from './start/load-adapters.js';
 import { mountErrorPages } from './start/mount-error-pages.js';
 import { prepareListeners } from './start/prepare-listeners.js';
 import { startSweeps } from './start/start-sweeps.js';
+import type { HostMetrics } from '../kit/metrics.js';
+import type { WorkerRole } from './cluster/worker-role.js';
 
 /** The start-up, in order: each step reads only what the steps above it built. */
 export const START_STEPS: readonly StartStep[] = [
@@ -55,6 +57,14 @@ export const START_STEPS: readonly StartStep[] = [
   startSweeps,
 ];
 
+/**
+ * What `server.workers > 1` runs once in the primary before it forks (src/host/cluster): the
+ * steps that write what every worker then shares — the store's and the adapters' migrations, the
+ * derivation root, generated dev signing keys, the demo users file — so N workers starting at once
+ * never race to create them (each worker's own run of these steps then finds them done).
+ */
+export const PREPARE_STEPS: readonly StartStep[] = [registerAdapters, prepareDataFolder, loadKeys, openStoreStep];
+
 export interface CreateHostOptions {
   loaded: LoadedConfig;
   adapters: readonly AdapterDefinition[];
@@ -64,6 +74,8 @@ export interface CreateHostOptions {
   directory?: Directory;
   /** Where dev signing keys are generated when `signing` is not configured. Default ./certs/dev. */
   devCertsDir?: string;
+  /** This host's place among `server.workers` processes; absent: the only process. */
+  worker?: WorkerRole;
 }
 
 export interface Host {
@@ -72,6 +84,8 @@ export interface Host {
   readonly api: HostInternals;
   readonly config: HostConfig;
   readonly logger: Logger;
+  /** This host's own counters (with workers, /metrics answers their sum over every worker). */
+  readonly metrics: HostMetrics;
   /** Demo passwords created at this start (printed once by the CLI), empty otherwise. */
   readonly demoCredentials: readonly DemoCredential[];
   /** Starts the main listener and the adapters' own listeners; `url` is the bound address. */
@@ -84,24 +98,27 @@ export interface Host {
   readiness(): Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
-export async function createHost(options: CreateHostOptions): Promise<Host> {
-  const config = options.loaded.host;
-  const logger = options.logger ?? createLogger({ level: config.logging.level });
-  const ctx = startContext({
+function contextFor(options: CreateHostOptions, logger: Logger) {
+  return startContext({
     loaded: options.loaded,
-    config,
+    config: options.loaded.host,
     clock: options.clock ?? systemClock,
     logger,
     directoryOverride: options.directory,
     devCertsDir: options.devCertsDir,
     definitions: options.adapters,
+    worker: options.worker,
   });
+}
+
+/** Runs the steps in order; returns how to undo them. A step that fails undoes those before it and rethrows. */
+async function runSteps(steps: readonly StartStep[], ctx: StartContext, logger: Logger): Promise<() => Promise<void>> {
   const stops: Stop[] = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.splice(0).reverse()) await stop();
   };
   try {
-    for (const step of START_STEPS) {
+    for (const step of steps) {
       const stop = await step(ctx);
       if (stop) stops.push(stop);
     }
@@ -110,6 +127,23 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     await stopAll().catch((cleanupErr: unknown) => logger.warn({ err: cleanupErr }, 'cleanup after a failed start failed'));
     throw err;
   }
+  return stopAll;
+}
+
+/** Runs PREPARE_STEPS and closes what they opened; returns the demo passwords created (printed once). */
+export async function prepareHost(options: CreateHostOptions): Promise<{ demoCredentials: readonly DemoCredential[] }> {
+  const logger = options.logger ?? createLogger({ level: options.loaded.host.logging.level });
+  const ctx = contextFor(options, logger);
+  const stopAll = await runSteps(PREPARE_STEPS, ctx, logger);
+  await stopAll();
+  return { demoCredentials: ctx.demoCredentials };
+}
+
+export async function createHost(options: CreateHostOptions): Promise<Host> {
+  const config = options.loaded.host;
+  const logger = options.logger ?? createLogger({ level: config.logging.level });
+  const ctx = contextFor(options, logger);
+  const stopAll = await runSteps(START_STEPS, ctx, logger);
 
   let closing: Promise<void> | undefined;
   return {
@@ -117,6 +151,7 @@ export async function createHost(options: CreateHostOptions): Promise<Host> {
     api: ctx.api,
     config,
     logger,
+    metrics: ctx.metrics,
     demoCredentials: ctx.demoCredentials,
     readiness: ctx.readiness,
     links: ctx.links,

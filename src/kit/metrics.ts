@@ -120,9 +120,11 @@ export function createMetrics(): HostMetrics {
 /**
  * GET /metrics. With a bearer token configured, a scrape without `Authorization: Bearer <token>`
  * gets 401 (RFC 6750 §3) and a log line; the token is compared in constant time over digests,
- * so neither its content nor its length leaks through timing.
+ * so neither its content nor its length leaks through timing. `collect` replaces this registry's
+ * text (several workers: their sum); when it fails the scrape gets 503 and a log line.
  */
-export function metricsEndpoint(metrics: HostMetrics, opts: { bearerToken?: string | undefined; logger: Logger }): RequestHandler {
+export function metricsEndpoint(metrics: HostMetrics, opts: { bearerToken?: string | undefined; logger: Logger; collect?: () => Promise<string> }): RequestHandler {
+  const collect = opts.collect ?? (() => metrics.registry.metrics());
   const expected = opts.bearerToken === undefined ? null : createHash('sha256').update(opts.bearerToken).digest();
   return async (req, res) => {
     if (expected !== null) {
@@ -139,6 +141,14 @@ export function metricsEndpoint(metrics: HostMetrics, opts: { bearerToken?: stri
         return;
       }
     }
-    res.set('Cache-Control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    let text: string;
+    try {
+      text = await collect();
+    } catch (err) {
+      opts.logger.warn({ err }, 'metrics could not be collected');
+      res.status(503).set('Cache-Control', 'no-store').type('text/plain').send('metrics unavailable\n');
+      return;
+    }
+    res.set('Cache-Control', 'no-store').type(metrics.registry.contentType).send(text);
   };
 }

@@ -35,6 +35,7 @@ describe('start-up steps', () => {
       directoryOverride: undefined,
       devCertsDir: undefined,
       definitions: [],
+      worker: undefined,
     });
     expect(() => ctx.store).toThrow('start-up: store is read before the step that provides it');
   });

@@ -1,7 +1,12 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { type CliContext, loadCliConfig } from '../cli-context.js';
 import { createHost } from '../../host/host.js';
+import type { LoadedConfig } from '../../host/config/load.js';
+import { runPrimary } from '../../host/cluster/run-primary.js';
+import { runWorker } from '../../host/cluster/run-worker.js';
+import { slotFromEnv, workerCount } from '../../host/cluster/worker-role.js';
 import { startBanner } from '../start-banner.js';
 
 export const usage = 'start [--config FILE]           run the server (the default command)';
@@ -24,9 +29,25 @@ export async function run(ctx: CliContext): Promise<number> {
   const { values } = parseArgs({ args: ctx.args, options: { config: { type: 'string' } }, strict: true });
   preferMemoryOverSpeed();
   const loaded = await loadCliConfig(values.config);
+  const count = workerCount(loaded.host.server.workers);
+  // node:cluster forks this same command; a worker knows its slot from the environment.
+  const place = cluster.isWorker ? slotFromEnv(ctx.env) : null;
+  if (place) {
+    await runWorker(loaded, place);
+    return 0;
+  }
+  return count > 1 ? runSupervised(ctx, loaded, count) : runSingle(ctx, loaded);
+}
+
+function demoUsersFile(loaded: LoadedConfig): string | null {
+  return loaded.host.directory.type === 'file' ? loaded.host.directory.path : null;
+}
+
+/** `server.workers: 1` (the default): one process serves, as before workers existed. */
+async function runSingle(ctx: CliContext, loaded: LoadedConfig): Promise<number> {
   const host = await createHost({ loaded, adapters: loaded.definitions });
   const { url } = await host.listen();
-  host.logger.info({ url, publicUrl: host.config.publicUrl, configFile: loaded.host.configFile ?? 'embedded demo defaults' }, 'factorgate listening');
+  host.logger.info({ url, publicUrl: host.config.publicUrl, configFile: loaded.host.configFile ?? 'embedded demo defaults', workers: 1 }, 'factorgate listening');
 
   const lines = startBanner({
     publicUrl: host.config.publicUrl,
@@ -34,7 +55,8 @@ export async function run(ctx: CliContext): Promise<number> {
     links: host.links(),
     demo: loaded.host.demo,
     demoCredentials: host.demoCredentials,
-    demoUsersFile: loaded.host.directory.type === 'file' ? loaded.host.directory.path : null,
+    demoUsersFile: demoUsersFile(loaded),
+    workers: { count: 1, pids: [process.pid] },
   });
   ctx.stderr.write(`\n${lines.join('\n')}\n\n`);
 
@@ -49,5 +71,23 @@ export async function run(ctx: CliContext): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  return 0;
+}
+
+/** `server.workers > 1`: this process supervises, the workers serve (src/host/cluster). */
+async function runSupervised(ctx: CliContext, loaded: LoadedConfig, count: number): Promise<number> {
+  const primary = await runPrimary(loaded, count);
+  primary.logger.info({ url: primary.url, publicUrl: loaded.host.publicUrl, configFile: loaded.host.configFile ?? 'embedded demo defaults', workers: count, pids: primary.pids }, 'factorgate listening');
+  const lines = startBanner({
+    publicUrl: loaded.host.publicUrl,
+    listening: primary.url,
+    links: primary.links,
+    demo: loaded.host.demo,
+    demoCredentials: primary.demoCredentials,
+    demoUsersFile: demoUsersFile(loaded),
+    workers: { count, pids: primary.pids },
+  });
+  ctx.stderr.write(`\n${lines.join('\n')}\n\n`);
+  await primary.stopped;
   return 0;
 }

@@ -64,6 +64,8 @@ export const buildApp: StartStep = (ctx) => {
     if (r.checks.store === 'STORE_UNAVAILABLE') quietAccessLine(res);
     res.status(r.ok ? 200 : 503).set('Cache-Control', 'no-store').json({ status: r.ok ? 'ready' : 'not ready', checks: r.checks });
   });
-  app.get('/metrics', metricsEndpoint(metrics, { bearerToken: config.metrics.bearerToken, logger }));
+  // Among workers, a scrape reaches one of them: it answers the sum over all (src/host/cluster).
+  const worker = ctx.worker;
+  app.get('/metrics', metricsEndpoint(metrics, { bearerToken: config.metrics.bearerToken, logger, ...(worker ? { collect: () => worker.collectMetrics() } : {}) }));
   ctx.app = app;
 };

@@ -39,7 +39,8 @@ export const prepareListeners: StartStep = (ctx) => {
       servers.push(consoleServer);
       logger.info({ address: consoleServer.address() }, 'admin console listening on its own address (admin.listen)');
     }
-    if (config.directory.type === 'ldap' && config.directory.sync.interval) {
+    // The scheduled re-import runs once per host: among workers, in slot 1 only.
+    if (config.directory.type === 'ldap' && config.directory.sync.interval && (ctx.worker?.runsHostWideTasks ?? true)) {
       stopSync = startDirectorySync({ directory: ctx.directory, db: ctx.store.db, clock: ctx.clock, intervalMs: durationToMs(config.directory.sync.interval), logger, source: ctx.directory.kind });
     }
     for (const inst of instances.values()) for (const s of inst.servers?.() ?? []) servers.push(s);

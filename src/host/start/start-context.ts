@@ -35,6 +35,7 @@ import type { HostPages } from '../pages/page-api.js';
 import type { PrimaryProviders } from '../primary-registry.js';
 import type { StoreReplayCache } from '../replay-cache.js';
 import type { SweepTarget } from '../sweep-expired.js';
+import type { WorkerRole } from '../cluster/worker-role.js';
 
 /** Undoes what a step started; run in reverse order at close (and after a failed start). */
 export type Stop = () => Promise<void> | void;
@@ -58,6 +59,8 @@ export interface StartContext {
   readonly devCertsDir: string | undefined;
   /** The adapter definitions offered (built-ins and plugins); the configured ones are created. */
   readonly definitions: readonly AdapterDefinition[];
+  /** This host's place among `server.workers` processes; undefined: the only process. */
+  readonly worker: WorkerRole | undefined;
 
   // register-adapters
   registry: AdapterRegistry;
@@ -124,7 +127,7 @@ export interface StartContext {
 }
 
 /** The given parts, and a guard that refuses to read a part no step has provided yet. */
-export function startContext(given: Pick<StartContext, 'loaded' | 'config' | 'clock' | 'logger' | 'directoryOverride' | 'devCertsDir' | 'definitions'>): StartContext {
+export function startContext(given: Pick<StartContext, 'loaded' | 'config' | 'clock' | 'logger' | 'directoryOverride' | 'devCertsDir' | 'definitions' | 'worker'>): StartContext {
   return new Proxy({ ...given } as StartContext, {
     get(target, part, receiver) {
       if (typeof part === 'string' && !(part in target)) throw new Error(`start-up: ${part} is read before the step that provides it`);
