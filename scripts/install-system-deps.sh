@@ -6,7 +6,7 @@
 #
 #   bash scripts/install-system-deps.sh            install what is missing (needs root)
 #   bash scripts/install-system-deps.sh --check    only list what is missing; exit 1 if anything is
-#   bash scripts/install-system-deps.sh --bench    also the benchmarks' baselines (FreeRADIUS)
+#   bash scripts/install-system-deps.sh --bench    also the benchmarks' baselines and peers (FreeRADIUS, SimpleSAMLphp)
 #   bash scripts/install-system-deps.sh --postgres-bindir   print the PostgreSQL server's bin folder
 set -euo pipefail
 
@@ -22,8 +22,10 @@ PACKAGES=(
   nginx                                     # forward-auth tests (auth_request in front of an app)
   fonts-dejavu-core                         # readable screenshots
 )
-# Only for `npm run bench` (its RADIUS baseline is FreeRADIUS on a trivial users file), with --bench.
-BENCH_PACKAGES=(freeradius)
+# Only for `npm run bench`, with --bench: its RADIUS baseline is FreeRADIUS on a trivial users file;
+# its peer IdP (sso-peer) is SimpleSAMLphp under php-fpm behind nginx (php-xml: SimpleSAMLphp needs
+# DOM but Debian's package only recommends it).
+BENCH_PACKAGES=(freeradius simplesamlphp php-fpm php-xml)
 INSTALL_COMMAND="sudo bash scripts/install-system-deps.sh"
 
 # The folder holding the PostgreSQL server binaries (initdb, pg_ctl), whatever the release:
