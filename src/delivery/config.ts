@@ -130,49 +130,48 @@ const consoleProviderSchema = z.strictObject({
     .describe('DEMO ONLY: also log the one-time code so a demo can be completed; never in production. Default false.'),
 });
 
-const httpProviderSchema = z
-  .strictObject({
-    type: z.literal('http').describe('Generic JSON webhook to an SMS/voice gateway.'),
-    url: httpUrl.describe('Gateway endpoint. Required.'),
-    method: z.enum(['POST', 'PUT']).default('POST').describe('HTTP method. Default POST.'),
-    headers: z
-      .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name'), z.string())
-      .default({})
-      .describe('Extra request headers (e.g. Authorization, use ${VAR} for tokens). Default none.'),
-    bodyTemplate: z
-      .string()
-      .min(2)
-      .default('{"to":"{{to}}","message":"{{message}}"}')
-      .describe(
-        'JSON body with {{to}}, {{code}}, {{message}}, {{mode}}, {{callbackUrl}}, {{locale}} inside strings; values are JSON-escaped. Default {"to":"{{to}}","message":"{{message}}"}.',
-      ),
-    hmacSecret: z
-      .string()
-      .min(16)
-      .optional()
-      .describe('Key for an HMAC-SHA256 signature over "<timestamp>.<body>" (use hmacSecretFile). Default: unsigned.'),
-    signatureHeader: z
-      .string()
-      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)
-      .default('X-Factorgate-Signature')
-      .describe('Header carrying "t=<unix seconds>,v1=<hex HMAC>". Default X-Factorgate-Signature.'),
-    timestampHeader: z
-      .string()
-      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)
-      .optional()
-      .describe('Also send the signed timestamp alone in this header (for gateways that want it apart). Default none.'),
-    messageIdField: z
-      .string()
-      .min(1)
-      .default('id')
-      .describe('Field of the JSON reply holding the gateway\'s message id. Default id (our delivery id when absent).'),
-    timeoutMs: timeoutMs(5000),
-    retries,
-    retryDelayMs,
-  })
-  .superRefine((c, ctx) => checkBodyTemplate(c.bodyTemplate, ctx));
+const httpProviderFields = {
+  type: z.literal('http').describe('Generic JSON webhook to an SMS/voice gateway.'),
+  url: httpUrl.describe('Gateway endpoint. Required.'),
+  method: z.enum(['POST', 'PUT']).default('POST').describe('HTTP method. Default POST.'),
+  headers: z
+    .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name'), z.string())
+    .default({})
+    .describe('Extra request headers (e.g. Authorization, use ${VAR} for tokens). Default none.'),
+  bodyTemplate: z
+    .string()
+    .min(2)
+    .default('{"to":"{{to}}","message":"{{message}}"}')
+    .describe(
+      'JSON body with {{to}}, {{code}}, {{message}}, {{mode}}, {{callbackUrl}}, {{locale}} inside strings; values are JSON-escaped. Default {"to":"{{to}}","message":"{{message}}"}.',
+    ),
+  hmacSecret: z
+    .string()
+    .min(16)
+    .optional()
+    .describe('Key for an HMAC-SHA256 signature over "<timestamp>.<body>" (use hmacSecretFile). Default: unsigned.'),
+  signatureHeader: z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)
+    .default('X-Factorgate-Signature')
+    .describe('Header carrying "t=<unix seconds>,v1=<hex HMAC>". Default X-Factorgate-Signature.'),
+  timestampHeader: z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)
+    .optional()
+    .describe('Also send the signed timestamp alone in this header (for gateways that want it apart). Default none.'),
+  messageIdField: z
+    .string()
+    .min(1)
+    .default('id')
+    .describe('Field of the JSON reply holding the gateway\'s message id. Default id (our delivery id when absent).'),
+  timeoutMs: timeoutMs(5000),
+  retries,
+  retryDelayMs,
+};
+const httpProviderSchema = z.strictObject(httpProviderFields).superRefine((c, ctx) => checkBodyTemplate(c.bodyTemplate, ctx));
 
-const twilioProviderSchema = z.strictObject({
+const twilioProviderFields = {
   type: z.literal('twilio').describe('Twilio Programmable Messaging and Voice REST API.'),
   accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'expected AC followed by 32 hex digits').describe('Account SID (AC…). Required.'),
   authToken: z.string().min(1).describe('Auth token (use authTokenFile). Required.'),
@@ -184,10 +183,30 @@ const twilioProviderSchema = z.strictObject({
   timeoutMs: timeoutMs(10_000),
   retries,
   retryDelayMs,
+};
+const twilioProviderSchema = z.strictObject(twilioProviderFields);
+
+/**
+ * Text messages only: replies. With `fraudReplies`, a reply FRAUD (or FRAUDE) to a sent code
+ * reports the sign-in (issue 20) through `POST /sms/inbound`, and the text says so. The http
+ * gateway's replies must be signed (`hmacSecret`): an unsigned endpoint would let anyone who
+ * knows a user's number block the user.
+ */
+const fraudReplies = z
+  .boolean()
+  .default(false)
+  .describe('Accept a reply FRAUD/FRAUDE to a sent code at POST /sms/inbound (signed like the voice callback) as a fraud report, and add "Not you? Reply FRAUD" to the text. Default false.');
+
+const smsHttpProviderSchema = z.strictObject({ ...httpProviderFields, fraudReplies }).superRefine((c, ctx) => {
+  checkBodyTemplate(c.bodyTemplate, ctx);
+  if (c.fraudReplies && c.hmacSecret === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['fraudReplies'], message: 'fraudReplies needs hmacSecret (or hmacSecretFile): replies must be signed' });
+  }
 });
+const smsTwilioProviderSchema = z.strictObject({ ...twilioProviderFields, fraudReplies });
 
 export const smsProviderConfigSchema = z
-  .discriminatedUnion('type', [consoleProviderSchema, httpProviderSchema, twilioProviderSchema])
+  .discriminatedUnion('type', [consoleProviderSchema, smsHttpProviderSchema, smsTwilioProviderSchema])
   .describe('How text messages are sent: console (demo), http (JSON webhook) or twilio.');
 
 export const voiceProviderConfigSchema = z

@@ -4,6 +4,7 @@
  * engine, so wording is tuned here rather than left to overrides.
  */
 import type { Locale } from './locale.js';
+import { fitsOneSmsSegment } from './sms-segment.js';
 
 export interface SmsTextOptions {
   locale: Locale;
@@ -15,15 +16,62 @@ export interface SmsTextOptions {
    * only on that site: a phishing page cannot harvest it by autofill.
    */
   originHost?: string | undefined;
+  /** Adds "Not you? Reply FRAUD" (only when replies are received: `delivery.sms.fraudReplies`). */
+  fraudReply?: boolean | undefined;
 }
 
-export function smsText(code: string, opts: SmsTextOptions): string {
+/** The sentence of a code text, longest first: each later one drops a part to stay in one segment. */
+function sentences(locale: Locale, code: string, minutes: number): ((product: string) => string)[] {
+  if (locale === 'fr') {
+    return [
+      (p) => `${code} est votre code ${p}. Il expire dans ${minutes} min. Ne le communiquez à personne.`,
+      (p) => `${code} est votre code ${p}. Il expire dans ${minutes} min.`,
+      (p) => `${code} est votre code ${p}.`,
+    ];
+  }
+  return [
+    (p) => `${code} is your ${p} code. It expires in ${minutes} min. Never share it.`,
+    (p) => `${code} is your ${p} code. It expires in ${minutes} min.`,
+    (p) => `${code} is your ${p} code.`,
+  ];
+}
+
+const FRAUD_REPLY_LINE: Record<Locale, string> = { en: 'Not you? Reply FRAUD', fr: 'Pas vous ? Répondez FRAUDE' };
+
+/**
+ * Every text we would send, most complete first: the full sentence, then shorter ones, then the
+ * product name clipped and dropped; all of that with the fraud line, then without it, then
+ * without the origin-bound line (only a public host name of more than about 90 characters gets
+ * that far).
+ */
+function* smsTextCandidates(code: string, opts: SmsTextOptions): Generator<string> {
   const minutes = Math.max(1, Math.round(opts.ttlSeconds / 60));
-  const text =
-    opts.locale === 'fr'
-      ? `${code} est votre code ${opts.productName}. Il expire dans ${minutes} min. Ne le communiquez à personne.`
-      : `${code} is your ${opts.productName} code. It expires in ${minutes} min. Never share it.`;
-  return opts.originHost ? `${text}\n\n@${opts.originHost} #${code}` : text;
+  const forms = sentences(opts.locale, code, minutes);
+  const shortest = forms.at(-1)!;
+  const product = Array.from(opts.productName); // clipped by code point, never inside a surrogate pair
+  const bodies = function* (): Generator<string> {
+    for (const form of forms) yield form(opts.productName);
+    for (let n = product.length - 1; n >= 1; n--) yield shortest(product.slice(0, n).join('').trimEnd());
+    yield shortest('').replace(/ {2}/, ' ').replace(' .', '.');
+  };
+  const origin = opts.originHost ? `\n\n@${opts.originHost} #${code}` : '';
+  const fraud = opts.fraudReply ? `\n${FRAUD_REPLY_LINE[opts.locale]}` : '';
+  const tails = [...new Set([fraud + origin, origin, ''])];
+  for (const tail of tails) for (const body of bodies()) yield body + tail;
+}
+
+/**
+ * The text of a code, always one SMS segment (see `fitsOneSmsSegment`): the code, the product
+ * and lifetime as room allows, "Not you? Reply FRAUD" when replies are received, and the
+ * origin-bound line last (the WICG format wants it as the last line).
+ */
+export function smsText(code: string, opts: SmsTextOptions): string {
+  let last = code;
+  for (const candidate of smsTextCandidates(code, opts)) {
+    if (fitsOneSmsSegment(candidate)) return candidate;
+    last = candidate;
+  }
+  return last;
 }
 
 /** Digits separated by commas, so text-to-speech reads "1, 2, 3" and not "one hundred twenty-three". */

@@ -109,7 +109,7 @@ export function createDeliveredFactors(deps: {
   const factors: Factor[] = [];
   if (sms && delivery?.sms) {
     const provider = createMessageProvider(delivery.sms, providerDeps);
-    factors.push(createSmsFactor({ ...common, policy: sms, pin: sms.pin, provider, productName, defaultRegion }));
+    factors.push(createSmsFactor({ ...common, policy: sms, pin: sms.pin, provider, productName, defaultRegion, providerConfig: delivery.sms, defaultLocale, fraud: deps.fraud }));
   }
   if (voice && delivery?.voice) {
     const provider = createMessageProvider(delivery.voice, providerDeps);

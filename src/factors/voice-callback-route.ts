@@ -13,11 +13,12 @@
  * same `reportChallenge` as the mailed link (channel `voice`).
  */
 import express, { type Request, type Response, type Router } from 'express';
-import { codesEqual, signBody, verifyTwilioSignature, xmlEscape } from '../delivery/index.js';
+import { xmlEscape } from '../delivery/index.js';
 import type { AuditApi, UserApi } from '../api/host-api.js';
 import type { ProviderConfig } from '../delivery/index.js';
 import type { Locale } from '../kit/i18n.js';
 import type { ChallengeFraudReporter } from './challenge-fraud-reporter.js';
+import { providerSignatureValid, readCallbackParams } from './provider-callback.js';
 import { callbackHash, VOICE_CALLBACK_PATH, type DeliveredCodeFactorDeps } from './delivered-code-factor.js';
 
 /** What the callback needs: the voice factor passes its own deps (the route never imports the factor). */
@@ -34,9 +35,6 @@ export interface VoiceCallbackDeps extends Pick<DeliveredCodeFactorDeps, 'db' | 
 /** The keys that report fraud: `0`, or `0#` from a gateway that collects up to the pound key. */
 const FRAUD_KEYS: ReadonlySet<string> = new Set(['0', '0#']);
 
-/** A signed timestamp older or newer than this is a replay or a broken clock. */
-const MAX_SKEW_SECONDS = 300;
-
 const THANKS = {
   en: {
     language: 'en-US',
@@ -51,40 +49,6 @@ const THANKS = {
     fraud: 'Merci. La connexion est signalée et arrêtée, et votre support informatique est prévenu. Au revoir.',
   },
 } as const;
-
-function readParams(req: Request): Record<string, string> {
-  const body = typeof req.body === 'string' ? req.body : '';
-  if ((req.get('content-type') ?? '').includes('json')) {
-    try {
-      const parsed = JSON.parse(body) as unknown;
-      if (parsed && typeof parsed === 'object') {
-        return Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-      }
-    } catch {
-      return {};
-    }
-    return {};
-  }
-  return Object.fromEntries(new URLSearchParams(body));
-}
-
-function signatureValid(deps: VoiceCallbackDeps, req: Request, params: Record<string, string>, nowMs: number): boolean {
-  const cfg = deps.providerConfig;
-  if (cfg.type === 'twilio') {
-    // Twilio signs the URL it called: ours, as published, not the one seen behind a proxy.
-    return verifyTwilioSignature({ authToken: cfg.authToken, url: `${deps.publicUrl}${req.originalUrl}`, params, signature: req.get('x-twilio-signature') });
-  }
-  if (cfg.type === 'http') {
-    if (!cfg.hmacSecret) return true; // the unguessable token is then the only proof (documented)
-    const header = req.get(cfg.signatureHeader) ?? '';
-    const m = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/.exec(header);
-    if (!m) return false;
-    const ts = Number(m[1]);
-    if (Math.abs(nowMs / 1000 - ts) > MAX_SKEW_SECONDS) return false;
-    return codesEqual(signBody(cfg.hmacSecret, ts, typeof req.body === 'string' ? req.body : ''), header);
-  }
-  return false; // console places no call, so nothing may call back
-}
 
 export function mountVoiceCallback(router: Router, deps: VoiceCallbackDeps): void {
   const log = deps.logger.child({ route: 'voice-callback' });
@@ -126,8 +90,8 @@ export function mountVoiceCallback(router: Router, deps: VoiceCallbackDeps): voi
     }
     const user = await deps.users.findById(row.user_id);
     const audit = { user, method: 'voice', deviceToken: row.factor_id, challengeId: row.challenge_id, clientIp: req.ip };
-    const params = readParams(req);
-    if (!signatureValid(deps, req, params, now)) {
+    const params = readCallbackParams(req);
+    if (!providerSignatureValid(deps.providerConfig, deps.publicUrl, req, params, now)) {
       log.warn({ challengeId: row.challenge_id, reason: 'BAD_SIGNATURE' }, 'voice callback refused');
       await deps.audit.record({ event: 'voice-callback', result: 'failure', ...audit, denyReason: 'BAD_SIGNATURE', detail: `${deps.providerConfig.type} callback signature missing or wrong` });
       res.status(403).type('text/plain').send('forbidden');
