@@ -177,9 +177,16 @@ export const regulationConfigSchema = z
       .strictObject({
         maxInFlight: z.number().int().min(1).max(64).default(2).describe('Password checks (hash or directory bind) run at once per host; more wait. Default 2.'),
         queueWait: duration.default('2s').describe('How long a password check may wait for its turn before the page says "temporarily unavailable" (503). Default 2s.'),
+        perSecond: z
+          .number()
+          .min(0.1)
+          .max(10_000)
+          .default(20)
+          .describe('Password checks started per second per host, on average (beyond it they wait like checks over maxInFlight): a flood gets this many hashes, not the CPU. 20/s is 72,000 sign-ins an hour. Default 20.'),
+        burst: z.number().int().min(1).max(100_000).default(40).describe('Password checks that may start at once after a quiet spell, above perSecond. Default 40.'),
       })
       .prefault({})
-      .describe('Bounded password hashing, so a flood cannot starve second factors and single sign-on.'),
+      .describe('Bounded password checks (in flight and per second), so a flood cannot starve second factors and single sign-on.'),
   })
   .superRefine((r, ctx) => {
     // Runs even when a duration above was malformed (already reported): skip what cannot be read.

@@ -18,8 +18,11 @@ export interface CounterPolicy {
 const T = 'regulation_counters';
 const col = (name: 'window_start' | 'failures' | 'banned_until' | 'ban_ms') => sql.ref(`${T}.${name}`);
 
-/** Takes one try for `key`; false when it is banned or its window is already full. */
-export async function reserveTry(db: Kysely<Database>, key: string, now: number, policy: CounterPolicy): Promise<boolean> {
+/**
+ * Takes one try for `key`: the subject's count in its window with this try (1 … limit), or null
+ * when it is banned or its window is already full.
+ */
+export async function reserveTry(db: Kysely<Database>, key: string, now: number, policy: CounterPolicy): Promise<number | null> {
   const windowOver = sql<boolean>`${col('window_start')} <= ${now - policy.findMs}`;
   const row = await db
     .insertInto(T)
@@ -35,12 +38,14 @@ export async function reserveTry(db: Kysely<Database>, key: string, now: number,
     )
     .returning('failures')
     .executeTakeFirst();
-  return row !== undefined;
+  return row === undefined ? null : Number(row.failures);
 }
 
 /**
  * After a failed try: when the window holds `limit` tries, bans the subject (and starts a new
- * window). The ban doubles the previous one up to `maxBanMs`; a subject whose last ban ended more
+ * window). Only a try whose reservation filled the window can find it full of failures (one
+ * reserved earlier counts below the limit however the others end), so the regulator calls this
+ * for that try alone. The ban doubles the previous one up to `maxBanMs`; a subject whose last ban ended more
  * than `maxBanMs` ago starts again at `banMs`. Answers the end of the ban this call set, or null.
  */
 export async function banIfFull(db: Kysely<Database>, key: string, now: number, policy: CounterPolicy): Promise<number | null> {

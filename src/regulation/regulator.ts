@@ -95,21 +95,22 @@ export function createRegulator(deps: { config: RegulationConfig; db: Kysely<Dat
       if (!config.enabled) return UNREGULATED;
       const now = clock.now();
       const subjects = subjectsOf(attempt);
-      const reserved: Subject[] = [];
+      const reserved: Array<Subject & { count: number }> = [];
       for (const subject of subjects) {
         const known = knownBan(subject.key, now);
         if (known !== null) return refuse(attempt, subject, now, known);
       }
       for (const subject of subjects) {
-        if (await reserveTry(db, subject.key, now, subject.policy)) {
-          reserved.push(subject);
+        const count = await reserveTry(db, subject.key, now, subject.policy);
+        if (count !== null) {
+          reserved.push({ ...subject, count });
           continue;
         }
         for (const r of reserved) await giveBackTry(db, r.key);
         return refuse(attempt, subject, now, null);
       }
       let settled = false;
-      const settle = async (fn: (s: Subject) => Promise<void>) => {
+      const settle = async (fn: (s: Subject & { count: number }) => Promise<void>) => {
         if (settled) return;
         settled = true;
         for (const s of reserved) await fn(s);
@@ -125,6 +126,9 @@ export function createRegulator(deps: { config: RegulationConfig; db: Kysely<Dat
         abandoned: () => settle((s) => giveBackTry(db, s.key)),
         failed: () =>
           settle(async (s) => {
+            // The failure is already counted (reserved); only the try that filled the window can
+            // set a ban (counter-store.ts): the others cost no statement.
+            if (s.count < s.policy.limit) return;
             const at = clock.now();
             const until = await banIfFull(db, s.key, at, s.policy);
             if (until !== null) rememberBan(s.key, until);

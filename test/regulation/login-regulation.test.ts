@@ -204,4 +204,25 @@ describe('bounded password checks', () => {
     expect(counter.failures).toBe(0);
     expect((await login(h.url, 'bob', 'bob-password-1')).status).toBe(303);
   });
+
+  it('holds checks to the per-second budget: under it a wrong password gets the normal 401 and a right one signs in; over it the 503 page, a log line and a BUSY audit record, not counted', async () => {
+    const calls: string[] = [];
+    // Two checks now, the next one 10 s after: the third try finds no budget within its wait.
+    const { h } = await host({ calls, config: { regulation: { passwordChecks: { perSecond: 0.1, burst: 2, queueWait: '100ms' } } } });
+    const wrong = await login(h.url, 'alice', 'not-her-password');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toContain('id="login-error"');
+    expect((await login(h.url, 'alice', 'alice-password-1')).status).toBe(303);
+    const over = await login(h.url, 'bob', 'bob-password-1');
+    expect(over.status).toBe(503);
+    expect(over.body).toContain('temporarily unavailable');
+    expect(over.body).not.toMatch(/at .*\.(ts|js):\d+/); // no stack
+    expect(calls).toEqual(['alice', 'alice']);
+    expect(h.logs.some((l) => l.includes('BUSY') && l.includes('over the budget of 0.1/s'))).toBe(true);
+    expect(h.logs.some((l) => l.includes('bob-password-1'))).toBe(false);
+    const busy = (await auditRows(h)).filter((r) => r.deny_reason === 'BUSY');
+    expect(busy).toMatchObject([{ username: 'bob', result: 'failure', client_ip: expect.any(String) }]);
+    const counter = await h.host.api.store.db.selectFrom('regulation_counters').selectAll().where('key', '=', 'a:bob').executeTakeFirstOrThrow();
+    expect(counter.failures).toBe(0);
+  });
 });

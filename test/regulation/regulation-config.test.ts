@@ -35,17 +35,19 @@ describe('regulation configuration', () => {
       refusalDelay: '1s',
       account: { maxFailures: 5 },
       client: { maxFailures: 20 },
-      passwordChecks: { maxInFlight: 2, queueWait: '2s' },
+      passwordChecks: { maxInFlight: 2, queueWait: '2s', perSecond: 20, burst: 40 },
     });
   });
 
   it('reports every problem with the file and the key', () => {
-    const { file, problems } = problemsOf('regulation:\n  banTime: 2h\n  maxBanTime: 1h\n  findTime: soon\n  account:\n    maxFailures: 0\n  passwordChecks:\n    maxInFlight: 0\n');
+    const { file, problems } = problemsOf('regulation:\n  banTime: 2h\n  maxBanTime: 1h\n  findTime: soon\n  account:\n    maxFailures: 0\n  passwordChecks:\n    maxInFlight: 0\n    perSecond: 0\n    burst: 0.5\n');
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringContaining(`${file}: regulation.findTime: expected a duration`),
         expect.stringContaining(`${file}: regulation.account.maxFailures: `),
         expect.stringContaining(`${file}: regulation.passwordChecks.maxInFlight: `),
+        expect.stringContaining(`${file}: regulation.passwordChecks.perSecond: `),
+        expect.stringContaining(`${file}: regulation.passwordChecks.burst: `),
       ]),
     );
     // The cross-key rule once each key is valid on its own (as Authelia words it).

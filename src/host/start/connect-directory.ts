@@ -4,10 +4,11 @@ import { gatePasswordChecks, PasswordCheckGate } from '../../regulation/password
 import { createDirectory } from '../create-directory.js';
 import type { StartStep } from './start-context.js';
 
-/** Every password check (file hash or LDAP bind), whoever asks, waits for one of a few turns. */
+/** Every password check (file hash or LDAP bind), whoever asks, waits for a turn and the per-second budget. */
 export const connectDirectory: StartStep = (ctx) => {
   const { config, logger, clock } = ctx;
-  const passwordChecks = new PasswordCheckGate(config.regulation.passwordChecks.maxInFlight, durationToMs(config.regulation.passwordChecks.queueWait));
+  const { maxInFlight, queueWait, perSecond, burst } = config.regulation.passwordChecks;
+  const passwordChecks = new PasswordCheckGate({ maxInFlight, queueWaitMs: durationToMs(queueWait), perSecond, burst });
   const directory = gatePasswordChecks(ctx.directoryOverride ?? createDirectory(config.directory, { logger, clock }), passwordChecks);
   ctx.directory = directory;
   // Once per start: where password hashes run (issue 16: niced workers keep a spray off the SSO thread).
