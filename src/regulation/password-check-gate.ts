@@ -28,6 +28,20 @@ export interface PasswordCheckLimits {
   now?: () => number;
 }
 
+/**
+ * One process's share of the host's limits when `server.workers` processes serve it (each has
+ * its own gate): the budget and burst divided, and the checks in flight too, but at least one.
+ */
+export function shareOfHost(limits: PasswordCheckLimits, processes: number): PasswordCheckLimits {
+  if (processes <= 1) return limits;
+  return {
+    ...limits,
+    maxInFlight: Math.max(1, Math.floor(limits.maxInFlight / processes)),
+    perSecond: limits.perSecond / processes,
+    burst: Math.max(1, Math.floor(limits.burst / processes)),
+  };
+}
+
 interface Waiter {
   resolve(): void;
   timer: NodeJS.Timeout;

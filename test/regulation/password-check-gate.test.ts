@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PasswordCheckGate } from '../../src/regulation/password-check-gate.js';
+import { PasswordCheckGate, shareOfHost } from '../../src/regulation/password-check-gate.js';
 import { FactorgateError } from '../../src/kit/errors.js';
 
 function latch() {
@@ -96,5 +96,12 @@ describe('password check gate', () => {
       expect(await Promise.all([1, 2, 3].map((i) => gate.run(async () => i)))).toEqual([1, 2, 3]);
       expect(await gate.run(async () => 'over').catch((e: unknown) => (e as FactorgateError).code)).toBe('BUSY');
     });
+  });
+
+  it('divides the host\'s limits between server.workers processes, never below one check in flight', () => {
+    const host = { maxInFlight: 2, queueWaitMs: 2000, perSecond: 20, burst: 40 };
+    expect(shareOfHost(host, 1)).toEqual(host);
+    expect(shareOfHost(host, 2)).toEqual({ maxInFlight: 1, queueWaitMs: 2000, perSecond: 10, burst: 20 });
+    expect(shareOfHost(host, 4)).toEqual({ maxInFlight: 1, queueWaitMs: 2000, perSecond: 5, burst: 10 });
   });
 });

@@ -1,6 +1,6 @@
 import { hashingMode } from '../../hashing/niced-hash-pool.js';
 import { durationToMs } from '../../kit/durations.js';
-import { gatePasswordChecks, PasswordCheckGate } from '../../regulation/password-check-gate.js';
+import { gatePasswordChecks, PasswordCheckGate, shareOfHost } from '../../regulation/password-check-gate.js';
 import { createDirectory } from '../create-directory.js';
 import type { StartStep } from './start-context.js';
 
@@ -8,7 +8,8 @@ import type { StartStep } from './start-context.js';
 export const connectDirectory: StartStep = (ctx) => {
   const { config, logger, clock } = ctx;
   const { maxInFlight, queueWait, perSecond, burst } = config.regulation.passwordChecks;
-  const passwordChecks = new PasswordCheckGate({ maxInFlight, queueWaitMs: durationToMs(queueWait), perSecond, burst });
+  // The limits are the host's: with server.workers each process takes its share.
+  const passwordChecks = new PasswordCheckGate(shareOfHost({ maxInFlight, queueWaitMs: durationToMs(queueWait), perSecond, burst }, ctx.worker?.count ?? 1));
   const directory = gatePasswordChecks(ctx.directoryOverride ?? createDirectory(config.directory, { logger, clock }), passwordChecks);
   ctx.directory = directory;
   // Once per start: where password hashes run (issue 16: niced workers keep a spray off the SSO thread).
