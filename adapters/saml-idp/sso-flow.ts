@@ -171,7 +171,8 @@ export class SsoFlow {
   async finish(req: Request, res: Response, pending: PendingAuthn, session: HostSession): Promise<void> {
     const { host, issuer } = this.deps;
     const { rp, acsUrl } = this.#target(pending);
-    const user = await host.users.findById(session.userId);
+    // The user read with the session (one query); looked up only for a session not read by `get`.
+    const user = session.user ?? (await host.users.findById(session.userId));
     if (!user || user.disabled) throw new SamlRejection('NO_SESSION', 'the signed-in user is no longer active', { relyingParty: rp.name });
     // Chosen again from the RP's current configuration: it may have changed during the login.
     const nameIdFormat = chooseNameIdFormat(rp.config, pending.nameIdFormat);

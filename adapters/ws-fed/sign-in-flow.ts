@@ -98,7 +98,7 @@ export class SignInFlow {
   async finish(req: Request, res: Response, pending: PendingSignIn, session: HostSession): Promise<void> {
     const { host } = this.deps;
     const realm = this.#target(pending);
-    const user = await host.users.findById(session.userId);
+    const user = session.user ?? (await host.users.findById(session.userId));
     if (!user || user.disabled) throw new WsFedRejection('NO_SESSION', 'the signed-in user is no longer active', { realm: realm.name });
     const token = await this.deps.issuer.issue(realm, { user, multiFactor: session.multiFactor, authnInstant: session.authnInstant }, host.clock.now());
     addRealm(session, realm.name);

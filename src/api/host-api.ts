@@ -22,7 +22,7 @@ import type { AdapterSecrets } from '../store/adapter/adapter-secrets.js';
 export type { KeyedState, AdapterMigration, AdapterSecrets };
 
 /** Semantic version of this interface; adapters declare the range they accept. */
-export const HOST_API_VERSION = '2.0.0';
+export const HOST_API_VERSION = '2.1.0';
 
 /** A user as the store knows it (imported or seen at sign-in). */
 export interface UserRecord {
@@ -201,6 +201,12 @@ export interface HostSession {
   data: Record<string, unknown>;
   /** Set when primary authentication happened at an external provider. */
   identity: ExternalIdentity | null;
+  /**
+   * The session's user as the store held it when `sessions.get` read the session (the same
+   * query), so an adapter answering from the session need not look the user up again. Absent on
+   * a session object that was not read by `get` (one `create` just made).
+   */
+  user?: UserRecord;
 }
 
 export interface SessionApi {

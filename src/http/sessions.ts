@@ -6,8 +6,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database, UserRow } from '../store/schema.js';
 import type { ExternalIdentity, HostSession, SessionApi } from '../api/host-api.js';
+import { toUserRecord } from '../api/user-record.js';
+import { prepareQuery, type PreparedQuery } from '../store/prepared-query.js';
 import type { Clock } from '../kit/clock.js';
 import type { CookiePolicy } from './cookies.js';
 
@@ -27,50 +29,62 @@ interface SessionData {
   identity?: ExternalIdentity | null;
 }
 
+type SessionWithUser = UserRow & { session_data: string; session_expires_at: number; session_last_seen_at: number };
+
 export class SessionStore implements SessionApi {
   /** The data JSON each session object was read with or last written, to skip no-op updates. */
   readonly #stored = new WeakMap<HostSession, string>();
+  // Every signed-in request reads its session: the statements are compiled once (prepared-query.ts).
+  readonly #read: PreparedQuery<{ id: string }, SessionWithUser>;
+  readonly #touch: PreparedQuery<{ id: string; now: number }, unknown>;
+  readonly #drop: PreparedQuery<{ id: string }, unknown>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly cookies: CookiePolicy,
     private readonly lifetimeMs: number,
     private readonly idleMs: number,
-  ) {}
+  ) {
+    // One query: the session and its user (the inner join drops a deleted user's session).
+    this.#read = prepareQuery(db, (q, p) =>
+      q
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .selectAll('users')
+        .select(['sessions.data as session_data', 'sessions.expires_at as session_expires_at', 'sessions.last_seen_at as session_last_seen_at'])
+        .where('sessions.id', '=', p('id')),
+    );
+    this.#touch = prepareQuery(db, (q, p) => q.updateTable('sessions').set({ last_seen_at: p('now') }).where('id', '=', p('id')));
+    this.#drop = prepareQuery(db, (q, p) => q.deleteFrom('sessions').where('id', '=', p('id')));
+  }
 
   async get(req: Request): Promise<HostSession | null> {
     const token = this.cookies.read(req, COOKIE);
     if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
     const id = hashToken(token);
-    // One query: the session and whether its user may still sign in (the join drops a deleted user).
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select(['sessions.user_id', 'sessions.data', 'sessions.expires_at', 'sessions.last_seen_at', 'users.disabled'])
-      .where('sessions.id', '=', id)
-      .executeTakeFirst();
+    const row = (await this.#read.run({ id })).rows[0];
     const now = this.clock.now();
     if (!row) return null;
-    if (row.expires_at <= now || row.last_seen_at + this.idleMs <= now) {
-      await this.db.deleteFrom('sessions').where('id', '=', id).execute();
+    if (row.session_expires_at <= now || row.session_last_seen_at + this.idleMs <= now) {
+      await this.#drop.run({ id });
       return null;
     }
     if (row.disabled === 1) return null;
-    if (now - row.last_seen_at > TOUCH_EVERY_MS) {
-      await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
-    }
-    const data = JSON.parse(row.data) as SessionData;
+    if (now - row.session_last_seen_at > TOUCH_EVERY_MS) await this.#touch.run({ id, now });
+    const data = JSON.parse(row.session_data) as SessionData;
     const session: HostSession = {
       id,
-      userId: row.user_id,
+      userId: row.id,
       methods: data.methods,
       multiFactor: data.multiFactor,
       authnInstant: data.authnInstant,
-      expiresAt: row.expires_at,
+      expiresAt: row.session_expires_at,
       data: data.data,
       identity: data.identity ?? null,
+      user: toUserRecord(row),
     };
-    this.#stored.set(session, row.data);
+    this.#stored.set(session, row.session_data);
     return session;
   }
 

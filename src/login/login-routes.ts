@@ -61,7 +61,7 @@ ${opts.pendingId ? html`<input type="hidden" name="l" value="${opts.pendingId}">
     if (l && !(await deps.pending.find(req, l))) throw new FactorgateError('CHALLENGE_NOT_FOUND', { detail: 'unknown or expired pending login' });
     const session = l ? null : await deps.sessions.get(req);
     if (session) {
-      const user = await deps.users.findById(session.userId);
+      const user = session.user ?? (await deps.users.findById(session.userId));
       const L = deps.locale(req);
       const token = deps.csrf.token(req, res);
       // Its own title (not "Sign in"), so a tab, a screen reader and a test can tell it apart.

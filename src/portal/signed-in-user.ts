@@ -18,6 +18,7 @@ export interface SignedInDeps {
 export async function signedInUser(deps: SignedInDeps, req: Request): Promise<SignedInUser | null> {
   const session = await deps.sessions.get(req);
   if (!session || !session.multiFactor) return null;
-  const user = await deps.users.findById(session.userId);
+  // The user read with the session; looked up only for a session not read by `get`.
+  const user = session.user ?? (await deps.users.findById(session.userId));
   return user && !user.disabled ? { user, session } : null;
 }

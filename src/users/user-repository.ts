@@ -7,37 +7,14 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, UserRow } from '../store/schema.js';
 import type { DirectoryUser } from '../directory/directory.js';
 import type { UserApi, UserRecord } from '../api/host-api.js';
+import { toUserRecord } from '../api/user-record.js';
 import type { Clock } from '../kit/clock.js';
 import { foldUsername } from '../directory/directory.js';
 import { directoryColumns } from '../directory/user-columns.js';
+import { prepareQuery, type PreparedQuery } from '../store/prepared-query.js';
 
-export function toUserRecord(row: UserRow): UserRecord {
-  return {
-    id: row.id,
-    username: row.username,
-    externalId: row.external_id,
-    upn: row.upn,
-    displayName: row.display_name,
-    givenName: row.given_name,
-    surname: row.surname,
-    email: row.email,
-    phone: row.phone,
-    mobile: row.mobile,
-    // Disabled in the directory, or by an admin (which a directory refresh does not undo).
-    disabled: row.disabled === 1 || row.admin_disabled === 1,
-    groups: parseGroups(row.groups),
-  };
-}
-
-function parseGroups(json: string | null): string[] {
-  if (!json) return [];
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.filter((g): g is string => typeof g === 'string') : [];
-  } catch {
-    return [];
-  }
-}
+/** Kept here too: the mapping moved to src/api so the session lookup can share it. */
+export { toUserRecord };
 
 /**
  * What a sign-in refreshes beside the directory columns (issue 20): the groups policy rules
@@ -52,18 +29,25 @@ function policyColumns(u: DirectoryUser): Partial<Pick<UserRow, 'groups' | 'pass
 }
 
 export class UserRepository implements UserApi {
+  // The two look-ups every sign-in makes, compiled once (see prepared-query.ts).
+  readonly #byUsername: PreparedQuery<{ username: string }, UserRow>;
+  readonly #byId: PreparedQuery<{ id: string }, UserRow>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.#byUsername = prepareQuery(db, (q, p) => q.selectFrom('users').selectAll().where('username', '=', p('username')));
+    this.#byId = prepareQuery(db, (q, p) => q.selectFrom('users').selectAll().where('id', '=', p('id')));
+  }
 
   async findByUsername(username: string): Promise<UserRecord | null> {
-    const row = await this.db.selectFrom('users').selectAll().where('username', '=', foldUsername(username)).executeTakeFirst();
+    const row = (await this.#byUsername.run({ username: foldUsername(username) })).rows[0];
     return row ? toUserRecord(row) : null;
   }
 
   async findById(id: string): Promise<UserRecord | null> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = (await this.#byId.run({ id })).rows[0];
     return row ? toUserRecord(row) : null;
   }
 

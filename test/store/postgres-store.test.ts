@@ -6,6 +6,7 @@ import { StoreReplayCache } from '../../src/host/replay-cache.js';
 import { UserRepository } from '../../src/users/user-repository.js';
 import { ManualClock } from '../../src/kit/clock.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { checkHotQueries, checkPreparedQuery } from './hot-queries-case.js';
 
 describe('PostgreSQL store (same interface as SQLite)', () => {
   let pg: TestPostgres;
@@ -62,5 +63,13 @@ describe('PostgreSQL store (same interface as SQLite)', () => {
     expect(results.filter(Boolean)).toHaveLength(1);
     clock.advance(61_000);
     expect(await ra.markUsed('assertion', 'id-1', clock.now() + 60_000)).toBe(true);
+  });
+
+  it('runs statements compiled once with each call\'s named parameters ($n placeholders), constants kept, a missing parameter refused', async () => {
+    await checkPreparedQuery(a);
+  });
+
+  it('serves the user look-ups, the replay cache, the audit insert and the session read (with its user) from compiled statements', async () => {
+    await checkHotQueries(a);
   });
 });
