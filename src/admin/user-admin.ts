@@ -35,7 +35,8 @@ export type AdminAction =
   | 'resync-token'
   | 'revoke-app-passwords'
   | 'revoke-devices'
-  | 'resend-enrolment';
+  | 'resend-enrolment'
+  | 'clear-fraud-block';
 
 export interface UserMethodView {
   id: string;
@@ -306,6 +307,27 @@ export class UserAdmin {
       ...(row.disabled === 1 && !disabled ? { note: 'still disabled in the directory' } : {}),
       ...(fraudBlocked ? { fraudBlockLifted: true } : {}),
     });
+  }
+
+  /**
+   * Lifts a fraud report's block of the user's second factor (issue 20) without touching an
+   * admin's disable: the open reports are marked cleared by the admin, on record. A user who is
+   * not blocked is a 400 (nothing to clear), so a stale console page cannot record a no-op.
+   */
+  async clearFraudBlock(username: string, actor: AdminActor, reason: string | undefined): Promise<{ reportsCleared: number }> {
+    const why = checkReason(reason);
+    const row = await this.#find(username);
+    if (row.fraud_blocked_at === null) {
+      throw new FactorgateError('BAD_REQUEST', { detail: `${row.username} is not blocked by a fraud report`, publicDetail: `${row.username} is not blocked by a fraud report` });
+    }
+    const now = this.deps.clock.now();
+    const cleared = await this.deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ fraud_blocked_at: null, updated_at: now }).where('id', '=', row.id).execute();
+      const r = await trx.updateTable('fraud_reports').set({ cleared_at: now, cleared_by: actor.name }).where('user_id', '=', row.id).where('cleared_at', 'is', null).executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    });
+    await this.#audit(row, actor, 'clear-fraud-block', why, { reportsCleared: cleared, blockedSince: iso(row.fraud_blocked_at) });
+    return { reportsCleared: cleared };
   }
 
   #tokens(): Pick<TokenRepository, 'assign' | 'unassign' | 'resync'> {

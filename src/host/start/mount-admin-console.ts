@@ -7,6 +7,7 @@ import { ADMIN_CONSOLE_ADAPTER } from '../../admin/console/admin-sign-in.js';
 import { usersPage } from '../../admin/console/users/users-page.js';
 import { reportsPage } from '../../admin/console/reports/reports-page.js';
 import { tokenStockPage } from '../../admin/console/tokens/token-stock-page.js';
+import { fraudReportsPage } from '../../admin/console/fraud/fraud-reports-page.js';
 import { UserAdmin } from '../../admin/user-admin.js';
 import { durationToMs } from '../../kit/durations.js';
 import { TokenRepository } from '../../tokens/token-repository.js';
@@ -39,6 +40,7 @@ export const mountAdminConsole: StartStep = (ctx) => {
   adminConsole.addPage(usersPage({ db: store.db, clock, userAdmin, bypass: config.admin.bypass, logger: ctx.logger }));
   adminConsole.addPage(tokenStockPage({ db: store.db, tokens, audit: ctx.audit, logger: ctx.logger }));
   adminConsole.addPage(reportsPage({ db: store.db, clock }));
+  adminConsole.addPage(fraudReportsPage({ db: store.db, userAdmin, logger: ctx.logger }));
   // The admin API (issue 18) goes wherever the console goes, ahead of the console's guard; its
   // errors are JSON, through the same error handler with a JSON renderer.
   const adminApi = express.Router();
