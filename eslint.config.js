@@ -38,6 +38,14 @@ export default tseslint.config(
     },
   },
   {
+    // factorgate/express runs inside other people's apps: it talks HTTP to factorgate and
+    // imports nothing of it (no path out of its folder).
+    files: ['src/express/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message: 'factorgate/express imports nothing of factorgate: only its own folder and packages (jose).' }] }],
+    },
+  },
+  {
     // The example plugin is written the way a plugin outside this repository must be: the SDK by
     // package name, nothing else of factorgate.
     files: ['examples/**/*.ts'],

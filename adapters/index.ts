@@ -9,5 +9,6 @@ import { radiusAdapter } from './radius/index.js';
 import { samlBridgeAdapter } from './saml-bridge/index.js';
 import { wsFedAdapter } from './ws-fed/index.js';
 import { forwardAuthAdapter } from './forward-auth/index.js';
+import { embedAdapter } from './embed/index.js';
 
-export const builtinAdapters: AdapterDefinition[] = [samlIdpAdapter as AdapterDefinition, formsProxyAdapter as AdapterDefinition, samlBridgeAdapter as AdapterDefinition, wsFedAdapter as AdapterDefinition, radiusAdapter as AdapterDefinition, forwardAuthAdapter as AdapterDefinition];
+export const builtinAdapters: AdapterDefinition[] = [samlIdpAdapter as AdapterDefinition, formsProxyAdapter as AdapterDefinition, samlBridgeAdapter as AdapterDefinition, wsFedAdapter as AdapterDefinition, radiusAdapter as AdapterDefinition, forwardAuthAdapter as AdapterDefinition, embedAdapter as AdapterDefinition];

@@ -64,7 +64,7 @@ beforeAll(() => {
     cert: join(dir, 'cert.pem'),
     'pem-key': join(dir, 'key.pem'),
     'hex-key': write('k.hex', `${'5a'.repeat(32)}\n`),
-    secret: write('secret', 'an-example-secret-0123456789\n'),
+    secret: write('secret', 'an-example-secret-0123456789-long-enough-for-hs256\n'),
     'db-url': write('db-url', 'postgres://factorgate@db.example.com/factorgate\n'),
     metadata: write(
       'sp.xml',
