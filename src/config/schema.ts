@@ -175,7 +175,7 @@ export const regulationConfigSchema = z
       .describe('Per client address.'),
     passwordChecks: z
       .strictObject({
-        maxInFlight: z.number().int().min(1).max(64).default(2).describe('Password checks (hash or directory bind) run at once per host; more wait. Default 2.'),
+        maxInFlight: z.number().int().min(1).max(64).default(2).describe('Password checks (hash or directory bind) run at once per process (each of server.workers has its own); more wait. Default 2.'),
         queueWait: duration.default('2s').describe('How long a password check may wait for its turn before the page says "temporarily unavailable" (503). Default 2s.'),
         perSecond: z
           .number()
