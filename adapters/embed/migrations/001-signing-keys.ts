@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 /**
  * The ES256 keys that sign results: the private key sealed with the adapter's secret box (so
  * `keys rewrap` re-seals it under the current ring key), the public JWK published at
- * `/embed/jwks.json`. A key signs until `retire_at`, stays published until `expires_at`, and is
+ * `/embed/jwks.json`. A key signs from `created_at` (a successor is made ahead) until `retire_at`, stays published until `expires_at`, and is
  * swept after that.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
