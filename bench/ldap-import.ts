@@ -13,11 +13,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startSlapd } from '../test/support/slapd.js';
-import { slapdDirectory, slapdDirectoryConfig } from '../test/support/ldap-directory-config.js';
-import { openStore } from '../src/store/store.js';
-import { importUsers } from '../src/directory/import-users.js';
+import { slapdDirectoryConfig } from '../test/support/ldap-directory-config.js';
 import { requestedAttributes } from '../src/directory/ldap/map-entry.js';
 import { PRESETS } from '../src/directory/ldap/presets.js';
+import { fromDist } from './support/dist.js';
+
+// The import runs from the build, as `factorgate users import` does: the LDAP listing's worker
+// thread then loads compiled JavaScript, not TypeScript through tsx (a second of start-up that
+// no user pays).
+const { openStore } = await fromDist<typeof import('../src/store/store.js')>('src/store/store.js');
+const { importUsers } = await fromDist<typeof import('../src/directory/import-users.js')>('src/directory/import-users.js');
+const { LdapDirectory } = await fromDist<typeof import('../src/directory/ldap/ldap-directory.js')>('src/directory/ldap/ldap-directory.js');
+const { ldapDirectoryConfigSchema } = await fromDist<typeof import('../src/directory/ldap/config.js')>('src/directory/ldap/config.js');
 
 export interface LdapImportBenchResult {
   users: number;
@@ -58,7 +65,7 @@ export async function runLdapImportBench({ users, batchSize }: { users: number; 
   const slapd = await startSlapd({ users });
   const tmp = mkdtempSync(join(tmpdir(), 'factorgate-bench-'));
   const store = await openStore({ driver: 'sqlite', file: join(tmp, 'store.db') });
-  const dir = slapdDirectory(slapd);
+  const dir = LdapDirectory.fromConfig(ldapDirectoryConfigSchema.parse(slapdDirectoryConfig(slapd)));
   try {
     const cfg = slapdDirectoryConfig(slapd);
     const filter = `(&${cfg.userFilter}${cfg.groupFilter})`;

@@ -42,6 +42,8 @@ export interface ListOptions {
   base?: string;
   /** Entries per page (LDAP paged results, RFC 2696). */
   pageSize?: number;
+  /** Users a directory listing on another thread may fetch ahead of the reader (LDAP: 10,000). */
+  readAhead?: number;
 }
 
 export interface Directory {

@@ -7,7 +7,10 @@
  * - Batched: each batch of users is one transaction, so a crash mid-import leaves only complete
  *   users behind, and the next run picks up where it stopped.
  * - Flat memory: users stream page by page from `Directory.list()`; the ids seen so far go to a
- *   temporary table, not to a JS set, so memory does not grow with the directory.
+ *   temporary table, not to a JS set, so memory does not grow with the directory. On SQLite only
+ *   the ids of rows that existed before the import go there: the sweep looks only at rows up to
+ *   the table's highest rowid at the start, so a row this import adds needs no entry (on a first
+ *   import that was a third of the store's work). PostgreSQL has no rowid: every id goes there.
  * - Users of this source the directory no longer returns (deleted, moved out of scope, removed
  *   from the group) are disabled after a *complete* listing, never deleted: their enrolled
  *   factors stay for the day they come back. A listing cut short disables nobody.
@@ -99,9 +102,11 @@ export async function importUsers(options: ImportUsersOptions): Promise<ImportSu
   // pinning (pinning would hold the only connection, and stall sign-ins, for the whole import).
   // On PostgreSQL a temporary table belongs to one pooled connection: pin one.
   const sqlite = options.db.getExecutor().adapter instanceof SqliteAdapter;
-  const run = (db: Kysely<Database>): Promise<ImportSummary> =>
-    runImport({ ...options, db, clock, source, dryRun, batchSize, started });
-  return sqlite ? run(options.db) : options.db.connection().execute(run);
+  const run = (db: Kysely<Database>, rowidHighWater?: number): Promise<ImportSummary> =>
+    runImport({ ...options, db, clock, source, dryRun, batchSize, started, rowidHighWater });
+  if (!sqlite) return options.db.connection().execute((db) => run(db));
+  const { top } = await sql<{ top: number | null }>`select max(rowid) as top from users`.execute(options.db).then((r) => r.rows[0]!);
+  return run(options.db, top ?? 0);
 }
 
 interface RunOptions extends ImportUsersOptions {
@@ -110,6 +115,12 @@ interface RunOptions extends ImportUsersOptions {
   dryRun: boolean;
   batchSize: number;
   started: number;
+  /**
+   * SQLite: the highest `users` rowid when the import started. SQLite gives a new row a rowid
+   * above every existing one (short of 2^63 - 1), so rows above it were added during the import
+   * and cannot be absent from it. Undefined on PostgreSQL.
+   */
+  rowidHighWater?: number | undefined;
 }
 
 /** SQLite's default SQLITE_MAX_VARIABLE_NUMBER (3.32+); PostgreSQL allows 65535. */
@@ -230,7 +241,8 @@ async function runImport(o: RunOptions): Promise<ImportSummary> {
   await db.deleteFrom(SEEN).execute();
   const counts: ImportCounts = { seen: 0, added: 0, updated: 0, unchanged: 0, errors: 0 };
   try {
-    const listOptions = { ...(o.base !== undefined ? { base: o.base } : {}), ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}) };
+    // The directory may fetch two batches ahead (LDAP: on its worker thread) while one is written.
+    const listOptions = { readAhead: 2 * o.batchSize, ...(o.base !== undefined ? { base: o.base } : {}), ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}) };
     const users = o.directory.list(listOptions)[Symbol.asyncIterator]();
     // Read one batch ahead: the next page travels from the directory while this one is
     // written, at the cost of one more batch in memory.
@@ -287,6 +299,7 @@ async function storeBatch(db: Kysely<SeenDb>, batch: DirectoryUser[], o: RunOpti
 
   const now = o.clock.now();
   const inserts: (NewUserRow & Record<string, unknown>)[] = [];
+  const inserted = new Set<string>();
   const updates: { id: string; patch: UserUpdate }[] = [];
   const claimed = new Map<string, string>();
   for (const user of batch) {
@@ -319,6 +332,7 @@ async function storeBatch(db: Kysely<SeenDb>, batch: DirectoryUser[], o: RunOpti
     claimed.set(want.username, user.externalId);
     if (!row) {
       inserts.push({ id: randomUUID(), ...want, failed_attempts: 0, locked_until: null, created_at: now, updated_at: now, last_sign_in_at: null });
+      if (o.rowidHighWater !== undefined) inserted.add(user.externalId);
       counts.added++;
       continue;
     }
@@ -339,16 +353,19 @@ async function storeBatch(db: Kysely<SeenDb>, batch: DirectoryUser[], o: RunOpti
       }
     });
   }
-  await w.seen.add(ids);
+  // A new row lies above the rowid high-water mark, out of the sweep's reach (see RunOptions).
+  await w.seen.add(inserted.size === 0 ? ids : ids.filter((id) => !inserted.has(id)));
   o.onProgress?.({ ...counts });
 }
 
 async function disableAbsent(db: Kysely<SeenDb>, o: RunOptions): Promise<number> {
+  const existedBefore = sql<boolean>`rowid <= ${o.rowidHighWater ?? 0}`;
   const absent = (qb: Kysely<SeenDb>) =>
     qb
       .updateTable('users')
       .where('source', '=', o.source)
       .where('disabled', '=', 0)
+      .$if(o.rowidHighWater !== undefined, (qb) => qb.where(existedBefore))
       .where((eb) =>
         eb.or([
           eb('external_id', 'is', null),
@@ -361,6 +378,7 @@ async function disableAbsent(db: Kysely<SeenDb>, o: RunOptions): Promise<number>
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('source', '=', o.source)
       .where('disabled', '=', 0)
+      .$if(o.rowidHighWater !== undefined, (qb) => qb.where(existedBefore))
       .where((eb) =>
         eb.or([
           eb('external_id', 'is', null),

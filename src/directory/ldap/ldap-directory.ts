@@ -17,6 +17,7 @@ import { resolveLdapSettings, type LdapDirectoryConfig, type ResolvedLdapSetting
 import { closeQuietly, describeError, isTransportFailure, openConnection, type BindCredentials, type ConnectionSettings } from './connection.js';
 import { andFilters, escapeFilterValue, parenthesise } from './escape-filter.js';
 import { binaryAttributes, mapEntry, requestedAttributes } from './map-entry.js';
+import { listInWorker } from './list-in-worker.js';
 
 /** Longer sign-in names are refused before reaching the directory (AD's UPN limit is 1024). */
 const MAX_USERNAME_LENGTH = 1024;
@@ -31,6 +32,8 @@ const AD_ACCOUNT_STATE = /\bdata (533|701|775)\b/i;
 export interface LdapDirectoryOptions {
   logger?: Logger | undefined;
   clock?: Clock | undefined;
+  /** `list()` decodes and maps on a worker thread (list-in-worker.ts). Default true. */
+  listInWorker?: boolean | undefined;
 }
 
 interface Live {
@@ -49,6 +52,9 @@ type BindOutcome = { ok: true } | { ok: false; accountState: boolean; detail: st
 export class LdapDirectory implements Directory {
   readonly kind = 'ldap';
   readonly #s: ResolvedLdapSettings;
+  /** The settings as given, for the listing's worker thread. */
+  readonly #given: ResolvedLdapSettings;
+  readonly #listInWorker: boolean;
   readonly #conn: ConnectionSettings;
   readonly #log: Logger;
   readonly #serviceCredentials: BindCredentials | undefined;
@@ -75,6 +81,8 @@ export class LdapDirectory implements Directory {
       userFilter: parenthesise(settings.userFilter),
       groupFilter: settings.groupFilter === undefined ? undefined : parenthesise(settings.groupFilter),
     };
+    this.#given = settings;
+    this.#listInWorker = options.listInWorker ?? true;
     this.#conn = { tls: settings.tls, timeouts: settings.timeouts };
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? pino({ enabled: false })).child({ component: 'directory', directory: 'ldap' });
@@ -144,10 +152,15 @@ export class LdapDirectory implements Directory {
    * Streams every user in scope, one page in memory at a time (RFC 2696 paged results), over a
    * connection of its own: a paging cookie is only valid on the connection that issued it, so
    * a listing cut off by an outage fails with DIRECTORY_UNAVAILABLE instead of resuming
-   * elsewhere. Entries without an id or sign-in name are skipped and logged.
+   * elsewhere. Entries without an id or sign-in name are skipped and logged. By default this
+   * runs on a worker thread (list-in-worker.ts), a page of users per message.
    */
   async *list(options: ListOptions = {}): AsyncGenerator<DirectoryUser> {
     this.#assertOpen();
+    if (this.#listInWorker) {
+      yield* listInWorker(this.#given, options, options.pageSize ?? this.#s.pageSize, this.#log);
+      return;
+    }
     const bases = options.base !== undefined ? [options.base] : this.#s.baseDns;
     const pageSize = options.pageSize ?? this.#s.pageSize;
     const filter = andFilters(this.#s.userFilter, this.#s.groupFilter);
