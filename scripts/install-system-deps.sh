@@ -20,6 +20,7 @@ PACKAGES=(
   freeradius-utils                          # RADIUS tests (radclient, radtest as the real client)
   chromium                                  # browser tests (playwright-core drives it)
   nginx                                     # forward-auth tests (auth_request in front of an app)
+  caddy                                     # forward-auth tests (forward_auth in front of an app)
   fonts-dejavu-core                         # readable screenshots
 )
 # Only for `npm run bench`, with --bench: its RADIUS baseline is FreeRADIUS on a trivial users file;

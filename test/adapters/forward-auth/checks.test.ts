@@ -112,4 +112,10 @@ describe('the README', () => {
     const example = readFileSync(new URL('../../../adapters/forward-auth/examples/nginx.conf', import.meta.url), 'utf8');
     expect(readme).toContain(`\`\`\`nginx\n${example.trimEnd()}\n\`\`\``);
   });
+
+  it('shows the Caddyfile the Caddy test runs, word for word', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../../adapters/forward-auth/examples/Caddyfile', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`caddyfile\n${example.trimEnd()}\n\`\`\``);
+  });
 });
