@@ -112,13 +112,24 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
     return ctx.sessionUserId;
   };
 
-  /** A user the store knows, else the directory's (stored now); `outside` when its group filter leaves them out (not stored). */
+  /**
+   * The user as the directory answers now, stored (groups, disabled flag and password change time
+   * refreshed at every sign-in, as /login does); `outside` when its group filter leaves them out
+   * (not stored). A user the directory no longer has, or a directory that cannot be reached,
+   * leaves the stored record (logged), as before the refresh existed.
+   */
   const findUser = async (username: string): Promise<UserRecord | { outside: DirectoryUser } | null> => {
     const known = await host.users.findByUsername(username);
-    if (known) return known;
-    const fromDirectory = await host.directory.find(username);
+    let fromDirectory: DirectoryUser | null;
+    try {
+      fromDirectory = await host.directory.find(username);
+    } catch (err) {
+      if (!known) throw err;
+      appLog.warn({ username, err }, 'directory unreachable: the stored user record is used (groups as of an earlier sign-in)');
+      return known;
+    }
     if (fromDirectory?.outsideMfaGroup) return { outside: fromDirectory };
-    return fromDirectory ? host.users.upsertFromDirectory(fromDirectory, host.directory.kind) : null;
+    return fromDirectory ? host.users.upsertFromDirectory(fromDirectory, host.directory.kind) : known;
   };
 
   /** Stores the held login, binds it to this browser, and sends it to the challenge. */

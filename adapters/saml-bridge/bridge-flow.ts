@@ -161,15 +161,33 @@ export class BridgeFlow {
     res.redirect(303, began.redirectTo);
   }
 
-  /** The one factorgate user the upstream names: from the store, else looked up in the directory. */
+  /**
+   * The one factorgate user the upstream names: from the store, else looked up in the directory.
+   * A stored user is refreshed from the directory at every sign-in, as a password sign-in at
+   * /login refreshes them: the groups policy rules match, the disabled flag, the password's
+   * change time. Without it a bridge user's groups would stay those of their first look-up. A
+   * directory that cannot be reached leaves the stored record (logged): the upstream has
+   * authenticated the user, and the record is no older than it was before this change.
+   */
   async #findUser(field: 'upn' | 'email' | 'username', value: string): Promise<UserRecord | null> {
     const { host } = this.deps;
     const known = await host.users.findOneBy(field, value);
-    if (known) return known;
+    if (known) return this.#refreshed(known);
     const found = await host.directory.find(value);
     if (!found) return null;
     const got = field === 'username' ? found.username : found[field];
     if (got === undefined || got.toLowerCase() !== value.toLowerCase()) return null;
     return host.users.upsertFromDirectory(found, host.directory.kind);
+  }
+
+  async #refreshed(known: UserRecord): Promise<UserRecord> {
+    const { host } = this.deps;
+    try {
+      const found = await host.directory.find(known.username);
+      return found ? await host.users.upsertFromDirectory(found, host.directory.kind) : known;
+    } catch (err) {
+      host.logger.warn({ adapter: ADAPTER_NAME, userId: known.id, err }, 'directory unreachable: the stored user record is used (groups as of an earlier sign-in)');
+      return known;
+    }
   }
 }
