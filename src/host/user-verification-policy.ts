@@ -7,7 +7,8 @@
 import type { UserRecord } from '../api/host-api.js';
 import type { HostConfig } from '../config/schema.js';
 import { foldUsername, type Directory } from '../directory/directory.js';
-import { inGroup, roleOf } from '../admin/console/admin-roles.js';
+import { roleOf } from '../admin/console/admin-roles.js';
+import { directoryGroups, inAnyGroup } from '../policy/group-match.js';
 
 export function userVerificationPolicy(config: HostConfig, directory: Pick<Directory, 'find'>): ((user: UserRecord) => Promise<boolean>) | undefined {
   const rule = config.factors.webauthn?.userVerificationRequiredFor;
@@ -16,11 +17,8 @@ export function userVerificationPolicy(config: HostConfig, directory: Pick<Direc
   return async (user) => {
     if (named.has(foldUsername(user.username))) return true;
     if (rule.groups.length === 0 && rule.roles.length === 0) return false;
-    const entry = await directory.find(user.username);
-    // The directory's groups (what policy rules match) and any memberOf it returned as an attribute.
-    const memberOf = Object.entries(entry?.attributes ?? {}).flatMap(([name, values]) => (name.toLowerCase() === 'memberof' ? [...values] : []));
-    const groups = [...(entry?.groups ?? []), ...memberOf];
-    if (rule.groups.some((g) => inGroup(g, groups))) return true;
+    const groups = directoryGroups(await directory.find(user.username));
+    if (inAnyGroup(rule.groups, groups)) return true;
     const role = roleOf(config.admin.roles, { username: user.username, groups });
     // An admin holds everything a helpdesk role may do: either named role covers them.
     return role !== null && (rule.roles.includes(role) || (role === 'admin' && rule.roles.includes('helpdesk')));

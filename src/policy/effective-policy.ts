@@ -3,6 +3,7 @@
  * and sets that part; parts no rule sets keep their default. One function, used by the challenge
  * engine and by `factorgate policy explain`, so what the CLI prints is what a sign-in meets.
  */
+import { inAnyGroup } from './group-match.js';
 import { METHOD_KINDS, type EnrolmentChoice as EnrolmentPolicy, type MethodKind, type PolicyRule, type TrustedNetworks } from './config.js';
 
 export interface PolicySubject {
@@ -40,18 +41,9 @@ export interface EffectivePolicy {
   matched: readonly string[];
 }
 
-/** The CN of a DN (`CN=Admins,OU=Groups,DC=corp` → `Admins`), or the name itself. */
-export function groupNames(group: string): string[] {
-  const cn = /^\s*cn=((?:\\.|[^,\\])+)/i.exec(group)?.[1];
-  return cn ? [group, cn.replace(/\\(.)/g, '$1')] : [group];
-}
-
 function ruleMatches(rule: PolicyRule, subject: PolicySubject): boolean {
   if (rule.apps && !rule.apps.some((a) => a === subject.app || a === subject.adapter)) return false;
-  if (rule.groups) {
-    const held = new Set(subject.groups.flatMap(groupNames).map((g) => g.toLowerCase()));
-    if (!rule.groups.some((g) => held.has(g.toLowerCase()))) return false;
-  }
+  if (rule.groups && !inAnyGroup(rule.groups, subject.groups)) return false;
   return true;
 }
 

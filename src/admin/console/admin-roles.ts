@@ -1,10 +1,11 @@
 /**
  * Who holds which console role (`admin.roles`): named usernames, or members of named directory
- * groups (the user's `memberOf` values, compared to a group's full DN or its first RDN value,
- * case-insensitively). `admin` includes everything `helpdesk` may do.
+ * groups (the user's `memberOf` values, matched by `inGroup` of src/policy/group-match.ts, the
+ * rule policy rules use too). `admin` includes everything `helpdesk` may do.
  */
 import type { HostConfig } from '../../config/schema.js';
 import { foldUsername } from '../../directory/directory.js';
+import { inGroup } from '../../policy/group-match.js';
 
 export type ConsoleRole = 'helpdesk' | 'admin';
 
@@ -17,25 +18,6 @@ export function roleAllows(held: ConsoleRole, needed: ConsoleRole): boolean {
 
 export function isConsoleRole(value: string): value is ConsoleRole {
   return value === 'helpdesk' || value === 'admin';
-}
-
-/** `CN=FG Helpdesk,OU=Groups,DC=corp` → `fg helpdesk`: the value of the first RDN, folded. */
-function firstRdnValue(dn: string): string | null {
-  const m = /^\s*[a-z][a-z0-9-]*\s*=\s*((?:\\.|[^,+\\])*)/i.exec(dn);
-  return m ? m[1]!.replace(/\\(.)/g, '$1').trim().toLowerCase() : null;
-}
-
-/**
- * A configured group named by its full DN matches only that DN (a namesake elsewhere in the
- * tree does not); one named by a plain name matches a membership whose first RDN has that value.
- */
-export function inGroup(configured: string, memberOf: readonly string[]): boolean {
-  const want = configured.trim().toLowerCase();
-  const isDn = firstRdnValue(want) !== null && want.includes('=');
-  return memberOf.some((m) => {
-    const have = m.trim().toLowerCase();
-    return have === want || (!isDn && firstRdnValue(have) === want);
-  });
 }
 
 export interface RoleSubject {

@@ -13,6 +13,7 @@ import type { HostConfig } from '../../config/schema.js';
 import type { Directory } from '../../directory/directory.js';
 import type { PendingLogins } from '../../login/pending-logins.js';
 import { FactorgateError } from '../../kit/errors.js';
+import { directoryGroups } from '../../policy/group-match.js';
 import { roleOf } from './admin-roles.js';
 import type { AdminSessions } from './admin-sessions.js';
 
@@ -49,12 +50,6 @@ export async function beginAdminSignIn(deps: AdminSignInDeps, req: Request, res:
   res.redirect(303, to);
 }
 
-/** The user's groups as the directory gives them now (LDAP `memberOf` by default, a users file's `groups`), and any `memberOf` attribute. */
-function groupsOf(entry: { groups?: readonly string[] | undefined; attributes?: Readonly<Record<string, readonly string[]>> | undefined }): string[] {
-  const fromAttributes = Object.entries(entry.attributes ?? {}).flatMap(([name, values]) => (name.toLowerCase() === 'memberof' ? [...values] : []));
-  return [...(entry.groups ?? []), ...fromAttributes];
-}
-
 export function adminSignInAdapter(deps: AdminSignInDeps): AdapterInstance {
   const refuse = async (req: Request, res: Response, user: UserRecord, reason: string, messageKey: string) => {
     deps.logger.warn({ user: user.username, reason }, 'admin console sign-in refused');
@@ -69,7 +64,7 @@ export function adminSignInAdapter(deps: AdminSignInDeps): AdapterInstance {
       }
       if (!outcome.multiFactor) return refuse(req, res, outcome.user, 'NO_SECOND_FACTOR', 'admin.needsFactor');
       const entry = await deps.directory.find(outcome.user.username);
-      const role = entry && !entry.disabled ? roleOf(deps.roles, { username: outcome.user.username, groups: groupsOf(entry) }) : null;
+      const role = entry && !entry.disabled ? roleOf(deps.roles, { username: outcome.user.username, groups: directoryGroups(entry) }) : null;
       if (!role) return refuse(req, res, outcome.user, 'NOT_AN_ADMIN', 'admin.notAdmin');
       const session = await deps.sessions.create(req, res, { userId: outcome.user.id, name: outcome.user.username, role });
       if (!session) throw new FactorgateError('CHALLENGE_WRONG_BROWSER', { detail: 'admin sign-in resumed without a browser binding' });

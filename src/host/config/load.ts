@@ -16,7 +16,6 @@ import { usersFileProblems } from '../../directory/file/users-file-problems.js';
 import { rootConfigSchema, type HostConfig } from '../../config/schema.js';
 import type { AdapterDefinition } from '../../api/host-api.js';
 import { policyProblems } from '../../policy/policy-problems.js';
-import { groupNames } from '../../policy/effective-policy.js';
 import { parseUsersFile } from '../../directory/file/file-directory.js';
 
 export { formatIssues, formatPath };
@@ -332,11 +331,11 @@ function declaredApps(defs: readonly AdapterDefinition[], sections: ReadonlyMap<
   return names;
 }
 
-function usersFileGroups(path: string): Set<string> {
+function usersFileGroups(path: string): string[] {
   try {
-    return new Set(parseUsersFile(readFileSync(path, 'utf8'), path).flatMap((u) => (u.groups ?? []).flatMap(groupNames)));
+    return [...new Set(parseUsersFile(readFileSync(path, 'utf8'), path).flatMap((u) => u.groups ?? []))];
   } catch {
-    return new Set();
+    return [];
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inGroup, roleAllows, roleOf } from '../../../src/admin/console/admin-roles.js';
+import { roleAllows, roleOf } from '../../../src/admin/console/admin-roles.js';
+import { inGroup } from '../../../src/policy/group-match.js';
 
 const roles = {
   admin: { users: ['Root'], groups: ['CN=FG Admins,OU=Groups,DC=corp,DC=example'] },

@@ -1,0 +1,68 @@
+/**
+ * Whether a user is in a configured group: the one rule for policy rules (`policies.rules[].groups`),
+ * console roles (`admin.roles`) and WebAuthn's `userVerificationRequiredFor`, so a group that
+ * grants a role also matches the rule written with the same name.
+ *
+ * - A group configured by its full DN matches only that DN (a namesake elsewhere in the tree does
+ *   not), compared RDN by RDN without the spaces around `,` and `=` and without case
+ *   (RFC 4514 §2: `CN=Admins, OU=Groups` is `cn=admins,ou=groups`).
+ * - A group configured by a plain name matches a membership given by that name (a users file's
+ *   `groups`), or a DN whose first RDN has that value, whatever its type (`CN=`, `ou=`…).
+ * Both sides are trimmed and compared case-insensitively.
+ */
+
+/** The RDNs of a DN, split on unescaped commas; null when `s` is not a DN (no `type=value` first). */
+function rdns(s: string): { type: string; value: string }[] | null {
+  const parts: string[] = [];
+  let current = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '\\' && i + 1 < s.length) {
+      current += c + s[i + 1]!;
+      i++;
+    } else if (c === ',') {
+      parts.push(current);
+      current = '';
+    } else current += c;
+  }
+  parts.push(current);
+  const out: { type: string; value: string }[] = [];
+  for (const part of parts) {
+    const m = /^\s*([a-z][a-z0-9-]*|\d+(?:\.\d+)+)\s*=\s*(.*?)\s*$/is.exec(part);
+    if (!m) return null;
+    out.push({ type: m[1]!.toLowerCase(), value: m[2]!.replace(/\\(.)/g, '$1').toLowerCase() });
+  }
+  return out;
+}
+
+/** A DN in one spelling (`cn=admins,ou=groups`), or null when `s` is a plain name. */
+export function normalizeDn(s: string): string | null {
+  const parsed = rdns(s.trim());
+  return parsed ? parsed.map((r) => `${r.type}=${r.value}`).join(',') : null;
+}
+
+/** Whether a membership list (full DNs or plain names) holds the configured group. */
+export function inGroup(configured: string, memberOf: readonly string[]): boolean {
+  const wantDn = normalizeDn(configured);
+  const wantName = configured.trim().toLowerCase();
+  return memberOf.some((held) => {
+    const heldRdns = rdns(held.trim());
+    if (wantDn !== null) return heldRdns !== null && heldRdns.map((r) => `${r.type}=${r.value}`).join(',') === wantDn;
+    return heldRdns === null ? held.trim().toLowerCase() === wantName : heldRdns[0]!.value === wantName;
+  });
+}
+
+/** Whether any of the configured groups is held. */
+export function inAnyGroup(configured: readonly string[], memberOf: readonly string[]): boolean {
+  return configured.some((g) => inGroup(g, memberOf));
+}
+
+/**
+ * A directory entry's groups as the directory gives them now (LDAP `memberOf` by default, a
+ * users file's `groups`) and any `memberOf` it returned as a plain attribute.
+ */
+export function directoryGroups(entry: { groups?: readonly string[] | undefined; attributes?: Readonly<Record<string, readonly string[]>> | undefined } | null | undefined): string[] {
+  if (!entry) return [];
+  const fromAttributes = Object.entries(entry.attributes ?? {}).flatMap(([name, values]) => (name.toLowerCase() === 'memberof' ? [...values] : []));
+  return [...(entry.groups ?? []), ...fromAttributes];
+}
