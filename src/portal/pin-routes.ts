@@ -13,6 +13,7 @@ import { hashPin, verifyPin, type PinSealer } from '../delivery/index.js';
 import { html } from '../kit/pages/html.js';
 import { addMessages, t } from '../kit/i18n.js';
 import type { AccountChangeDeps } from './portal-deps.js';
+import type { Regulator } from '../regulation/regulator.js';
 
 addMessages('en', {
   'pin.title': 'Your PIN',
@@ -47,9 +48,8 @@ export const PIN_PATH = '/portal/pin';
 /** Default PIN length when the configuration names none. */
 export const PIN_MIN_DIGITS = 4;
 export const PIN_MAX_DIGITS = 8;
-/** Wrong current PINs allowed per user in `ATTEMPT_WINDOW_MS` before the page refuses. */
+/** Wrong current PINs allowed per user within regulation's findTime before the page refuses. */
 const MAX_WRONG_CURRENT = 5;
-const ATTEMPT_WINDOW_MS = 15 * 60_000;
 
 export type PinProblem = 'FORMAT' | 'TRIVIAL';
 
@@ -67,6 +67,8 @@ export interface PinDeps extends AccountChangeDeps {
   db: Kysely<Database>;
   /** Seals PIN hashes (the key ring as their pepper). */
   secrets: PinSealer;
+  /** Counts wrong current PINs (regulation's counters, key `p:` + the user id). */
+  regulation: Pick<Regulator, 'reserve'>;
   minDigits?: number;
   maxDigits?: number;
 }
@@ -135,16 +137,13 @@ ${pinInput('pinConfirm', t(L, 'pin.confirm'), 'new-password')}
     };
 
     if (stored !== null) {
-      const wrong = await deps.db
-        .selectFrom('audit_events')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('event', '=', 'pin-change')
-        .where('user_id', '=', user.id)
-        .where('deny_reason', '=', 'CURRENT_PIN_MISMATCH')
-        .where('ts', '>', now - ATTEMPT_WINDOW_MS)
-        .executeTakeFirst();
-      if (Number(wrong?.n ?? 0) >= MAX_WRONG_CURRENT) return fail('TOO_MANY_ATTEMPTS', 429);
-      if (current === '' || !(await verifyPin(current, stored, deps.secrets, user.id)).ok) return fail('CURRENT_PIN_MISMATCH', 401);
+      const attempt = await deps.regulation.reserve(`p:${user.id}`, MAX_WRONG_CURRENT);
+      if (!attempt) return fail('TOO_MANY_ATTEMPTS', 429);
+      if (current === '' || !(await verifyPin(current, stored, deps.secrets, user.id)).ok) {
+        await attempt.failed();
+        return fail('CURRENT_PIN_MISMATCH', 401);
+      }
+      await attempt.succeeded();
     }
     const problem = pinProblem(pin, min, max);
     if (problem) return fail(problem, 400);

@@ -27,7 +27,23 @@ interface Subject {
   policy: CounterPolicy;
 }
 
+/** A try of a host-limited subject (see `Regulator.reserve`): settle it once. */
+export interface ReservedTry {
+  /** Right: the run of failures ends. */
+  succeeded(): Promise<void>;
+  /** Wrong: stays counted; the try that fills the window sets the ban. */
+  failed(): Promise<void>;
+}
+
 export interface Regulator extends RegulationApi {
+  /**
+   * One try of a secret the host checks for itself, on the same counters, windows and growing
+   * bans as sign-in (the portal's current PIN: `p:` + the user id): at most `limit` failures
+   * within findTime, then refused for banTime. Null when refused; nothing is audited or logged
+   * here (the caller knows its page and event). Applies even with `regulation.enabled: false`,
+   * which is about password sign-in only.
+   */
+  reserve(key: string, limit: number): Promise<ReservedTry | null>;
   /** Deletes counters whose window and ban memory are over (the host's periodic sweep). */
   purge(): Promise<number>;
 }
@@ -134,6 +150,22 @@ export function createRegulator(deps: { config: RegulationConfig; db: Kysely<Dat
             if (until !== null) rememberBan(s.key, until);
             if (until !== null) log.warn({ subject: s.kind, username: attempt.username, clientIp: attempt.clientIp, banSeconds: Math.round((until - at) / 1000) }, 'regulation: too many failed passwords, refusing for a while');
           }),
+      };
+    },
+
+    async reserve(key, limit) {
+      const policy = { ...times, limit };
+      const count = await reserveTry(db, key, clock.now(), policy);
+      if (count === null) return null;
+      let settled = false;
+      const once = (fn: () => Promise<unknown>) => async () => {
+        if (settled) return;
+        settled = true;
+        await fn();
+      };
+      return {
+        succeeded: once(() => clearSubject(db, key)),
+        failed: once(async () => (count < limit ? null : banIfFull(db, key, clock.now(), policy))),
       };
     },
 

@@ -109,6 +109,25 @@ describe('/portal/pin', () => {
     expect(rows).not.toContain(OLD_PIN);
   });
 
+  it('counts wrong current PINs on regulation\'s counters (`p:` + the user id): a right one ends the run, the fifth wrong one sets a ban of regulation.banTime', async () => {
+    const { h, rec } = await pinHost();
+    const { b } = await smsSignIn(h, rec, OLD_PIN);
+    const csrf = field((await b.get('/portal/pin')).body, '_csrf');
+    const db = h.host.api.store.db;
+    const alice = await db.selectFrom('users').select('id').where('username', '=', 'alice').executeTakeFirstOrThrow();
+    const counter = () => db.selectFrom('regulation_counters').select(['failures', 'banned_until']).where('key', '=', `p:${alice.id}`).executeTakeFirst();
+    const post = (currentPin: string, pin = NEW_PIN) => b.post('/portal/pin', { _csrf: csrf, currentPin, pin, pinConfirm: pin });
+
+    for (let i = 0; i < 4; i++) expect((await post(`00000${i}`)).status).toBe(401);
+    expect(await counter()).toEqual({ failures: 4, banned_until: 0 });
+    // The right one (with a refused new PIN) ends the run.
+    expect((await post(OLD_PIN, '1111')).status).toBe(400);
+    expect(await counter()).toEqual({ failures: 0, banned_until: 0 });
+    for (let i = 0; i < 5; i++) expect((await post(`11111${i}`)).status).toBe(401);
+    expect(Number((await counter())!.banned_until)).toBe(T0 + 5 * 60_000);
+    expect((await post(OLD_PIN)).status).toBe(429);
+  });
+
   it('refuses a post without the CSRF token, and weak or mismatched PINs, keeping the old PIN', async () => {
     const { h, rec } = await pinHost();
     const { b } = await smsSignIn(h, rec, OLD_PIN);
@@ -173,7 +192,7 @@ describe('/portal/pin', () => {
     expect(h.logs.join('\n')).not.toContain(NEW_PIN);
   });
 
-  it('refuses even the right current PIN after 5 wrong ones in 15 minutes (TOO_MANY_ATTEMPTS)', async () => {
+  it('refuses even the right current PIN after 5 wrong ones (TOO_MANY_ATTEMPTS) until the ban ends', async () => {
     const { h, rec } = await pinHost();
     const { b } = await smsSignIn(h, rec, OLD_PIN);
     const csrf = field((await b.get('/portal/pin')).body, '_csrf');

@@ -52,7 +52,7 @@ export const mountLogin: StartStep = (ctx) => {
   mountMethodsPortal(router, { db: store.db, users, sessions, audit, csrf, clock, reauth, notices, factors, directoryOwns: config.portal.directoryOwns, mfaRequired: config.challenge.enrolmentPolicy !== 'allow', maxBodyBytes, locale, render });
   mountAppPasswordsPortal(router, { users, sessions, audit, csrf, clock, reauth, notices, appPasswords: new AppPasswords(store.db), maxBodyBytes, locale, render });
   mountBackupCodesPortal(router, { users, sessions, audit, csrf, clock, reauth, notices, codes: new BackupCodes(store.db), maxBodyBytes, locale, render });
-  mountPinPortal(router, { db: store.db, users, sessions, audit, csrf, clock, reauth, notices, secrets, maxBodyBytes, locale, render });
+  mountPinPortal(router, { db: store.db, users, sessions, audit, csrf, clock, reauth, notices, secrets, regulation: ctx.regulation, maxBodyBytes, locale, render });
   mountDevicesPortal(router, { users, sessions, audit, csrf, clock, devices: ctx.devices, maxBodyBytes, locale, render });
   mountFraudLink(router, { db: store.db, links: ctx.fraudLinks, reports: ctx.fraudReports, users, csrf, clock, logger: ctx.logger, maxBodyBytes, locale, render });
   engine.mount(router);
