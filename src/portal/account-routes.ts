@@ -6,7 +6,7 @@
  */
 import type { Router } from 'express';
 import type { Kysely } from 'kysely';
-import { signedInUser } from './signed-in-user.js';
+import { portalUser } from './signed-in-user.js';
 import type { Database } from '../store/schema.js';
 import type { Factor } from '../factors/factor.js';
 import { html } from '../kit/pages/html.js';
@@ -54,8 +54,8 @@ export interface AccountDeps extends PortalPageDeps {
 
 export function mountAccountPortal(router: Router, deps: AccountDeps): void {
   router.get(PORTAL_PATH, async (req, res) => {
-    const user = (await signedInUser(deps, req))?.user;
-    if (!user) return res.redirect(303, '/login');
+    const user = (await portalUser(deps, req, res))?.user;
+    if (!user) return;
 
     const rows = await deps.db
       .selectFrom('factors')

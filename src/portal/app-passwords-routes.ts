@@ -7,7 +7,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { UserRecord } from '../api/host-api.js';
-import { signedInUser } from './signed-in-user.js';
+import { bodyField, portalPost, portalUser } from './signed-in-user.js';
 import { APP_PASSWORD_SCOPES, type AppPasswords } from '../users/app-passwords.js';
 import { html } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
@@ -71,7 +71,6 @@ export interface AppPasswordsDeps extends AccountChangeDeps {
 export function mountAppPasswordsPortal(router: Router, deps: AppPasswordsDeps): void {
   const form = express.urlencoded({ extended: false, limit: deps.maxBodyBytes, parameterLimit: 10 });
 
-  const signedIn = (req: Request) => signedInUser(deps, req);
 
   const when = (L: Locale, ms: number | null) =>
     ms === null ? t(L, 'appPasswords.never') : new Intl.DateTimeFormat(L, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(ms) + ' UTC';
@@ -113,18 +112,15 @@ ${list.length === 0
   };
 
   router.get(APP_PASSWORDS_PATH, async (req, res) => {
-    const who = await signedIn(req);
-    if (!who) return res.redirect(303, '/login');
+    const who = await portalUser(deps, req, res);
+    if (!who) return;
     await show(req, res, 200, who.user);
   });
 
   router.post(APP_PASSWORDS_PATH, form, async (req, res) => {
-    const who = await signedIn(req);
-    if (!who) return res.redirect(303, '/login');
-    deps.csrf.check(req);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const str = (k: string, max: number) => (typeof body[k] === 'string' ? (body[k] as string).normalize('NFKC').trim().slice(0, max) : '');
-    const action = str('action', 20);
+    const who = await portalPost(deps, req, res);
+    if (!who) return;
+    const action = bodyField(req, 'action', 20);
     const { user } = who;
     const event = `app-password-${action === 'create' ? 'create' : 'revoke'}`;
     if (!(await deps.reauth.recent(who, req, res, { event, method: 'app-password', returnTo: APP_PASSWORDS_PATH }))) return;
@@ -133,7 +129,7 @@ ${list.length === 0
     const base = { user, method: 'app-password', adapter: 'host', clientIp: req.ip } as const;
     switch (action) {
       case 'create': {
-        const name = str('name', 100);
+        const name = bodyField(req, 'name', 100);
         if (name === '' || name.length > MAX_NAME || /\p{Cc}/u.test(name)) return show(req, res, 400, user, { error: 'BAD_NAME' });
         const created = await deps.appPasswords.create(user.id, name, APP_PASSWORD_SCOPES, now);
         await deps.audit.record({ ...base, event: 'app-password-create', result: 'success', deviceToken: created.id, detail: name });
@@ -141,7 +137,7 @@ ${list.length === 0
         return show(req, res, 200, user, { created: { name, password: created.password } });
       }
       case 'revoke': {
-        const id = str('id', 64);
+        const id = bodyField(req, 'id', 64);
         if (!(await deps.appPasswords.revoke(user.id, id, now))) return show(req, res, 404, user, { error: 'NOT_FOUND' });
         await deps.audit.record({ ...base, event: 'app-password-revoke', result: 'success', deviceToken: id });
         await deps.notices.changed(user, 'app-password-revoked', { locale: L, clientIp: req.ip });

@@ -7,7 +7,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { UserRecord } from '../api/host-api.js';
-import { signedInUser } from './signed-in-user.js';
+import { portalPost, portalUser } from './signed-in-user.js';
 import { BACKUP_CODE_KIND, formatBackupCode, type BackupCodes } from '../factors/backup-codes.js';
 import { html } from '../kit/pages/html.js';
 import { addMessages, t } from '../kit/i18n.js';
@@ -49,7 +49,6 @@ export interface BackupCodesDeps extends AccountChangeDeps {
 export function mountBackupCodesPortal(router: Router, deps: BackupCodesDeps): void {
   const form = express.urlencoded({ extended: false, limit: deps.maxBodyBytes, parameterLimit: 5 });
 
-  const signedIn = (req: Request) => signedInUser(deps, req);
 
   const show = async (req: Request, res: Response, status: number, user: UserRecord, opts: { codes?: string[] } = {}) => {
     const L = deps.locale(req);
@@ -85,15 +84,14 @@ ${issued ? html`<p class="muted"><small>${t(L, 'backupCodes.replaceWarning')}</s
   };
 
   router.get(BACKUP_CODES_PATH, async (req, res) => {
-    const who = await signedIn(req);
-    if (!who) return res.redirect(303, '/login');
+    const who = await portalUser(deps, req, res);
+    if (!who) return;
     await show(req, res, 200, who.user);
   });
 
   router.post(BACKUP_CODES_PATH, form, async (req, res) => {
-    const who = await signedIn(req);
-    if (!who) return res.redirect(303, '/login');
-    deps.csrf.check(req);
+    const who = await portalPost(deps, req, res);
+    if (!who) return;
     if (!(await deps.reauth.recent(who, req, res, { event: 'backup-codes-issue', method: BACKUP_CODE_KIND, returnTo: BACKUP_CODES_PATH }))) return;
     const now = deps.clock.now();
     const { user } = who;

@@ -21,7 +21,7 @@ import type { ContactEnrolment, Factor } from '../factors/factor.js';
 import { isSelfAdded } from '../factors/delivered-code-factor.js';
 import { html, type SafeHtml } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
-import { signedInUser, type SignedInUser } from './signed-in-user.js';
+import { bodyField, formField, portalPost, portalUser, type SignedInUser } from './signed-in-user.js';
 import type { AccountChangeDeps } from './portal-deps.js';
 
 addMessages('en', {
@@ -137,7 +137,6 @@ export function mountContactPortal(router: Router, deps: ContactDeps): void {
   const offered = offeredContactFactors(deps.factors, deps.directoryOwns);
   const factorOf = (kind: string) => offered.find((f) => f.kind === kind);
 
-  const str = (v: unknown, max = 200) => (typeof v === 'string' ? v.normalize('NFKC').trim().slice(0, max) : '');
 
   /** The user's own confirmed method of this kind that a change would replace. */
   const replaceable = async (userId: string, kind: string, id: string): Promise<FactorRow | undefined> => {
@@ -205,12 +204,8 @@ ${pound
   };
 
   const guard = async (req: Request, res: Response, event: string, returnTo: string): Promise<SignedInUser | null> => {
-    const who = await signedInUser(deps, req);
-    if (!who) {
-      res.redirect(303, '/login');
-      return null;
-    }
-    deps.csrf.check(req);
+    const who = await portalPost(deps, req, res);
+    if (!who) return null;
     return (await deps.reauth.recent(who, req, res, { event, returnTo })) ? who : null;
   };
 
@@ -218,20 +213,19 @@ ${pound
     factor.send!({ user: who.user, factorRow: row, locale: deps.locale(req), now: deps.clock.now(), challengeId: verificationId(row.id) });
 
   router.get(CONTACT_PATH, async (req, res) => {
-    const who = await signedInUser(deps, req);
-    if (!who) return res.redirect(303, '/login');
-    const factor = factorOf(str(req.query.kind, 10));
+    const who = await portalUser(deps, req, res);
+    if (!who) return;
+    const factor = factorOf(formField(req.query.kind, 10));
     if (!factor) return res.redirect(303, METHODS_PATH);
-    const replacesId = str(req.query.replaces, 64);
+    const replacesId = formField(req.query.replaces, 64);
     const replaces = await replaceable(who.user.id, factor.kind, replacesId);
     if (replacesId !== '' && !replaces) return showForm(req, res, 404, factor, undefined, 'NOT_FOUND');
     showForm(req, res, 200, factor, replaces);
   });
 
   router.post(CONTACT_PATH, form, async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const kind = str(body.kind, 10);
-    const replacesId = str(body.replaces, 64);
+    const kind = bodyField(req, 'kind', 10);
+    const replacesId = bodyField(req, 'replaces', 64);
     const event = replacesId === '' ? 'method-add' : 'method-change';
     const who = await guard(req, res, event, METHODS_PATH);
     if (!who) return;
@@ -243,7 +237,7 @@ ${pound
     }
     const replaces = await replaceable(who.user.id, kind, replacesId);
     if (replacesId !== '' && !replaces) return showForm(req, res, 404, factor, undefined, 'NOT_FOUND');
-    const typed = str(body.to, 254);
+    const typed = bodyField(req, 'to', 254);
     const to = factor.contact.parse(typed);
     if (!to) {
       await deps.audit.record({ ...base, result: 'failure', denyReason: 'BAD_ADDRESS' });
@@ -270,8 +264,8 @@ ${pound
   });
 
   router.get(`${CONTACT_PATH}/:id`, async (req, res) => {
-    const who = await signedInUser(deps, req);
-    if (!who) return res.redirect(303, '/login');
+    const who = await portalUser(deps, req, res);
+    if (!who) return;
     const row = await pendingRow(who.user.id, req.params.id ?? '');
     const factor = row && readPending(row) ? factorOf(row.kind) : undefined;
     if (!row || !factor) return res.redirect(303, METHODS_PATH);
@@ -279,7 +273,7 @@ ${pound
   });
 
   router.post(`${CONTACT_PATH}/:id`, form, async (req, res) => {
-    const id = str(req.params.id, 64);
+    const id = formField(req.params.id, 64);
     const pendingOf = async (userId: string) => {
       const row = await pendingRow(userId, id);
       const pending = row ? readPending(row) : null;
@@ -292,16 +286,15 @@ ${pound
     const { row, pending, factor } = found;
     const event = pending.replaces ? 'method-change' : 'method-add';
     const base = { event, user: who.user, method: row.kind, deviceToken: pending.replaces ?? row.id, adapter: 'host', clientIp: req.ip } as const;
-    const body = (req.body ?? {}) as Record<string, unknown>;
 
-    if (str(body.action, 10) === 'resend') {
+    if (bodyField(req, 'action', 10) === 'resend') {
       const sent = await send(who, factor, row, req);
       await deps.audit.record({ ...base, result: sent.sent ? 'info' : 'failure', ...(sent.sent ? { detail: 'verification sent again' } : { denyReason: sent.reason, detail: sent.detail }) });
       return sent.sent ? showVerify(req, res, 200, factor, row, { resent: true }) : showVerify(req, res, 429, factor, row, { error: 'SEND_FAILED' });
     }
 
     const now = deps.clock.now();
-    const verdict = await factor.contact.confirm({ factorRow: row, code: str(body.code, 20), now, verificationId: verificationId(row.id) });
+    const verdict = await factor.contact.confirm({ factorRow: row, code: bodyField(req, 'code', 20), now, verificationId: verificationId(row.id) });
     if (!verdict.ok) {
       await deps.audit.record({ ...base, result: 'failure', denyReason: verdict.reason });
       return showVerify(req, res, verdict.reason === 'PENDING' ? 409 : 401, factor, row, { error: verdict.reason === 'PENDING' ? 'PENDING' : 'BAD_CODE' });

@@ -6,7 +6,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { UserRecord } from '../api/host-api.js';
-import { signedInUser } from './signed-in-user.js';
+import { bodyField, portalPost, portalUser } from './signed-in-user.js';
 import type { RememberedDevices } from '../devices/remembered-devices.js';
 import { html } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
@@ -84,24 +84,21 @@ ${list.length === 0
   };
 
   router.get(DEVICES_PATH, async (req, res) => {
-    const who = await signedInUser(deps, req);
-    if (!who) return res.redirect(303, '/login');
+    const who = await portalUser(deps, req, res);
+    if (!who) return;
     await show(req, res, 200, who.user);
   });
 
   router.post(DEVICES_PATH, form, async (req, res) => {
-    const who = await signedInUser(deps, req);
-    if (!who) return res.redirect(303, '/login');
-    deps.csrf.check(req);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const str = (k: string, max: number) => (typeof body[k] === 'string' ? (body[k] as string).trim().slice(0, max) : '');
+    const who = await portalPost(deps, req, res);
+    if (!who) return;
     const { user } = who;
     const L = deps.locale(req);
     const now = deps.clock.now();
     const base = { user, event: 'remembered-device-revoke', result: 'success', method: 'remembered-device', adapter: 'host', clientIp: req.ip } as const;
-    switch (str('action', 20)) {
+    switch (bodyField(req, 'action', 20)) {
       case 'revoke': {
-        const id = str('id', 64);
+        const id = bodyField(req, 'id', 64);
         if (!(await deps.devices.revoke(user.id, id, now, 'user'))) return show(req, res, 404, user, { error: 'NOT_FOUND' });
         await deps.audit.record({ ...base, deviceToken: id, detail: 'by the user at /portal/devices' });
         return show(req, res, 200, user, { notice: t(L, 'devices.done.revoked') });

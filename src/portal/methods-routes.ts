@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Kysely } from 'kysely';
 import type { UserRecord } from '../api/host-api.js';
-import { signedInUser, type SignedInUser } from './signed-in-user.js';
+import { bodyField, portalPost, portalUser, type SignedInUser } from './signed-in-user.js';
 import type { Database, FactorRow } from '../store/schema.js';
 import type { Factor } from '../factors/factor.js';
 import { BACKUP_CODE_KIND } from '../factors/backup-codes.js';
@@ -122,8 +122,6 @@ export function mountMethodsPortal(router: Router, deps: MethodsDeps): void {
   const totp = deps.factors.find((f) => f.kind === 'totp' && f.enrolment !== undefined);
   const contacts = offeredContactFactors(deps.factors, deps.directoryOwns);
 
-  const signedIn = (req: Request) => signedInUser(deps, req);
-
   /** The user's confirmed methods, default first (backup codes have their own page). */
   const methodsOf = async (userId: string) => {
     const rows = await deps.db
@@ -143,12 +141,6 @@ export function mountMethodsPortal(router: Router, deps: MethodsDeps): void {
 
   const when = (L: Locale, ms: number | null) =>
     ms === null ? t(L, 'methods.never') : new Intl.DateTimeFormat(L, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(ms) + ' UTC';
-
-  const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
-  const str = (req: Request, k: string, max = 200) => {
-    const v = body(req)[k];
-    return typeof v === 'string' ? v.normalize('NFKC').trim().slice(0, max) : '';
-  };
 
   const show = async (req: Request, res: Response, status: number, user: UserRecord, opts: { error?: Problem; done?: Done } = {}) => {
     const L = deps.locale(req);
@@ -222,18 +214,14 @@ ${instructions}
    * `returnTo`): otherwise the answer is sent and null returned.
    */
   const guard = async (req: Request, res: Response, event: string, returnTo: string): Promise<Who | null> => {
-    const who = await signedIn(req);
-    if (!who) {
-      res.redirect(303, '/login');
-      return null;
-    }
-    deps.csrf.check(req);
+    const who = await portalPost(deps, req, res);
+    if (!who) return null;
     return (await deps.reauth.recent(who, req, res, { event, returnTo })) ? who : null;
   };
 
   router.get(METHODS_PATH, async (req, res) => {
-    const who = await signedIn(req);
-    if (!who) return res.redirect(303, '/login');
+    const who = await portalUser(deps, req, res);
+    if (!who) return;
     await show(req, res, 200, who.user);
   });
 
@@ -247,7 +235,7 @@ ${instructions}
       return 'default';
     },
     async rename(_who, row, req) {
-      const label = str(req, 'label', 100);
+      const label = bodyField(req, 'label', 100);
       if (label === '' || label.length > MAX_LABEL || /\p{Cc}/u.test(label)) return 'BAD_LABEL';
       await deps.db.updateTable('factors').set({ label }).where('id', '=', row.id).execute();
       return 'renamed';
@@ -267,12 +255,12 @@ ${instructions}
   };
 
   router.post(METHODS_PATH, form, async (req, res) => {
-    const action = str(req, 'action', 20);
+    const action = bodyField(req, 'action', 20);
     const event = `method-${action in changes ? action : 'change'}`;
     const who = await guard(req, res, event, METHODS_PATH);
     if (!who) return;
     const change = Object.hasOwn(changes, action) ? changes[action] : undefined;
-    const row = (await methodsOf(who.user.id)).find((m) => m.row.id === str(req, 'factorId', 64))?.row;
+    const row = (await methodsOf(who.user.id)).find((m) => m.row.id === bodyField(req, 'factorId', 64))?.row;
     if (!change || !row) return show(req, res, 404, who.user, { error: 'NOT_FOUND' });
     const outcome = await change(who, row, req, deps.clock.now());
     const failed = outcome === 'LAST_METHOD' || outcome === 'NOT_REMOVABLE' || outcome === 'BAD_LABEL';
@@ -302,8 +290,8 @@ ${instructions}
     deps.db.selectFrom('factors').selectAll().where('id', '=', id).where('user_id', '=', userId).where('confirmed', '=', 0).executeTakeFirst();
 
   router.get(`${METHODS_PATH}/confirm/:id`, async (req, res) => {
-    const who = await signedIn(req);
-    if (!who) return res.redirect(303, '/login');
+    const who = await portalUser(deps, req, res);
+    if (!who) return;
     const row = totp ? await pendingRow(who.user.id, req.params.id ?? '') : undefined;
     if (!row) return show(req, res, 404, who.user, { error: 'NOT_FOUND' });
     await showConfirm(req, res, 200, who.user, row);
@@ -315,10 +303,10 @@ ${instructions}
     if (!who) return;
     const row = totp ? await pendingRow(who.user.id, req.params.id ?? '') : undefined;
     if (!row || !totp) return show(req, res, 404, who.user, { error: 'NOT_FOUND' });
-    const label = str(req, 'label', 100);
+    const label = bodyField(req, 'label', 100);
     if (label.length > MAX_LABEL || /\p{Cc}/u.test(label)) return showConfirm(req, res, 400, who.user, row, 'BAD_LABEL');
     const now = deps.clock.now();
-    const verdict = await totp.verify({ user: who.user, factorRow: row, code: str(req, 'code', 20), now });
+    const verdict = await totp.verify({ user: who.user, factorRow: row, code: bodyField(req, 'code', 20), now });
     // The confirming code's step is claimed with the row, so it cannot be replayed at sign-in.
     const confirmed =
       verdict.ok &&

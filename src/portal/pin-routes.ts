@@ -6,8 +6,7 @@
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Kysely } from 'kysely';
-import type { UserRecord } from '../api/host-api.js';
-import { signedInUser } from './signed-in-user.js';
+import { bodyField, portalPost, portalUser } from './signed-in-user.js';
 import type { Database } from '../store/schema.js';
 import { hashPin, verifyPin, type PinSealer } from '../delivery/index.js';
 import { html } from '../kit/pages/html.js';
@@ -78,9 +77,6 @@ export function mountPinPortal(router: Router, deps: PinDeps): void {
   const min = deps.minDigits ?? PIN_MIN_DIGITS;
   const max = deps.maxDigits ?? PIN_MAX_DIGITS;
 
-  /** The signed-in user (second factor passed), or null. */
-  const signedIn = async (req: Request): Promise<UserRecord | null> => (await signedInUser(deps, req))?.user ?? null;
-
   const storedHash = async (userId: string): Promise<string | null> =>
     (await deps.db.selectFrom('user_pins').select('pin_hash').where('user_id', '=', userId).executeTakeFirst())?.pin_hash ?? null;
 
@@ -111,23 +107,20 @@ ${pinInput('pinConfirm', t(L, 'pin.confirm'), 'new-password')}
   };
 
   router.get(PIN_PATH, async (req, res) => {
-    const user = await signedIn(req);
-    if (!user) return res.redirect(303, '/login');
-    show(req, res, 200, (await storedHash(user.id)) !== null);
+    const who = await portalUser(deps, req, res);
+    if (!who) return;
+    show(req, res, 200, (await storedHash(who.user.id)) !== null);
   });
 
   router.post(PIN_PATH, form, async (req, res) => {
-    const who = await signedInUser(deps, req);
-    if (!who) return res.redirect(303, '/login');
-    deps.csrf.check(req);
+    const who = await portalPost(deps, req, res);
+    if (!who) return;
     // Setting a first PIN asks for no current one: the recent second factor is the proof (issue 19).
     if (!(await deps.reauth.recent(who, req, res, { event: 'pin-change', method: 'pin', returnTo: PIN_PATH }))) return;
     const user = who.user;
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).normalize('NFKC').trim().slice(0, 64) : '');
-    const pin = str('pin');
-    const confirm = str('pinConfirm');
-    const current = str('currentPin');
+    const pin = bodyField(req, 'pin', 64);
+    const confirm = bodyField(req, 'pinConfirm', 64);
+    const current = bodyField(req, 'currentPin', 64);
     const stored = await storedHash(user.id);
     const now = deps.clock.now();
 

@@ -17,7 +17,7 @@ import type { Factor } from '../factors/factor.js';
 import { WEBAUTHN_KIND } from '../factors/webauthn-factor.js';
 import { html, type SafeHtml } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
-import { signedInUser, type SignedInUser } from './signed-in-user.js';
+import { portalPost, portalUser, type SignedInUser } from './signed-in-user.js';
 import type { AccountChangeDeps } from './portal-deps.js';
 
 addMessages('en', {
@@ -87,12 +87,8 @@ ${field}
   };
 
   const guard = async (req: Request, res: Response, returnTo: string): Promise<SignedInUser | null> => {
-    const who = await signedInUser(deps, req);
-    if (!who) {
-      res.redirect(303, '/login');
-      return null;
-    }
-    deps.csrf.check(req);
+    const who = await portalPost(deps, req, res);
+    if (!who) return null;
     return (await deps.reauth.recent(who, req, res, { event: 'method-add', method: WEBAUTHN_KIND, returnTo })) ? who : null;
   };
 
@@ -111,8 +107,8 @@ ${field}
   });
 
   router.get(`${KEY_PATH}/:id`, async (req, res) => {
-    const who = await signedInUser(deps, req);
-    if (!who) return res.redirect(303, '/login');
+    const who = await portalUser(deps, req, res);
+    if (!who) return;
     const row = await pendingRow(who.user.id, req.params.id ?? '');
     if (!row) return res.redirect(303, METHODS_PATH);
     await show(req, res, 200, who.user, row);
