@@ -17,6 +17,7 @@ import { AppPasswords } from '../users/app-passwords.js';
 import type { EnrolmentSender } from '../enrolment/enrolment-mail.js';
 import { TokenError, type TokenRepository } from '../tokens/token-repository.js';
 import { revokeAllDevices } from '../devices/remembered-devices.js';
+import { maskContact } from '../factors/mask-contact.js';
 
 /** Who acts: `cli:root`, `console:alice`, `api:deploy-bot`. Goes into every audit record. */
 export interface AdminActor {
@@ -109,14 +110,6 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-/** `+33612345678` → `+*********78`; `ada@example.test` → `a**@example.test`. */
-export function maskAddress(address: string): string {
-  const at = address.indexOf('@');
-  if (at > 0) return `${address[0]}${'*'.repeat(Math.max(at - 1, 1))}${address.slice(at)}`;
-  const keep = Math.min(2, address.length);
-  return `${address.slice(0, address.startsWith('+') ? 1 : 0)}${'*'.repeat(Math.max(address.length - keep - (address.startsWith('+') ? 1 : 0), 0))}${address.slice(-keep)}`;
-}
-
 function addressOf(params: string): string | null {
   try {
     const p = JSON.parse(params) as { to?: unknown };
@@ -175,7 +168,7 @@ export class UserAdmin {
     const disabledBy: UserDetails['disabledBy'] = [];
     if (row.disabled === 1) disabledBy.push('directory');
     if (row.admin_disabled === 1) disabledBy.push('admin');
-    const shown = (a: string | null) => (a === null ? null : options.revealAddresses ? a : maskAddress(a));
+    const shown = (a: string | null) => (a === null ? null : options.revealAddresses ? a : maskContact(a));
     return {
       username: row.username,
       displayName: row.display_name,

@@ -28,6 +28,7 @@ export { CODE_PEPPER_INFO, codePepper, deliveredFactorId, MAX_ATTEMPTS_PER_CODE,
 export { createSmsFactor } from './sms-factor.js';
 export { createVoiceFactor } from './voice-factor.js';
 export { createEmailFactor, maskEmail } from './email-factor.js';
+export { maskContact } from './mask-contact.js';
 export { createOathTokenFactor, OATH_FACTOR_KIND, type OathTokenFactorDeps } from './oath-token-factor.js';
 export { BackupCodes, BACKUP_CODE_COUNT, BACKUP_CODE_KIND, formatBackupCode, normalizeBackupCode } from './backup-codes.js';
 export { backupCodesLeft, createBackupCodeFactor } from './backup-code-factor.js';

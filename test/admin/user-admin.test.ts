@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateTotp } from '../../src/otp/index.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { createLogger } from '../../src/audit/logger.js';
-import { UserAdmin, maskAddress } from '../../src/admin/user-admin.js';
+import { UserAdmin } from '../../src/admin/user-admin.js';
+import { maskContact, maskEmail } from '../../src/factors/index.js';
+import { maskPhone } from '../../src/delivery/index.js';
 import { rootConfigSchema } from '../../src/config/schema.js';
 import { Browser, addUser, answer, enrol, secretOnPage, startHarness, type Harness } from '../challenge/harness.js';
 
@@ -131,7 +133,7 @@ describe('help-desk actions', () => {
     expect(failures.length).toBeGreaterThanOrEqual(5);
     expect(failures.every((r) => r.denyReason !== null)).toBe(true);
     expect(failures.map((r) => r.denyReason)).toContain('LOCKED');
-    expect(locked.phone).toBe('+*********78');
+    expect(locked.phone).toBe('+33 6 •• •• •• 78');
     expect((await admin.show('ada', { revealAddresses: true })).phone).toBe('+33612345678');
 
     h.clock.advance(60_000);
@@ -160,8 +162,10 @@ describe('help-desk actions', () => {
     expect(page.body).toContain('name="code"');
   });
 
-  it('masks phone numbers and email addresses', () => {
-    expect(maskAddress('+33612345678')).toBe('+*********78');
-    expect(maskAddress('ada@example.test')).toBe('a**@example.test');
+  it('masks phone numbers and email addresses as the rest of factorgate does (maskPhone, maskEmail)', () => {
+    expect(maskContact('+33612345678')).toBe(maskPhone('+33612345678'));
+    expect(maskContact('+33612345678')).toBe('+33 6 •• •• •• 78');
+    expect(maskContact('ada@example.test')).toBe(maskEmail('ada@example.test'));
+    expect(maskContact('ada@example.test')).toBe('a••••@example.test');
   });
 });

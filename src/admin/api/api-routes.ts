@@ -12,7 +12,8 @@ import type { Database } from '../../store/schema.js';
 import type { Clock } from '../../kit/clock.js';
 import type { ConsoleRole } from '../console/admin-roles.js';
 import type { ApiTokenIdentity } from '../api-tokens.js';
-import { maskAddress, type AdminActor, type UserAdmin } from '../user-admin.js';
+import { type AdminActor, type UserAdmin } from '../user-admin.js';
+import { maskContact } from '../../factors/mask-contact.js';
 import type { TokenRepository } from '../../tokens/token-repository.js';
 import { listTokenStock } from '../token-stock.js';
 import { searchUsers, type UserListEntry } from '../user-search.js';
@@ -244,7 +245,7 @@ export function apiRoutes(deps: ApiRouteDeps): ApiRoute[] {
           { since: q.since, until: q.until, username: q.user, event: q.event, result: q.result, method: q.method, adapter: q.adapter, relyingParty: q.relyingParty, denyReason: q.denyReason },
           { limit: q.limit, cursor: q.cursor },
         );
-        if (!reveal(call)) for (const r of page.records) r.phone = r.phone === null ? null : maskAddress(r.phone);
+        if (!reveal(call)) for (const r of page.records) r.phone = r.phone === null ? null : maskContact(r.phone);
         return { json: page };
       },
     },

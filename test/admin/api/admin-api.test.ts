@@ -120,7 +120,7 @@ describe('admin API users', () => {
     expect((await call('GET', '/users?q=%2B33612', helpdesk)).json).toMatchObject({ users: [{ username: 'alice' }] });
     expect((await call('GET', '/users?limit=0', helpdesk)).status).toBe(400);
 
-    expect((await call('GET', '/users/alice', helpdesk)).json.phone).toBe('+*********78');
+    expect((await call('GET', '/users/alice', helpdesk)).json.phone).toBe('+33 6 •• •• •• 78');
     expect((await call('GET', '/users/alice', admin)).json.phone).toBe('+33612345678');
     expect(await call('GET', '/users/nobody', admin)).toMatchObject({ status: 404, json: { error: 'NOT_FOUND', detail: 'no user "nobody"' } });
   });
@@ -200,7 +200,7 @@ describe('admin API audit and reports', () => {
     } while (cursor);
     expect(seen).toEqual(all.map((r) => r.id));
     const aliceRecord = (await call('GET', '/audit?user=alice&event=admin-action&limit=1', helpdesk)).json.records as { phone: string | null }[];
-    expect(aliceRecord[0]!.phone).toBe('+*********78');
+    expect(aliceRecord[0]!.phone).toBe('+33 6 •• •• •• 78');
     expect(((await call('GET', '/audit?user=alice&event=admin-action&limit=1', admin)).json.records as { phone: string }[])[0]!.phone).toBe('+33612345678');
     expect(await call('GET', '/audit?cursor=bm9wZQ', helpdesk)).toMatchObject({ status: 400, json: { error: 'BAD_REQUEST' } });
     expect((await call('GET', '/audit?since=yesterday', helpdesk)).json.detail).toContain('query.since');
