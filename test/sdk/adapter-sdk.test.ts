@@ -1,19 +1,15 @@
 /**
  * `factorgate/adapter` as a plugin imports it: through the package's `exports` (the built dist,
- * with types), carrying the host API version and the helpers docs/adapters.md promises; and the
- * built-in adapters' sources import nothing of factorgate but the SDK.
+ * with types), carrying the host API version and the helpers docs/adapters.md promises. That the
+ * built-in adapters import nothing of factorgate but the SDK is test/architecture/folder-order.test.ts's.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { HOST_API_VERSION } from '../../src/api/host-api.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-}
 
 describe('factorgate/adapter', () => {
   it('resolves by package name to the built SDK, with its declarations', async () => {
@@ -28,13 +24,4 @@ describe('factorgate/adapter', () => {
     expect(readFileSync(join(ROOT, pkg.exports['./adapter']!.types), 'utf8')).toContain("export * from '../api/host-api.js'");
   });
 
-  it('is the only part of factorgate the built-in adapters import', () => {
-    const offenders: string[] = [];
-    for (const file of sources(join(ROOT, 'adapters'))) {
-      for (const m of readFileSync(file, 'utf8').matchAll(/from '((?:\.\.\/)+src\/[^']+)'/g)) {
-        if (!m[1]!.endsWith('src/sdk/adapter.js')) offenders.push(`${file.slice(ROOT.length)}: ${m[1]}`);
-      }
-    }
-    expect(offenders).toEqual([]);
-  });
 });
