@@ -11,7 +11,7 @@ import { samlIdpConfigSchema, type SamlIdpConfig } from './config.js';
 import { ResponseIssuer } from './issue-response.js';
 import { idpMetadata } from './metadata.js';
 import { RelyingPartyRegistry } from './relying-parties.js';
-import { mountRoutes } from './routes.js';
+import { guardRejections, mountRoutes } from './routes.js';
 import { ADAPTER_NAME } from './session-data.js';
 import { SloFlow } from './slo-flow.js';
 import { SsoFlow } from './sso-flow.js';
@@ -49,6 +49,8 @@ export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promi
   const idp = { entityId, ssoUrl: `${base}/sso`, sloUrl: `${base}/slo`, requestMaxAgeMs };
   const metadataXml = () => idpMetadata({ entityId, ssoUrl: idp.ssoUrl, sloUrl: idp.sloUrl, keys: host.keys.published, wantAuthnRequestsSigned: false });
 
+  const guarded = guardRejections(host);
+
   return {
     relyingParties,
     entityId,
@@ -56,7 +58,8 @@ export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promi
       demo?.mountDemoRp(router, { host, base, idpEntityId: entityId });
       mountRoutes(router, { host, idp, limits: { maxMessageBytes: config.maxMessageBytes, maxInflatedBytes: config.maxInflatedBytes }, relyingParties, sso, slo, metadata: metadataXml, mountPath: MOUNT_PATH });
     },
-    resume: (outcome, req, res) => sso.resume(outcome, req, res),
+    // A refusal while answering the challenge POST is audited and shown like one at /sso/resume.
+    resume: (outcome, req, res) => guarded((rq, rs) => sso.resume(outcome, rq, rs))(req, res),
     links: () => [
       ...(demo ? [{ label: 'demo SAML relying party', url: `${base}${demo.DEMO_RP_PATH}/` }] : []),
       { label: 'SAML IdP metadata', url: `${base}/metadata` },

@@ -35,9 +35,8 @@ type Handler = (req: Request, res: Response) => Promise<void>;
 
 type Bounced = ({ kind: 'authn'; pending: PendingAuthn } | { kind: 'logout-request'; request: LogoutRequestIn } | { kind: 'logout-response'; response: LogoutResponseIn }) & { nonce?: string };
 
-export function mountRoutes(router: Router, deps: RouteDeps): void {
-  const { host } = deps;
-
+/** Runs a handler; a SamlRejection it throws is logged, audited and answered with the error page. */
+export function guardRejections(host: Pick<HostApi, 'logger' | 'audit' | 'pages'>): (handler: Handler) => Handler {
   const reject = async (req: Request, res: Response, err: SamlRejection) => {
     host.logger.warn({ reason: err.reason, relyingParty: err.relyingParty, path: req.path }, 'SAML request refused');
     await host.audit.record({
@@ -51,17 +50,20 @@ export function mountRoutes(router: Router, deps: RouteDeps): void {
     });
     host.pages.error(req, res, err.status, `error.${err.code}`, err.publicDetail);
   };
+  return (handler) => async (req, res) => {
+    try {
+      await handler(req, res);
+    } catch (err) {
+      if (err instanceof SamlRejection) await reject(req, res, err);
+      else throw err;
+    }
+  };
+}
 
-  const guarded =
-    (handler: Handler) =>
-    async (req: Request, res: Response): Promise<void> => {
-      try {
-        await handler(req, res);
-      } catch (err) {
-        if (err instanceof SamlRejection) await reject(req, res, err);
-        else throw err;
-      }
-    };
+export function mountRoutes(router: Router, deps: RouteDeps): void {
+  const { host } = deps;
+
+  const guarded = guardRejections(host);
 
   // The form parser's own errors (too large, too many fields) become rejections, so they are audited.
   const form = express.urlencoded({ extended: false, limit: deps.limits.maxMessageBytes * 2 + 4096, parameterLimit: 8 });

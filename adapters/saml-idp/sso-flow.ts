@@ -3,8 +3,9 @@
  * 1. `decide`: a session that may be reused (same browser, no ForceAuthn, meets the requested
  *    context) answers at once; IsPassive without one answers NoPassive; otherwise the user goes
  *    to `/login` and the challenge, with the request as our sealed continuation.
- * 2. `resume` (called by the challenge engine) sends the browser to `/sso/resume`, because the
- *    fresh session the engine just issued is only visible on the browser's next request.
+ * 2. `resume` (called by the challenge engine) answers at once from the fresh session the engine
+ *    hands over (SDK 2.1); from an older host, whose fresh session is only visible on the
+ *    browser's next request, it sends the browser to `/sso/resume` to read it back.
  * 3. `finish` issues the signed Response from the session and records the RP for logout.
  */
 import type { Request, Response } from 'express';
@@ -136,10 +137,14 @@ export class SsoFlow {
       host.pages.denied(req, res, outcome);
       return;
     }
-    const token = this.seal(
-      { pending: outcome.continuation as PendingAuthn, challengeId: outcome.challengeId, userId: outcome.user.id, authnInstant: outcome.authnInstant },
-      'resume',
-    );
+    const pending = outcome.continuation as PendingAuthn;
+    // SDK 2.1: the engine hands over the session it just issued, so the Response goes out in
+    // this reply to the challenge POST (one browser round trip fewer than /sso/resume).
+    if (outcome.session) {
+      await this.#answerAfterChallenge(req, res, pending, outcome.session);
+      return;
+    }
+    const token = this.seal({ pending, challengeId: outcome.challengeId, userId: outcome.user.id, authnInstant: outcome.authnInstant }, 'resume');
     res.redirect(303, `${mountPath}/sso/resume?c=${token}`);
   }
 
@@ -155,17 +160,22 @@ export class SsoFlow {
     if (!session || session.userId !== state.userId || session.authnInstant !== state.authnInstant) {
       throw new SamlRejection('NO_SESSION', 'the sign-in session was not found in this browser', { relyingParty: rpName });
     }
-    const previous = state.pending.previous;
+    await this.#answerAfterChallenge(req, res, state.pending, session);
+  }
+
+  /** The Response (or NoAuthnContext) from the session a challenge just issued, keeping the logout list of a forced re-authentication. */
+  async #answerAfterChallenge(req: Request, res: Response, pending: PendingAuthn, session: HostSession): Promise<void> {
+    const previous = pending.previous;
     if (previous && previous.userId === session.userId) {
       const data = idpData(session);
       for (const p of previous.data.participants) addParticipant(data, p);
     }
-    const { rp } = this.#target(state.pending);
-    if (!meets(state.pending.requested, session.multiFactor, rp.config.mfaAuthnContextClassRef)) {
-      await this.sendStatus(res, rp, state.pending, STATUS.noAuthnContext, 'NO_AUTHN_CONTEXT');
+    const { rp } = this.#target(pending);
+    if (!meets(pending.requested, session.multiFactor, rp.config.mfaAuthnContextClassRef)) {
+      await this.sendStatus(res, rp, pending, STATUS.noAuthnContext, 'NO_AUTHN_CONTEXT');
       return;
     }
-    await this.finish(req, res, state.pending, session);
+    await this.finish(req, res, pending, session);
   }
 
   async finish(req: Request, res: Response, pending: PendingAuthn, session: HostSession): Promise<void> {

@@ -18,7 +18,7 @@ import { DEMO_RP_PATH, demoRealmConfig, mountDemoRp } from './demo-rp.js';
 import { TokenIssuer } from './issue-token.js';
 import { FEDERATION_METADATA_PATH, FederationMetadata } from './metadata.js';
 import { RealmRegistry, resolveRealm } from './realms.js';
-import { mountRoutes } from './routes.js';
+import { guardRejections, mountRoutes } from './routes.js';
 import { ADAPTER_NAME } from './session-data.js';
 import { SignInFlow } from './sign-in-flow.js';
 import { SignOutFlow } from './sign-out.js';
@@ -47,12 +47,15 @@ export function createWsFed(host: HostApi, config: WsFedConfig): AdapterInstance
   const signOut = new SignOutFlow({ host, realms, allReplyUrls: () => allReplyUrls });
   const metadata = new FederationMetadata({ entityId: issuer, passiveEndpoint: base, keys: host.keys }, signer);
 
+  const guarded = guardRejections({ ...host, logger });
+
   return {
     routes(router) {
       if (config.demoRelyingParty) mountDemoRp(router, { host, base, issuer, secure: host.publicUrl.startsWith('https:') });
       mountRoutes(router, { host: { ...host, logger }, limits: { maxContextBytes: config.maxContextBytes }, realms, signIn, signOut, metadata });
     },
-    resume: (outcome, req, res) => signIn.resume(outcome, req, res),
+    // A refusal while answering the challenge POST is audited and shown like one at /wsfed/resume.
+    resume: (outcome, req, res) => guarded((rq, rs) => signIn.resume(outcome, rq, rs))(req, res),
     /*
      * The well-known metadata path lies outside the adapter's mount path (AD FS published it
      * there and tools look for it there), so it is answered here, before the host's routes: an

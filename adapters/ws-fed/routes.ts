@@ -31,21 +31,24 @@ export function rawQuery(url: string): string {
   return i < 0 ? '' : url.slice(i + 1);
 }
 
+/** Runs a handler; a WsFedRejection it throws is logged, audited and answered with the error page. */
+export function guardRejections(host: Pick<HostApi, 'logger' | 'audit' | 'pages'>): (handler: Handler) => Handler {
+  return (handler) => async (req, res) => {
+    try {
+      await handler(req, res);
+    } catch (err) {
+      if (!(err instanceof WsFedRejection)) throw err;
+      host.logger.warn({ reason: err.reason, realm: err.realm, path: req.path }, 'WS-Federation request refused');
+      await host.audit.record({ event: 'wsfed-request', result: 'denied', adapter: ADAPTER_NAME, relyingParty: err.realm, denyReason: err.reason, clientIp: req.ip, detail: err.publicDetail });
+      host.pages.error(req, res, err.status, `error.${err.code}`, err.publicDetail);
+    }
+  };
+}
+
 export function mountRoutes(router: Router, deps: RouteDeps): void {
   const { host } = deps;
 
-  const guarded =
-    (handler: Handler) =>
-    async (req: Request, res: Response): Promise<void> => {
-      try {
-        await handler(req, res);
-      } catch (err) {
-        if (!(err instanceof WsFedRejection)) throw err;
-        host.logger.warn({ reason: err.reason, realm: err.realm, path: req.path }, 'WS-Federation request refused');
-        await host.audit.record({ event: 'wsfed-request', result: 'denied', adapter: ADAPTER_NAME, relyingParty: err.realm, denyReason: err.reason, clientIp: req.ip, detail: err.publicDetail });
-        host.pages.error(req, res, err.status, `error.${err.code}`, err.publicDetail);
-      }
-    };
+  const guarded = guardRejections(host);
 
   router.get(AUTOSUBMIT_PATH, (_req, res) => {
     res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(AUTOSUBMIT_JS);

@@ -75,8 +75,15 @@ export class SignInFlow {
       host.pages.denied(req, res, outcome);
       return;
     }
+    const pending = outcome.continuation as PendingSignIn;
+    // SDK 2.1: the engine hands over the session it just issued; answer the realm in this reply
+    // to the challenge POST instead of a round trip through /wsfed/resume.
+    if (outcome.session) {
+      await this.finish(req, res, pending, outcome.session);
+      return;
+    }
     const key = randomBytes(24).toString('base64url');
-    const resumed: Resumed = { pending: outcome.continuation as PendingSignIn, userId: outcome.user.id, authnInstant: outcome.authnInstant };
+    const resumed: Resumed = { pending, userId: outcome.user.id, authnInstant: outcome.authnInstant };
     await host.state.put(`resume:${key}`, resumed, this.deps.resumeTtlMs);
     res.redirect(303, `${this.deps.mountPath}/resume?c=${key}`);
   }

@@ -24,7 +24,7 @@ import { authnRequestPath, benchKey, fire, signInOnce, startSamlHost } from './s
 import { measureRsa, ownCpuMsSince, processCpuMs, startBareExpress } from './cpu.js';
 
 const MAIN = join(process.cwd(), 'dist/src/cli/main.js');
-/** HTTP requests of one sign-in: AuthnRequest, /login page and POST, challenge page and POST, resume. */
+/** Bare Express requests in the baseline (the issue's definition; a sign-in itself now makes five: AuthnRequest, /login page and POST, challenge page and POST, which answers with the Response). */
 const REQUESTS_PER_SIGNIN = 6;
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {

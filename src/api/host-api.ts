@@ -114,6 +114,13 @@ export type ChallengeOutcome =
       relyingParty: string | null;
       /** The external identity the sign-in began with, if a primary provider supplied one. */
       identity: ExternalIdentity | null;
+      /**
+       * The fresh session the engine just issued to this browser (since 2.1; its cookie is set on
+       * this response, so `sessions.get` cannot see it before the browser's next request). An
+       * adapter may answer from it in this same response instead of redirecting to a URL of its
+       * own to read it back. The challenge is already claimed, so this runs once.
+       */
+      session?: HostSession;
     }
   | {
       result: 'denied';

@@ -283,7 +283,8 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
         detail: input.detail,
       });
       await deps.sessions.destroy(input.req, input.res);
-      await deps.sessions.create(input.res, { userId: input.user.id, methods: input.methods, multiFactor: true, authnInstant: now, identity: input.identity ?? null });
+      const session = await deps.sessions.create(input.res, { userId: input.user.id, methods: input.methods, multiFactor: true, authnInstant: now, identity: input.identity ?? null });
+      session.user = input.user;
       deps.metrics?.authentications.inc({ adapter: input.adapter, result: 'verified' });
       await deps.resolveAdapter(input.adapter)!.resume(
         {
@@ -296,6 +297,7 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
           authnInstant: now,
           relyingParty: input.relyingParty ?? null,
           identity: input.identity ?? null,
+          session,
         },
         input.req,
         input.res,

@@ -7,7 +7,7 @@
  */
 import type { Request, Response } from 'express';
 import { FactorgateError } from '../../kit/errors.js';
-import type { ChallengeOutcome } from '../../api/host-api.js';
+import type { ChallengeOutcome, HostSession } from '../../api/host-api.js';
 import type { ChallengeRequest } from '../challenge-context.js';
 
 /** Machine reasons a challenge ends in denial; audited, never shown verbatim. */
@@ -112,7 +112,7 @@ export async function handBack(ctx: ChallengeRequest): Promise<void> {
     return;
   }
   if (outcome.result === 'verified') {
-    await regenerateSession(ctx.req, ctx.res, ctx, outcome);
+    outcome.session = await regenerateSession(ctx.req, ctx.res, ctx, outcome);
   }
   const adapter = resolveAdapter(row.adapter);
   if (!adapter) throw new FactorgateError('INTERNAL', { detail: `no adapter "${row.adapter}" to hand the challenge back to` });
@@ -125,9 +125,9 @@ async function regenerateSession(
   res: Response,
   ctx: ChallengeRequest,
   outcome: Extract<ChallengeOutcome, { result: 'verified' }>,
-): Promise<void> {
+): Promise<HostSession> {
   await ctx.deps.sessions.destroy(req, res);
-  await ctx.deps.sessions.create(res, {
+  const session = await ctx.deps.sessions.create(res, {
     userId: ctx.user.id,
     methods: outcome.methods,
     multiFactor: outcome.multiFactor,
@@ -136,4 +136,6 @@ async function regenerateSession(
     // A policy rule's sessionMinutes; otherwise the configured session lifetime.
     ...(ctx.policy && 'rule' in ctx.policy.sessionMinutes.source ? { lifetimeMs: ctx.policy.sessionMinutes.value * 60_000 } : {}),
   });
+  session.user = ctx.user;
+  return session;
 }

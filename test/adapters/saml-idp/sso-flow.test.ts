@@ -43,6 +43,9 @@ describe('SAML IdP single sign-on', () => {
     const { form, visited } = await signIn(idp, b, await authnRequestPath(sp, 'back-to/page'));
     expect(visited.some((v) => v.startsWith('/login?l='))).toBe(true);
     expect(visited.some((v) => v.startsWith('/mfa/'))).toBe(true);
+    // The challenge POST answers with the response form itself: no /sso/resume hop.
+    expect(visited.at(-1)).toMatch(/^\/mfa\//);
+    expect(visited.some((v) => v.includes('/sso/resume'))).toBe(false);
     expect(form.fields.RelayState).toBe('back-to/page');
     const { profile } = await spAccepts(sp, form);
     expect(profile?.nameID).toBe('alice');

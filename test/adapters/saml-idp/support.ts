@@ -188,6 +188,8 @@ export async function signIn(idp: IdpHost, b: TestBrowser, startPath: string, us
     const html = await res.text();
     if (res.status !== 200) throw new Error(`${res.status} at ${visited.at(-1) ?? startPath}: ${html.slice(0, 600)}`);
     const here = visited.at(-1) ?? startPath;
+    // The page that posts the response: after the challenge POST it is that POST's own answer.
+    if (/name="(SAMLResponse|wresult)"/.test(html)) return { form: postedForm(html), visited };
     if (here.startsWith('/login')) {
       res = await b.post('/login', { _csrf: field(html, '_csrf'), username, password, ...(here.includes('l=') ? { l: field(html, 'l') } : {}) });
       continue;

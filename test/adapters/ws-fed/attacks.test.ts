@@ -86,15 +86,17 @@ describe('WS-Federation refusals', () => {
     await refused(signInPath({ wtrealm: REALM, wfresh: '1e9' }), 400, 'BAD_FRESHNESS');
   });
 
-  it('a finished sign-in link works once: replayed (in the same browser or another) or forged, it is refused', async () => {
+  it('a finished challenge answers once (its page, in the same browser or another, gives no token); a forged resume link is refused', async () => {
     const c = new TestBrowser(h.url);
-    const { visited } = await signIn(h, c, signInPath({ wtrealm: REALM }));
-    const resume = visited.find((v) => v.startsWith('/wsfed/resume?c='));
-    expect(resume).toBeDefined();
+    const { visited, form } = await signIn(h, c, signInPath({ wtrealm: REALM }));
+    expect(form.fields.wresult).toBeDefined();
+    // The token came in the reply to the challenge POST itself: no resume link in between.
+    expect(visited.some((v) => v.startsWith('/wsfed/resume'))).toBe(false);
+    const challenge = visited.find((v) => v.startsWith('/mfa/'));
+    expect(challenge).toBeDefined();
     for (const browser of [c, new TestBrowser(h.url)]) {
-      const res = await browser.get(resume!);
-      expect(res.status).toBe(409);
-      expect(res.headers.get('location')).toBeNull();
+      const res = await browser.get(challenge!);
+      expect(res.status).toBeGreaterThanOrEqual(400);
       expect(await res.text()).not.toContain('wresult');
     }
     await refused('/wsfed/resume?c=not-a-key', 404, 'NO_SESSION');
