@@ -4,7 +4,7 @@
  * rates swing with the machine's load; CPU spent per request does much less.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { sign, type KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { freePort } from '../../test/support/free-port.js';
@@ -26,6 +26,29 @@ export function processCpuMs(pid: number): number {
   // utime field 14 and stime field 15 of the whole line.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(rest[11]) + Number(rest[12])) * TICK_MS;
+}
+
+/** User and system CPU of a process (every thread) since it started, in ms, apart. */
+export function processCpuSplitMs(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(rest[11]) * TICK_MS, system: Number(rest[12]) * TICK_MS };
+}
+
+/** The live children of `pid` (a cluster primary's workers). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === pid && state !== 'Z') out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out.sort((a, b) => a - b);
 }
 
 /** This process's CPU (user + system, all threads) since `from`, in ms. */

@@ -37,7 +37,7 @@ export interface SamlHost {
   dir: string;
   sp: SAML;
   acs: string;
-  /** The factorgate process id (to read its /proc/<pid>/status). */
+  /** The factorgate process id (to read its /proc/<pid>/status); with workers, the primary's. */
   pid: number;
   close(): Promise<void>;
 }
@@ -50,6 +50,8 @@ export async function startSamlHost(
     beforeStart?: (configPath: string) => Promise<void>;
     /** Node options of the server process, e.g. `--expose-gc`. */
     nodeArgs?: string[];
+    /** `server.workers` (default 1: one process). */
+    workers?: number;
   } = {},
 ): Promise<SamlHost> {
   const dir = mkdtempSync(join(tmpdir(), 'fg-bench-sso-'));
@@ -69,7 +71,7 @@ export async function startSamlHost(
       cfg,
       stringify({
         dataDir: join(dir, 'data'),
-        server: { port, host: '127.0.0.1', publicUrl: url },
+        server: { port, host: '127.0.0.1', publicUrl: url, ...(opts.workers ? { workers: opts.workers } : {}) },
         logging: { level: 'warn' },
         directory: opts.directory ?? { type: 'file', path: 'users.yaml' },
         adapters: { samlIdp: { relyingParties: [{ name: 'bench', entityId, acs: [{ url: acs }], cert: certPem, sign: 'assertion', requireSignedRequests: false }] } },
@@ -84,7 +86,8 @@ export async function startSamlHost(
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`factorgate exited ${proc.exitCode}: ${stderr.slice(0, 800)}`);
       try {
-        if ((await fetch(`${url}/readyz`)).status === 200) break;
+        // With workers the banner is printed once every worker listens.
+        if ((opts.workers ?? 1) > 1 ? /workers: +\d+ processes/.test(stderr) : (await fetch(`${url}/readyz`)).status === 200) break;
       } catch {
         /* not listening yet */
       }
