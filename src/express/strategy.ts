@@ -75,9 +75,13 @@ export class FactorgateStrategy {
     strategies.push(this);
   }
 
-  /** passport's entry: `this` is the strategy augmented with the request's actions. */
-  authenticate(this: FactorgateStrategy & StrategyActions, req: Request): void {
-    void this.handle(req, this);
+  /**
+   * passport's entry: passport calls it on an object made from the strategy (`Object.create`)
+   * and given the request's actions; typed loosely so `passport.use()` accepts the class.
+   */
+  authenticate(req: Request, _options?: unknown): void {
+    const self = this as unknown as FactorgateStrategy & StrategyActions;
+    void self.handle(req, self);
   }
 
   /** One request: verify a returned result, or send the user to factorgate. Ends in exactly one action. */
