@@ -4,7 +4,7 @@
  * ranges, shared secret (`secretFile` reads it from a file) and policy. Validated once.
  */
 import { isIP } from 'node:net';
-import { z } from '../../src/sdk/adapter.js';
+import { duration, durationToMs, z } from '../../src/sdk/adapter.js';
 
 const cidr = z.string().refine(
   (s) => {
@@ -83,20 +83,16 @@ export const radiusConfigSchema = z
       })
       .default({ host: '127.0.0.1', port: 1812, required: true }),
     clients: z.array(radiusClientSchema).min(1).describe('The RADIUS clients (NAS) answered.'),
-    duplicateWindowSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(120)
-      .default(10)
-      .describe('How long a reply is kept to answer a retransmitted request (same client, identifier and authenticator) without processing it again. Default 10.'),
-    stateSeconds: z
-      .number()
-      .int()
-      .min(30)
-      .max(3600)
-      .default(300)
-      .describe('How long the State of an Access-Challenge stays valid for the next round (the challenge\'s own expiry still applies). Default 300.'),
+    duplicateWindow: duration
+      .refine((d) => durationToMs(d) >= 1000 && durationToMs(d) <= 120_000, 'from 1s to 2m')
+      .optional()
+      .describe('How long a reply is kept to answer a retransmitted request (same client, identifier and authenticator) without processing it again. Default 10s.'),
+    duplicateWindowSeconds: z.number().int().min(1).max(120).optional().describe('Earlier spelling of duplicateWindow, in whole seconds (still read; not with duplicateWindow).'),
+    stateLifetime: duration
+      .refine((d) => durationToMs(d) >= 30_000 && durationToMs(d) <= 3_600_000, 'from 30s to 1h')
+      .optional()
+      .describe('How long the State of an Access-Challenge stays valid for the next round (the challenge\'s own expiry still applies). Default 5m.'),
+    stateSeconds: z.number().int().min(30).max(3600).optional().describe('Earlier spelling of stateLifetime, in whole seconds (still read; not with stateLifetime).'),
     maxInFlight: z
       .number()
       .int()
@@ -106,6 +102,13 @@ export const radiusConfigSchema = z
       .describe('Requests processed at once; more are dropped (the client retransmits). Default 256.'),
   })
   .superRefine((cfg, ctx) => {
+    // Durations are written as everywhere else ('10s', '5m'); the integer keys of earlier releases still work alone.
+    if (cfg.duplicateWindow !== undefined && cfg.duplicateWindowSeconds !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['duplicateWindowSeconds'], message: 'set duplicateWindow or duplicateWindowSeconds, not both' });
+    }
+    if (cfg.stateLifetime !== undefined && cfg.stateSeconds !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stateSeconds'], message: 'set stateLifetime or stateSeconds, not both' });
+    }
     const names = new Set<string>();
     cfg.clients.forEach((c, i) => {
       if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'name'], message: `client name "${c.name}" is used twice` });
@@ -113,6 +116,16 @@ export const radiusConfigSchema = z
     });
   })
   .describe('The RADIUS server (RFC 2865, PAP with Access-Challenge): VPNs, RD Gateway and network devices get the second factor.');
+
+/** How long a reply answers retransmissions: `duplicateWindow`, else `duplicateWindowSeconds`, else 10 s. */
+export function duplicateWindowMs(cfg: Pick<RadiusConfig, 'duplicateWindow' | 'duplicateWindowSeconds'>): number {
+  return cfg.duplicateWindow !== undefined ? durationToMs(cfg.duplicateWindow) : (cfg.duplicateWindowSeconds ?? 10) * 1000;
+}
+
+/** How long a challenge State lasts: `stateLifetime`, else `stateSeconds`, else 5 min. */
+export function stateLifetimeMs(cfg: Pick<RadiusConfig, 'stateLifetime' | 'stateSeconds'>): number {
+  return cfg.stateLifetime !== undefined ? durationToMs(cfg.stateLifetime) : (cfg.stateSeconds ?? 300) * 1000;
+}
 
 export type RadiusConfig = z.output<typeof radiusConfigSchema>;
 export type RadiusClientConfig = z.output<typeof radiusClientSchema>;

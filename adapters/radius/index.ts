@@ -7,7 +7,7 @@
  * factors, audit and metrics as the page. See README.md.
  */
 import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
-import { radiusConfigSchema, type RadiusConfig } from './config.js';
+import { duplicateWindowMs, radiusConfigSchema, stateLifetimeMs, type RadiusConfig } from './config.js';
 import { Clients } from './clients.js';
 import { DuplicateCache } from './duplicate-cache.js';
 import { ChallengeStates } from './challenge-states.js';
@@ -48,8 +48,8 @@ export async function createRadius(host: HostApi, config: RadiusConfig): Promise
     host,
     config,
     clients: new Clients(config.clients),
-    duplicates: new DuplicateCache(config.duplicateWindowSeconds * 1000, MAX_DUPLICATE_KEYS),
-    states: new ChallengeStates(host.state, config.stateSeconds * 1000),
+    duplicates: new DuplicateCache(duplicateWindowMs(config), MAX_DUPLICATE_KEYS),
+    states: new ChallengeStates(host.state, stateLifetimeMs(config)),
     log,
     stats,
     logOnce(address, event, fields, message) {

@@ -11,7 +11,8 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as co
 /** A configuration duration: a number followed by ms, s, m, h or d. */
 export const duration = z
   .string()
-  .regex(DURATION, 'expected a duration such as 30s, 15m, 1h')
+  // abort: a refine added after this (a range) never sees text that is not a duration.
+  .regex(DURATION, { error: 'expected a duration such as 30s, 15m, 1h', abort: true })
   .describe('A duration: a number followed by ms, s, m, h or d.');
 
 /** `'90s'`, `'15m'`, `'1h'`, `'1d'` → milliseconds. */
