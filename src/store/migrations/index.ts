@@ -17,6 +17,7 @@ import * as m023 from './023-app-passwords.js';
 import * as m024 from './024-admin-console.js';
 import * as m025 from './025-audit-report-indexes.js';
 import * as m028 from './028-policies.js';
+import * as m029 from './029-sqlite-duplicate-user-indexes.js';
 
 export const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '024-admin-console': m024,
   '025-audit-report-indexes': m025,
   '028-policies': m028,
+  '029-sqlite-duplicate-user-indexes': m029,
 };
