@@ -50,11 +50,3 @@ export class SamlRejection extends FactorgateError {
     this.relyingParty = options.relyingParty;
   }
 }
-
-/** Shortens a value taken from a message before it is shown or logged. */
-export function clip(value: string | null | undefined, max = 120): string {
-  if (value === null || value === undefined) return '(none)';
-  // eslint-disable-next-line no-control-regex -- control characters are what must not reach a page or log line
-  const clean = value.replace(/[\x00-\x1f\x7f]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}

@@ -4,7 +4,8 @@
  * the table's order is the order a reader should expect refusals in.
  */
 import { replyUrlFor, type Realm, type RealmRegistry } from './realms.js';
-import { clip, WsFedRejection } from './rejection.js';
+import { clip } from '../../src/sdk/adapter.js';
+import { WsFedRejection } from './rejection.js';
 
 export const ACTIONS = ['wsignin1.0', 'wsignout1.0', 'wsignoutcleanup1.0'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -73,7 +74,7 @@ const checkRealm: Check = (ctx) => {
   const wtrealm = ctx.params.get('wtrealm');
   if (wtrealm === undefined || wtrealm === '') throw new WsFedRejection('MISSING_REALM', 'the request names no realm (wtrealm)');
   const realm = ctx.realms.byId(wtrealm);
-  if (!realm) throw new WsFedRejection('UNKNOWN_REALM', `no realm ${clip(wtrealm)} is configured`);
+  if (!realm) throw new WsFedRejection('UNKNOWN_REALM', `no realm ${clip(wtrealm, 100)} is configured`);
   ctx.realm = realm;
 };
 
@@ -81,7 +82,7 @@ const checkRealm: Check = (ctx) => {
 const checkReply: Check = (ctx) => {
   if (!ctx.realm) return;
   const reply = replyUrlFor(ctx.realm, ctx.params.get('wreply'));
-  if (reply === null) throw new WsFedRejection('FOREIGN_REPLY', `the reply address ${clip(ctx.params.get('wreply'))} is not registered for this realm`, { realm: ctx.realm.name });
+  if (reply === null) throw new WsFedRejection('FOREIGN_REPLY', `the reply address ${clip(ctx.params.get('wreply'), 100)} is not registered for this realm`, { realm: ctx.realm.name });
   ctx.replyUrl = reply;
 };
 

@@ -11,7 +11,7 @@ import { SignedXml } from 'xml-crypto';
 import type { HostApi, XmlElement } from '../../src/sdk/adapter.js';
 import { NS_DS, NS_SAML11, attr, childElements, children, parseXmlSafely, pinnedPublicKeys, readCookie, simpleText } from '../../src/sdk/adapter.js';
 import type { RealmConfig } from './config.js';
-import { escapeHtml as esc } from './post-form.js';
+import { escapeHtml as esc } from '../../src/sdk/adapter.js';
 
 export const DEMO_RP_PATH = '/demo-rp';
 const CONTEXT_COOKIE = 'fg_wsfed_demo_ctx';

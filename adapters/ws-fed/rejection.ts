@@ -43,11 +43,3 @@ export class WsFedRejection extends FactorgateError {
     this.realm = options.realm;
   }
 }
-
-/** Shortens a value taken from a request before it is shown or logged. */
-export function clip(value: string | null | undefined, max = 100): string {
-  if (value === null || value === undefined) return '(none)';
-  // eslint-disable-next-line no-control-regex -- control characters are what must not reach a page or log line
-  const clean = value.replace(/[\x00-\x1f\x7f]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
-}

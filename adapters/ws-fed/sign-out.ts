@@ -6,9 +6,9 @@
  */
 import type { Request, Response } from 'express';
 import type { HostApi } from '../../src/sdk/adapter.js';
-import { escapeHtml } from './post-form.js';
+import { clip, escapeHtml } from '../../src/sdk/adapter.js';
 import type { Realm, RealmRegistry } from './realms.js';
-import { clip, WsFedRejection } from './rejection.js';
+import { WsFedRejection } from './rejection.js';
 import { ADAPTER_NAME, signedInRealms } from './session-data.js';
 
 export interface SignOutDeps {
@@ -29,7 +29,7 @@ export class SignOutFlow {
   async signOut(req: Request, res: Response, action: 'wsignout1.0' | 'wsignoutcleanup1.0', wreply: string | undefined): Promise<void> {
     const { host } = this.deps;
     if (wreply !== undefined && !this.deps.allReplyUrls().has(wreply)) {
-      throw new WsFedRejection('FOREIGN_REPLY', `the return address ${clip(wreply)} is not a registered reply URL`);
+      throw new WsFedRejection('FOREIGN_REPLY', `the return address ${clip(wreply, 100)} is not a registered reply URL`);
     }
     const session = await host.sessions.get(req);
     const realms = session ? signedInRealms(session) : [];

@@ -17,8 +17,10 @@ export type { Clock } from '../kit/clock.js';
 export { systemClock } from '../kit/clock.js';
 export { duration, durationToMs } from '../kit/durations.js';
 
-// HTTP helpers.
+// HTTP helpers: cookies, the auto-submitting POST form (SAML POST binding, WS-Federation), escaping, clipping.
 export { readCookie } from '../http/cookies.js';
+export { autoSubmitScript, escapeHtml, sendAutoPostForm, type AutoPostForm } from '../http/auto-post-form.js';
+export { clip } from '../kit/clip.js';
 export { redactUrl } from '../audit/logger.js';
 
 

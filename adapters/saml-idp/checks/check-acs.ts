@@ -1,5 +1,6 @@
 // The response goes only to an assertion consumer service of this RP's metadata/configuration.
-import { SamlRejection, clip } from '../rejection.js';
+import { clip } from '../../../src/sdk/adapter.js';
+import { SamlRejection } from '../rejection.js';
 import { BINDINGS } from '../config.js';
 import { attr } from '../../../src/sdk/adapter.js';
 import { need, type RequestCheck } from './context.js';

@@ -1,0 +1,56 @@
+/**
+ * The page that posts a protocol message to a peer by an HTML form: the SAML HTTP-POST binding
+ * (SAML Bindings §3.5.4) and the WS-Federation response (WS-Federation 1.2 §13.2.3). The host's
+ * CSP forbids inline script, so the page loads a tiny same-origin script (`autoSubmitScript`,
+ * served by the adapter at `scriptUrl`) that submits it, and keeps a visible button for browsers
+ * without script. This one response gets its own CSP: scripts and styles only from us, and
+ * `form-action` only to the destination's origin, so even an injected form could post nowhere
+ * else. Every name and value is HTML-escaped: a RelayState or wctx holding quotes or markup is
+ * echoed exactly as sent, never interpreted. Offered to adapters through `factorgate/adapter`.
+ */
+import type { Response } from 'express';
+import { escapeHtml } from '../kit/pages/html.js';
+
+export { escapeHtml };
+
+export interface AutoPostForm {
+  /** The form's id, which the script submits. */
+  formId: string;
+  /** Where the form posts (its origin goes into `form-action`). */
+  action: string;
+  /** Hidden fields; an undefined value is left out. */
+  fields: Record<string, string | undefined>;
+  /** The URL of the adapter's copy of `autoSubmitScript(formId)`. */
+  scriptUrl: string;
+  /** Page title, also shown to browsers without script. */
+  title: string;
+  /** The button's text. */
+  button: string;
+}
+
+/** The script that submits the form with this id once the page is parsed. */
+export function autoSubmitScript(formId: string): string {
+  return `document.addEventListener('DOMContentLoaded',function(){var f=document.getElementById(${JSON.stringify(formId)});if(f)f.submit();});\n`;
+}
+
+export function sendAutoPostForm(res: Response, input: AutoPostForm): void {
+  const inputs = Object.entries(input.fields)
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
+  const origin = new URL(input.action).origin;
+  const body =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title>` +
+    `<script src="${escapeHtml(input.scriptUrl)}" defer></script></head><body>` +
+    `<form id="${escapeHtml(input.formId)}" method="post" action="${escapeHtml(input.action)}">${inputs}` +
+    `<noscript><p>${escapeHtml(input.title)}</p></noscript><button type="submit">${escapeHtml(input.button)}</button></form></body></html>`;
+  // Written with `end` rather than Express's `send`: a no-store page that differs every time gains
+  // nothing from the ETag `send` would hash over it on every response. (Node drops the body of HEAD.)
+  res.statusCode = 200;
+  res.setHeader('Content-Security-Policy', `default-src 'none'; script-src 'self'; style-src 'self'; form-action ${origin}; base-uri 'none'; frame-ancestors 'none'`);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
