@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureBenchPackages } from './bench-packages.js';
 import { systemClock } from '../src/kit/clock.js';
 import { generateTotp } from '../src/otp/index.js';
 import { freePort } from '../test/support/free-port.js';
@@ -55,7 +56,7 @@ async function radclientRun(port: number, secret: string, requests: string[], pa
 
 /** FreeRADIUS in the foreground on a copy of Debian's raddb: one site (files + pap), one client. */
 async function startFreeradius(users: string[], secret: string): Promise<{ port: number; stop(): Promise<void> }> {
-  if (!existsSync('/etc/freeradius/3.0')) throw new Error('FreeRADIUS is not installed: run sudo bash scripts/install-system-deps.sh --bench');
+  ensureBenchPackages('radius', () => (existsSync('/etc/freeradius/3.0') ? null : 'FreeRADIUS is not installed'));
   const dir = mkdtempSync(join(tmpdir(), 'fg-freeradius-'));
   const raddb = join(dir, 'raddb');
   cpSync('/etc/freeradius/3.0', raddb, { recursive: true, verbatimSymlinks: true });

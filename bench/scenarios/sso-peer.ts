@@ -12,7 +12,6 @@
  * The packages are installed by `bash scripts/install-system-deps.sh --bench`, which this
  * scenario runs itself when one is missing (as root; otherwise it fails saying what to run).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SAML } from '@node-saml/node-saml';
@@ -20,6 +19,7 @@ import { TestBrowser } from '../../test/support/http-client.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { processCpuMs } from './cpu.js';
 import { BENCH_PASSWORD, authnRequestPath, fire, signInOnce, startSamlHost } from './sso-response.js';
+import { ensureBenchPackages } from '../bench-packages.js';
 import { simpleSamlPhpMissing, startSimpleSamlPhp, type SimpleSamlPhp } from '../simplesamlphp.js';
 
 const MAIN = join(process.cwd(), 'dist/src/cli/main.js');
@@ -27,13 +27,10 @@ const CONCURRENCY = 8;
 
 /** Installs the peer's packages when missing (root only), as the test run's global setup does. */
 function ensurePeerInstalled(): void {
-  if (simpleSamlPhpMissing() === null) return;
-  if (process.getuid?.() === 0) {
-    process.stderr.write(`bench: sso-peer: SimpleSAMLphp ${simpleSamlPhpMissing()}; installing\n`);
-    execFileSync('bash', ['scripts/install-system-deps.sh', '--bench'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  }
-  const still = simpleSamlPhpMissing();
-  if (still) throw new Error(`SimpleSAMLphp ${still}`);
+  ensureBenchPackages('sso-peer', () => {
+    const missing = simpleSamlPhpMissing();
+    return missing === null ? null : `SimpleSAMLphp ${missing}`;
+  });
 }
 
 /**
