@@ -51,7 +51,6 @@ export const fraudConfigSchema = z
   .strictObject({
     mode: z.enum(['block', 'report']).default('block').describe('block: a report blocks the user\'s second factor until an admin clears it; report: only records and mails it. Default block.'),
     notify: z.array(z.email()).default([]).describe('Admins mailed at each report (through delivery.smtp). Default none.'),
-    linkDays: z.number().int().min(1).max(30).default(7).describe('How long the "this wasn\'t me" link in a sent code stays valid. Default 7.'),
   })
   .describe('"This wasn\'t me" reports from the challenge page and sent codes.');
 
