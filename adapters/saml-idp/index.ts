@@ -73,7 +73,7 @@ export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promi
 export const samlIdpAdapter: AdapterDefinition<SamlIdpConfig> = {
   name: ADAPTER_NAME,
   configKey: 'samlIdp',
-  hostApi: '^2.0',
+  hostApi: '^2.2',
   configSchema: samlIdpConfigSchema,
   mountPath: MOUNT_PATH,
   create: createSamlIdp,

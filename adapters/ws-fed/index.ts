@@ -88,7 +88,7 @@ export const wsFedAdapter: AdapterDefinition<WsFedConfig> = {
   name: ADAPTER_NAME,
   configKey: 'wsFed',
   // 2.0 (1.4 added the SAML 1.1 / WS-Federation emitters in the SDK).
-  hostApi: '^2.0',
+  hostApi: '^2.2',
   configSchema: wsFedConfigSchema,
   mountPath: MOUNT_PATH,
   create: createWsFed,

@@ -22,7 +22,7 @@ import type { AdapterSecrets } from '../store/adapter/adapter-secrets.js';
 export type { KeyedState, AdapterMigration, AdapterSecrets };
 
 /** Semantic version of this interface; adapters declare the range they accept. */
-export const HOST_API_VERSION = '2.1.0';
+export const HOST_API_VERSION = '2.2.0';
 
 /** A user as the store knows it (imported or seen at sign-in). */
 export interface UserRecord {

@@ -108,7 +108,7 @@ describe('the example plugin cannot reach another adapter', () => {
     for (const removed of ['store', 'config']) expect(view[removed], removed).toBeUndefined();
     expect(view.secrets).not.toBe(h.host.api.secrets);
     expect(Object.isFrozen(view)).toBe(true);
-    expect(seen.hello!.version).toBe('2.1.0');
+    expect(seen.hello!.version).toBe('2.2.0');
     expect(seen.hello!.server).toEqual({
       listen: { host: '127.0.0.1', port: Number(new URL(h.url).port) },
       trustedProxies: [],
