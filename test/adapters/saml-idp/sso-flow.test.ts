@@ -154,6 +154,20 @@ describe('SAML IdP single sign-on', () => {
     expect(audit.filter((r) => r.event === 'saml-response' && r.username === 'bob' && r.relying_party === 'app-forced')).toHaveLength(0);
   });
 
+  it('the /sso/resume link an older host issued refuses a missing, forged or oversized token with a page, and posts nothing', async () => {
+    const b = new TestBrowser(idp.url);
+    await signIn(idp, b, await authnRequestPath(nodeSamlSp(idp, one.name, { signed: true })));
+    for (const query of ['', '?c=not-a-token', `?c=${'A'.repeat(200)}`, `?c=${'A'.repeat(9000)}`, '?c=a&c=b']) {
+      const res = await b.get(`/saml/idp/sso/resume${query}`);
+      expect(res.status, query.slice(0, 20)).toBeGreaterThanOrEqual(400);
+      expect(res.status, query.slice(0, 20)).toBeLessThan(500);
+      const html = await res.text();
+      expect(html).toContain('start again from the application');
+      expect(html).not.toContain('SAMLResponse');
+    }
+    expect((await b.get('/healthz')).status).toBe(200);
+  });
+
   it('IsPassive without a session answers NoPassive at once', async () => {
     const sp = nodeSamlSp(idp, two.name);
     const url = new URL(await sp.saml.getAuthorizeUrlAsync('', undefined, {}));
