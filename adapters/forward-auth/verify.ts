@@ -9,7 +9,7 @@
  * to the login entry with the original URL as `rd`.
  */
 import type { Request, Response } from 'express';
-import type { HostServices } from '../../src/sdk/adapter.js';
+import { inAnyGroup, type HostServices } from '../../src/sdk/adapter.js';
 import type { ForwardAuthRule } from './config.js';
 import type { HostRules } from './rules.js';
 import type { ForwardSession, ForwardSessions } from './sessions.js';
@@ -47,10 +47,14 @@ export async function decide(deps: VerifyDeps, req: Request): Promise<Verdict> {
   return { status: 200, session };
 }
 
-/** Whether the session's user is in one of the rule's groups (the rule's were lowercased when the configuration was parsed). */
+/**
+ * Whether the session's user is in one of the rule's groups, by the host's one membership rule
+ * (the SDK's `inAnyGroup`): `admins` matches a directory's `CN=Admins,OU=Groups,…` as the policy
+ * rules and console roles do, a DN only that DN.
+ */
 export function inGroups(rule: Pick<ForwardAuthRule, 'groups'>, session: Pick<ForwardSession, 'groups'>): boolean {
   if (rule.groups.length === 0) return true;
-  return session.groups.some((g) => rule.groups.includes(g.toLowerCase()));
+  return inAnyGroup(rule.groups, session.groups);
 }
 
 /**

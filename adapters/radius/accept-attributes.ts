@@ -4,6 +4,7 @@
  * case-insensitively). Vendor attributes are written as RFC 2865 §5.26 recommends: Vendor-Id,
  * then one vendor type, length and string value.
  */
+import { inGroup } from '../../src/sdk/adapter.js';
 import type { RadiusClientConfig, ReplyAttributeConfig } from './config.js';
 import { ATTR } from './wire/packet-format.js';
 import type { ReplyAttribute } from './wire/write-reply.js';
@@ -28,23 +29,11 @@ function encodeAttribute(a: ReplyAttributeConfig): ReplyAttribute {
   return { type: NAMED[a.name]!, value: Buffer.from(a.value, 'utf8') };
 }
 
-/** The CN of a DN (`CN=VPN Users,OU=…` → `vpn users`), or the name itself, lower-cased. */
-function groupNames(memberOf: readonly string[]): Set<string> {
-  const names = new Set<string>();
-  for (const g of memberOf) {
-    const lower = g.toLowerCase();
-    names.add(lower);
-    const cn = /^cn=((?:\\.|[^,])+)/i.exec(g)?.[1];
-    if (cn) names.add(cn.toLowerCase());
-  }
-  return names;
-}
-
 /** The groups of the client's `groupAttributes` the user is in, by their configured names. */
-export function matchedGroups(client: RadiusClientConfig, memberOf: readonly string[]): string[] {
+export function matchedGroups(client: Pick<RadiusClientConfig, 'groupAttributes'>, memberOf: readonly string[]): string[] {
   if (client.groupAttributes.length === 0) return [];
-  const names = groupNames(memberOf);
-  return client.groupAttributes.filter((g) => names.has(g.group.toLowerCase())).map((g) => g.group);
+  // The host's one membership rule (SDK `inGroup`): a name matches a DN's first RDN, a DN only itself.
+  return client.groupAttributes.filter((g) => inGroup(g.group, memberOf)).map((g) => g.group);
 }
 
 export function acceptAttributes(client: RadiusClientConfig, groups: readonly string[]): ReplyAttribute[] {

@@ -24,7 +24,9 @@ export { clip } from '../kit/clip.js';
 export { redactUrl } from '../audit/logger.js';
 
 
-// Directory helpers (AD objectGUID as bytes).
+// Directory helpers: AD objectGUID as bytes; the one group-membership rule (a name matches a DN's
+// first RDN, a DN matches only that DN, without case or spaces) the host's policies use too.
+export { inAnyGroup, inGroup } from '../policy/group-match.js';
 export { bytesFromGuid } from '../directory/ldap/map-entry.js';
 
 // Safe XML and the SAML core: one parser (no DOCTYPE), DOM walks, signing and validation.

@@ -93,6 +93,20 @@ describe('configuration', () => {
     expect(inGroups(rule!, { groups: [] })).toBe(false);
     expect(inGroups({ groups: [] }, { groups: [] })).toBe(true);
   });
+  it('matches a directory\'s DN memberships by the host\'s one rule: a name by the first RDN, a DN only itself', () => {
+    const [byName, byDn] = forwardAuthConfigSchema.parse({
+      rules: [
+        { host: 'app.example.com', groups: ['Staff'] },
+        { host: 'ops.example.com', groups: ['CN=Ops, OU=Groups, DC=corp, DC=example'] },
+      ],
+    }).rules;
+    // LDAP/AD memberOf values are DNs: before, a rule named 'staff' matched none of them.
+    expect(inGroups(byName!, { groups: ['CN=Staff,OU=Groups,DC=corp,DC=example'] })).toBe(true);
+    expect(inGroups(byName!, { groups: ['CN=Staff Leads,OU=Groups,DC=corp,DC=example'] })).toBe(false);
+    expect(inGroups(byName!, { groups: ['CN=Other,OU=Staff,DC=corp,DC=example'] })).toBe(false);
+    expect(inGroups(byDn!, { groups: ['cn=ops,ou=groups,dc=corp,dc=example'] })).toBe(true);
+    expect(inGroups(byDn!, { groups: ['CN=Ops,OU=Elsewhere,DC=corp,DC=example', 'Ops'] })).toBe(false);
+  });
   it('reports each problem with its key', () => {
     expect(problems({ rules: [] })).toEqual(['rules: Too small: expected array to have >=1 items']);
     expect(problems({ rules: [{ host: 'https://app.example.com' }], trustedProxies: ['10.0.0.0/33', 'proxy.local'] })).toEqual([
