@@ -59,6 +59,9 @@ export async function seedSealedRows(db: Kysely<Database>, box: SecretBox, perCo
         case 'saml_bridge_requests':
           await sql`insert into saml_bridge_requests (id, upstream, browser_hash, payload_enc, created_at, expires_at) values (${key}, 'corp', 'h', ${value}, ${now}, ${now + 1})`.execute(db);
           break;
+        case 'embed_signing_keys':
+          await sql`insert into embed_signing_keys (kid, private_key, public_jwk, created_at, retire_at, expires_at) values (${key}, ${value}, '{}', ${now}, ${now + 1}, ${now + 1})`.execute(db);
+          break;
         case 'user_pins':
           await sql`insert into users (id, username, source, disabled, failed_attempts, created_at, updated_at) values (${key}, ${key}, 'file', 0, 0, ${now}, ${now})`.execute(db);
           await sql`insert into user_pins (user_id, pin_hash, created_at, updated_at) values (${key}, ${value}, ${now}, ${now})`.execute(db);
