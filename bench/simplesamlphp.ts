@@ -9,12 +9,13 @@
  * SIMPLESAMLPHP_CONFIG_DIR environment variable of the php-fpm pool.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateSelfSigned } from '../src/host/bootstrap/signing-keys.js';
 import { freePort } from '../test/support/free-port.js';
+import { childPids } from '../test/support/proc-children.js';
 import { processCpuMs } from './scenarios/cpu.js';
 
 export const SSP_WWW = '/usr/share/simplesamlphp/www';
@@ -165,22 +166,6 @@ http {
 }
 `,
   );
-}
-
-/** Process ids whose parent is `pid` (php-fpm's and nginx's workers). */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(name));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
 }
 
 /** A process's CPU in ms, 0 once it is gone. */

@@ -4,10 +4,11 @@
  * rates swing with the machine's load; CPU spent per request does much less.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { sign, type KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { freePort } from '../../test/support/free-port.js';
+export { childPids } from '../../test/support/proc-children.js';
 
 function clockTicksPerSecond(): number {
   try {
@@ -33,22 +34,6 @@ export function processCpuSplitMs(pid: number): { user: number; system: number }
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { user: Number(rest[11]) * TICK_MS, system: Number(rest[12]) * TICK_MS };
-}
-
-/** The live children of `pid` (a cluster primary's workers). */
-export function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === pid && state !== 'Z') out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out.sort((a, b) => a - b);
 }
 
 /** This process's CPU (user + system, all threads) since `from`, in ms. */

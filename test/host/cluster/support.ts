@@ -16,6 +16,7 @@ import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from '../../support/free-port.js';
+import { childPids } from '../../support/proc-children.js';
 import { writeUsersFile, DEFAULT_USERS } from '../../support/host-harness.js';
 
 const BIN = resolve('bin/factorgate.js');
@@ -91,7 +92,7 @@ export async function startCluster(dir: string, opts: { workers: number; store?:
     child,
     stderr: () => err,
     logs: () => lines,
-    workerPids: () => childrenOf(child.pid!),
+    workerPids: () => childPids(child.pid!),
     waitForLog: (match, timeoutMs = 30_000) => poll('a log line', () => lines.find(match), timeoutMs),
     servedBy: async (requestId) => (await poll(`the access line of ${requestId}`, () => lines.find((l) => l.req?.id === requestId && l.msg === 'request completed'), 10_000)).pid,
     async stop(signal = 'SIGTERM') {
@@ -99,23 +100,6 @@ export async function startCluster(dir: string, opts: { workers: number; store?:
       return exited;
     },
   };
-}
-
-/** The live children of `pid`. */
-export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid …: comm may hold spaces, so read after the last ')'.
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === pid && state !== 'Z') out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out.sort((a, b) => a - b);
 }
 
 export interface Reply {
