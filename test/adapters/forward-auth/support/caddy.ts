@@ -4,10 +4,10 @@
  * the foreground on a port chosen by the test; stopped by its pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { superviseProxy } from './proxy-process.js';
 
 export const CADDY = '/usr/bin/caddy';
 
@@ -17,23 +17,6 @@ export interface RunningCaddy {
   close(): Promise<void>;
 }
 
-function waitForPort(port: number, deadline: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`caddy did not listen on ${port}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
 
 /** Starts Caddy with `sites` (Caddyfile site blocks) on `port`, behind a global block that turns off the admin API and automatic https. */
 export async function startCaddy(port: number, sites: string): Promise<RunningCaddy> {
@@ -47,22 +30,10 @@ export async function startCaddy(port: number, sites: string): Promise<RunningCa
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    await Promise.race([waitForPort(port, Date.now() + 15_000), exited.then(() => Promise.reject(new Error(`caddy exited: ${output}`)))]);
-  } catch (err) {
-    child.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
+  const close = await superviseProxy({ name: 'caddy', child, port, dir, output: () => output, startTimeoutMs: 15_000, stopSignal: 'SIGTERM', stopGraceMs: 5000 });
   return {
     port,
     output: () => output,
-    async close() {
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close,
   };
 }

@@ -3,10 +3,10 @@
  * folder, in the foreground (`daemon off`), on a port chosen by the test; stopped by its pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { superviseProxy } from './proxy-process.js';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -17,23 +17,6 @@ export interface RunningNginx {
   close(): Promise<void>;
 }
 
-function waitForPort(port: number, deadline: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`nginx did not listen on ${port}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
 
 /** Starts nginx with `servers` (the body of the http block) on `port`. */
 export async function startNginx(port: number, servers: string): Promise<RunningNginx> {
@@ -63,24 +46,12 @@ export async function startNginx(port: number, servers: string): Promise<Running
   const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    await Promise.race([waitForPort(port, Date.now() + 10_000), exited.then(() => Promise.reject(new Error(`nginx exited: ${stderr}`)))]);
-  } catch (err) {
-    child.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
+  const close = await superviseProxy({ name: 'nginx', child, port, dir, output: () => stderr, startTimeoutMs: 10_000, stopSignal: 'SIGQUIT', stopGraceMs: 3000 });
   return {
     port,
     dir,
     errorLog: () => readFileSync(join(dir, 'error.log'), 'utf8'),
-    async close() {
-      child.kill('SIGQUIT');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close,
   };
 }
 
