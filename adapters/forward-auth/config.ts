@@ -21,7 +21,7 @@ const proxyAddress = z.string().refine((v) => {
 
 const ruleSchema = z.strictObject({
   host: z.string().toLowerCase().regex(HOST_PATTERN, 'expected a host name (app.example.com) or a wildcard (*.example.com)').describe('The protected host name, or *.example.com for every host below example.com.'),
-  groups: z.array(z.string().min(1).toLowerCase()).default([]).describe('Directory groups allowed in (any one suffices): a name matches a membership of that name or a DN whose first RDN has it (CN=Staff,OU=…), a DN only that DN; without case. Empty lets every signed-in user in. Default [].'),
+  groups: z.array(z.string().min(1)).default([]).describe('Directory groups allowed in (any one suffices): a name matches a membership of that name or a DN whose first RDN has it (CN=Staff,OU=…), a DN only that DN; without case. Empty lets every signed-in user in. Default [].'),
   mfa: z.boolean().default(true).describe('Require a verified second factor; false accepts a session that policy let through without one. Default true.'),
 });
 export type ForwardAuthRule = z.output<typeof ruleSchema>;

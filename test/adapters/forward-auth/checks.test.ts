@@ -84,9 +84,9 @@ describe('configuration', () => {
       sessionLifetime: '8h',
     });
   });
-  it('folds the rule groups to lower case once, and matches the user\'s groups case-insensitively', () => {
+  it('keeps the rule groups as written, and matches the user\'s groups case-insensitively', () => {
     const [rule] = forwardAuthConfigSchema.parse({ rules: [{ host: 'app.example.com', groups: ['Staff', 'MFA-Users'] }] }).rules;
-    expect(rule!.groups).toEqual(['staff', 'mfa-users']);
+    expect(rule!.groups).toEqual(['Staff', 'MFA-Users']);
     expect(inGroups(rule!, { groups: ['Other', 'STAFF'] })).toBe(true);
     expect(inGroups(rule!, { groups: ['mfa-USERS'] })).toBe(true);
     expect(inGroups(rule!, { groups: ['Staffers', 'users'] })).toBe(false);
