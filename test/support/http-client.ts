@@ -1,17 +1,22 @@
+/** Applies Set-Cookie lines to a cookie jar as a browser would: an expired or emptied cookie leaves it. */
+export function absorbSetCookies(jar: Map<string, string>, lines: readonly string[]): void {
+  for (const line of lines) {
+    const [pair = ''] = line.split(';');
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    if (/max-age=0|expires=thu, 01 jan 1970/i.test(line) || value === '') jar.delete(name);
+    else jar.set(name, value);
+  }
+}
+
 /** A small browser-like HTTP client for tests: a cookie jar, no automatic redirects, form posts. */
 export class TestBrowser {
   readonly cookies = new Map<string, string>();
   constructor(readonly baseUrl: string) {}
 
   #absorb(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+    absorbSetCookies(this.cookies, res.headers.getSetCookie());
   }
 
   cookieHeader(): string {

@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from '../../support/free-port.js';
 import { childPids } from '../../support/proc-children.js';
+import { absorbSetCookies } from '../../support/http-client.js';
 import { writeUsersFile, DEFAULT_USERS } from '../../support/host-harness.js';
 
 const BIN = resolve('bin/factorgate.js');
@@ -142,14 +143,7 @@ export class FreshConnectionBrowser {
     const reply = await freshRequest(new URL(path, this.baseUrl).href, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, ...(body !== undefined ? { body } : {}) });
     this.requestIds.push(reply.requestId);
     const setCookies = reply.headers['set-cookie'] ?? [];
-    for (const line of Array.isArray(setCookies) ? setCookies : [setCookies]) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
+    absorbSetCookies(this.cookies, Array.isArray(setCookies) ? setCookies : [setCookies]);
     return reply;
   }
 }
