@@ -31,7 +31,7 @@ const clientSchema = z.strictObject({
     .describe('The client id the app names in its requests (FactorgateStrategy `client`); the audit record\'s relying party.'),
   secret: z
     .string()
-    .min(32, 'the secret (the content of secretFile) must have at least 32 random characters: it is the HS256 key of the app\'s requests')
+    .min(32, 'expected at least 32 random characters (openssl rand -base64 32): it is the HS256 key of the app\'s requests')
     .max(512)
     .describe('The shared secret that signs the app\'s requests (HS256); write secretFile to read it from a file.'),
   returnUrls: z

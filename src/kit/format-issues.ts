@@ -10,8 +10,15 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
-/** Turns zod issues into `path: message` lines, one per problem. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+/**
+ * Turns zod issues into `path: message` lines, one per problem. `writtenAs` names a path the way
+ * the operator wrote it (a value read from `secretFile` is reported at `secretFile`).
+ */
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+  writtenAs: (path: string) => string = (path) => path,
+): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
@@ -20,7 +27,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readon
       continue;
     }
     const message = issue.message.replace(/^Invalid input: /, '').replace(/^Invalid discriminator value\. Expected (.*)$/, 'expected $1');
-    lines.push(`${formatPath(path)}: ${message}`);
+    lines.push(`${writtenAs(formatPath(path))}: ${message}`);
   }
   return lines;
 }

@@ -132,6 +132,18 @@ describe('configuration loading', () => {
     expect(problems(() => loadConfig({ configPath: f3, adapters: [], env: {} }))[0]).toMatch(/secrets\.keys\[0\]\.keyFile: give either key or keyFile, not both/);
   });
 
+  it('names the …File key when the content read from it is invalid, and the value key when it was written inline', () => {
+    const { dir, file } = write(`${minimal}secrets:\n  keys:\n    - id: k1\n      keyFile: k1.key\n`);
+    writeFileSync(join(dir, 'k1.key'), 'not-a-key\n');
+    expect(problems(() => loadConfig({ configPath: file, adapters: [], env: {} }))).toEqual([
+      `${file}: secrets.keys[0].keyFile: expected 32 bytes as 64 hex digits or base64`,
+    ]);
+    const { file: inline } = write(`${minimal}secrets:\n  keys:\n    - id: k1\n      key: not-a-key\n`);
+    expect(problems(() => loadConfig({ configPath: inline, adapters: [], env: {} }))).toEqual([
+      `${inline}: secrets.keys[0].key: expected 32 bytes as 64 hex digits or base64`,
+    ]);
+  });
+
   it('applies FACTORGATE_PORT and FACTORGATE_DATA, and rejects a bad port', () => {
     const { dir, file } = write(minimal);
     const loaded = loadConfig({ configPath: file, adapters: [], env: { FACTORGATE_PORT: '9123', FACTORGATE_DATA: 'elsewhere' }, cwd: dir });

@@ -227,7 +227,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const report = (issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []) => {
     for (const issue of issues) {
       if (isBlocked(formatPath([...prefix, ...issue.path]), found.blocked)) continue;
-      problems.push(...formatIssues([issue], prefix));
+      problems.push(...formatIssues([issue], prefix, (path) => found.keySources.get(path) ?? path));
     }
   };
 
