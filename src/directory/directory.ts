@@ -37,6 +37,24 @@ export type AuthenticationResult =
   | { ok: true; user: DirectoryUser }
   | { ok: false; reason: 'INVALID_CREDENTIALS' | 'USER_DISABLED' | 'EMPTY_PASSWORD' };
 
+/**
+ * A user as the store's directory columns (user-columns.ts builds it), in this order: the bulk
+ * import's unit. A tuple of strings, numbers and nulls crosses a thread as a fraction of the cost
+ * of a `DirectoryUser` object, and goes into an INSERT's parameters as it is.
+ */
+export type DirectoryRow = [
+  username: string,
+  external_id: string,
+  upn: string | null,
+  display_name: string | null,
+  given_name: string | null,
+  surname: string | null,
+  email: string | null,
+  phone: string | null,
+  mobile: string | null,
+  disabled: 0 | 1,
+];
+
 export interface ListOptions {
   /** Search below this base instead of the configured ones (LDAP only). */
   base?: string;
@@ -55,6 +73,12 @@ export interface Directory {
   find(username: string): Promise<DirectoryUser | null>;
   /** Every user in scope, page by page, for import and sync. */
   list(options?: ListOptions): AsyncIterable<DirectoryUser>;
+  /**
+   * Optional: the users of `list()`, in the same order, a page at a time as store rows, for the
+   * bulk import (which otherwise maps `list()` itself). LDAP builds the rows on its listing
+   * worker thread, so the importer's thread handles no per-user object.
+   */
+  listRows?(options?: ListOptions): AsyncIterable<readonly DirectoryRow[]>;
   /** Resolves when the directory answers; throws DIRECTORY_UNAVAILABLE otherwise (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

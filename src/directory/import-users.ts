@@ -6,7 +6,8 @@
  *   written at all.
  * - Batched: each batch of users is one transaction, so a crash mid-import leaves only complete
  *   users behind, and the next run picks up where it stopped.
- * - Flat memory: users stream page by page from `Directory.list()`; the ids seen so far go to a
+ * - Flat memory: users stream page by page from the directory, as store rows (`listRows()`, or
+ *   `list()` mapped here), and go into the INSERTs' parameters as they are; the ids seen so far go to a
  *   temporary table, not to a JS set, so memory does not grow with the directory. On SQLite only
  *   the ids of rows that existed before the import go there: the sweep looks only at rows up to
  *   the table's highest rowid at the start, so a row this import adds needs no entry (on a first
@@ -18,8 +19,8 @@
 import { randomUUID } from 'node:crypto';
 import { SqliteAdapter, sql, type CompiledQuery, type Compilable, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import { foldUsername, type Directory, type DirectoryUser } from './directory.js';
-import { directoryColumns } from './user-columns.js';
+import { foldUsername, type Directory, type DirectoryRow, type ListOptions } from './directory.js';
+import { DIRECTORY_ROW_COLUMNS, directoryRow } from './user-columns.js';
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../store/schema.js';
 import { systemClock, type Clock } from '../kit/clock.js';
 
@@ -73,23 +74,23 @@ type SeenDb = Database & { fg_import_seen: { external_id: string } };
 const SEEN = 'fg_import_seen';
 
 /** Columns compared to decide "unchanged"; everything the directory owns. */
-const MANAGED = ['username', 'external_id', 'source', 'upn', 'display_name', 'given_name', 'surname', 'email', 'phone', 'mobile', 'disabled'] as const;
+const MANAGED = [...DIRECTORY_ROW_COLUMNS, 'source'] as const;
 type Managed = Pick<UserRow, (typeof MANAGED)[number]>;
+type StoredRow = Managed & Pick<UserRow, 'id'>;
 
-function managedFields(u: DirectoryUser, source: string): Managed {
-  return { ...directoryColumns(u), source };
-}
+/** Where a row's sign-in name and directory id are (see `DirectoryRow`). */
+const USERNAME = 0;
+const EXTERNAL_ID = 1;
 
-function diff(row: UserRow, want: Managed): Partial<Managed> | null {
-  const patch: Partial<Managed> = {};
-  let changed = false;
-  for (const k of MANAGED) {
-    if (row[k] !== want[k]) {
-      (patch as Record<string, unknown>)[k] = want[k];
-      changed = true;
-    }
+/** The columns of a stored row that differ from the directory's row, or null. */
+function diff(stored: StoredRow, want: DirectoryRow, source: string): Partial<Managed> | null {
+  let patch: Record<string, unknown> | null = null;
+  for (let k = 0; k < DIRECTORY_ROW_COLUMNS.length; k++) {
+    const column = DIRECTORY_ROW_COLUMNS[k]!;
+    if (stored[column] !== want[k]) (patch ??= {})[column] = want[k];
   }
-  return changed ? patch : null;
+  if (stored.source !== source) (patch ??= {}).source = source;
+  return patch as Partial<Managed> | null;
 }
 
 export async function importUsers(options: ImportUsersOptions): Promise<ImportSummary> {
@@ -135,19 +136,20 @@ type Executor = Kysely<SeenDb> | Transaction<SeenDb>;
  * own values (and reach the store's statement cache as the same statement). Chunks are powers of
  * two, so an import produces a handful of SQL texts, not one per remainder.
  */
-class ChunkedInsert<Row extends Record<string, unknown>> {
+class ChunkedInsert {
   readonly #compiled = new Map<number, CompiledQuery>();
   readonly #maxRows: number;
 
+  /** Rows are tuples of values in `columns` order. */
   constructor(
-    private readonly columns: readonly (keyof Row & string)[],
-    private readonly build: (db: Executor, rows: Row[]) => Compilable,
+    private readonly columns: readonly string[],
+    private readonly build: (db: Executor, rows: Record<string, unknown>[]) => Compilable,
     maxRows: number,
   ) {
     this.#maxRows = 2 ** Math.floor(Math.log2(Math.max(1, Math.min(maxRows, Math.floor(MAX_PARAMETERS / columns.length)))));
   }
 
-  async run(db: Executor, rows: readonly Row[]): Promise<void> {
+  async run(db: Executor, rows: readonly (readonly unknown[])[]): Promise<void> {
     for (let i = 0; i < rows.length; ) {
       let n = this.#maxRows;
       while (n > rows.length - i) n >>= 1;
@@ -156,12 +158,12 @@ class ChunkedInsert<Row extends Record<string, unknown>> {
     }
   }
 
-  async #runChunk(db: Executor, rows: Row[]): Promise<void> {
+  async #runChunk(db: Executor, rows: readonly (readonly unknown[])[]): Promise<void> {
     const parameters: unknown[] = [];
     let complete = true;
     for (const row of rows) {
-      for (const c of this.columns) {
-        const v = row[c];
+      for (let k = 0; k < this.columns.length; k++) {
+        const v = row[k];
         if (v === undefined) complete = false;
         parameters.push(v);
       }
@@ -174,7 +176,7 @@ class ChunkedInsert<Row extends Record<string, unknown>> {
     // Compiled from rows with their keys in `columns` order, so Kysely binds the values in the
     // order collected above; the text is reused only if it did (and no value was undefined,
     // which Kysely turns into DEFAULT): otherwise this chunk simply runs as compiled.
-    const ordered = rows.map((row) => Object.fromEntries(this.columns.map((c) => [c, row[c]])) as Row);
+    const ordered = rows.map((row) => Object.fromEntries(this.columns.map((c, k) => [c, row[k]])));
     const compiled = this.build(db, ordered).compile();
     if (complete && compiled.parameters.length === parameters.length && compiled.parameters.every((p, k) => p === parameters[k])) {
       this.#compiled.set(rows.length, compiled);
@@ -183,10 +185,8 @@ class ChunkedInsert<Row extends Record<string, unknown>> {
   }
 }
 
-const USER_COLUMNS = [
-  'id', 'username', 'external_id', 'source', 'upn', 'display_name', 'given_name', 'surname', 'email', 'phone', 'mobile',
-  'disabled', 'failed_attempts', 'locked_until', 'created_at', 'updated_at', 'last_sign_in_at',
-] as const satisfies readonly (keyof NewUserRow)[];
+/** A new row's columns: its id, the directory's row as it came, then what the import sets. */
+const USER_COLUMNS = ['id', ...DIRECTORY_ROW_COLUMNS, 'source', 'failed_attempts', 'locked_until', 'created_at', 'updated_at', 'last_sign_in_at'] as const;
 
 /**
  * Directory ids seen so far, written to the temporary table a few thousand at a time in a
@@ -195,23 +195,23 @@ const USER_COLUMNS = [
  */
 class SeenIds {
   static readonly FLUSH_AT = 4096;
-  #pending: { external_id: string }[] = [];
-  readonly #insert: ChunkedInsert<{ external_id: string }>;
+  #pending: [external_id: string][] = [];
+  readonly #insert: ChunkedInsert;
 
   constructor(private readonly db: Kysely<SeenDb>) {
-    this.#insert = new ChunkedInsert<{ external_id: string }>(
+    this.#insert = new ChunkedInsert(
       ['external_id'],
       (db, rows) =>
         db
           .insertInto(SEEN)
-          .values(rows)
+          .values(rows as { external_id: string }[])
           .onConflict((oc) => oc.column('external_id').doNothing()),
       SeenIds.FLUSH_AT,
     );
   }
 
   async add(ids: readonly string[]): Promise<void> {
-    for (const external_id of ids) this.#pending.push({ external_id });
+    for (const id of ids) this.#pending.push([id]);
     if (this.#pending.length >= SeenIds.FLUSH_AT) await this.flush();
   }
 
@@ -224,13 +224,13 @@ class SeenIds {
 }
 
 interface Writers {
-  users: ChunkedInsert<NewUserRow & Record<string, unknown>>;
+  users: ChunkedInsert;
   seen: SeenIds;
 }
 
 function writers(db: Kysely<SeenDb>, batchSize: number): Writers {
   return {
-    users: new ChunkedInsert<NewUserRow & Record<string, unknown>>(USER_COLUMNS, (db, rows) => db.insertInto('users').values(rows), batchSize),
+    users: new ChunkedInsert(USER_COLUMNS, (db, rows) => db.insertInto('users').values(rows as NewUserRow[]), batchSize),
     seen: new SeenIds(db),
   };
 }
@@ -242,22 +242,23 @@ async function runImport(o: RunOptions): Promise<ImportSummary> {
   const counts: ImportCounts = { seen: 0, added: 0, updated: 0, unchanged: 0, errors: 0 };
   try {
     // The directory may fetch two batches ahead (LDAP: on its worker thread) while one is written.
-    const listOptions = { readAhead: 2 * o.batchSize, ...(o.base !== undefined ? { base: o.base } : {}), ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}) };
-    const users = o.directory.list(listOptions)[Symbol.asyncIterator]();
+    const listOptions: ListOptions = { readAhead: 2 * o.batchSize, ...(o.base !== undefined ? { base: o.base } : {}), ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}) };
+    const pages = rowPages(o.directory, listOptions, o.batchSize)[Symbol.asyncIterator]();
+    const batches = new Batches(pages, o.batchSize);
     // Read one batch ahead: the next page travels from the directory while this one is
     // written, at the cost of one more batch in memory.
     const w = writers(db, o.batchSize);
-    let next = collectBatch(users, o.batchSize);
+    let next = batches.next();
     try {
       for (;;) {
         const batch = await next;
         if (batch.length === 0) break;
-        next = collectBatch(users, o.batchSize);
+        next = batches.next();
         next.catch(() => undefined);
         await storeBatch(db, batch, o, counts, w);
       }
     } catch (err) {
-      await users.return?.()?.catch(() => undefined);
+      await pages.return?.(undefined)?.catch(() => undefined);
       throw err;
     }
 
@@ -272,49 +273,87 @@ async function runImport(o: RunOptions): Promise<ImportSummary> {
   }
 }
 
-async function collectBatch(users: AsyncIterator<DirectoryUser>, size: number): Promise<DirectoryUser[]> {
-  const batch: DirectoryUser[] = [];
-  while (batch.length < size) {
-    const step = await users.next();
-    if (step.done) break;
-    batch.push(step.value);
+/**
+ * The directory's users as pages of store rows: its own `listRows()` where it has one (LDAP:
+ * built on the listing's worker thread), else `list()` mapped here, `pageSize` users a page, so
+ * that batches of that size are made of whole pages and a listing that fails keeps exactly the
+ * complete batches before it.
+ */
+async function* rowPages(directory: Directory, options: ListOptions, pageSize: number): AsyncGenerator<readonly DirectoryRow[]> {
+  if (directory.listRows) {
+    yield* directory.listRows(options);
+    return;
   }
-  return batch;
+  let page: DirectoryRow[] = [];
+  for await (const user of directory.list(options)) {
+    page.push(directoryRow(user));
+    if (page.length >= pageSize) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
 }
 
-async function storeBatch(db: Kysely<SeenDb>, batch: DirectoryUser[], o: RunOptions, counts: ImportCounts, w: Writers): Promise<void> {
-  const ids = [...new Set(batch.map((u) => u.externalId))];
-  const names = [...new Set(batch.map((u) => foldUsername(u.username)))];
-  const existing = await db
+/** Cuts pages of rows into batches of exactly `size` rows (the last one shorter; empty at the end). */
+class Batches {
+  #pending: DirectoryRow[] = [];
+  #ended = false;
+
+  constructor(
+    private readonly pages: AsyncIterator<readonly DirectoryRow[]>,
+    private readonly size: number,
+  ) {}
+
+  async next(): Promise<DirectoryRow[]> {
+    while (!this.#ended && this.#pending.length < this.size) {
+      const step = await this.pages.next();
+      if (step.done) this.#ended = true;
+      else for (const row of step.value) this.#pending.push(row);
+    }
+    if (this.#pending.length <= this.size) {
+      const batch = this.#pending;
+      this.#pending = [];
+      return batch;
+    }
+    return this.#pending.splice(0, this.size);
+  }
+}
+
+async function storeBatch(db: Kysely<SeenDb>, batch: DirectoryRow[], o: RunOptions, counts: ImportCounts, w: Writers): Promise<void> {
+  const ids = [...new Set(batch.map((r) => r[EXTERNAL_ID]))];
+  const names = [...new Set(batch.map((r) => r[USERNAME]))];
+  const existing: StoredRow[] = await db
     .selectFrom('users')
-    .selectAll()
+    .select(['id', ...MANAGED])
     .where((eb) => eb.or([eb('external_id', 'in', ids), eb('username', 'in', names)]))
     .execute();
-  const byExternalId = new Map<string, UserRow>();
-  const byUsername = new Map<string, UserRow>();
+  const byExternalId = new Map<string, StoredRow>();
+  const byUsername = new Map<string, StoredRow>();
   for (const row of existing) {
     if (row.external_id !== null) byExternalId.set(row.external_id, row);
     byUsername.set(row.username, row);
   }
 
   const now = o.clock.now();
-  const inserts: (NewUserRow & Record<string, unknown>)[] = [];
+  const inserts: unknown[][] = [];
   const inserted = new Set<string>();
   const updates: { id: string; patch: UserUpdate }[] = [];
   const claimed = new Map<string, string>();
-  for (const user of batch) {
+  for (const want of batch) {
     counts.seen++;
-    const want = managedFields(user, o.source);
-    const owner = byUsername.get(want.username);
-    let row = byExternalId.get(user.externalId);
+    const username = want[USERNAME];
+    const externalId = want[EXTERNAL_ID];
+    const owner = byUsername.get(username);
+    let row = byExternalId.get(externalId);
     // A row with this name but no directory id (or another source's) is the same person seen
     // before the import; a row with this name and another id of this source is someone else.
     if (!row && owner && (owner.external_id === null || owner.source !== o.source)) row = owner;
     const nameTakenBy = owner && owner.id !== row?.id ? owner : undefined;
-    const claimedBy = claimed.get(want.username);
-    if (claimedBy !== undefined && claimedBy !== user.externalId) {
+    const claimedBy = claimed.get(username);
+    if (claimedBy !== undefined && claimedBy !== externalId) {
       counts.errors++;
-      o.logger?.warn({ username: want.username, externalId: user.externalId }, 'two directory entries share a sign-in name; the second is not imported');
+      o.logger?.warn({ username, externalId }, 'two directory entries share a sign-in name; the second is not imported');
       continue;
     }
     if (claimedBy !== undefined) {
@@ -324,19 +363,20 @@ async function storeBatch(db: Kysely<SeenDb>, batch: DirectoryUser[], o: RunOpti
     if (nameTakenBy) {
       counts.errors++;
       o.logger?.warn(
-        { username: want.username, externalId: user.externalId, heldBy: nameTakenBy.id },
+        { username, externalId, heldBy: nameTakenBy.id },
         'sign-in name already belongs to another user; not imported until that one is renamed or removed',
       );
       continue;
     }
-    claimed.set(want.username, user.externalId);
+    claimed.set(username, externalId);
     if (!row) {
-      inserts.push({ id: randomUUID(), ...want, failed_attempts: 0, locked_until: null, created_at: now, updated_at: now, last_sign_in_at: null });
-      if (o.rowidHighWater !== undefined) inserted.add(user.externalId);
+      // In USER_COLUMNS order.
+      inserts.push([randomUUID(), ...want, o.source, 0, null, now, now, null]);
+      if (o.rowidHighWater !== undefined) inserted.add(externalId);
       counts.added++;
       continue;
     }
-    const patch = diff(row, want);
+    const patch = diff(row, want, o.source);
     if (!patch) {
       counts.unchanged++;
       continue;

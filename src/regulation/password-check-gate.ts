@@ -161,6 +161,7 @@ export function gatePasswordChecks(directory: Directory, gate: PasswordCheckGate
     authenticate: (username, password) => gate.run(() => directory.authenticate(username, password)),
     find: (username) => directory.find(username),
     list: (options) => directory.list(options),
+    ...(directory.listRows ? { listRows: (options) => directory.listRows!(options) } : {}),
     ping: () => directory.ping(),
     close: () => directory.close(),
   };

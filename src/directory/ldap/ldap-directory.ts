@@ -10,7 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { InvalidCredentialsError, NoSuchObjectError, ResultCodeError, type Client, type Entry } from 'ldapts';
-import type { AuthenticationResult, Directory, DirectoryUser, ListOptions } from '../directory.js';
+import type { AuthenticationResult, Directory, DirectoryRow, DirectoryUser, ListOptions } from '../directory.js';
+import { directoryRow } from '../user-columns.js';
 import { FactorgateError } from '../../kit/errors.js';
 import { systemClock, type Clock } from '../../kit/clock.js';
 import { resolveLdapSettings, type LdapDirectoryConfig, type ResolvedLdapSettings } from './config.js';
@@ -157,10 +158,25 @@ export class LdapDirectory implements Directory {
    */
   async *list(options: ListOptions = {}): AsyncGenerator<DirectoryUser> {
     this.#assertOpen();
+    const pages = this.#listInWorker ? listInWorker(this.#given, options, 'users', options.pageSize ?? this.#s.pageSize, this.#log) : this.#pages(options);
+    for await (const page of pages) yield* page;
+  }
+
+  /**
+   * `list()`'s users as store rows, a page at a time (see `Directory.listRows`): on the worker
+   * thread, the rows are built there and cross as one JSON string per page.
+   */
+  async *listRows(options: ListOptions = {}): AsyncGenerator<DirectoryRow[]> {
+    this.#assertOpen();
     if (this.#listInWorker) {
-      yield* listInWorker(this.#given, options, options.pageSize ?? this.#s.pageSize, this.#log);
+      yield* listInWorker(this.#given, options, 'rows', options.pageSize ?? this.#s.pageSize, this.#log);
       return;
     }
+    for await (const page of this.#pages(options)) yield page.map(directoryRow);
+  }
+
+  /** The in-thread listing: one page of mapped users per server page. */
+  async *#pages(options: ListOptions): AsyncGenerator<DirectoryUser[]> {
     const bases = options.base !== undefined ? [options.base] : this.#s.baseDns;
     const pageSize = options.pageSize ?? this.#s.pageSize;
     const filter = andFilters(this.#s.userFilter, this.#s.groupFilter);
@@ -177,14 +193,16 @@ export class LdapDirectory implements Directory {
         });
         try {
           for await (const page of pages) {
+            const users: DirectoryUser[] = [];
             for (const entry of page.searchEntries) {
               const user = mapEntry(entry, this.#s.attributes, this.#s.extraAttributes);
-              if (user) yield user;
+              if (user) users.push(user);
               else {
                 skipped++;
                 this.#log.warn({ dn: entry.dn }, 'directory entry lacks the id or sign-in name attribute; skipped');
               }
             }
+            if (users.length > 0) yield users;
           }
         } catch (err) {
           throw this.#searchFailure(err, live.url, `list users below ${base}`);

@@ -6,6 +6,9 @@
  * as plain objects, a page per message, at most `readAhead` users ahead (the worker waits for
  * the reader), so memory stays flat however large the directory.
  *
+ * The worker sends either users (`list()`) or store rows built from them (`listRows()`, the
+ * import's form: a row carries no field names and parses into one small array per user).
+ *
  * Semantics are the in-thread listing's: the worker runs that very code on its own connection,
  * its log lines reach the directory's logger, and a failure is raised here as the same
  * `FactorgateError` (code and detail). A reader that stops early terminates the worker, which
@@ -18,12 +21,16 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { FactorgateError, type ErrorCode } from '../../kit/errors.js';
-import type { DirectoryUser, ListOptions } from '../directory.js';
+import type { DirectoryRow, DirectoryUser, ListOptions } from '../directory.js';
 import type { ResolvedLdapSettings } from './config.js';
+
+/** What the worker sends per user: the user, or its store row (user-columns.ts). */
+export type ListShape = 'users' | 'rows';
 
 export interface ListWorkerData {
   settings: ResolvedLdapSettings;
   options: ListOptions;
+  shape: ListShape;
   /** Users per message. */
   pageSize: number;
   /** Users posted and not yet taken by the reader, at most. */
@@ -33,9 +40,9 @@ export interface ListWorkerData {
 
 export type ToParent =
   /**
-   * A page of users as JSON: a string crosses threads as one copy, and JSON.parse on the reader's
-   * thread costs half of what deserialising the same objects does (a DirectoryUser holds only
-   * strings, numbers, booleans and arrays; absent and undefined fields read the same).
+   * A page of users or rows as JSON: a string crosses threads as one copy, and JSON.parse on the
+   * reader's thread costs half of what deserialising the same objects does (a DirectoryUser holds
+   * only strings, numbers, booleans and arrays; absent and undefined fields read the same).
    */
   | { kind: 'page'; count: number; json: string }
   | { kind: 'log'; line: string }
@@ -79,10 +86,13 @@ function relog(log: Logger, line: string): void {
   }
 }
 
-export async function* listInWorker(settings: ResolvedLdapSettings, options: ListOptions, pageSize: number, log: Logger): AsyncGenerator<DirectoryUser> {
+type PageOf<S extends ListShape> = S extends 'rows' ? DirectoryRow[] : DirectoryUser[];
+
+/** The listing, a page at a time, from a worker thread. */
+export async function* listInWorker<S extends ListShape>(settings: ResolvedLdapSettings, options: ListOptions, shape: S, pageSize: number, log: Logger): AsyncGenerator<PageOf<S>> {
   const { entry, eval: evalSource } = workerEntry();
   const { readAhead = DEFAULT_READ_AHEAD, ...listOptions } = options;
-  const data: ListWorkerData = { settings, options: listOptions, pageSize, readAhead: Math.max(pageSize, readAhead), logLevel: log.level };
+  const data: ListWorkerData = { settings, options: listOptions, shape, pageSize, readAhead: Math.max(pageSize, readAhead), logLevel: log.level };
   const worker = new Worker(entry, { workerData: data, eval: evalSource });
   const events: Event[] = [];
   let wake: (() => void) | null = null;
@@ -101,7 +111,7 @@ export async function* listInWorker(settings: ResolvedLdapSettings, options: Lis
       switch (e.kind) {
         case 'page':
           worker.postMessage(e.count);
-          yield* JSON.parse(e.json) as DirectoryUser[];
+          yield JSON.parse(e.json) as PageOf<S>;
           break;
         case 'log':
           relog(log, e.line);

@@ -1,14 +1,14 @@
 /**
  * The worker-thread side of `LdapDirectory.list()` (see list-in-worker.ts): runs the ordinary
  * in-thread listing (its own connection, RFC 2696 paging, BER decoding in ldapts, `mapEntry`) and
- * posts the users a page at a time, never more than `AHEAD` users ahead of the reader, so the
+ * posts the users, or their store rows, a page at a time, never more than `AHEAD` users ahead of the reader, so the
  * next batch is decoded while the importer writes the last one and memory stays bounded.
  * Log lines go to the parent's logger; a failure goes back as its error code and detail.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { FactorgateError } from '../../kit/errors.js';
-import type { DirectoryUser } from '../directory.js';
+import type { DirectoryRow, DirectoryUser } from '../directory.js';
 import { LdapDirectory } from './ldap-directory.js';
 import type { ListWorkerData, ToParent } from './list-in-worker.js';
 
@@ -33,25 +33,19 @@ const logger = pino(
   { write: (line: string) => post({ kind: 'log', line }) },
 );
 
-async function send(users: DirectoryUser[]): Promise<void> {
+async function send(page: DirectoryUser[] | DirectoryRow[]): Promise<void> {
   while (ahead >= AHEAD) await new Promise<void>((resolve) => (wake = resolve));
   wake = null;
-  ahead += users.length;
-  post({ kind: 'page', count: users.length, json: JSON.stringify(users) });
+  ahead += page.length;
+  post({ kind: 'page', count: page.length, json: JSON.stringify(page) });
 }
 
 async function main(): Promise<void> {
   const directory = new LdapDirectory(data.settings, { logger, listInWorker: false });
-  let page: DirectoryUser[] = [];
   try {
-    for await (const user of directory.list(data.options)) {
-      page.push(user);
-      if (page.length >= data.pageSize) {
-        await send(page);
-        page = [];
-      }
-    }
-    if (page.length > 0) await send(page);
+    // Both listings yield a page per server page (at most `pageSize` entries).
+    const pages = data.shape === 'rows' ? directory.listRows(data.options) : pagesOf(directory.list(data.options));
+    for await (const page of pages) await send(page);
     post({ kind: 'done' });
   } catch (err) {
     const known = err instanceof FactorgateError;
@@ -64,6 +58,18 @@ async function main(): Promise<void> {
     // The parent terminates this thread once it has read the last message.
     await directory.close();
   }
+}
+
+async function* pagesOf(users: AsyncIterable<DirectoryUser>): AsyncGenerator<DirectoryUser[]> {
+  let page: DirectoryUser[] = [];
+  for await (const user of users) {
+    page.push(user);
+    if (page.length >= data.pageSize) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
 }
 
 void main();

@@ -14,7 +14,8 @@ import { slapdDirectoryConfig } from '../../support/ldap-directory-config.js';
 import { isFactorgateError } from '../../../src/kit/errors.js';
 import { ldapDirectoryConfigSchema, type LdapDirectoryConfigInput } from '../../../src/directory/ldap/config.js';
 import { LdapDirectory } from '../../../src/directory/ldap/ldap-directory.js';
-import type { DirectoryUser } from '../../../src/directory/directory.js';
+import type { DirectoryRow, DirectoryUser } from '../../../src/directory/directory.js';
+import { directoryColumns, directoryRow } from '../../../src/directory/user-columns.js';
 import { openStore } from '../../../src/store/store.js';
 import { importUsers } from '../../../src/directory/import-users.js';
 import { guidFromBytes } from '../../../src/directory/ldap/map-entry.js';
@@ -64,6 +65,29 @@ describe('LdapDirectory.list() on a worker thread', () => {
     expect(a.some((u) => u.username === '山田')).toBe(true);
     expect(a.some((u) => u.email === undefined)).toBe(true);
     expect(a.every((u) => Array.isArray(u.groups))).toBe(true);
+    await Promise.all([inWorker.close(), inThread.close()]);
+  });
+
+  it("listRows() gives list()'s users as store rows, in order, from the worker and in-thread alike", async () => {
+    const inWorker = directory(true);
+    const inThread = directory(false);
+    const rows = async (dir: LdapDirectory): Promise<{ pages: number; rows: DirectoryRow[] }> => {
+      const out: DirectoryRow[] = [];
+      let pages = 0;
+      for await (const page of dir.listRows({ pageSize: 50 })) {
+        expect(page.length).toBeLessThanOrEqual(50);
+        pages++;
+        out.push(...page);
+      }
+      return { pages, rows: out };
+    };
+    const [a, b, users] = [await rows(inWorker), await rows(inThread), await all(inThread, 50)];
+    expect(a.rows).toEqual(b.rows);
+    expect(a.rows).toEqual(users.map(directoryRow));
+    expect(a.pages).toBeGreaterThanOrEqual(Math.ceil(members / 50));
+    // The row is the sign-in refresh's column mapping, value for value (nulls for absent ones).
+    expect(a.rows).toEqual(users.map((u) => Object.values(directoryColumns(u))));
+    expect(a.rows.some((r) => r[6] === null)).toBe(true);
     await Promise.all([inWorker.close(), inThread.close()]);
   });
 
