@@ -2,7 +2,8 @@
  * `npm run bench` (full) and `npm run bench -- --quick` (seconds; CI runs it so the benchmarks
  * never rot, with no thresholds). Each scenario reports a ratio against a baseline measured in
  * the same run, because absolute times drift on shared machines. Results are printed as a table
- * and written to bench/results/latest.json. `--only NAME[,NAME]` runs a subset.
+ * and written to bench/results/latest.json. `--only NAME[,NAME]` runs a subset;
+ * `--memory-users N` sizes the memory scenario (default 1,000,000; 20,000 with --quick).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -10,9 +11,11 @@ import { parseArgs } from 'node:util';
 import type { Scenario, ScenarioResult } from './scenarios/scenario.js';
 import { scenarios } from './scenarios/index.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } }, strict: true });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'memory-users': { type: 'string' } }, strict: true });
 const quick = values.quick;
 const only = values.only?.split(',').map((s) => s.trim());
+const memoryUsers = values['memory-users'] === undefined ? undefined : Number(values['memory-users']);
+if (memoryUsers !== undefined && !(Number.isInteger(memoryUsers) && memoryUsers > 0)) throw new Error(`--memory-users: expected a positive whole number, got ${values['memory-users']}`);
 const selected: Scenario[] = only ? scenarios.filter((s) => only.includes(s.name)) : scenarios;
 
 const results: ScenarioResult[] = [];
@@ -20,7 +23,7 @@ const failures: { name: string; error: string }[] = [];
 for (const s of selected) {
   process.stderr.write(`bench: ${s.name}${quick ? ' (quick)' : ''}…\n`);
   try {
-    results.push(await s.run({ quick }));
+    results.push(await s.run({ quick, memoryUsers }));
   } catch (err) {
     failures.push({ name: s.name, error: err instanceof Error ? err.message : String(err) });
     process.stderr.write(`bench: ${s.name} failed: ${err instanceof Error ? err.stack : String(err)}\n`);

@@ -202,9 +202,9 @@ async function runPhase(host: SamlHost, users: UserState[], signIns: number): Pr
 
 export const memoryScenario: Scenario = {
   name: 'memory',
-  async run({ quick }): Promise<ScenarioResult> {
+  async run({ quick, memoryUsers }): Promise<ScenarioResult> {
     if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` first');
-    const userCount = quick ? 20_000 : 1_000_000;
+    const userCount = memoryUsers ?? (quick ? 20_000 : 1_000_000);
     const signIns = quick ? 2_000 : 100_000;
     const fullSignIns = quick ? 100 : 1_000;
     // One fixture user: slapadd refuses the tree's MFA group without a member.

@@ -21,6 +21,8 @@ export interface ScenarioResult {
 
 export interface ScenarioOptions {
   quick: boolean;
+  /** `--memory-users N`: the memory scenario's user count instead of 1,000,000 (20,000 with --quick). */
+  memoryUsers?: number | undefined;
 }
 
 export interface Scenario {
