@@ -363,11 +363,16 @@ export function createAppGateway(deps: GatewayDeps, app: AppRuntime) {
   const pass = async (_app: AppRuntime, ctx: Ctx, body?: Buffer): Promise<void> => {
     const guarded = cfg.success.setCookie;
     const hasSession = guarded ? Boolean(await sessionUser(ctx)) : true;
+    if (hasSession || !guarded) {
+      app.pass.web(ctx.req, ctx.res, body ? { body } : undefined);
+      return;
+    }
     app.pass.web(ctx.req, ctx.res, {
       ...(body ? { body } : {}),
       inspect: (reply) => {
-        if (hasSession || !guarded) return;
-        const all = setCookieList(reply.headers['set-cookie']);
+        const cookies = reply.headers['set-cookie'];
+        if (cookies === undefined) return;
+        const all = setCookieList(cookies);
         const kept = all.filter((c) => setCookieNameValue(c).name !== guarded || isCookieDeletion(c, host.clock.now()));
         if (kept.length !== all.length) {
           appLog.warn({ path: ctx.target.path, status: reply.statusCode }, 'app set its session cookie outside the login flow; cookie withheld');

@@ -17,14 +17,16 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trail
 
 export function dropHopByHop(headers: HeaderBag, options: { keepUpgrade?: boolean } = {}): void {
   const named = headers.connection;
-  const listed = (Array.isArray(named) ? named.join(',') : (named ?? ''))
-    .split(',')
-    .map((h) => h.trim().toLowerCase())
-    .filter(Boolean);
-  for (const h of [...HOP_BY_HOP, ...listed]) {
-    if (options.keepUpgrade && (h === 'connection' || h === 'upgrade')) continue;
-    if (h === 'transfer-encoding' || h === 'host' || h === 'content-length') continue;
-    delete headers[h];
+  const drop = (h: string): void => {
+    if (options.keepUpgrade && (h === 'connection' || h === 'upgrade')) return;
+    if (h === 'transfer-encoding' || h === 'host' || h === 'content-length') return;
+    if (headers[h] !== undefined) delete headers[h];
+  };
+  for (const h of HOP_BY_HOP) drop(h);
+  if (named === undefined) return;
+  for (const item of (Array.isArray(named) ? named.join(',') : named).split(',')) {
+    const h = item.trim().toLowerCase();
+    if (h) drop(h);
   }
 }
 

@@ -80,6 +80,8 @@ function removeDotSegments(segments: readonly string[]): string[] {
  * additionally maps compatibility forms (full-width letters) onto ASCII.
  */
 function foldCase(s: string): string {
+  // ASCII alone (the usual path) has no compatibility forms and folds by lower-casing.
+  if (/^[\u0020-\u007e]*$/.test(s)) return s.toLowerCase();
   return s.normalize('NFKC').toUpperCase().toLowerCase();
 }
 

@@ -58,6 +58,25 @@ const REDIRECT_OR_CREATED = new Set([201, 301, 302, 303, 307, 308]);
  */
 const UPSTREAM_IDLE_MS = 4000;
 
+/** The X-Forwarded-* headers http-proxy-3 appends to (`xfwd`) on every try. */
+const FORWARDED_BY_LIBRARY = ['x-forwarded-for', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-host'] as const;
+
+/**
+ * What the pass-through keeps on an incoming request while it is in flight: properties under
+ * private symbols, which die with the request (no WeakMap entries per request).
+ */
+const OUTGOING = Symbol('forms-proxy.outgoing');
+const INSPECT = Symbol('forms-proxy.inspect');
+const FETCHED = Symbol('forms-proxy.fetched');
+interface Tracked extends IncomingMessage {
+  /** The outgoing request (to tell a reused connection's failure). */
+  [OUTGOING]?: ClientRequest;
+  /** Looks at the reply before its headers are copied. */
+  [INSPECT]?: ReplyInspector;
+  /** The caller reads the reply itself (`fetch`) and handles a cut reply too. */
+  [FETCHED]?: boolean;
+}
+
 /** Errors of a pooled connection the app closed while the request was being sent. */
 const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
 
@@ -74,7 +93,8 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
   const agentOptions = { keepAlive: true, maxSockets: 256, timeout: UPSTREAM_IDLE_MS };
   const agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   const proxy = new ProxyServer({
-    target: options.upstream.origin,
+    // A URL, not its text: the library parses a string target again for every request.
+    target: new URL(options.upstream.origin),
     agent,
     xfwd: true,
     changeOrigin: true,
@@ -82,12 +102,9 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
     secure: true,
   });
   const upstreamHost = options.upstream.hostname;
-  const inspectors = new WeakMap<IncomingMessage, ReplyInspector>();
-  /** Requests whose reply the caller reads itself (`fetch`): it handles a cut reply too. */
-  const fetched = new WeakSet<IncomingMessage>();
-  /** The outgoing request of each incoming one (to tell a reused connection's failure). */
-  const outgoing = new WeakMap<IncomingMessage, ClientRequest>();
-  proxy.on('proxyReq', (proxyReq, req) => outgoing.set(req, proxyReq));
+  proxy.on('proxyReq', (proxyReq, req) => {
+    (req as Tracked)[OUTGOING] = proxyReq;
+  });
 
   const rewrite = (): OriginRewrite => ({
     upstreamOrigin: options.upstream.origin,
@@ -99,20 +116,24 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
   proxy.on('proxyRes', (reply, req, res) => {
     // An app that dies mid-reply leaves the browser waiting forever unless the cut is passed
     // on: the truncated response is ended abruptly, as the app ended it.
+    const tracked = req as Tracked;
     reply.once('close', () => {
-      if (!reply.complete && !res.destroyed && !fetched.has(req)) {
+      if (!reply.complete && !res.destroyed && !tracked[FETCHED]) {
         options.onTruncatedReply?.(req);
         res.destroy();
       }
     });
     const h = reply.headers;
     dropHopByHop(h);
-    const r = rewrite();
-    if (r.upstreamOrigin !== r.publicOrigin) {
-      if (typeof h.location === 'string' && REDIRECT_OR_CREATED.has(reply.statusCode ?? 0)) h.location = rewriteLocation(h.location, r);
-      if (h['set-cookie']) h['set-cookie'] = setCookieList(h['set-cookie']).map((c) => rewriteSetCookie(c, upstreamHost, r));
+    const location = typeof h.location === 'string' && REDIRECT_OR_CREATED.has(reply.statusCode ?? 0);
+    if (location || h['set-cookie']) {
+      const r = rewrite();
+      if (r.upstreamOrigin !== r.publicOrigin) {
+        if (location) h.location = rewriteLocation(h.location as string, r);
+        if (h['set-cookie']) h['set-cookie'] = setCookieList(h['set-cookie']).map((c) => rewriteSetCookie(c, upstreamHost, r));
+      }
     }
-    inspectors.get(req)?.(reply, req);
+    tracked[INSPECT]?.(reply, req);
   });
 
   // A refused connection must never crash the process: the library reports it here when no
@@ -139,13 +160,18 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
    * a second failure, goes to `fail`.
    */
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, extra: { selfHandleResponse?: boolean }, fail: (err: Error) => void): void => {
-    const headers = { ...req.headers };
+    // The library appends to X-Forwarded-* on each try; a second try starts from these.
+    const forwarded = FORWARDED_BY_LIBRARY.map((name) => req.headers[name]);
     const attempt = (retried: boolean): void => {
-      const source = body ? { buffer: Readable.from([body]) } : retried ? { buffer: Readable.from([]) } : {};
-      proxy.web(req, res, { ...source, ...extra }, ((err: Error) => {
-        const stale = STALE_CONNECTION.has((err as NodeJS.ErrnoException).code ?? '') && outgoing.get(req)?.reusedSocket === true;
+      const source = body ? { buffer: Readable.from([body]) } : retried ? { buffer: Readable.from([]) } : undefined;
+      const callOptions = source ? { ...source, ...extra } : extra;
+      proxy.web(req, res, callOptions, ((err: Error) => {
+        const stale = STALE_CONNECTION.has((err as NodeJS.ErrnoException).code ?? '') && (req as Tracked)[OUTGOING]?.reusedSocket === true;
         if (!retried && stale && !res.headersSent && !req.socket.destroyed && replayable(req, body)) {
-          req.headers = { ...headers };
+          FORWARDED_BY_LIBRARY.forEach((name, i) => {
+            if (forwarded[i] === undefined) delete req.headers[name];
+            else req.headers[name] = forwarded[i];
+          });
           attempt(true);
           return;
         }
@@ -158,7 +184,7 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
   return {
     web(req, res, opts = {}) {
       prepare(req, false);
-      if (opts.inspect) inspectors.set(req, opts.inspect);
+      if (opts.inspect) (req as Tracked)[INSPECT] = opts.inspect;
       if (opts.body) {
         // The body was consumed here; the app gets exactly those bytes, freshly framed (and
         // with no `Expect: 100-continue` left to wait on, RFC 9110 §10.1.1).
@@ -173,9 +199,10 @@ export function createPassThrough(options: PassThroughOptions): PassThrough {
       delete req.headers['transfer-encoding'];
       delete req.headers.expect;
       req.headers['content-length'] = String(body.length);
-      fetched.add(req);
+      const tracked = req as Tracked;
+      tracked[FETCHED] = true;
       return new Promise((resolve, reject) => {
-        inspectors.set(req, (reply) => resolve(reply));
+        tracked[INSPECT] = (reply) => resolve(reply);
         forward(req, res, body, { selfHandleResponse: true }, reject);
       });
     },
