@@ -3,7 +3,8 @@
  * in-thread listing (its own connection, RFC 2696 paging, BER decoding in ldapts, `mapEntry`) and
  * posts the users, or their store rows, a page at a time, never more than `AHEAD` users ahead of the reader, so the
  * next batch is decoded while the importer writes the last one and memory stays bounded.
- * Log lines go to the parent's logger; a failure goes back as its error code and detail.
+ * Log lines go to the parent's logger; a failure goes back as its error code and detail. Values
+ * are decoded by attribute-decoding.ts (ldapts's result, without an exception per binary value).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
@@ -11,6 +12,10 @@ import { FactorgateError } from '../../kit/errors.js';
 import type { DirectoryRow, DirectoryUser } from '../directory.js';
 import { LdapDirectory } from './ldap-directory.js';
 import type { ListWorkerData, ToParent } from './list-in-worker.js';
+import { useNonThrowingAttributeDecoding } from './attribute-decoding.js';
+
+// This thread only lists: its ldapts decodes values without a thrown error per binary value.
+useNonThrowingAttributeDecoding();
 
 const port = parentPort!;
 const data = workerData as ListWorkerData;
