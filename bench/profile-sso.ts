@@ -75,7 +75,7 @@ function top(m: Map<string, number>, total: number, n: number): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'cpu-only': { type: 'boolean', default: false }, perf: { type: 'string' }, 'node-arg': { type: 'string', multiple: true, default: [] }, requests: { type: 'string', default: '4000' }, out: { type: 'string', default: join(tmpdir(), 'factorgate-profiles') } } });
+  const { values } = parseArgs({ options: { 'cpu-only': { type: 'boolean', default: false }, perf: { type: 'string' }, 'node-arg': { type: 'string', multiple: true, default: [] }, path: { type: 'string' }, requests: { type: 'string', default: '4000' }, out: { type: 'string', default: join(tmpdir(), 'factorgate-profiles') } } });
   const n = Number(values.requests);
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
@@ -91,7 +91,8 @@ async function main(): Promise<void> {
     await signInOnce(b, await authnRequestPath(host.sp), {});
     const cookie = b.cookieHeader();
     const paths: string[] = [];
-    for (let i = 0; i < n + 500; i++) paths.push(await authnRequestPath(host.sp));
+    // --path P: the same requests to one fixed path instead (e.g. /healthz: the pipeline's floor).
+    for (let i = 0; i < n + 500; i++) paths.push(values.path ?? (await authnRequestPath(host.sp)));
     await fire(host.url, paths.slice(0, 500), cookie, 8);
     // V8 stamps profiles with the monotonic clock process.hrtime reads, so the timed phase can be cut out of the profile.
     window.from = Number(process.hrtime.bigint() / 1000n);
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
     const cpu1 = processCpuSplitMs(host.pid);
     window.to = Number(process.hrtime.bigint() / 1000n);
     const perResponse = (ms: number) => `${((1000 * ms) / n).toFixed(0)} µs`;
-    console.log(`${r.ok}/${n} responses in ${r.seconds.toFixed(1)} s; server CPU per response: user ${perResponse(cpu1.user - cpu0.user)}, system ${perResponse(cpu1.system - cpu0.system)}`);
+    console.log(`${values.path ? JSON.stringify(r.statuses) : `${r.ok}/${n}`} responses in ${r.seconds.toFixed(1)} s; server CPU per response: user ${perResponse(cpu1.user - cpu0.user)}, system ${perResponse(cpu1.system - cpu0.system)}`);
   } finally {
     await host.close();
   }

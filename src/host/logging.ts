@@ -5,10 +5,12 @@
  * successful request). Here the request id and `X-Request-Id` header are set as before, `req.log`
  * is created only if something reads it, and the line at the end is serialised only when its level
  * is enabled. 4xx (warn) and 5xx (error) lines, and every other log and audit record, are unchanged.
+ * `req.log`/`res.log` are one accessor on Express's shared prototypes: defining two accessors on
+ * every request and response object cost ≈ 40 µs of CPU per request (bare Express app, 8 in flight).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import type { Level, Logger } from 'pino';
 import type {} from 'pino-http';
 
@@ -28,27 +30,64 @@ export function quietAccessLine(res: ServerResponse): void {
   (res as ServerResponse & { [QUIET]?: true })[QUIET] = true;
 }
 
+const LOG_STATE = Symbol('factorgate.requestLog');
+
+type ReqLike = IncomingMessage & { id?: unknown; originalUrl?: string };
+
+/** What one request's `log` is made from; the child logger is built at the first read. */
+interface LogState {
+  child: Logger | undefined;
+  logger: Logger;
+  req: ReqLike;
+  serialiseReq: (req: ReqLike) => Record<string, unknown>;
+}
+type LogHolder = { [LOG_STATE]?: LogState };
+
+function childLogger(state: LogState): Logger {
+  return (state.child ??= state.logger.child({ req: state.serialiseReq(state.req) }));
+}
+
+/** The `log` accessor of a request or response that passed the request logger (undefined on one that did not). */
+const LOG_ACCESSOR: PropertyDescriptor = {
+  configurable: true,
+  enumerable: false,
+  get(this: LogHolder): Logger | undefined {
+    const state = this[LOG_STATE];
+    return state ? childLogger(state) : undefined;
+  },
+  set(this: LogHolder, value: Logger) {
+    const state = this[LOG_STATE];
+    if (state) state.child = value;
+    else Object.defineProperty(this, 'log', { configurable: true, enumerable: true, writable: true, value });
+  },
+};
+
 export function levelFor(statusCode: number, err?: unknown): Level {
   return err || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
 }
 
 export function createRequestLogger(logger: Logger, options: RequestLoggerOptions): RequestHandler {
-  const serialiseReq = (req: IncomingMessage & { id?: unknown; originalUrl?: string }) => ({
+  const serialiseReq = (req: ReqLike) => ({
     id: req.id,
     method: req.method,
     // Express strips a router's mount path from req.url inside it; the line names the full path.
     url: options.redactUrl(req.originalUrl ?? req.url ?? ''),
     remoteAddress: req.socket?.remoteAddress,
   });
+  // `req.log` / `res.log` are accessors on Express's request and response prototypes (every app's
+  // inherit from them), defined once: defining them on each request object cost more than the rest of this middleware.
+  for (const proto of [express.request, express.response]) {
+    if (Object.getOwnPropertyDescriptor(proto, 'log')?.get !== LOG_ACCESSOR.get) Object.defineProperty(proto, 'log', LOG_ACCESSOR);
+  }
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', id);
     req.id = id;
-    let child: Logger | undefined;
-    const log = () => (child ??= logger.child({ req: serialiseReq(req) }));
-    Object.defineProperty(req, 'log', { configurable: true, enumerable: false, get: log, set: (v: Logger) => void (child = v) });
-    Object.defineProperty(res, 'log', { configurable: true, enumerable: false, get: log, set: (v: Logger) => void (child = v) });
+    const state: LogState = { child: undefined, logger, req, serialiseReq };
+    (req as LogHolder)[LOG_STATE] = state;
+    (res as LogHolder)[LOG_STATE] = state;
+    const log = () => childLogger(state);
     if (options.ignore?.(req)) {
       next();
       return;

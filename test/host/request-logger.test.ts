@@ -20,6 +20,10 @@ async function withApp(level: string, fn: (url: string, lines: Record<string, un
   app.get('/ok', (req, res) => {
     res.json({ id: req.id });
   });
+  app.get('/same-log', (req, res) => {
+    const before = req.log;
+    res.json({ same: before === res.log && before === req.log, bound: (before.bindings() as { req?: { url?: string } }).req?.url });
+  });
   app.get('/healthz', (_req, res) => {
     res.send('ok');
   });
@@ -67,6 +71,22 @@ describe('request logger', () => {
       expect(first.req.url).not.toContain('secret-value');
       expect(first.res.statusCode).toBe(200);
       expect(typeof first.responseTime).toBe('number');
+    });
+  });
+
+  it("gives req.log and res.log one child logger bound to the request, on Express's shared prototypes", async () => {
+    await withApp('warn', async (url) => {
+      expect(await (await fetch(`${url}/same-log?x=1`)).json()).toEqual({ same: true, bound: '/same-log?x=1' });
+      // A request no logger saw (another app, same prototypes) has no log.
+      const bare = express();
+      bare.get('/', (req, res) => res.json({ log: typeof req.log }));
+      const server = bare.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      try {
+        expect(await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)).json()).toEqual({ log: 'undefined' });
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
     });
   });
 
