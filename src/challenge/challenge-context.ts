@@ -116,12 +116,14 @@ export type HeadlessAnswer =
   | { status: 'ended'; outcome: ChallengeOutcome };
 
 /**
- * Per-request state. `challenge`, `user` and `state` are filled by `loadChallenge`, which is
+ * Per-request state. `challenge`, `user`, `userState` and `state` are filled by `loadChallenge`, which is
  * always the first step of every table; later steps may rely on them.
  */
 export class ChallengeRequest {
   challenge!: ChallengeRow;
   user!: UserRecord;
+  /** The user's lock and fraud-block columns, read with the user by `loadChallenge` (one statement). */
+  userState!: { lockedUntil: number | null; fraudBlockedAt: number | null };
   state!: SealedChallengeState;
   locale: Locale = 'en';
   /** Confirmed methods, default first. */

@@ -7,6 +7,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { preparedOn } from '../store/prepared-query.js';
 import { systemClock, type Clock } from '../kit/clock.js';
 import { UserRepository } from '../users/user-repository.js';
 
@@ -23,7 +24,11 @@ export type LockState = { locked: false } | { locked: true; until: number };
  */
 export async function readLock(db: Kysely<Database>, userId: string, now: number): Promise<LockState> {
   const row = await db.selectFrom('users').select(['locked_until']).where('id', '=', userId).executeTakeFirst();
-  const until = row?.locked_until ?? null;
+  return lockState(db, userId, row?.locked_until ?? null, now);
+}
+
+/** `readLock` for a `locked_until` already read (with the user, by the challenge's first step). */
+export async function lockState(db: Kysely<Database>, userId: string, until: number | null, now: number): Promise<LockState> {
   if (until === null) return { locked: false };
   if (until > now) return { locked: true, until };
   await db
@@ -50,20 +55,22 @@ export type AttemptReservation =
  * count at 1. `countAttempt` and `releaseAttempt` settle the reservation.
  */
 export async function reserveAttempt(db: Kysely<Database>, userId: string, now: number, policy: LockoutPolicy): Promise<AttemptReservation> {
-  const lockUntil = now + policy.lockMinutes * 60_000;
-  const expired = sql<boolean>`(locked_until IS NOT NULL AND locked_until <= ${now})`;
-  const next = sql<number>`(CASE WHEN ${expired} THEN 1 ELSE failed_attempts + 1 END)`;
-  const row = await db
-    .updateTable('users')
-    .set({
-      failed_attempts: next,
-      locked_until: sql<number | null>`CASE WHEN ${next} >= ${policy.maxFailures} THEN CAST(${lockUntil} AS BIGINT) ELSE NULL END`,
-    })
-    .where('id', '=', userId)
-    .where(sql<boolean>`(locked_until IS NULL OR locked_until <= ${now})`)
-    .where(sql<boolean>`(failed_attempts < ${policy.maxFailures} OR ${expired})`)
-    .returning(['failed_attempts', 'locked_until'])
-    .executeTakeFirst();
+  // Every code checked runs it: compiled once (prepared-query.ts); the policy's numbers are parameters.
+  const reserve = preparedOn<{ userId: string; now: number; max: number; lockUntil: number }, { failed_attempts: number; locked_until: number | null }>(db, 'reserve attempt', (q, p) => {
+    const expired = sql<boolean>`(locked_until IS NOT NULL AND locked_until <= ${p('now')})`;
+    const next = sql<number>`(CASE WHEN ${expired} THEN 1 ELSE failed_attempts + 1 END)`;
+    return q
+      .updateTable('users')
+      .set({
+        failed_attempts: next,
+        locked_until: sql<number | null>`CASE WHEN ${next} >= ${p('max')} THEN CAST(${p('lockUntil')} AS BIGINT) ELSE NULL END`,
+      })
+      .where('id', '=', p('userId'))
+      .where(sql<boolean>`(locked_until IS NULL OR locked_until <= ${p('now')})`)
+      .where(sql<boolean>`(failed_attempts < ${p('max')} OR ${expired})`)
+      .returning(['failed_attempts', 'locked_until']);
+  });
+  const row = (await reserve.run({ userId, now, max: policy.maxFailures, lockUntil: now + policy.lockMinutes * 60_000 })).rows[0];
   if (row) return { reserved: true, failures: Number(row.failed_attempts), lockedUntil: row.locked_until === null ? null : Number(row.locked_until) };
   const current = await db.selectFrom('users').select(['locked_until']).where('id', '=', userId).executeTakeFirst();
   return { reserved: false, lockedUntil: current?.locked_until ?? null };
@@ -87,12 +94,13 @@ export async function releaseAttempt(db: Kysely<Database>, userId: string, polic
 
 /** A verified code ends the run of failures ("consecutive"). */
 export async function clearFailures(db: Kysely<Database>, userId: string): Promise<void> {
-  await db
-    .updateTable('users')
-    .set({ failed_attempts: 0, locked_until: null })
-    .where('id', '=', userId)
-    .where((eb) => eb.or([eb('failed_attempts', '!=', 0), eb('locked_until', 'is not', null)]))
-    .execute();
+  await preparedOn<{ userId: string }, unknown>(db, 'clear failures', (q, p) =>
+    q
+      .updateTable('users')
+      .set({ failed_attempts: 0, locked_until: null })
+      .where('id', '=', p('userId'))
+      .where((eb) => eb.or([eb('failed_attempts', '!=', 0), eb('locked_until', 'is not', null)])),
+  ).run({ userId });
 }
 
 /** `factorgate users unlock USER`: false when there is no such user. */

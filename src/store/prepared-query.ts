@@ -46,3 +46,19 @@ export function prepareQuery<P extends object, R>(db: Kysely<Database>, build: (
     },
   };
 }
+
+const onHandle = new WeakMap<Kysely<Database>, Map<string, PreparedQuery<object, unknown>>>();
+
+/**
+ * `prepareQuery` for modules whose functions take the database handle per call (the challenge
+ * steps, the regulation counters): the shape named `name` is compiled the first time it runs on
+ * `db` and reused for that handle after. Keyed by the handle, so a query never runs on another
+ * connection than the one it was prepared for (a transaction's handle gets its own).
+ */
+export function preparedOn<P extends object, R>(db: Kysely<Database>, name: string, build: (db: Kysely<Database>, param: Param) => Compilable<R>): PreparedQuery<P, R> {
+  let shapes = onHandle.get(db);
+  if (!shapes) onHandle.set(db, (shapes = new Map()));
+  let q = shapes.get(name);
+  if (!q) shapes.set(name, (q = prepareQuery<P, R>(db, build) as PreparedQuery<object, unknown>));
+  return q as PreparedQuery<P, R>;
+}

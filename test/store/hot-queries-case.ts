@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import { expect } from 'vitest';
-import { prepareQuery } from '../../src/store/prepared-query.js';
+import { preparedOn, prepareQuery } from '../../src/store/prepared-query.js';
 import type { Store } from '../../src/store/store.js';
 import { StoreReplayCache } from '../../src/host/replay-cache.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
@@ -41,6 +41,30 @@ export async function checkPreparedQuery(store: Store): Promise<void> {
   expect((await read.run({ prefix: 'pq-b' })).rows.map((r) => r.key)).toEqual(['pq-b']);
   await expect(upsert.run({ key: 'pq-d', value: 'x' } as never)).rejects.toThrow(FactorgateError);
   expect(await db.selectFrom('kv').select('key').where('key', '=', 'pq-d').executeTakeFirst()).toBeUndefined();
+
+  // preparedOn: compiled once per handle and name, then reused; a transaction's handle gets its own,
+  // and a statement run on it is part of that transaction (rolled back with it).
+  let builds = 0;
+  const byKey = (h: typeof db) =>
+    preparedOn<{ key: string }, { value: string }>(h, 'pq value by key', (q, p) => {
+      builds++;
+      return q.selectFrom('kv').select('value').where('key', '=', p('key'));
+    });
+  expect(byKey(db)).toBe(byKey(db));
+  expect(builds).toBe(1);
+  expect((await byKey(db).run({ key: 'pq-b' })).rows).toEqual([{ value: 'two' }]);
+  expect((await byKey(db).run({ key: 'pq-a' })).rows).toEqual([{ value: 'three' }]);
+  const setValue = (h: typeof db) => preparedOn<{ key: string; value: string }, unknown>(h, 'pq set value', (q, p) => q.updateTable('kv').set({ value: p('value') }).where('key', '=', p('key')));
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      expect(byKey(trx)).not.toBe(byKey(db));
+      expect(Number((await setValue(trx).run({ key: 'pq-b', value: 'in-trx' })).numAffectedRows)).toBe(1);
+      expect((await byKey(trx).run({ key: 'pq-b' })).rows).toEqual([{ value: 'in-trx' }]);
+      throw new Error('roll back');
+    })
+    .catch((err: unknown) => expect((err as Error).message).toBe('roll back'));
+  expect((await byKey(db).run({ key: 'pq-b' })).rows).toEqual([{ value: 'two' }]);
 }
 
 export async function checkHotQueries(store: Store): Promise<void> {

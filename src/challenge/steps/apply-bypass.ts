@@ -1,5 +1,6 @@
 import { handBack, markVerifiedInStore } from './finish-challenge.js';
 import type { Step } from '../challenge-context.js';
+import { preparedOn } from '../../store/prepared-query.js';
 
 /**
  * A one-time bypass granted by the help desk (issue 18) lets exactly one sign-in skip the
@@ -11,14 +12,19 @@ import type { Step } from '../challenge-context.js';
  */
 export const applyBypass: Step = async (ctx) => {
   const { db } = ctx.deps;
-  const grant = await db
-    .selectFrom('user_bypasses')
-    .select(['id', 'granted_by', 'reason', 'expires_at'])
-    .where('user_id', '=', ctx.user.id)
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', ctx.now)
-    .orderBy('expires_at', 'desc')
-    .executeTakeFirst();
+  // Asked on every challenge request, so compiled once (prepared-query.ts).
+  const grant = (
+    await preparedOn<{ userId: string; now: number }, { id: string; granted_by: string; reason: string; expires_at: number }>(db, 'unused bypass of user', (q, p) =>
+      q
+        .selectFrom('user_bypasses')
+        .select(['id', 'granted_by', 'reason', 'expires_at'])
+        .where('user_id', '=', p('userId'))
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', p('now'))
+        .orderBy('expires_at', 'desc')
+        .limit(1),
+    ).run({ userId: ctx.user.id, now: ctx.now })
+  ).rows[0];
   if (!grant) return 'next';
   const claimed = await db
     .updateTable('user_bypasses')

@@ -1,4 +1,3 @@
-import { fraudBlockedAt } from '../../fraud/fraud-reports.js';
 import { denyChallenge } from './finish-challenge.js';
 import type { Step } from '../challenge-context.js';
 
@@ -7,7 +6,8 @@ import type { Step } from '../challenge-context.js';
  * FRAUD_BLOCKED (no code sent, nothing to approve) until an admin runs `users enable`.
  */
 export const checkFraudBlock: Step = async (ctx) => {
-  const since = await fraudBlockedAt(ctx.deps.db, ctx.user.id);
+  // Read with the user by loadChallenge, earlier in this request.
+  const since = ctx.userState.fraudBlockedAt;
   if (since === null) return 'next';
   await denyChallenge(ctx, 'FRAUD_BLOCKED', `blocked by a fraud report at ${new Date(since).toISOString()}`);
   return 'done';

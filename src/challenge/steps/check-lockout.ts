@@ -1,4 +1,4 @@
-import { readLock } from '../lockout.js';
+import { lockState } from '../lockout.js';
 import { denyChallenge } from './finish-challenge.js';
 import type { Step } from '../challenge-context.js';
 
@@ -13,7 +13,7 @@ export const checkLockout: Step = async (ctx) => {
     await denyChallenge(ctx, 'USER_DISABLED');
     return 'done';
   }
-  const lock = await readLock(ctx.deps.db, ctx.user.id, ctx.now);
+  const lock = await lockState(ctx.deps.db, ctx.user.id, ctx.userState.lockedUntil, ctx.now);
   if (!lock.locked) return 'next';
   await denyChallenge(ctx, 'LOCKED', `locked until ${new Date(lock.until).toISOString()}`);
   return 'done';

@@ -1,4 +1,5 @@
 import type { Step } from '../challenge-context.js';
+import { preparedOn } from '../../store/prepared-query.js';
 
 /**
  * RFC 6238 §5.2: "the verifier MUST NOT accept the second attempt of the OTP after the
@@ -10,12 +11,13 @@ export const checkReplay: Step = async (ctx) => {
   const verdict = ctx.verdict;
   if (!verdict?.ok || verdict.step === undefined) return 'next';
   const step = verdict.step;
-  const r = await ctx.deps.db
-    .updateTable('factors')
-    .set({ last_used_step: step, last_used_at: ctx.now })
-    .where('id', '=', ctx.selected!.row.id)
-    .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) ctx.verdict = { ok: false, reason: 'REPLAY' };
+  const r = await preparedOn<{ id: string; step: number; now: number }, unknown>(ctx.deps.db, 'claim factor step', (q, p) =>
+    q
+      .updateTable('factors')
+      .set({ last_used_step: p('step'), last_used_at: p('now') })
+      .where('id', '=', p('id'))
+      .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', p('step'))])),
+  ).run({ id: ctx.selected!.row.id, step, now: ctx.now });
+  if (Number(r.numAffectedRows ?? 0n) !== 1) ctx.verdict = { ok: false, reason: 'REPLAY' };
   return 'next';
 };

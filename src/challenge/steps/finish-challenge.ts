@@ -9,23 +9,26 @@ import type { Request, Response } from 'express';
 import { FactorgateError } from '../../kit/errors.js';
 import type { ChallengeOutcome, HostSession } from '../../api/host-api.js';
 import type { ChallengeRequest } from '../challenge-context.js';
+import { preparedOn } from '../../store/prepared-query.js';
 
 /** Machine reasons a challenge ends in denial; audited, never shown verbatim. */
 export type DenyReason = 'EXPIRED' | 'LOCKED' | 'USER_DISABLED' | 'NO_FACTOR' | 'NOT_IN_MFA_GROUP' | 'FRAUD_REPORTED' | 'FRAUD_BLOCKED';
 
-function affectedOne(r: { numUpdatedRows: bigint }): boolean {
-  return Number(r.numUpdatedRows) === 1;
+function affectedOne(r: { numUpdatedRows: bigint } | { numAffectedRows?: bigint | undefined }): boolean {
+  return Number('numUpdatedRows' in r ? r.numUpdatedRows : (r.numAffectedRows ?? 0n)) === 1;
 }
 
 /** Decides `pending` → `verified` with the methods used; false when someone decided first. */
 export async function markVerifiedInStore(ctx: ChallengeRequest, methods: string[]): Promise<void> {
-  const r = await ctx.deps.db
-    .updateTable('challenges')
-    .set({ status: 'verified', methods_used: JSON.stringify(methods), finished_at: ctx.now })
-    .where('id', '=', ctx.challenge.id)
-    .where('status', '=', 'pending')
-    .where('expires_at', '>', ctx.now)
-    .executeTakeFirst();
+  // Every verified challenge runs it: compiled once (prepared-query.ts).
+  const r = await preparedOn<{ id: string; methods: string; now: number }, unknown>(ctx.deps.db, 'challenge pending to verified', (q, p) =>
+    q
+      .updateTable('challenges')
+      .set({ status: 'verified', methods_used: p('methods'), finished_at: p('now') })
+      .where('id', '=', p('id'))
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', p('now')),
+  ).run({ id: ctx.challenge.id, methods: JSON.stringify(methods), now: ctx.now });
   if (!affectedOne(r)) throw new FactorgateError('CHALLENGE_USED', { detail: 'challenge was decided by another request' });
   ctx.challenge = { ...ctx.challenge, status: 'verified', methods_used: JSON.stringify(methods), finished_at: ctx.now };
 }
@@ -88,12 +91,9 @@ async function lockedUntil(ctx: ChallengeRequest): Promise<number | null> {
  */
 export async function handBack(ctx: ChallengeRequest): Promise<void> {
   const { db, resolveAdapter, metrics } = ctx.deps;
-  const r = await db
-    .updateTable('challenges')
-    .set({ status: 'resumed' })
-    .where('id', '=', ctx.challenge.id)
-    .where('status', 'in', ['verified', 'denied'])
-    .executeTakeFirst();
+  const r = await preparedOn<{ id: string }, unknown>(db, 'challenge decided to resumed', (q, p) =>
+    q.updateTable('challenges').set({ status: 'resumed' }).where('id', '=', p('id')).where('status', 'in', ['verified', 'denied']),
+  ).run({ id: ctx.challenge.id });
   if (!affectedOne(r)) throw new FactorgateError('CHALLENGE_USED', { detail: 'challenge was already handed back' });
   // ctx.challenge holds the decision: made by this request, or read fresh by the step that
   // found it decided; a decided row never changes again, so it is still the truth.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FactorRow } from '../../store/schema.js';
 import type { ChallengeRequest, Method, Step } from '../challenge-context.js';
 import { allowWithoutFactor, denyChallenge } from './finish-challenge.js';
+import { preparedOn } from '../../store/prepared-query.js';
 
 /**
  * The user's confirmed methods, default first. A user with none meets the adapter's enrolment
@@ -12,14 +13,11 @@ export const loadMethods: Step = async (ctx) => {
   const { db, factors } = ctx.deps;
   // Methods that follow the directory (a phone number for SMS) are brought in step first.
   for (const f of factors) await f.provision?.({ user: ctx.user, now: ctx.now });
-  const rows = await db
-    .selectFrom('factors')
-    .selectAll()
-    .where('user_id', '=', ctx.user.id)
-    .orderBy('is_default', 'desc')
-    .orderBy('created_at', 'asc')
-    .orderBy('id', 'asc')
-    .execute();
+  const rows = (
+    await preparedOn<{ userId: string }, FactorRow>(db, 'factors of user', (q, p) =>
+      q.selectFrom('factors').selectAll().where('user_id', '=', p('userId')).orderBy('is_default', 'desc').orderBy('created_at', 'asc').orderBy('id', 'asc'),
+    ).run({ userId: ctx.user.id })
+  ).rows;
   const allowed = ctx.policy?.methods.value;
   for (const row of rows) {
     const factor = factors.find((f) => f.kind === row.kind);
