@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
+import { preparedOn } from '../store/prepared-query.js';
 
 export interface CounterPolicy {
   /** Tries allowed in a window. */
@@ -23,21 +24,24 @@ const col = (name: 'window_start' | 'failures' | 'banned_until' | 'ban_ms') => s
  * when it is banned or its window is already full.
  */
 export async function reserveTry(db: Kysely<Database>, key: string, now: number, policy: CounterPolicy): Promise<number | null> {
-  const windowOver = sql<boolean>`${col('window_start')} <= ${now - policy.findMs}`;
-  const row = await db
-    .insertInto(T)
-    .values({ key, window_start: now, failures: 1, banned_until: 0, ban_ms: 0 })
-    .onConflict((oc) =>
-      oc
-        .column('key')
-        .doUpdateSet({
-          failures: sql<number>`CASE WHEN ${windowOver} THEN 1 ELSE ${col('failures')} + 1 END`,
-          window_start: sql<number>`CASE WHEN ${windowOver} THEN CAST(${now} AS BIGINT) ELSE ${col('window_start')} END`,
-        })
-        .where(sql<boolean>`${col('banned_until')} <= ${now} AND (${windowOver} OR ${col('failures')} < ${policy.limit})`),
-    )
-    .returning('failures')
-    .executeTakeFirst();
+  // Every password sign-in runs this twice (client and account): compiled once (prepared-query.ts).
+  const reserve = preparedOn<{ key: string; now: number; windowStart: number; limit: number }, { failures: number }>(db, 'regulation reserve try', (q, p) => {
+    const windowOver = sql<boolean>`${col('window_start')} <= ${p('windowStart')}`;
+    return q
+      .insertInto(T)
+      .values({ key: p('key'), window_start: p('now'), failures: 1, banned_until: 0, ban_ms: 0 })
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({
+            failures: sql<number>`CASE WHEN ${windowOver} THEN 1 ELSE ${col('failures')} + 1 END`,
+            window_start: sql<number>`CASE WHEN ${windowOver} THEN CAST(${p('now')} AS BIGINT) ELSE ${col('window_start')} END`,
+          })
+          .where(sql<boolean>`${col('banned_until')} <= ${p('now')} AND (${windowOver} OR ${col('failures')} < ${p('limit')})`),
+      )
+      .returning('failures');
+  });
+  const row = (await reserve.run({ key, now, windowStart: now - policy.findMs, limit: policy.limit })).rows[0];
   return row === undefined ? null : Number(row.failures);
 }
 
@@ -64,17 +68,18 @@ export async function banIfFull(db: Kysely<Database>, key: string, now: number, 
 
 /** Gives a reserved try back (it was not a failure: a success, or the directory did not answer). */
 export async function giveBackTry(db: Kysely<Database>, key: string): Promise<void> {
-  await db
-    .updateTable(T)
-    .set({ failures: sql<number>`${col('failures')} - 1` })
-    .where('key', '=', key)
-    .where('failures', '>', 0)
-    .execute();
+  await preparedOn<{ key: string }, unknown>(db, 'regulation give back try', (q, p) =>
+    q
+      .updateTable(T)
+      .set({ failures: sql<number>`${col('failures')} - 1` })
+      .where('key', '=', p('key'))
+      .where('failures', '>', 0),
+  ).run({ key });
 }
 
 /** A right password ends the account's run of failures (and any ban of it). */
 export async function clearSubject(db: Kysely<Database>, key: string): Promise<void> {
-  await db.updateTable(T).set({ failures: 0, banned_until: 0 }).where('key', '=', key).execute();
+  await preparedOn<{ key: string }, unknown>(db, 'regulation clear subject', (q, p) => q.updateTable(T).set({ failures: 0, banned_until: 0 }).where('key', '=', p('key'))).run({ key });
 }
 
 /** When a refused subject may try again (its ban, or the end of its full window). */
