@@ -12,14 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Database, FactorRow } from '../store/schema.js';
 import type { HostConfig } from '../config/schema.js';
 import type { AuditApi, UserRecord } from '../api/host-api.js';
@@ -27,6 +20,13 @@ import { addMessages, t, type Locale } from '../kit/i18n.js';
 import { html } from '../kit/pages/html.js';
 import type { Factor, FactorVerifyResult } from './factor.js';
 import { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH } from './webauthn-script.js';
+
+/**
+ * `@simplewebauthn/server` and the ASN.1/X.509 stack under it (≈ 250 module files) load at the
+ * first ceremony, not at every start of a host that may never see a security key.
+ */
+let simpleWebAuthn: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webAuthnLibrary = (): Promise<typeof import('@simplewebauthn/server')> => (simpleWebAuthn ??= import('@simplewebauthn/server'));
 
 export const WEBAUTHN_KIND = 'webauthn';
 export type WebAuthnConfig = NonNullable<HostConfig['factors']['webauthn']>;
@@ -146,7 +146,7 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
     if (!pending) return { ok: false, reason: 'UNUSABLE' };
     let info;
     try {
-      const r = await verifyRegistrationResponse({
+      const r = await (await webAuthnLibrary()).verifyRegistrationResponse({
         response: answer.credential as unknown as RegistrationResponseJSON,
         expectedChallenge: pending.registrationChallenge,
         expectedOrigin: origins,
@@ -186,7 +186,7 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
     if (answer.credential.id !== params.credentialId) return { ok: false, reason: 'MISMATCH' };
     let info;
     try {
-      const r = await verifyAuthenticationResponse({
+      const r = await (await webAuthnLibrary()).verifyAuthenticationResponse({
         response: answer.credential as unknown as AuthenticationResponseJSON,
         expectedChallenge: assertionChallenge(input.challengeId),
         expectedOrigin: origins,
@@ -259,7 +259,7 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
       if (enrolling) {
         const pending = readPending(factorRow);
         if (!pending) throw new Error(`factor ${factorRow.id} has no registration challenge`);
-        options = await generateRegistrationOptions({
+        options = await (await webAuthnLibrary()).generateRegistrationOptions({
           rpName: deps.rpName,
           rpID,
           userName: user.upn ?? user.email ?? user.username,
@@ -272,7 +272,7 @@ export function createWebAuthnFactor(deps: WebAuthnFactorDeps): Factor {
         });
       } else {
         const params = readWebAuthnParams(factorRow);
-        options = await generateAuthenticationOptions({
+        options = await (await webAuthnLibrary()).generateAuthenticationOptions({
           rpID,
           challenge: Buffer.from(assertionChallenge(challengeId), 'base64url'),
           allowCredentials: params ? [{ id: params.credentialId, transports: params.transports as never }] : [],

@@ -7,7 +7,9 @@
  * `FG_ERR_ADAPTER_*` code naming where the adapter came from. Each adapter gets its own router
  * mounted at its own prefix, so it cannot overwrite another's routes.
  */
-import semver from 'semver';
+// The two functions used, not the package's index (which loads its ≈ 50 modules at start-up).
+import satisfies from 'semver/functions/satisfies.js';
+import validRange from 'semver/ranges/valid.js';
 import type { AdapterDefinition } from '../api/host-api.js';
 import { HOST_API_VERSION } from '../api/host-api.js';
 
@@ -41,8 +43,8 @@ export class AdapterError extends Error {
 
 /** Whether an adapter declaring `range` works with this host (`^1`, `^1.2.0`, `>=1.1 <2`, `1.x`). */
 export function acceptsHostApi(range: string, version = HOST_API_VERSION): boolean {
-  const valid = semver.validRange(range.trim());
-  return valid !== null && semver.satisfies(version, valid);
+  const valid = validRange(range.trim());
+  return valid !== null && satisfies(version, valid);
 }
 
 function overlaps(a: string, b: string): boolean {
@@ -79,7 +81,7 @@ export class AdapterRegistry {
     if (!/^\/[a-z0-9][a-z0-9/_-]*$/.test(def.mountPath) || def.mountPath.endsWith('/')) {
       refuse('FG_ERR_ADAPTER_MOUNT_PATH', `adapter ${def.name}: mountPath "${def.mountPath}" must look like /name or /name/part`);
     }
-    if (semver.validRange(def.hostApi.trim()) === null) refuse('FG_ERR_ADAPTER_HOST_API', `adapter ${def.name}: hostApi "${def.hostApi}" is not a semver range (e.g. ^2.0)`);
+    if (validRange(def.hostApi.trim()) === null) refuse('FG_ERR_ADAPTER_HOST_API', `adapter ${def.name}: hostApi "${def.hostApi}" is not a semver range (e.g. ^2.0)`);
     if (!acceptsHostApi(def.hostApi)) refuse('FG_ERR_ADAPTER_HOST_API', `adapter ${def.name} needs host API ${def.hostApi}; this host offers ${HOST_API_VERSION}`);
     for (const reserved of RESERVED_PATHS) {
       if (overlaps(def.mountPath, reserved)) refuse('FG_ERR_ADAPTER_RESERVED_PATH', `adapter ${def.name}: mountPath ${def.mountPath} overlaps the host's ${reserved}`);
