@@ -33,12 +33,28 @@ export function autoSubmitScript(formId: string): string {
   return `document.addEventListener('DOMContentLoaded',function(){var f=document.getElementById(${JSON.stringify(formId)});if(f)f.submit();});\n`;
 }
 
+/** Destinations whose page CSP is kept (a relying party or realm has a few ACS or reply URLs, all allowlisted before they get here). */
+const MAX_CACHED_DESTINATIONS = 256;
+const cspByAction = new Map<string, string>();
+
+/** The page's CSP for a destination: `form-action` only to its origin. Built once per destination (parsing the URL cost more than the rest of the header). */
+function cspFor(action: string): string {
+  let csp = cspByAction.get(action);
+  if (csp === undefined) {
+    const origin = new URL(action).origin;
+    csp = `default-src 'none'; script-src 'self'; style-src 'self'; form-action ${origin}; base-uri 'none'; frame-ancestors 'none'`;
+    if (cspByAction.size >= MAX_CACHED_DESTINATIONS) cspByAction.clear();
+    cspByAction.set(action, csp);
+  }
+  return csp;
+}
+
 export function sendAutoPostForm(res: Response, input: AutoPostForm): void {
-  const inputs = Object.entries(input.fields)
-    .filter((e): e is [string, string] => e[1] !== undefined)
-    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
-    .join('');
-  const origin = new URL(input.action).origin;
+  const csp = cspFor(input.action);
+  let inputs = '';
+  for (const [name, value] of Object.entries(input.fields)) {
+    if (value !== undefined) inputs += `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`;
+  }
   const body =
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(input.title)}</title>` +
     `<script src="${escapeHtml(input.scriptUrl)}" defer></script></head><body>` +
@@ -47,7 +63,7 @@ export function sendAutoPostForm(res: Response, input: AutoPostForm): void {
   // Written with `end` rather than Express's `send`: a no-store page that differs every time gains
   // nothing from the ETag `send` would hash over it on every response. (Node drops the body of HEAD.)
   res.statusCode = 200;
-  res.setHeader('Content-Security-Policy', `default-src 'none'; script-src 'self'; style-src 'self'; form-action ${origin}; base-uri 'none'; frame-ancestors 'none'`);
+  res.setHeader('Content-Security-Policy', csp);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
