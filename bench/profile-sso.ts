@@ -6,7 +6,7 @@
  * cut is chosen from figures, not guesses. Not a benchmark: profiling slows the server.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const cpuOnly = values['cpu-only'];
   // --perf FILE: Linux `perf record` of the server over the timed phase (CPU samples, kernel included, JS names from --perf-basic-prof).
   const perfFile = values.perf;
-  const nodeArgs = [...(values['node-arg'] ?? []), ...(perfFile ? ['--perf-basic-prof'] : cpuOnly ? [] : ['--cpu-prof', `--cpu-prof-dir=${out}`])];
+  const nodeArgs = [...(values['node-arg'] ?? []), ...(perfFile ? ['--perf-prof', '--interpreted-frames-native-stack'] : cpuOnly ? [] : ['--cpu-prof', `--cpu-prof-dir=${out}`])];
   const host = await startSamlHost({ nodeArgs });
   try {
     const b = new TestBrowser(host.url);
@@ -96,13 +96,17 @@ async function main(): Promise<void> {
     await fire(host.url, paths.slice(0, 500), cookie, 8);
     // V8 stamps profiles with the monotonic clock process.hrtime reads, so the timed phase can be cut out of the profile.
     window.from = Number(process.hrtime.bigint() / 1000n);
-    const perf = perfFile ? spawn('perf', ['record', '-F', '1999', '-g', '-p', String(host.pid), '-o', perfFile], { stdio: 'ignore' }) : undefined;
+    const perf = perfFile ? spawn('perf', ['record', '-k', 'mono', '-F', '1999', '-g', '-p', String(host.pid), '-o', perfFile], { stdio: 'ignore' }) : undefined;
     if (perf) await new Promise((r) => setTimeout(r, 500));
     const cpu0 = processCpuSplitMs(host.pid);
     const r = await fire(host.url, paths.slice(500), cookie, 8);
     if (perf) {
       perf.kill('SIGINT');
       await new Promise((r) => perf.once('exit', r));
+      // --perf-prof writes the JIT's code map to jit-<pid>.dump in the server's folder, removed at close: kept beside the perf file (see --help of `perf inject -j`).
+      const dump = join(host.dir, `jit-${host.pid}.dump`);
+      if (existsSync(dump)) copyFileSync(dump, `${perfFile}.jit-${host.pid}.dump`);
+      console.log(`perf: ${perfFile}; JIT map of ${dump} kept as ${perfFile}.jit-${host.pid}.dump`);
     }
     const cpu1 = processCpuSplitMs(host.pid);
     window.to = Number(process.hrtime.bigint() / 1000n);
