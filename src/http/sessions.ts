@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Kysely } from 'kysely';
-import type { Database, UserRow } from '../store/schema.js';
+import type { Database, SessionsTable, UserRow } from '../store/schema.js';
 import type { ExternalIdentity, HostSession, SessionApi } from '../api/host-api.js';
 import { toUserRecord } from '../api/user-record.js';
 import { prepareQuery, type PreparedQuery } from '../store/prepared-query.js';
@@ -38,6 +38,9 @@ export class SessionStore implements SessionApi {
   readonly #read: PreparedQuery<{ id: string }, SessionWithUser>;
   readonly #touch: PreparedQuery<{ id: string; now: number }, unknown>;
   readonly #drop: PreparedQuery<{ id: string }, unknown>;
+  // Every completed sign-in creates a session and writes it once more (the SSO participant list).
+  readonly #insert: PreparedQuery<SessionsTable, unknown>;
+  readonly #write: PreparedQuery<{ id: string; data: string }, unknown>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -57,6 +60,10 @@ export class SessionStore implements SessionApi {
     );
     this.#touch = prepareQuery(db, (q, p) => q.updateTable('sessions').set({ last_seen_at: p('now') }).where('id', '=', p('id')));
     this.#drop = prepareQuery(db, (q, p) => q.deleteFrom('sessions').where('id', '=', p('id')));
+    this.#insert = prepareQuery(db, (q, p) =>
+      q.insertInto('sessions').values({ id: p('id'), user_id: p('user_id'), data: p('data'), created_at: p('created_at'), last_seen_at: p('last_seen_at'), expires_at: p('expires_at') }),
+    );
+    this.#write = prepareQuery(db, (q, p) => q.updateTable('sessions').set({ data: p('data') }).where('id', '=', p('id')));
   }
 
   async get(req: Request): Promise<HostSession | null> {
@@ -105,10 +112,7 @@ export class SessionStore implements SessionApi {
     const lifetimeMs = input.lifetimeMs ?? this.lifetimeMs;
     const expiresAt = now + lifetimeMs;
     const json = JSON.stringify(data);
-    await this.db
-      .insertInto('sessions')
-      .values({ id, user_id: input.userId, data: json, created_at: now, last_seen_at: now, expires_at: expiresAt })
-      .execute();
+    await this.#insert.run({ id, user_id: input.userId, data: json, created_at: now, last_seen_at: now, expires_at: expiresAt });
     this.cookies.set(res, COOKIE, token, lifetimeMs);
     const session: HostSession = { id, userId: input.userId, methods: data.methods, multiFactor: data.multiFactor, authnInstant: data.authnInstant, data: data.data, identity: data.identity ?? null, expiresAt };
     this.#stored.set(session, json);
@@ -120,13 +124,13 @@ export class SessionStore implements SessionApi {
     const json = JSON.stringify(data);
     // A repeat sign-in from a session usually changes nothing in it: no write then.
     if (this.#stored.get(session) === json) return;
-    await this.db.updateTable('sessions').set({ data: json }).where('id', '=', session.id).execute();
+    await this.#write.run({ id: session.id, data: json });
     this.#stored.set(session, json);
   }
 
   async destroy(req: Request, res: Response): Promise<void> {
     const token = this.cookies.read(req, COOKIE);
-    if (token) await this.db.deleteFrom('sessions').where('id', '=', hashToken(token)).execute();
+    if (token) await this.#drop.run({ id: hashToken(token) });
     this.cookies.clear(res, COOKIE);
   }
 
