@@ -21,7 +21,8 @@ type Param = <K extends string>(name: K) => never;
 export interface PreparedQuery<P extends object, R> {
   /** The compiled SQL (for tests and logs). */
   readonly sql: string;
-  run(params: P): Promise<QueryResult<R>>;
+  /** Runs on the handle it was prepared with, or on `on` (a transaction of that database). */
+  run(params: P, on?: Kysely<Database>): Promise<QueryResult<R>>;
 }
 
 type Slot = { name: string } | { name: null; value: unknown };
@@ -35,14 +36,14 @@ export function prepareQuery<P extends object, R>(db: Kysely<Database>, build: (
   const slots: Slot[] = compiled.parameters.map((value) => (typeof value === 'string' && value.startsWith(STAND_IN) ? { name: value.slice(STAND_IN.length) } : { name: null, value }));
   return {
     sql: compiled.sql,
-    async run(params: P): Promise<QueryResult<R>> {
+    async run(params: P, on?: Kysely<Database>): Promise<QueryResult<R>> {
       const parameters = slots.map((s) => {
         if (s.name === null) return s.value;
         const v = (params as Record<string, unknown>)[s.name];
         if (v === undefined) throw new FactorgateError('STORE_ERROR', { detail: `prepared query: parameter ${s.name} is missing` });
         return v;
       });
-      return db.executeQuery<R>({ ...compiled, parameters });
+      return (on ?? db).executeQuery<R>({ ...compiled, parameters });
     },
   };
 }

@@ -32,6 +32,9 @@ export class UserRepository implements UserApi {
   // The two look-ups every sign-in makes, compiled once (see prepared-query.ts).
   readonly #byUsername: PreparedQuery<{ username: string }, UserRow>;
   readonly #byId: PreparedQuery<{ id: string }, UserRow>;
+  // The sign-in's refresh of the user from the directory, compiled once (per set of columns).
+  readonly #byExternalId: PreparedQuery<{ externalId: string }, UserRow>;
+  readonly #refresh = new Map<string, PreparedQuery<Record<string, unknown>, unknown>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -39,6 +42,23 @@ export class UserRepository implements UserApi {
   ) {
     this.#byUsername = prepareQuery(db, (q, p) => q.selectFrom('users').selectAll().where('username', '=', p('username')));
     this.#byId = prepareQuery(db, (q, p) => q.selectFrom('users').selectAll().where('id', '=', p('id')));
+    this.#byExternalId = prepareQuery(db, (q, p) => q.selectFrom('users').selectAll().where('external_id', '=', p('externalId')));
+  }
+
+  /** `UPDATE users SET <columns> WHERE id = ?` for this set of columns (Kysely leaves undefined values out, so the set is the shape; `rowId` is no column name). */
+  #refreshOf(columns: string[]): PreparedQuery<Record<string, unknown>, unknown> {
+    const shape = columns.join(',');
+    let q = this.#refresh.get(shape);
+    if (!q) {
+      q = prepareQuery<Record<string, unknown>, unknown>(this.db, (db, p) =>
+        db
+          .updateTable('users')
+          .set(Object.fromEntries(columns.map((c) => [c, p(c)])))
+          .where('id', '=', p('rowId')),
+      );
+      this.#refresh.set(shape, q);
+    }
+    return q;
   }
 
   async findByUsername(username: string): Promise<UserRecord | null> {
@@ -68,9 +88,7 @@ export class UserRepository implements UserApi {
     const now = this.clock.now();
     const cols = { ...directoryColumns(user), ...policyColumns(user) };
     return this.db.transaction().execute(async (trx) => {
-      const existing =
-        (await trx.selectFrom('users').selectAll().where('external_id', '=', cols.external_id).executeTakeFirst()) ??
-        (await trx.selectFrom('users').selectAll().where('username', '=', cols.username).executeTakeFirst());
+      const existing = (await this.#byExternalId.run({ externalId: cols.external_id }, trx)).rows[0] ?? (await this.#byUsername.run({ username: cols.username }, trx)).rows[0];
       if (existing) {
         const changed = cols.password_changed_at;
         if (changed !== undefined && changed !== null && existing.password_changed_at !== null && changed > existing.password_changed_at) {
@@ -82,7 +100,8 @@ export class UserRepository implements UserApi {
             .where('revoked_at', 'is', null)
             .execute();
         }
-        await trx.updateTable('users').set({ ...cols, source, updated_at: now, last_sign_in_at: now }).where('id', '=', existing.id).execute();
+        const values: Record<string, unknown> = Object.fromEntries(Object.entries({ ...cols, source, updated_at: now, last_sign_in_at: now }).filter(([, v]) => v !== undefined));
+        await this.#refreshOf(Object.keys(values)).run({ ...values, rowId: existing.id }, trx);
         return toUserRecord({ ...existing, ...cols, source, updated_at: now, last_sign_in_at: now });
       }
       const row: UserRow = {

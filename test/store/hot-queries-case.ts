@@ -114,4 +114,13 @@ export async function checkHotQueries(store: Store): Promise<void> {
   expect(await sessions.get(req)).toBeNull();
   expect(await store.db.selectFrom('sessions').select('id').where('id', '=', hashToken(token)).executeTakeFirst()).toBeUndefined();
   expect(await sessions.get({ headers: { cookie: `fg_session=${randomBytes(32).toString('base64url')}` } } as Request)).toBeNull();
+
+  // The sign-in's refresh from the directory (compiled per set of columns, run in its transaction):
+  // by external id, then by sign-in name when the id changed; a directory without groups keeps them.
+  clock.advance(1000);
+  expect(await users.upsertFromDirectory({ externalId: 'hq-ada', username: 'HQ-Ada', email: 'ada2@example.test', groups: ['Staff', 'Ops'], disabled: false }, 'test')).toMatchObject({ id: ada.id, email: 'ada2@example.test', groups: ['Staff', 'Ops'] });
+  expect(await users.upsertFromDirectory({ externalId: 'hq-ada-moved', username: 'hq-ada', email: 'ada3@example.test', disabled: false }, 'test')).toMatchObject({ id: ada.id, externalId: 'hq-ada-moved' });
+  expect(await users.findById(ada.id)).toMatchObject({ externalId: 'hq-ada-moved', email: 'ada3@example.test', groups: ['Staff', 'Ops'] });
+  const stored = await store.db.selectFrom('users').select(['updated_at', 'last_sign_in_at', 'source']).where('id', '=', ada.id).executeTakeFirstOrThrow();
+  expect(stored).toEqual({ updated_at: clock.now(), last_sign_in_at: clock.now(), source: 'test' });
 }
