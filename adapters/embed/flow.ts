@@ -8,12 +8,12 @@
 import type { Request, Response } from 'express';
 import { isFactorgateError, type ChallengeOutcome, type HostServices } from '../../src/sdk/adapter.js';
 import { sendContinuePage } from './continue-page.js';
+import { ADAPTER_NAME } from './names.js';
 import { EmbedRefusal } from './refusal.js';
 import { signResult } from './result-token.js';
 import type { SigningKeys } from './signing-keys.js';
 import { runStartSteps, type StartContext, type StartDeps } from './start-steps.js';
 
-export const ADAPTER_NAME = 'embed';
 /** The query parameter of the result on the app's return URL. */
 export const RESULT_PARAM = 'fg_result';
 

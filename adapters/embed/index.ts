@@ -6,34 +6,18 @@
  * challenge page, so the entry lives under `/embed`.) See README.md in this folder.
  */
 import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
-import { durationToMs } from '../../src/sdk/adapter.js';
-import { EmbedClients } from './clients.js';
 import { embedConfigSchema, type EmbedConfig } from './config.js';
-import { ADAPTER_NAME, jwks, resume, start, type FlowDeps } from './flow.js';
 import * as signingKeysMigration from './migrations/001-signing-keys.js';
-import { SigningKeys, signingKeyContext, type EmbedTables } from './signing-keys.js';
+import { ADAPTER_NAME, MOUNT_PATH } from './names.js';
+import { signingKeyContext, type EmbedTables } from './signing-keys.js';
 
 export { embedConfigSchema, type EmbedConfig } from './config.js';
+export { MOUNT_PATH } from './names.js';
 
-export const MOUNT_PATH = '/embed';
-
-export function createEmbed(host: HostApi<EmbedTables>, config: EmbedConfig): AdapterInstance {
-  const logger = host.logger.child({ adapter: ADAPTER_NAME });
-  const deps: FlowDeps = {
-    host: { ...host, logger },
-    clients: new EmbedClients(config.clients),
-    issuer: `${host.publicUrl}${MOUNT_PATH}`,
-    requestMaxAgeMs: durationToMs(config.requestMaxAge),
-    keys: new SigningKeys(host.db, host.secrets, host.clock, durationToMs(config.signingKeyLifetime)),
-    resultLifetimeMs: durationToMs(config.resultLifetime),
-  };
-  return {
-    routes(router) {
-      router.get('/start', (req, res) => start(deps, req, res));
-      router.get('/jwks.json', (req, res) => jwks(deps, req, res));
-    },
-    resume: (outcome, req, res) => resume(deps, outcome, req, res),
-  };
+/** Creates the running adapter; its modules (flow, result tokens, jose) load at this first call, so a host without it never loads them. */
+export async function createEmbed(host: HostApi<EmbedTables>, config: EmbedConfig): Promise<AdapterInstance> {
+  const { startEmbed } = await import('./instance.js');
+  return startEmbed(host, config);
 }
 
 export const embedAdapter: AdapterDefinition<EmbedConfig, EmbedTables> = {

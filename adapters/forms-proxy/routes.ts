@@ -11,6 +11,9 @@ import type { PendingLogins } from './pending-logins.js';
 
 export const ADAPTER_NAME = 'forms-proxy';
 
+/** Where the main listener serves these routes. */
+export const MOUNT_PATH = '/forms-proxy';
+
 /** What the adapter asks the challenge engine to keep for it. */
 export interface FormsProxyContinuation {
   v: 1;

@@ -8,6 +8,9 @@ import { newSamlId } from '../../src/sdk/adapter.js';
 
 export const ADAPTER_NAME = 'saml-idp';
 
+/** Where the host mounts the IdP's routes. */
+export const MOUNT_PATH = '/saml/idp';
+
 export interface Participant {
   rp: string;
   nameId: string;

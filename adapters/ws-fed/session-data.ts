@@ -7,6 +7,9 @@ import type { HostSession } from '../../src/sdk/adapter.js';
 
 export const ADAPTER_NAME = 'ws-fed';
 
+/** Where the host mounts the adapter's routes. */
+export const MOUNT_PATH = '/wsfed';
+
 export interface WsFedSessionData {
   /** Realm names, in the order they were signed in to. */
   realms: string[];
