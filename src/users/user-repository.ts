@@ -35,6 +35,7 @@ export class UserRepository implements UserApi {
   // The sign-in's refresh of the user from the directory, compiled once (per set of columns).
   readonly #byExternalId: PreparedQuery<{ externalId: string }, UserRow>;
   readonly #refresh = new Map<string, PreparedQuery<Record<string, unknown>, unknown>>();
+  readonly #refreshByExternalId = new Map<string, PreparedQuery<Record<string, unknown>, UserRow>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -43,6 +44,23 @@ export class UserRepository implements UserApi {
     this.#byUsername = prepareQuery(db, (q, p) => q.selectFrom('users').selectAll().where('username', '=', p('username')));
     this.#byId = prepareQuery(db, (q, p) => q.selectFrom('users').selectAll().where('id', '=', p('id')));
     this.#byExternalId = prepareQuery(db, (q, p) => q.selectFrom('users').selectAll().where('external_id', '=', p('externalId')));
+  }
+
+  /** `UPDATE users SET <columns> WHERE external_id = ? RETURNING *` for this set of columns (`externalId` is no column name). */
+  #refreshByExternalIdOf(columns: string[]): PreparedQuery<Record<string, unknown>, UserRow> {
+    const shape = columns.join(',');
+    let q = this.#refreshByExternalId.get(shape);
+    if (!q) {
+      q = prepareQuery<Record<string, unknown>, UserRow>(this.db, (db, p) =>
+        db
+          .updateTable('users')
+          .set(Object.fromEntries(columns.map((c) => [c, p(c)])))
+          .where('external_id', '=', p('externalId'))
+          .returningAll(),
+      );
+      this.#refreshByExternalId.set(shape, q);
+    }
+    return q;
   }
 
   /** `UPDATE users SET <columns> WHERE id = ?` for this set of columns (Kysely leaves undefined values out, so the set is the shape; `rowId` is no column name). */
@@ -87,6 +105,14 @@ export class UserRepository implements UserApi {
   async upsertFromDirectory(user: DirectoryUser, source: string): Promise<UserRecord> {
     const now = this.clock.now();
     const cols = { ...directoryColumns(user), ...policyColumns(user) };
+    const values: Record<string, unknown> = Object.fromEntries(Object.entries({ ...cols, source, updated_at: now, last_sign_in_at: now }).filter(([, v]) => v !== undefined));
+    if (cols.password_changed_at === undefined) {
+      // The usual sign-in: a known user, and no password change to compare with the stored one.
+      // One UPDATE … WHERE external_id (unique) RETURNING the row, atomic by itself: no
+      // transaction, no look-up first. A new user, or one whose id changed, takes the path below.
+      const refreshed = (await this.#refreshByExternalIdOf(Object.keys(values)).run({ ...values, externalId: cols.external_id })).rows[0];
+      if (refreshed) return toUserRecord(refreshed);
+    }
     return this.db.transaction().execute(async (trx) => {
       const existing = (await this.#byExternalId.run({ externalId: cols.external_id }, trx)).rows[0] ?? (await this.#byUsername.run({ username: cols.username }, trx)).rows[0];
       if (existing) {
@@ -100,7 +126,6 @@ export class UserRepository implements UserApi {
             .where('revoked_at', 'is', null)
             .execute();
         }
-        const values: Record<string, unknown> = Object.fromEntries(Object.entries({ ...cols, source, updated_at: now, last_sign_in_at: now }).filter(([, v]) => v !== undefined));
         await this.#refreshOf(Object.keys(values)).run({ ...values, rowId: existing.id }, trx);
         return toUserRecord({ ...existing, ...cols, source, updated_at: now, last_sign_in_at: now });
       }
