@@ -3,6 +3,7 @@ import { clearFailures } from '../lockout.js';
 import { showAgain } from '../show-again.js';
 import { denyChallenge } from './finish-challenge.js';
 import type { Step } from '../challenge-context.js';
+import { preparedOn } from '../../store/prepared-query.js';
 
 /**
  * Every attempt is counted on the challenge and audited, success or not. A failure stays counted
@@ -14,7 +15,7 @@ export const recordAttempt: Step = async (ctx) => {
   const { db, audit } = ctx.deps;
   const method = ctx.selected!;
   const verdict = ctx.verdict!;
-  await db.updateTable('challenges').set({ attempts: sql<number>`attempts + 1` }).where('id', '=', ctx.challenge.id).execute();
+  await preparedOn<{ id: string }, unknown>(db, 'count challenge attempt', (q, p) => q.updateTable('challenges').set({ attempts: sql<number>`attempts + 1` }).where('id', '=', p('id'))).run({ id: ctx.challenge.id });
   const base = { ...ctx.auditBase, method: method.row.kind, deviceToken: method.row.id };
 
   if (verdict.ok) {
