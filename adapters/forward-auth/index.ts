@@ -5,40 +5,22 @@
  * headers for a browser holding a forward-auth session that the host's rule accepts, 401/302
  * otherwise; `/forward-auth/login?rd=` signs the browser in through `/login` and the challenge.
  * See README.md in this folder.
+ *
+ * This file is what every start registers; the adapter itself (instance.ts) is imported only
+ * when it is configured.
  */
 import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
-import { durationToMs } from '../../src/sdk/adapter.js';
 import { forwardAuthConfigSchema, type ForwardAuthConfig } from './config.js';
-import { HostRules } from './rules.js';
-import { ForwardSessions } from './sessions.js';
-import { ADAPTER_NAME, login, logout, resume, type SignInDeps } from './sign-in.js';
-import { TrustedProxies } from './target.js';
-import { verify, type VerifyDeps } from './verify.js';
+import { MOUNT_PATH } from './names.js';
+import { ADAPTER_NAME } from './sign-in.js';
 
 export { forwardAuthConfigSchema, type ForwardAuthConfig } from './config.js';
+export { MOUNT_PATH } from './names.js';
 
-export const MOUNT_PATH = '/forward-auth';
-
-export function createForwardAuth(host: HostApi, config: ForwardAuthConfig): AdapterInstance {
-  const logger = host.logger.child({ adapter: ADAPTER_NAME });
-  const rules = new HostRules(config.rules);
-  const sessions = new ForwardSessions(host, {
-    name: config.cookieName,
-    domain: config.cookieDomain,
-    secure: host.publicUrl.startsWith('https:'),
-    lifetimeMs: durationToMs(config.sessionLifetime),
-  });
-  const signIn: SignInDeps = { host: { ...host, logger }, rules, sessions };
-  const verifyDeps: VerifyDeps = { proxies: new TrustedProxies(config.trustedProxies), rules, sessions, loginUrl: `${host.publicUrl}${MOUNT_PATH}/login`, logger, users: host.users };
-  return {
-    routes(router) {
-      router.get('/verify', (req, res) => verify(verifyDeps, req, res));
-      router.head('/verify', (req, res) => verify(verifyDeps, req, res));
-      router.get('/login', (req, res) => login(signIn, req, res));
-      router.get('/logout', (req, res) => logout(signIn, req, res));
-    },
-    resume: (outcome, req, res) => resume(signIn, outcome, req, res),
-  };
+/** Creates the running adapter; its modules load at this first call. */
+export async function createForwardAuth(host: HostApi, config: ForwardAuthConfig): Promise<AdapterInstance> {
+  const { startForwardAuth } = await import('./instance.js');
+  return startForwardAuth(host, config);
 }
 
 export const forwardAuthAdapter: AdapterDefinition<ForwardAuthConfig> = {

@@ -16,10 +16,10 @@ import { newSamlId } from '../../src/sdk/adapter.js';
 import { verifyUpstreamResponse } from '../../src/sdk/adapter.js';
 import { authnRequestUrl } from './authn-request.js';
 import { externalIdentity, lookupValue } from './map-identity.js';
+import { ADAPTER_NAME } from './names.js';
 import type { OutstandingRequests, OutstandingRequest } from './outstanding-requests.js';
 import type { Upstream } from './upstream.js';
 
-export const ADAPTER_NAME = 'saml-bridge';
 const UPSTREAM_MFA_METHOD = 'upstream-mfa';
 
 export interface BridgeDeps {
