@@ -34,8 +34,7 @@ export class UserRepository implements UserApi {
   readonly #byId: PreparedQuery<{ id: string }, UserRow>;
   // The sign-in's refresh of the user from the directory, compiled once (per set of columns).
   readonly #byExternalId: PreparedQuery<{ externalId: string }, UserRow>;
-  readonly #refresh = new Map<string, PreparedQuery<Record<string, unknown>, unknown>>();
-  readonly #refreshByExternalId = new Map<string, PreparedQuery<Record<string, unknown>, UserRow>>();
+  readonly #refresh = new Map<string, PreparedQuery<Record<string, unknown>, UserRow>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -46,33 +45,21 @@ export class UserRepository implements UserApi {
     this.#byExternalId = prepareQuery(db, (q, p) => q.selectFrom('users').selectAll().where('external_id', '=', p('externalId')));
   }
 
-  /** `UPDATE users SET <columns> WHERE external_id = ? RETURNING *` for this set of columns (`externalId` is no column name). */
-  #refreshByExternalIdOf(columns: string[]): PreparedQuery<Record<string, unknown>, UserRow> {
-    const shape = columns.join(',');
-    let q = this.#refreshByExternalId.get(shape);
+  /**
+   * `UPDATE users SET <columns> WHERE <by> = ? RETURNING *`, compiled once per key and set of
+   * columns (Kysely leaves undefined values out, so the set is the shape); the key's value is the
+   * parameter `match`, which is no column name.
+   */
+  #refreshOf(by: 'id' | 'external_id', columns: string[]): PreparedQuery<Record<string, unknown>, UserRow> {
+    const shape = `${by}:${columns.join(',')}`;
+    let q = this.#refresh.get(shape);
     if (!q) {
       q = prepareQuery<Record<string, unknown>, UserRow>(this.db, (db, p) =>
         db
           .updateTable('users')
           .set(Object.fromEntries(columns.map((c) => [c, p(c)])))
-          .where('external_id', '=', p('externalId'))
+          .where(by, '=', p('match'))
           .returningAll(),
-      );
-      this.#refreshByExternalId.set(shape, q);
-    }
-    return q;
-  }
-
-  /** `UPDATE users SET <columns> WHERE id = ?` for this set of columns (Kysely leaves undefined values out, so the set is the shape; `rowId` is no column name). */
-  #refreshOf(columns: string[]): PreparedQuery<Record<string, unknown>, unknown> {
-    const shape = columns.join(',');
-    let q = this.#refresh.get(shape);
-    if (!q) {
-      q = prepareQuery<Record<string, unknown>, unknown>(this.db, (db, p) =>
-        db
-          .updateTable('users')
-          .set(Object.fromEntries(columns.map((c) => [c, p(c)])))
-          .where('id', '=', p('rowId')),
       );
       this.#refresh.set(shape, q);
     }
@@ -110,7 +97,7 @@ export class UserRepository implements UserApi {
       // The usual sign-in: a known user, and no password change to compare with the stored one.
       // One UPDATE … WHERE external_id (unique) RETURNING the row, atomic by itself: no
       // transaction, no look-up first. A new user, or one whose id changed, takes the path below.
-      const refreshed = (await this.#refreshByExternalIdOf(Object.keys(values)).run({ ...values, externalId: cols.external_id })).rows[0];
+      const refreshed = (await this.#refreshOf('external_id', Object.keys(values)).run({ ...values, match: cols.external_id })).rows[0];
       if (refreshed) return toUserRecord(refreshed);
     }
     return this.db.transaction().execute(async (trx) => {
@@ -126,7 +113,7 @@ export class UserRepository implements UserApi {
             .where('revoked_at', 'is', null)
             .execute();
         }
-        await this.#refreshOf(Object.keys(values)).run({ ...values, rowId: existing.id }, trx);
+        await this.#refreshOf('id', Object.keys(values)).run({ ...values, match: existing.id }, trx);
         return toUserRecord({ ...existing, ...cols, source, updated_at: now, last_sign_in_at: now });
       }
       const row: UserRow = {
