@@ -27,7 +27,7 @@ export const forwardAuthAdapter: AdapterDefinition<ForwardAuthConfig> = {
   name: ADAPTER_NAME,
   configKey: 'forwardAuth',
   mountPath: MOUNT_PATH,
-  hostApi: '^2.0',
+  hostApi: '^2.2',
   configSchema: forwardAuthConfigSchema,
   apps: (config) => config.rules.map((r) => r.host),
   create: createForwardAuth,

@@ -25,7 +25,7 @@ export async function createRadius(host: HostApi, config: RadiusConfig): Promise
 export const radiusAdapter: AdapterDefinition<RadiusConfig> = {
   name: ADAPTER_NAME,
   configKey: 'radius',
-  hostApi: '^2.0',
+  hostApi: '^2.2',
   configSchema: radiusConfigSchema,
   mountPath: '/radius',
   create: createRadius,
