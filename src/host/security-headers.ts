@@ -9,6 +9,21 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
+import type { HelmetOptions } from 'helmet';
+
+/** The host's helmet options: static, so their headers can be computed once. */
+export function hostHelmetOptions(opts: { secure: boolean; logoUrl?: string | undefined }): HelmetOptions {
+  return {
+    contentSecurityPolicy: {
+      directives: {
+        'upgrade-insecure-requests': opts.secure ? [] : null,
+        'form-action': ["'self'"],
+        'img-src': ["'self'", 'data:', ...(opts.logoUrl ? [opts.logoUrl] : [])],
+      },
+    },
+    strictTransportSecurity: opts.secure,
+  };
+}
 
 type HeaderValue = string | number | readonly string[];
 type HeaderOp = { set: string; value: HeaderValue } | { remove: string };

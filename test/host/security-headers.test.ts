@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
 import { describe, expect, it } from 'vitest';
-import { precomputedHeaders, recordHeaderOps } from '../../src/host/security-headers.js';
+import { hostHelmetOptions, precomputedHeaders, recordHeaderOps } from '../../src/host/security-headers.js';
 
 /** The raw header lines (names as sent, in order) of a GET / to an app with `headers` then a small page. */
 async function rawHeadersWith(headers: RequestHandler): Promise<string[]> {
@@ -31,16 +31,10 @@ async function rawHeadersWith(headers: RequestHandler): Promise<string[]> {
   }
 }
 
-// The host's options (src/host/start/build-app.ts), on plain HTTP and behind TLS, with a logo URL.
+// The host's own options (what build-app.ts passes), on plain HTTP and behind TLS, with a logo URL.
 const HOST_OPTIONS: Record<string, HelmetOptions> = {
-  'plain HTTP': {
-    contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null, 'form-action': ["'self'"], 'img-src': ["'self'", 'data:'] } },
-    strictTransportSecurity: false,
-  },
-  'HTTPS with a logo': {
-    contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': [], 'form-action': ["'self'"], 'img-src': ["'self'", 'data:', 'https://cdn.example.test/logo.png'] } },
-    strictTransportSecurity: true,
-  },
+  'plain HTTP': hostHelmetOptions({ secure: false }),
+  'HTTPS with a logo': hostHelmetOptions({ secure: true, logoUrl: 'https://cdn.example.test/logo.png' }),
 };
 
 describe('security headers computed once', () => {

@@ -22,7 +22,12 @@ async function seedUsedIds(store: Store, expired: number, live: number): Promise
   for (let i = 0; i < rows.length; i += 500) await store.db.insertInto('used_ids').values(rows.slice(i, i + 500)).execute();
 }
 
-function cases(open: () => Promise<Store>): void {
+/**
+ * `inProcess`: the store runs in this thread (SQLite), so other work can only run between chunks
+ * if the sweep yields; on PostgreSQL every statement waits on the network and the order would
+ * hold even for a single DELETE, so there the chunks are proven by the count and the rows left.
+ */
+function cases(open: () => Promise<Store>, inProcess: boolean): void {
   let store: Store;
   beforeAll(async () => {
     store = await open();
@@ -41,14 +46,14 @@ function cases(open: () => Promise<Store>): void {
     expect(deleted).toBe(expired);
     const left = await store.db.selectFrom('used_ids').select('id').orderBy('id').execute();
     expect(left.map((r) => r.id)).toEqual(Array.from({ length: 7 }, (_, i) => `live-${i}`));
-    expect(order).toEqual(['other work', 'sweep done']);
+    if (inProcess) expect(order).toEqual(['other work', 'sweep done']);
     // Nothing left to do: the next pass deletes nothing.
     expect(await sweepExpired([{ owner: 'core', db: store.db, rules: CORE_EXPIRY }], new ManualClock(NOW), silent)).toBe(0);
   });
 }
 
 describe('sweepExpired on SQLite', () => {
-  cases(() => openStore({ driver: 'sqlite', file: ':memory:' }));
+  cases(() => openStore({ driver: 'sqlite', file: ':memory:' }), true);
 });
 
 describe('sweepExpired on PostgreSQL', () => {
@@ -59,5 +64,5 @@ describe('sweepExpired on PostgreSQL', () => {
   afterAll(async () => {
     await pg?.stop();
   });
-  cases(() => openStore({ driver: 'postgres', connectionString: pg.url, poolSize: 2 }));
+  cases(() => openStore({ driver: 'postgres', connectionString: pg.url, poolSize: 2 }), false);
 });

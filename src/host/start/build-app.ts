@@ -6,7 +6,7 @@ import { metricsEndpoint } from '../../kit/metrics.js';
 import { isStoreOutage } from '../../store/store-outage.js';
 import { createRequestLogger, quietAccessLine } from '../logging.js';
 import { OutageLog } from '../outage-log.js';
-import { precomputedHeaders } from '../security-headers.js';
+import { hostHelmetOptions, precomputedHeaders } from '../security-headers.js';
 import type { Readiness, StartStep } from './start-context.js';
 
 /** Every request passes the same headers, request log and metrics; /healthz, /readyz and /metrics answer before any route. */
@@ -21,16 +21,7 @@ export const buildApp: StartStep = (ctx) => {
   });
   app.set('trust proxy', config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false);
   // helmet's answer for these static options, computed once (security-headers.ts): same headers, one step per request.
-  ctx.securityHeaders = precomputedHeaders(helmet({
-    contentSecurityPolicy: {
-      directives: {
-        'upgrade-insecure-requests': ctx.cookies.secure ? [] : null,
-        'form-action': ["'self'"],
-        'img-src': ["'self'", 'data:', ...(config.branding.logoUrl ? [config.branding.logoUrl] : [])],
-      },
-    },
-    strictTransportSecurity: ctx.cookies.secure,
-  }));
+  ctx.securityHeaders = precomputedHeaders(helmet(hostHelmetOptions({ secure: ctx.cookies.secure, logoUrl: config.branding.logoUrl })));
   ctx.requestLog = createRequestLogger(logger, { redactUrl, ignore: (req) => req.url === '/healthz' || req.url === '/metrics' });
   app.use(ctx.securityHeaders);
   app.use(ctx.requestLog);
