@@ -6,10 +6,7 @@
  * result out of any Referer; the app's `requireMfa` strips it from the address at once.
  */
 import type { Response } from 'express';
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { escapeHtml } from '../../src/sdk/adapter.js';
 
 export function sendContinuePage(res: Response, url: string, client: string): void {
   const u = escapeHtml(url);

@@ -6,10 +6,7 @@
  * `no-referrer` keeps the one-time link out of any Referer.
  */
 import type { ServerResponse } from 'node:http';
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { escapeHtml } from '../../src/sdk/adapter.js';
 
 export function sendContinuePage(res: ServerResponse, url: string, appName: string): void {
   const u = escapeHtml(url);

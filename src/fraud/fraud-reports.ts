@@ -151,9 +151,3 @@ export class FraudReports {
     }
   }
 }
-
-/** Whether the user's second factor is blocked by a fraud report. */
-export async function fraudBlockedAt(db: Kysely<Database>, userId: string): Promise<number | null> {
-  const row = await db.selectFrom('users').select('fraud_blocked_at').where('id', '=', userId).executeTakeFirst();
-  return row?.fraud_blocked_at ?? null;
-}
