@@ -41,20 +41,32 @@ export function normalizeDn(s: string): string | null {
   return parsed ? parsed.map((r) => `${r.type}=${r.value}`).join(',') : null;
 }
 
-/** Whether a membership list (full DNs or plain names) holds the configured group. */
-export function inGroup(configured: string, memberOf: readonly string[]): boolean {
-  const wantDn = normalizeDn(configured);
-  const wantName = configured.trim().toLowerCase();
-  return memberOf.some((held) => {
-    const heldRdns = rdns(held.trim());
-    if (wantDn !== null) return heldRdns !== null && heldRdns.map((r) => `${r.type}=${r.value}`).join(',') === wantDn;
-    return heldRdns === null ? held.trim().toLowerCase() === wantName : heldRdns[0]!.value === wantName;
+/** A membership as compared: its DN in one spelling and first RDN's value, or its plain name. */
+type Held = { dn: string; first: string } | { name: string };
+
+function held(memberOf: readonly string[]): Held[] {
+  return memberOf.map((m) => {
+    const parsed = rdns(m.trim());
+    return parsed ? { dn: parsed.map((r) => `${r.type}=${r.value}`).join(','), first: parsed[0]!.value } : { name: m.trim().toLowerCase() };
   });
 }
 
-/** Whether any of the configured groups is held. */
+function holds(configured: string, memberships: readonly Held[]): boolean {
+  const wantDn = normalizeDn(configured);
+  const wantName = configured.trim().toLowerCase();
+  return memberships.some((h) => (wantDn !== null ? 'dn' in h && h.dn === wantDn : 'name' in h ? h.name === wantName : h.first === wantName));
+}
+
+/** Whether a membership list (full DNs or plain names) holds the configured group. */
+export function inGroup(configured: string, memberOf: readonly string[]): boolean {
+  return holds(configured, held(memberOf));
+}
+
+/** Whether any of the configured groups is held (each membership parsed once). */
 export function inAnyGroup(configured: readonly string[], memberOf: readonly string[]): boolean {
-  return configured.some((g) => inGroup(g, memberOf));
+  if (configured.length === 0) return false;
+  const memberships = held(memberOf);
+  return configured.some((g) => holds(g, memberships));
 }
 
 /**
