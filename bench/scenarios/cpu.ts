@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { sign, type KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { stopServer } from '../support/stop-server.js';
 import { freePort } from '../../test/support/free-port.js';
 export { childPids } from '../../test/support/proc-children.js';
 
@@ -76,8 +77,7 @@ export async function startBareExpress(): Promise<{ url: string; pid: number; cl
     url,
     pid: child.pid!,
     async close() {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+      await stopServer(child);
     },
   };
 }

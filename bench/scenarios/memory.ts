@@ -29,6 +29,7 @@ import { slapdDirectoryConfig } from '../../test/support/ldap-directory-config.j
 import { escapeDnValue, guidFor, ldifLine } from '../../test/support/ldap-fixture.js';
 import { freePort } from '../../test/support/free-port.js';
 import { TestBrowser } from '../../test/support/http-client.js';
+import { stopServer } from '../support/stop-server.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { authnRequestPath, fire, signInOnce, startSamlHost, type SamlHost } from './sso-response.js';
 
@@ -130,8 +131,7 @@ async function bareNodeRss(): Promise<number> {
     await new Promise((r) => setTimeout(r, 200));
     return procMemory(child.pid!).rss;
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopServer(child);
   }
 }
 

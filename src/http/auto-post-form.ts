@@ -11,8 +11,6 @@
 import type { Response } from 'express';
 import { escapeHtml } from '../kit/pages/html.js';
 
-export { escapeHtml };
-
 export interface AutoPostForm {
   /** The form's id, which the script submits. */
   formId: string;

@@ -19,7 +19,8 @@ export { duration, durationToMs } from '../kit/durations.js';
 
 // HTTP helpers: cookies, the auto-submitting POST form (SAML POST binding, WS-Federation), escaping, clipping.
 export { readCookie } from '../http/cookies.js';
-export { autoSubmitScript, escapeHtml, sendAutoPostForm, type AutoPostForm } from '../http/auto-post-form.js';
+export { autoSubmitScript, sendAutoPostForm, type AutoPostForm } from '../http/auto-post-form.js';
+export { escapeHtml } from '../kit/pages/html.js';
 export { clip } from '../kit/clip.js';
 export { redactUrl } from '../audit/logger.js';
 
