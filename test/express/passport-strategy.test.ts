@@ -21,6 +21,7 @@ import { RawBrowser, type RawReply } from '../adapters/forms-proxy/support/raw-c
 import { field, form, secretOnPage, URLENCODED } from '../adapters/forms-proxy/support/rig.js';
 import { freePort } from '../support/free-port.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';
+import { decodeHtml } from '../support/html-text.js';
 
 const clock = new ManualClock(Date.UTC(2026, 2, 1, 9, 0, 0));
 const secret = randomBytes(32).toString('base64url');
@@ -73,7 +74,7 @@ describe('FactorgateStrategy under passport', () => {
       headers: URLENCODED,
       body: form({ _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: generateTotp(secretOnPage(page.body), clock.now()) }),
     });
-    const back = /content="0;url=([^"]+)"/.exec(done.body)![1]!.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+    const back = decodeHtml(/content="0;url=([^"]+)"/.exec(done.body)![1]!);
     expect(back.startsWith(`${appUrl}/step-up?fg_result=`)).toBe(true);
 
     // Another browser, signed in as bob too, cannot use the result: passport answers 401.

@@ -21,6 +21,7 @@ import { RawBrowser, type RawReply } from '../adapters/forms-proxy/support/raw-c
 import { field, form, secretOnPage, URLENCODED } from '../adapters/forms-proxy/support/rig.js';
 import { freePort } from '../support/free-port.js';
 import { startHost, type RunningHost } from '../support/host-harness.js';
+import { decodeHtml } from '../support/html-text.js';
 
 const clock = new ManualClock(Date.UTC(2026, 2, 1, 9, 0, 0));
 const secret = randomBytes(32).toString('base64url');
@@ -84,7 +85,7 @@ async function challenge(b: RawBrowser, toFactorgate: RawReply): Promise<string>
   expect(done.status).toBe(200);
   const m = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(done.body);
   expect(m).not.toBeNull();
-  return m![1]!.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+  return decodeHtml(m![1]!);
 }
 
 async function jwksKids(): Promise<string[]> {

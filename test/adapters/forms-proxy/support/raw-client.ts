@@ -5,6 +5,7 @@
  * isolate by port).
  */
 import { request } from 'node:http';
+import { decodeHtml } from '../../../support/html-text.js';
 
 export interface RawReply {
   status: number;
@@ -68,7 +69,8 @@ export class RawBrowser {
 
   /** Follows a Location, or a page's meta refresh, as a browser would (GET). */
   follow(reply: RawReply, base: string): Promise<RawReply> {
-    const refresh = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(reply.body)?.[1]?.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+    const found = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(reply.body)?.[1];
+    const refresh = found === undefined ? undefined : decodeHtml(found);
     const target = reply.headers.location ?? refresh;
     if (target === undefined) throw new Error(`nothing to follow in a ${reply.status} reply`);
     const loc = new URL(String(target), base);
