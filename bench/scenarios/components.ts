@@ -35,10 +35,11 @@ export const samlSigningScenario: Scenario = {
 export const wsFedSigningScenario: Scenario = {
   name: 'wsfed-signing',
   async run({ quick }) {
-    const r = await runWsFedSignBench({ durationMs: quick ? 600 : 3000, rounds: quick ? 1 : 3 });
+    // By CPU time over alternated rounds: the wall rates of one short round swung 0.63-1.39.
+    const r = await runWsFedSignBench({ durationMs: quick ? 1200 : 6000, rounds: quick ? 4 : 6 });
     return {
       name: 'wsfed-signing',
-      ratioMeaning: 'signed WS-Federation tokens/s (RSTR + SAML 1.1 assertion) ÷ signed SAML 2.0 responses/s (same key, same process, 4 in flight)',
+      ratioMeaning: 'by CPU time: CPU per signed SAML 2.0 response ÷ CPU per signed WS-Federation token (RSTR + SAML 1.1 assertion; same key, same process, 4 in flight, rounds alternated); wallRatio: tokens/s ÷ responses/s',
       ratio: r.ratio,
       value: r.wsFedPerSec,
       unit: 'tokens/s',
@@ -46,7 +47,8 @@ export const wsFedSigningScenario: Scenario = {
       baselineUnit: 'responses/s',
       target: 'at least 0.9 (the same canonical path)',
       met: r.ratio >= 0.9,
-      extra: { wresultBytes: r.wresultBytes },
+      cpuRatio: r.ratio,
+      extra: { wallRatio: r.wallRatio, wsFedCpuMs: r.wsFedCpuMs, saml2CpuMs: r.saml2CpuMs, rounds: r.rounds, wresultBytes: r.wresultBytes },
     };
   },
 };
