@@ -36,6 +36,31 @@ const REQUESTS_NOW = 5;
  * sign-ins raises it the same way; the checks in flight (`maxInFlight`) keep their default.
  */
 const PASSWORD_CHECKS_PER_SECOND = 10_000;
+/** Sign-ins of the per-route split phase (BENCH_ROUTE_CPU=1), one at a time, by users of their own. */
+const SPLIT_SIGNINS = 40;
+const ROUTE_CPU_HOOK = join(process.cwd(), 'bench/support/route-cpu.mjs');
+/** Where the hook writes its sums: in the server's working directory (the host's folder). */
+const ROUTE_CPU_FILE = 'route-cpu.json';
+
+interface RouteCpu {
+  [route: string]: { count: number; cpuMs: number };
+}
+
+/**
+ * The server's CPU per request, by route (bench/support/route-cpu.mjs in the server): recording
+ * starts, `signIns` sign-ins run one at a time, the hook writes its sums. Milliseconds per request.
+ */
+async function routeCpuSplit(pid: number, file: string, signIns: () => Promise<void>): Promise<Record<string, number>> {
+  process.kill(pid, 'SIGUSR2');
+  await signIns();
+  process.kill(pid, 'SIGUSR2');
+  for (let waited = 0; !existsSync(file); waited += 20) {
+    if (waited > 10_000) throw new Error('the route CPU hook wrote nothing');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const sums = JSON.parse(readFileSync(file, 'utf8')) as RouteCpu;
+  return Object.fromEntries(Object.entries(sums).map(([route, s]) => [`cpuMsOneAtATime ${route}`, Math.round((s.cpuMs / s.count) * 1000) / 1000]));
+}
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -67,9 +92,11 @@ export const fullSigninScenario: Scenario = {
     if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` first');
     const n = quick ? 150 : 1000;
     const concurrency = 8;
-    const slapd = await startSlapd({ users: n * 2 + 50 });
-    const eligible = slapd.fixture.users.filter((u) => !u.disabled && u.inMfaGroup && /^user\d+$/.test(u.uid)).slice(0, n);
-    if (eligible.length < n) {
+    // BENCH_ROUTE_CPU=1: after the timed phase, the server's CPU per request by route, one sign-in at a time.
+    const split = process.env.BENCH_ROUTE_CPU === '1' ? SPLIT_SIGNINS : 0;
+    const slapd = await startSlapd({ users: (n + split) * 2 + 50 });
+    const eligible = slapd.fixture.users.filter((u) => !u.disabled && u.inMfaGroup && /^user\d+$/.test(u.uid)).slice(0, n + split);
+    if (eligible.length < n + split) {
       await slapd.destroy();
       throw new Error(`only ${eligible.length} usable users in the slapd tree`);
     }
@@ -77,6 +104,7 @@ export const fullSigninScenario: Scenario = {
     // `npx tsx bench/support/cpu-profile-summary.ts <file>` groups its self time).
     const profDir = process.env.BENCH_CPU_PROF_DIR;
     const nodeArgs = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+    if (split > 0) nodeArgs.push('--import', ROUTE_CPU_HOOK);
     const raiseBudget = async (configPath: string) => {
       const cfg = parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
       cfg.regulation = { passwordChecks: { perSecond: PASSWORD_CHECKS_PER_SECOND, burst: PASSWORD_CHECKS_PER_SECOND } };
@@ -87,8 +115,9 @@ export const fullSigninScenario: Scenario = {
       throw err;
     });
     try {
-      const users = eligible.map((u) => ({ username: u.uid, password: u.password, state: {} as { secret?: Buffer; lastCodeAt?: number } }));
-      await pool(users, concurrency, async (u) => {
+      const everyone = eligible.map((u) => ({ username: u.uid, password: u.password, state: {} as { secret?: Buffer; lastCodeAt?: number } }));
+      const users = everyone.slice(0, n);
+      await pool(everyone, concurrency, async (u) => {
         await signInOnce(new TestBrowser(host.url), await authnRequestPath(host.sp), u.state, u.username, u.password);
       });
       const paths: string[] = [];
@@ -107,6 +136,11 @@ export const fullSigninScenario: Scenario = {
       const serverCpuMsPerSignIn = (processCpuMs(host.pid) - cpu0) / n;
       if (done !== n) throw new Error(`${done}/${n} sign-ins completed`);
       const rsaAfter = measureRsa(key, quick ? 500 : 2000);
+      const routeCpuMs = split > 0
+        ? await routeCpuSplit(host.pid, join(host.dir, ROUTE_CPU_FILE), async () => {
+            for (const u of everyone.slice(n)) await signInOnce(new TestBrowser(host.url), await authnRequestPath(host.sp), u.state, u.username, u.password);
+          })
+        : undefined;
 
       // The baseline's other parts: one LDAP authentication on the same slapd, six bare Express requests.
       const directory = slapdDirectory(slapd);
@@ -168,6 +202,7 @@ export const fullSigninScenario: Scenario = {
           ldapClientCpuMsPerAuthentication: ldapCpuMs,
           bareExpressRequestsPerSec: express.perSec,
           bareExpressCpuMsPerRequest: express.cpuMsPerRequest,
+          ...routeCpuMs,
         },
       };
     } finally {
