@@ -1,19 +1,35 @@
 /**
- * What the forms proxy costs on pass-through requests. In one run, against the same legacy
- * app (its own process): requests/s at saturation reached directly and through the proxy,
- * then p50/p99 latency of both at half the direct maximum (a rate both can sustain, so the
- * difference is the proxy's added latency, not queueing). Two paths: a public asset (pure
- * pass-through) and a protected page with a signed-in session (adds the session lookup).
- * autocannon runs in its own process so it does not share the proxy's event loop. Not a test:
- * no thresholds. Run with `npx tsx bench/forms-proxy.ts [--duration-sec 5] [--connections 32] [--rounds 2]`.
+ * What the forms proxy costs on pass-through requests, against the same legacy app (its own
+ * process), two paths: a public asset (pure pass-through) and a protected page with a
+ * signed-in session (adds the session lookup). The proxy runs in this process (the real host
+ * through the test harness, SQLite), so its CPU and GC are this process's.
+ *
+ * 1. Capacity: requests/s at saturation (autocannon, 32 connections, in its own process),
+ *    direct and proxied alternated, best of each; their ratio.
+ * 2. Added latency: what the proxy adds to one request, measured where queueing does not
+ *    dominate. An open-loop client in its own process (bench/support/open-loop-client.ts) sends
+ *    requests on a fixed schedule far below either maximum (`latencyRate`, both targets
+ *    together), slots alternating between direct and proxied, so both see the same moments of
+ *    the shared machine; latencies in µs from send to the end of the reply; rounds alternate
+ *    which target goes first. Added p50/p99 = proxied − direct over all rounds' samples. Beside
+ *    it, for the same window: this process's GC pauses (`PerformanceObserver` 'gc'), its event
+ *    loop delay, and the CPU per request of the proxy (this process), the app and the client
+ *    (`/proc`), and the load average.
+ *
+ * Every reply must be 2xx: one failed request fails the run. Not a test: no thresholds.
+ * Run with `npx tsx bench/forms-proxy.ts [--duration-sec 5] [--connections 32] [--rounds 2]
+ * [--latency-requests 5000] [--latency-rate 400]`.
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ManualClock } from '../src/kit/clock.js';
 import { startLegacyApp } from '../adapters/forms-proxy/demo/legacy-app.js';
 import { ALICE, signedIn, startRig } from '../test/adapters/forms-proxy/support/rig.js';
+import { processCpuMs } from './scenarios/cpu.js';
+import type { OpenLoopReply, OpenLoopRequest } from './support/open-loop-client.js';
 
 export interface FormsProxyBenchOptions {
   /** Length of each measurement. Default 5 s. */
@@ -25,6 +41,10 @@ export interface FormsProxyBenchOptions {
   rounds?: number;
   /** Concurrent connections for the saturation runs. Default 32. */
   connections?: number;
+  /** Timed requests per side (direct, proxied) for the added latency, over all rounds. Default 5,000. */
+  latencyRequests?: number;
+  /** Open-loop rate of the latency runs, direct and proxied together, requests/s. Default 400. */
+  latencyRate?: number;
 }
 
 export interface Measure {
@@ -33,16 +53,44 @@ export interface Measure {
   p99Ms: number;
 }
 
+export interface LatencyStats {
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+}
+
+/** The added-latency measurement of one path (see the header comment). */
+export interface AddedLatency {
+  rate: number;
+  /** Timed requests per side. */
+  requests: number;
+  rounds: number;
+  direct: LatencyStats;
+  proxied: LatencyStats;
+  addedP50Ms: number;
+  addedP99Ms: number;
+  /** Added p99 of each round alone, ms: the spread. */
+  roundAddedP99Ms: number[];
+  /** This process's (the proxy's) GC over the latency runs. */
+  gc: { count: number; totalMs: number; maxMs: number };
+  /** This process's longest event loop stall over the latency runs (20 ms sampling, so it shows stalls, not µs), ms. */
+  loopDelayMaxMs: number;
+  /** CPU per proxied request of the proxy (this process), per request of the app, µs. */
+  proxyCpuUsPerRequest: number;
+  appCpuUsPerRequest: number;
+  clientCpuUsPerRequest: number;
+  /** Largest lateness of the client's schedule, ms (its own scheduling, not the servers'). */
+  maxSendLagMs: number;
+  loadAverage: number;
+}
+
 export interface PathResult {
   path: string;
   directMax: Measure;
   proxiedMax: Measure;
   /** Proxied over direct requests/s at saturation. */
   rpsRatio: number;
-  /** The fixed rate of the latency runs: half the direct maximum. */
-  halfRate: number;
-  directAtHalf: Measure;
-  proxiedAtHalf: Measure;
+  latency: AddedLatency;
   addedP50Ms: number;
   addedP99Ms: number;
 }
@@ -51,6 +99,8 @@ export interface FormsProxyBenchResult {
   durationSec: number;
   rounds: number;
   connections: number;
+  latencyRequests: number;
+  latencyRate: number;
   public: PathResult;
   protected: PathResult;
 }
@@ -87,11 +137,11 @@ function autocannon(url: string, opts: { durationSec: number; connections: numbe
 }
 
 /** Runs the legacy app in a child process and answers its URL. */
-function spawnLegacyApp(): Promise<{ url: string; stop(): void }> {
+function spawnLegacyApp(): Promise<{ url: string; pid: number; stop(): void }> {
   const self = fileURLToPath(import.meta.url);
   const child = spawn(process.execPath, ['--import', 'tsx', self, '--serve-legacy-app'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    child.stdout.once('data', (c: Buffer) => resolve({ url: c.toString().trim(), stop: () => child.kill() }));
+    child.stdout.once('data', (c: Buffer) => resolve({ url: c.toString().trim(), pid: child.pid!, stop: () => child.kill() }));
     child.on('error', reject);
     child.on('exit', (code) => reject(new Error(`legacy app exited ${code}`)));
   });
@@ -99,7 +149,104 @@ function spawnLegacyApp(): Promise<{ url: string; stop(): void }> {
 
 const best = (a: Measure, b: Measure | undefined): Measure => (!b ? a : { requestsPerSec: Math.max(a.requestsPerSec, b.requestsPerSec), p50Ms: Math.min(a.p50Ms, b.p50Ms), p99Ms: Math.min(a.p99Ms, b.p99Ms) });
 
-async function measurePath(direct: string, proxied: string, path: string, o: { durationSec: number; connections: number; rounds: number; cookie?: string }): Promise<PathResult> {
+const clientModule = fileURLToPath(new URL('./support/open-loop-client.ts', import.meta.url));
+
+/** One open-loop run in its own process. */
+function openLoop(req: OpenLoopRequest): Promise<OpenLoopReply> {
+  const child = spawn(process.execPath, ['--import', 'tsx', clientModule, '--run', JSON.stringify(req)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      try {
+        resolve(JSON.parse(out) as OpenLoopReply);
+      } catch {
+        reject(new Error(`the open-loop client exited ${code} without a result`));
+      }
+    });
+  });
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+function stats(samples: number[]): LatencyStats {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50Us: quantile(s, 0.5), p99Us: quantile(s, 0.99), maxUs: s[s.length - 1]! };
+}
+
+async function measureAddedLatency(direct: string, proxied: string, o: { requests: number; rate: number; rounds: number; appPid: number; cookie?: string }): Promise<AddedLatency> {
+  const perRound = Math.ceil(o.requests / o.rounds);
+  const all = { direct: [] as number[], proxied: [] as number[] };
+  const roundAddedP99Ms: number[] = [];
+  let maxSendLagMs = 0;
+  const gc = { count: 0, totalMs: 0, maxMs: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  });
+  let loopDelayMaxMs = 0;
+  let proxyCpuMs = 0;
+  let appCpuMs = 0;
+  let clientCpuMs = 0;
+  const load0 = loadavg()[0]!;
+  for (let r = 0; r < o.rounds; r++) {
+    // Rounds alternate which side takes the even slots (and so goes first).
+    const targets = r % 2 === 0 ? [direct, proxied] : [proxied, direct];
+    const req: OpenLoopRequest = { targets, rate: o.rate, perTarget: perRound, warmPerTarget: 0, connections: 8, ...(o.cookie ? { headers: { cookie: o.cookie } } : {}) };
+    // Untimed, the same schedule: JIT, both sides' connection pools.
+    await openLoop({ ...req, perTarget: Math.min(300, perRound) });
+    const cpu0 = process.cpuUsage();
+    const app0 = processCpuMs(o.appPid);
+    observer.observe({ entryTypes: ['gc'] });
+    // A coarse resolution: a finer timer would wake the proxy's loop more often than requests do.
+    const loop = monitorEventLoopDelay({ resolution: 20 });
+    loop.enable();
+    const reply = await openLoop(req);
+    loop.disable();
+    loopDelayMaxMs = Math.max(loopDelayMaxMs, loop.max / 1e6);
+    observer.disconnect();
+    const cpu = process.cpuUsage(cpu0);
+    proxyCpuMs += (cpu.user + cpu.system) / 1000;
+    appCpuMs += processCpuMs(o.appPid) - app0;
+    clientCpuMs += reply.cpuMs;
+    const failed = reply.non2xx.reduce((a, b) => a + b, 0) + reply.errors.reduce((a, b) => a + b, 0);
+    if (failed > 0) throw new Error(`added latency: ${reply.non2xx.join('/')} non-2xx replies, ${reply.errors.join('/')} errors (${targets.join(' / ')})`);
+    const [d, p] = r % 2 === 0 ? [reply.latenciesUs[0]!, reply.latenciesUs[1]!] : [reply.latenciesUs[1]!, reply.latenciesUs[0]!];
+    all.direct.push(...d);
+    all.proxied.push(...p);
+    roundAddedP99Ms.push((stats(p).p99Us - stats(d).p99Us) / 1000);
+    maxSendLagMs = Math.max(maxSendLagMs, reply.maxSendLagUs / 1000);
+  }
+  const ds = stats(all.direct);
+  const ps = stats(all.proxied);
+  const n = all.proxied.length;
+  return {
+    rate: o.rate,
+    requests: n,
+    rounds: o.rounds,
+    direct: ds,
+    proxied: ps,
+    addedP50Ms: (ps.p50Us - ds.p50Us) / 1000,
+    addedP99Ms: (ps.p99Us - ds.p99Us) / 1000,
+    roundAddedP99Ms,
+    gc,
+    loopDelayMaxMs,
+    proxyCpuUsPerRequest: (proxyCpuMs * 1000) / n,
+    // The app answers both sides' requests.
+    appCpuUsPerRequest: (appCpuMs * 1000) / (2 * n),
+    clientCpuUsPerRequest: (clientCpuMs * 1000) / (2 * n),
+    maxSendLagMs,
+    loadAverage: Math.max(load0, loadavg()[0]!),
+  };
+}
+
+async function measurePath(direct: string, proxied: string, path: string, o: { durationSec: number; connections: number; rounds: number; latencyRequests: number; latencyRate: number; appPid: number; cookie?: string }): Promise<PathResult> {
   const base = { durationSec: o.durationSec, connections: o.connections, ...(o.cookie ? { cookie: o.cookie } : {}) };
   // Warm both paths (JIT, keep-alive pools) before measuring.
   await autocannon(`${proxied}${path}`, { ...base, durationSec: 1 });
@@ -109,23 +256,15 @@ async function measurePath(direct: string, proxied: string, path: string, o: { d
     directMax = best(await autocannon(`${direct}${path}`, base), directMax);
     proxiedMax = best(await autocannon(`${proxied}${path}`, base), proxiedMax);
   }
-  const halfRate = directMax!.requestsPerSec / 2;
-  let directAtHalf: Measure | undefined;
-  let proxiedAtHalf: Measure | undefined;
-  for (let r = 0; r < o.rounds; r++) {
-    directAtHalf = best(await autocannon(`${direct}${path}`, { ...base, rate: halfRate }), directAtHalf);
-    proxiedAtHalf = best(await autocannon(`${proxied}${path}`, { ...base, rate: halfRate }), proxiedAtHalf);
-  }
+  const latency = await measureAddedLatency(`${direct}${path}`, `${proxied}${path}`, { requests: o.latencyRequests, rate: o.latencyRate, rounds: Math.max(2, o.rounds), appPid: o.appPid, ...(o.cookie ? { cookie: o.cookie } : {}) });
   return {
     path,
     directMax: directMax!,
     proxiedMax: proxiedMax!,
     rpsRatio: proxiedMax!.requestsPerSec / directMax!.requestsPerSec,
-    halfRate,
-    directAtHalf: directAtHalf!,
-    proxiedAtHalf: proxiedAtHalf!,
-    addedP50Ms: proxiedAtHalf!.p50Ms - directAtHalf!.p50Ms,
-    addedP99Ms: proxiedAtHalf!.p99Ms - directAtHalf!.p99Ms,
+    latency,
+    addedP50Ms: latency.addedP50Ms,
+    addedP99Ms: latency.addedP99Ms,
   };
 }
 
@@ -140,6 +279,8 @@ export async function runFormsProxyBench(options: FormsProxyBenchOptions = {}): 
   const durationSec = options.durationSec ?? 5;
   const connections = options.connections ?? 32;
   const rounds = options.rounds ?? 2;
+  const latencyRequests = options.latencyRequests ?? 5000;
+  const latencyRate = options.latencyRate ?? 400;
   const legacy = await spawnLegacyApp();
   // The real host (test harness, SQLite) with the adapter in front of the app's own process.
   const rig = await startRig({ name: 'intranet', upstream: legacy.url }, { clock: new LiveClock() });
@@ -147,9 +288,10 @@ export async function runFormsProxyBench(options: FormsProxyBenchOptions = {}): 
     // A signed-in browser: its cookies open the protected page directly and through the proxy.
     const { browser } = await signedIn(rig);
     const cookie = browser.cookieHeader();
-    const pub = await measurePath(legacy.url, rig.app, '/public/style.css', { durationSec, connections, rounds });
-    const prot = await measurePath(legacy.url, rig.app, '/secret', { durationSec, connections, rounds, cookie });
-    return { durationSec, connections, rounds, public: pub, protected: prot };
+    const common = { durationSec, connections, rounds, latencyRequests, latencyRate, appPid: legacy.pid };
+    const pub = await measurePath(legacy.url, rig.app, '/public/style.css', common);
+    const prot = await measurePath(legacy.url, rig.app, '/secret', { ...common, cookie });
+    return { durationSec, connections, rounds, latencyRequests, latencyRate, public: pub, protected: prot };
   } finally {
     await rig.close();
     legacy.stop();
@@ -170,14 +312,26 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const d = argValue('--duration-sec');
     const c = argValue('--connections');
     const n = argValue('--rounds');
-    const r = await runFormsProxyBench({ ...(d ? { durationSec: Number(d) } : {}), ...(c ? { connections: Number(c) } : {}), ...(n ? { rounds: Number(n) } : {}) });
+    const lr = argValue('--latency-requests');
+    const rate = argValue('--latency-rate');
+    const r = await runFormsProxyBench({
+      ...(d ? { durationSec: Number(d) } : {}),
+      ...(c ? { connections: Number(c) } : {}),
+      ...(n ? { rounds: Number(n) } : {}),
+      ...(lr ? { latencyRequests: Number(lr) } : {}),
+      ...(rate ? { latencyRate: Number(rate) } : {}),
+    });
     const f = (n: number, w = 8): string => n.toFixed(n < 100 ? 2 : 0).padStart(w);
-    console.log(`forms-proxy pass-through bench (${availableParallelism()} CPUs, ${r.connections} connections, ${r.durationSec} s per run, best of ${r.rounds} rounds; legacy app and autocannon in their own processes)`);
+    const ms = (us: number): string => (us / 1000).toFixed(3);
+    console.log(`forms-proxy pass-through bench (${availableParallelism()} CPUs; capacity: ${r.connections} connections, ${r.durationSec} s per run, best of ${r.rounds} rounds; added latency: open loop at ${r.latencyRate} req/s, ${r.latencyRequests} requests a side, interleaved)`);
     for (const p of [r.public, r.protected]) {
+      const l = p.latency;
       console.log(`\n${p.path}${p === r.protected ? ' (signed in: session lookup included)' : ''}`);
       console.log(`  max req/s     direct ${f(p.directMax.requestsPerSec)}   proxied ${f(p.proxiedMax.requestsPerSec)}   ratio ${p.rpsRatio.toFixed(2)}`);
-      console.log(`  at ${p.halfRate.toFixed(0)} req/s  direct p50 ${f(p.directAtHalf.p50Ms, 6)} ms p99 ${f(p.directAtHalf.p99Ms, 6)} ms   proxied p50 ${f(p.proxiedAtHalf.p50Ms, 6)} ms p99 ${f(p.proxiedAtHalf.p99Ms, 6)} ms`);
-      console.log(`  added latency p50 ${f(p.addedP50Ms, 6)} ms   p99 ${f(p.addedP99Ms, 6)} ms`);
+      console.log(`  latency ms    direct p50 ${ms(l.direct.p50Us)} p99 ${ms(l.direct.p99Us)} max ${ms(l.direct.maxUs)}   proxied p50 ${ms(l.proxied.p50Us)} p99 ${ms(l.proxied.p99Us)} max ${ms(l.proxied.maxUs)}`);
+      console.log(`  added ms      p50 ${l.addedP50Ms.toFixed(3)}   p99 ${l.addedP99Ms.toFixed(3)}   (rounds: ${l.roundAddedP99Ms.map((x) => x.toFixed(3)).join(', ')})`);
+      console.log(`  proxy process GC ${l.gc.count} pauses, ${l.gc.totalMs.toFixed(1)} ms, max ${l.gc.maxMs.toFixed(2)} ms; longest loop stall ${l.loopDelayMaxMs.toFixed(1)} ms`);
+      console.log(`  CPU µs/request proxy ${l.proxyCpuUsPerRequest.toFixed(0)}   app ${l.appCpuUsPerRequest.toFixed(0)}   client ${l.clientCpuUsPerRequest.toFixed(0)}   send lag max ${l.maxSendLagMs.toFixed(2)} ms   load ${l.loadAverage.toFixed(2)}`);
     }
   }
 }
