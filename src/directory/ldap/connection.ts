@@ -69,10 +69,10 @@ export interface BindCredentials {
 }
 
 /**
- * Connects (with StartTLS when configured) and binds. Without credentials it reads the root DSE
- * instead, so an unreachable server is detected here and not on first use.
+ * A client for one connection to `url`, upgraded with StartTLS when configured, not bound: on a
+ * plain or ldaps:// URL the TCP (TLS) connection opens with the first operation.
  */
-export async function openConnection(url: string, settings: ConnectionSettings, credentials?: BindCredentials): Promise<Client> {
+export async function openUnbound(url: string, settings: ConnectionSettings): Promise<Client> {
   const secure = /^ldaps:/i.test(url);
   const options = tlsOptions(url, settings);
   const client = new Client({
@@ -85,10 +85,24 @@ export async function openConnection(url: string, settings: ConnectionSettings, 
       ? { tlsOptions: options, createSecureConnection: once(tls.connect) as typeof tls.connect }
       : { createConnection: once(net.connect) as typeof net.connect }),
   });
-  try {
-    if (!secure && settings.tls.startTls) {
+  if (!secure && settings.tls.startTls) {
+    try {
       await client.startTLS({ ...options });
+    } catch (err) {
+      await closeQuietly(client);
+      throw err;
     }
+  }
+  return client;
+}
+
+/**
+ * Connects (with StartTLS when configured) and binds. Without credentials it reads the root DSE
+ * instead, so an unreachable server is detected here and not on first use.
+ */
+export async function openConnection(url: string, settings: ConnectionSettings, credentials?: BindCredentials): Promise<Client> {
+  const client = await openUnbound(url, settings);
+  try {
     if (credentials) {
       await client.bind(credentials.dn, credentials.password);
     } else {

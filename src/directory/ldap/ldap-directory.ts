@@ -16,6 +16,7 @@ import { FactorgateError } from '../../kit/errors.js';
 import { systemClock, type Clock } from '../../kit/clock.js';
 import { resolveLdapSettings, type LdapDirectoryConfig, type ResolvedLdapSettings } from './config.js';
 import { closeQuietly, describeError, isTransportFailure, openConnection, type BindCredentials, type ConnectionSettings } from './connection.js';
+import { UserBindPool, type UserBindPoolStats } from './user-bind-pool.js';
 import { andFilters, escapeFilterValue, parenthesise } from './escape-filter.js';
 import { binaryAttributes, mapEntry, requestedAttributes } from './map-entry.js';
 import { listInWorker } from './list-in-worker.js';
@@ -62,6 +63,8 @@ export class LdapDirectory implements Directory {
   readonly #attributes: string[];
   readonly #binary: string[];
   #service: ServiceSlot | null = null;
+  /** The user binds' connections, kept between sign-ins (user-bind-pool.ts). */
+  readonly #userBinds: UserBindPool;
   readonly #clock: Clock;
   /** Last known state, so outages and recoveries are logged once, not per request. */
   #reachable: boolean | null = null;
@@ -85,6 +88,7 @@ export class LdapDirectory implements Directory {
     this.#given = settings;
     this.#listInWorker = options.listInWorker ?? true;
     this.#conn = { tls: settings.tls, timeouts: settings.timeouts };
+    this.#userBinds = new UserBindPool(this.#conn);
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? pino({ enabled: false })).child({ component: 'directory', directory: 'ldap' });
     this.#serviceCredentials =
@@ -220,6 +224,11 @@ export class LdapDirectory implements Directory {
     });
   }
 
+  /** Connections the user binds opened since start, and those idle now (user-bind-pool.ts). */
+  userBindStats(): UserBindPoolStats {
+    return this.#userBinds.stats();
+  }
+
   /** URL of the server the service connection uses now, if any (for health details). */
   get server(): string | undefined {
     return this.#service?.live?.url;
@@ -229,6 +238,7 @@ export class LdapDirectory implements Directory {
     this.#closed = true;
     const service = this.#service;
     this.#service = null;
+    await this.#userBinds.close();
     if (service) await closeQuietly(await service.connecting.then((l) => l.client, () => undefined));
   }
 
@@ -273,17 +283,17 @@ export class LdapDirectory implements Directory {
   }
 
   /**
-   * Binds as the user on a fresh connection: the service connection keeps its own identity.
-   * The server that just answered the search is tried first, then the others in order.
+   * Binds as the user on a connection of the user-bind pool, never on the service connection,
+   * which keeps its own identity. The server that just answered the search is tried first, then
+   * the others in order.
    */
   async #bindAs(dn: string, password: string, preferredUrl: string): Promise<BindOutcome> {
     const order = [preferredUrl, ...this.#s.urls.filter((u) => u !== preferredUrl)];
     const failures: string[] = [];
     let lastError: unknown;
     for (const url of order) {
-      let client: Client | undefined;
       try {
-        client = await openConnection(url, this.#conn, { dn, password });
+        await this.#userBinds.bind(url, dn, password);
         return { ok: true };
       } catch (err) {
         if (!isTransportFailure(err)) {
@@ -293,8 +303,6 @@ export class LdapDirectory implements Directory {
         }
         lastError = err;
         failures.push(`${url}: ${describeError(err)}`);
-      } finally {
-        await closeQuietly(client);
       }
     }
     throw this.#unavailable('bind', failures, lastError);

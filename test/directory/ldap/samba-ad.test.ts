@@ -102,6 +102,22 @@ describe('LdapDirectory against a Samba AD DC', () => {
     await Promise.all([startTls.close(), ldaps.close(), untrusted.close()]);
   });
 
+  it('keeps the user binds\' connections, over StartTLS and LDAPS too: each bind decides alone, AD\'s diagnostics included', async () => {
+    const tls = { caFile: dc.caFile, servername: dc.tlsServerName };
+    for (const dir of [directory(), directory({ tls: { ...tls, startTls: true } }), directory({ urls: [dc.ldapsUrl], tls })]) {
+      expect((await dir.authenticate('alice', PW)).ok).toBe(true);
+      // The kept connection is bound as alice; her wrong password, and others', are refused.
+      expect(await dir.authenticate('alice', 'Wrong-Passw0rd!')).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+      expect(await dir.authenticate('jürgen', 'Wrong-Passw0rd!')).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+      expect(await dir.authenticate('jürgen', '')).toEqual({ ok: false, reason: 'EMPTY_PASSWORD' });
+      expect(await dir.authenticate('dave.disabled', PW)).toEqual({ ok: false, reason: 'USER_DISABLED' });
+      expect(await dir.authenticate('nobody.here', PW)).toEqual({ ok: false, reason: 'INVALID_CREDENTIALS' });
+      expect((await dir.authenticate('jürgen', PW)).ok).toBe(true);
+      expect(dir.userBindStats()).toEqual({ opened: 1, idle: 1 });
+      await dir.close();
+    }
+  });
+
   it('imports the group\'s members (nested included) with AD ids, a disabled account as disabled', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'factorgate-samba-store-'));
     const store: Store = await openStore({ driver: 'sqlite', file: join(tmp, 'store.db') });
