@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import { FilterParser } from 'ldapts';
 import { DURATION, durationToMs } from '../../kit/durations.js';
-import { PRESETS, type AttributeMap, type LdapPreset } from './presets.js';
 
 
 function isParsableFilter(f: string): boolean {
@@ -188,43 +187,3 @@ export const ldapDirectoryConfigSchema = z
 
 export type LdapDirectoryConfigInput = z.input<typeof ldapDirectoryConfigSchema>;
 export type LdapDirectoryConfig = z.output<typeof ldapDirectoryConfigSchema>;
-
-/** The config with the preset applied: what `LdapDirectory` runs on. */
-export interface ResolvedLdapSettings {
-  urls: string[];
-  bindDn: string | undefined;
-  bindPassword: string | undefined;
-  baseDns: string[];
-  preset: LdapPreset;
-  userFilter: string;
-  groupFilter: string | undefined;
-  loginAttributes: string[];
-  attributes: AttributeMap;
-  extraAttributes: string[];
-  tls: LdapDirectoryConfig['tls'];
-  timeouts: LdapDirectoryConfig['timeouts'];
-  pageSize: number;
-}
-
-export function resolveLdapSettings(config: LdapDirectoryConfig): ResolvedLdapSettings {
-  const preset = PRESETS[config.preset];
-  const attributes: AttributeMap = { ...preset.attributes };
-  for (const [k, v] of Object.entries(config.attributes) as [keyof AttributeMap, string | undefined][]) {
-    if (v !== undefined) attributes[k] = v;
-  }
-  return {
-    urls: [...config.urls],
-    bindDn: config.bindDn,
-    bindPassword: config.bindPassword,
-    baseDns: [...config.baseDns],
-    preset: config.preset,
-    userFilter: config.userFilter ?? preset.userFilter,
-    groupFilter: config.groupFilter,
-    loginAttributes: config.loginAttributes ?? preset.loginAttributes,
-    attributes,
-    extraAttributes: [...config.extraAttributes],
-    tls: config.tls,
-    timeouts: config.timeouts,
-    pageSize: config.pageSize,
-  };
-}

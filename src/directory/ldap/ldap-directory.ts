@@ -14,7 +14,8 @@ import type { AuthenticationResult, Directory, DirectoryRow, DirectoryUser, List
 import { directoryRow } from '../user-columns.js';
 import { FactorgateError } from '../../kit/errors.js';
 import { systemClock, type Clock } from '../../kit/clock.js';
-import { resolveLdapSettings, type LdapDirectoryConfig, type ResolvedLdapSettings } from './config.js';
+import type { LdapDirectoryConfig } from './config.js';
+import { resolveLdapSettings, type ResolvedLdapSettings } from './settings.js';
 import { closeQuietly, describeError, isTransportFailure, openConnection, type BindCredentials, type ConnectionSettings } from './connection.js';
 import { UserBindPool, type UserBindPoolStats } from './user-bind-pool.js';
 import { andFilters, escapeFilterValue, parenthesise } from './escape-filter.js';

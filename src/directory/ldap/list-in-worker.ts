@@ -22,7 +22,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { FactorgateError, type ErrorCode } from '../../kit/errors.js';
 import type { DirectoryRow, DirectoryUser, ListOptions } from '../directory.js';
-import type { ResolvedLdapSettings } from './config.js';
+import type { ResolvedLdapSettings } from './settings.js';
 
 /** What the worker sends per user: the user, or its store row (user-columns.ts). */
 export type ListShape = 'users' | 'rows';

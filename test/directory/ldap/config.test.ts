@@ -1,7 +1,8 @@
 /** The `directory` section for LDAP: defaults, presets, and problems reported with their path. */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ldapDirectoryConfigSchema, resolveLdapSettings } from '../../../src/directory/ldap/config.js';
+import { ldapDirectoryConfigSchema } from '../../../src/directory/ldap/config.js';
+import { resolveLdapSettings } from '../../../src/directory/ldap/settings.js';
 import { durationToMs } from '../../../src/kit/durations.js';
 
 const minimal = { type: 'ldap', urls: ['ldaps://dc1.corp.example'], bindDn: 'svc@corp.example', bindPassword: 'pw', baseDns: ['DC=corp,DC=example'] } as const;
