@@ -16,13 +16,13 @@
  *   from the group) are disabled after a *complete* listing, never deleted: their enrolled
  *   factors stay for the day they come back. A listing cut short disables nobody.
  */
-import { randomUUID } from 'node:crypto';
 import { SqliteAdapter, sql, type CompiledQuery, type Compilable, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { foldUsername, type Directory, type DirectoryRow, type ListOptions } from './directory.js';
 import { DIRECTORY_ROW_COLUMNS, directoryRow } from './user-columns.js';
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../store/schema.js';
 import { systemClock, type Clock } from '../kit/clock.js';
+import { timeOrderedUuid } from '../kit/time-ordered-id.js';
 
 export interface ImportCounts {
   /** Users the directory returned so far. */
@@ -370,8 +370,9 @@ async function storeBatch(db: Kysely<SeenDb>, batch: DirectoryRow[], o: RunOptio
     }
     claimed.set(username, externalId);
     if (!row) {
-      // In USER_COLUMNS order.
-      inserts.push([randomUUID(), ...want, o.source, 0, null, now, now, null]);
+      // In USER_COLUMNS order. A time-ordered id: a batch's new rows go to the right edge of
+      // the id index, not to random leaves (kit/time-ordered-id.ts).
+      inserts.push([timeOrderedUuid(now), ...want, o.source, 0, null, now, now, null]);
       if (o.rowidHighWater !== undefined) inserted.add(externalId);
       counts.added++;
       continue;
