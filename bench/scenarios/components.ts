@@ -60,6 +60,9 @@ export const formsProxyScenario: Scenario = {
     const r = await runFormsProxyBench({ durationSec: quick ? 1 : 5, rounds: quick ? 1 : 2, latencyRequests: quick ? 2000 : 10_000 });
     const p = r.public;
     const l = p.latency;
+    // When the direct side alone has a p99 of 2 ms (the target) or more, the machine's own
+    // scheduling tail is as large as what is measured: the added p99 is then the machine's.
+    const machineBound = l.direct.p99Us >= 2000;
     return {
       name: 'forms-proxy',
       ratioMeaning: 'requests/s through the proxy ÷ the same app reached directly; addedP99Ms: proxied − direct p99, open loop at a fixed low rate, interleaved',
@@ -73,6 +76,7 @@ export const formsProxyScenario: Scenario = {
       extra: {
         addedP50Ms: p.addedP50Ms,
         addedP99Ms: p.addedP99Ms,
+        addedP99Reading: machineBound ? `machine-bound: the direct p99 alone is ${(l.direct.p99Us / 1000).toFixed(1)} ms` : 'the proxy (direct p99 under 2 ms)',
         roundAddedP99Ms: l.roundAddedP99Ms.map((x) => x.toFixed(3)).join(' '),
         latencyRate: l.rate,
         latencyRequests: l.requests,
