@@ -55,14 +55,15 @@ export type ToParent =
  */
 export const DEFAULT_READ_AHEAD = 10_000;
 
-/**
- * The worker's young generation: 96 MB (V8's semi-spaces of 32 MB), twice the default. Every
- * entry is garbage a page later (an ldapts Attribute, a Buffer view and a string per value), and
- * with the default size the scavenges copied each page's entries and the worker spent ≈ 20 % of
- * its CPU on them: listing 90,000 entries cost 21.9-26.6 µs of CPU per entry with 16 MB
- * semi-spaces, 18.9-20.4 with 32 MB (17.7-19.4 with 64 MB, not worth its memory).
+/*
+ * The worker runs with V8's default young generation (16 MB semi-spaces). It had 96 MB (32 MB
+ * semi-spaces: 18.9-20.4 against 21.9-26.6 µs of CPU per entry, measured listing in-thread). In
+ * the worker now, alternated on one slapd, 2026-12-07 03:09-03:11 UTC, load 6.5-9.7: listing
+ * 90,000 entries alone 21.3-23.7 µs per entry with 96 MB, 22.2-24.8 with the default; the whole
+ * import, worker 24.5-28.2 against 25.7-29.6 µs (≈ 1 µs, 2 % of the import's CPU), peak RSS
+ * 254-282 against 217-246 MB. The memory was the larger cost (bench/README, "LDAP import,
+ * third round").
  */
-const LISTING_YOUNG_GENERATION_MB = 96;
 
 type Event = ToParent | { kind: 'stopped'; detail: string };
 
@@ -102,7 +103,7 @@ export async function* listInWorker<S extends ListShape>(settings: ResolvedLdapS
   const { entry, eval: evalSource } = workerEntry();
   const { readAhead = DEFAULT_READ_AHEAD, ...listOptions } = options;
   const data: ListWorkerData = { settings, options: listOptions, shape, pageSize, readAhead: Math.max(pageSize, readAhead), logLevel: log.level };
-  const worker = new Worker(entry, { workerData: data, eval: evalSource, resourceLimits: { maxYoungGenerationSizeMb: LISTING_YOUNG_GENERATION_MB } });
+  const worker = new Worker(entry, { workerData: data, eval: evalSource });
   const events: Event[] = [];
   let wake: (() => void) | null = null;
   const push = (e: Event): void => {
