@@ -58,7 +58,9 @@ function runSampled(args: string[], cwd: string): Promise<{ seconds: number; pea
     let err = '';
     const sample = () => {
       try {
-        peakKb = Math.max(peakKb, procMemory(child.pid!).hwm);
+        // An exited child not yet reaped has a status without VmHWM (NaN): keep the last peak.
+        const { hwm } = procMemory(child.pid!);
+        if (Number.isFinite(hwm)) peakKb = Math.max(peakKb, hwm);
       } catch {
         /* exited between two samples */
       }
