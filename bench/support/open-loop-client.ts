@@ -40,6 +40,8 @@ export interface OpenLoopReply {
   cpuMs: number;
 }
 
+const REQUEST_TIMEOUT_MS = 10_000;
+
 function now(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
@@ -75,11 +77,18 @@ export async function runOpenLoop(req: OpenLoopRequest): Promise<OpenLoopReply> 
         if (slot >= timedFrom && !settled) latenciesUs[t]!.push(now() - start);
         settle();
       });
+      res.on('error', () => undefined);
+      res.on('close', () => {
+        if (!res.complete && !settled) fail();
+      });
     });
-    r.on('error', () => {
-      errors[t]!++;
+    const fail = (): void => {
+      if (!settled) errors[t]!++;
       settle();
-    });
+    };
+    r.on('error', fail);
+    // A reply that never comes is a failed request, not a run that waits for ever.
+    r.setTimeout(REQUEST_TIMEOUT_MS, () => r.destroy(new Error('timed out')));
     r.end();
   };
 
