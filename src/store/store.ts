@@ -11,10 +11,18 @@ import { migrations } from './migrations/index.js';
 import { cachingSqliteDatabase } from './statement-cache.js';
 import { immediateTransactions } from './sqlite-immediate-transactions.js';
 import { ensurePrivateDir, preparePrivateDatabaseFile } from './private-files.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 import { FactorgateError } from '../kit/errors.js';
 
 export type StoreOptions =
-  | { driver: 'sqlite'; file: string }
+  | {
+      driver: 'sqlite';
+      file: string;
+      /** WAL checkpoints on a worker thread instead of inside request commits (the host; see wal-checkpointer.ts). */
+      backgroundCheckpoints?: boolean;
+      /** The checkpoint worker failed; checkpoints run on the request connection again. */
+      onCheckpointError?: (err: Error) => void;
+    }
   | {
       driver: 'postgres';
       connectionString: string;
@@ -28,6 +36,8 @@ export interface Store {
   readonly driver: 'sqlite' | 'postgres';
   /** Resolves when the database accepts a write (for /readyz). */
   ping(): Promise<void>;
+  /** The SQLite store's background checkpointer, when it runs one (tests). */
+  readonly checkpointer?: WalCheckpointer | undefined;
   close(): Promise<void>;
 }
 
@@ -38,7 +48,7 @@ class StaticMigrations implements MigrationProvider {
   }
 }
 
-function openSqlite(file: string): Kysely<Database> {
+function openSqlite(file: string): { db: Kysely<Database>; sqlite: SQLite.Database } {
   if (file !== ':memory:') {
     const dir = dirname(file);
     try {
@@ -64,7 +74,7 @@ function openSqlite(file: string): Kysely<Database> {
   sqlite.pragma('synchronous = NORMAL');
   // Prepared statements are reused across queries of the same shape (see statement-cache.ts).
   // Transactions take the write lock up front, so they too wait up to busy_timeout (see the module).
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(cachingSqliteDatabase(sqlite)) }) });
+  return { sqlite, db: new Kysely<Database>({ dialect: new SqliteDialect({ database: immediateTransactions(cachingSqliteDatabase(sqlite)) }) }) };
 }
 
 export const PG_CONNECT_TIMEOUT_MS = 5000;
@@ -108,8 +118,10 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
 /** Opens the database and runs pending migrations. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>;
+  let sqlite: SQLite.Database | undefined;
   try {
-    db = options.driver === 'sqlite' ? openSqlite(options.file) : await openPostgres(options.connectionString, options.poolSize ?? 10, options.onConnectionError);
+    if (options.driver === 'sqlite') ({ db, sqlite } = openSqlite(options.file));
+    else db = await openPostgres(options.connectionString, options.poolSize ?? 10, options.onConnectionError);
   } catch (cause) {
     if (cause instanceof FactorgateError) throw cause;
     throw new FactorgateError('STORE_ERROR', { detail: `cannot open the ${options.driver} store: ${(cause as Error).message}`, cause });
@@ -120,10 +132,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await db.destroy();
     throw err;
   }
+  const checkpointer =
+    options.driver === 'sqlite' && options.backgroundCheckpoints && options.file !== ':memory:' && sqlite
+      ? startWalCheckpointer(options.file, sqlite, options.onCheckpointError ? { onError: options.onCheckpointError } : {})
+      : undefined;
   let closed = false;
   return {
     db,
     driver: options.driver,
+    checkpointer,
     async ping() {
       // A write, not a read: a read passes on a database locked for writing, a full disk or a
       // read-only replica, none of which can serve a sign-in.
@@ -136,6 +153,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     async close() {
       if (closed) return;
       closed = true;
+      await checkpointer?.close();
       await db.destroy();
     },
   };

@@ -9,7 +9,13 @@ export const openStoreStep: StartStep = async (ctx) => {
   const { config, logger } = ctx;
   const store = await openStore(
     config.store.driver === 'sqlite'
-      ? { driver: 'sqlite', file: config.store.path! }
+      ? {
+          driver: 'sqlite',
+          file: config.store.path!,
+          // Checkpoints (two fsyncs each) on a worker thread, not inside the commit of a request.
+          backgroundCheckpoints: true,
+          onCheckpointError: (err) => logger.warn({ err }, 'the WAL checkpoint worker failed; checkpoints run on the request thread again'),
+        }
       : {
           driver: 'postgres',
           connectionString: config.store.url,
