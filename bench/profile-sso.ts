@@ -12,67 +12,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TestBrowser } from '../test/support/http-client.js';
 import { processCpuSplitMs } from './scenarios/cpu.js';
+import { formatSelfTimes, samplesBetween, selfTimes, type CpuProfile } from './support/cpu-profile-summary.js';
 import { authnRequestPath, fire, signInOnce, startSamlHost } from './scenarios/sso-response.js';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-  startTime: number;
-  endTime: number;
-}
-
-/** The package (or our own folder) a script URL belongs to. */
-export function packageOf(url: string, functionName: string): string {
-  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
-  const nm = url.lastIndexOf('node_modules/');
-  if (nm >= 0) {
-    const rest = url.slice(nm + 'node_modules/'.length).split('/');
-    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
-  }
-  if (url.startsWith('node:')) return url;
-  const dist = url.indexOf('/dist/');
-  if (dist >= 0) {
-    const parts = url.slice(dist + '/dist/'.length).split('/');
-    return parts.slice(0, 2).join('/');
-  }
-  return url;
-}
-
-/** Self time (µs) of each sample, attributed to the sampled function's package and name, inside [from, to] (µs since profile start). */
-export function selfTimes(p: CpuProfile, from = 0, to = Infinity): { byPackage: Map<string, number>; byFunction: Map<string, number>; total: number } {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const byPackage = new Map<string, number>();
-  const byFunction = new Map<string, number>();
-  let total = 0;
-  let t = 0;
-  for (let i = 0; i < p.samples.length; i++) {
-    t += p.timeDeltas[i]!;
-    if (t < from || t > to) continue;
-    const n = byId.get(p.samples[i]!)!;
-    const dt = p.timeDeltas[i + 1] ?? 0;
-    if (n.callFrame.functionName === '(idle)') continue;
-    total += dt;
-    const pkg = packageOf(n.callFrame.url, n.callFrame.functionName);
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + dt);
-    const fn = `${n.callFrame.functionName || '(anonymous)'} ${pkg}:${n.callFrame.lineNumber + 1}`;
-    byFunction.set(fn, (byFunction.get(fn) ?? 0) + dt);
-  }
-  return { byPackage, byFunction, total };
-}
-
-function top(m: Map<string, number>, total: number, n: number): string {
-  return [...m]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`)
-    .join('\n');
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'cpu-only': { type: 'boolean', default: false }, perf: { type: 'string' }, 'node-arg': { type: 'string', multiple: true, default: [] }, path: { type: 'string' }, requests: { type: 'string', default: '4000' }, out: { type: 'string', default: join(tmpdir(), 'factorgate-profiles') } } });
@@ -119,10 +60,9 @@ async function main(): Promise<void> {
   const file = readdirSync(out).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
   if (!file) throw new Error(`no profile written to ${out}`);
   const p = JSON.parse(readFileSync(join(out, file), 'utf8')) as CpuProfile;
-  const s = selfTimes(p, window.from - p.startTime, window.to - p.startTime);
-  console.log(`profile ${join(out, file)}: ${(s.total / 1000).toFixed(0)} ms busy in the timed phase, ${(s.total / n).toFixed(0)} µs per response`);
-  console.log(`\nself time by package\n${top(s.byPackage, s.total, 30)}`);
-  console.log(`\nself time by function\n${top(s.byFunction, s.total, 40)}`);
+  const s = selfTimes(p, samplesBetween(p, window.from - p.startTime, window.to - p.startTime));
+  console.log(`profile ${join(out, file)}: ${(s.busy / 1000).toFixed(0)} ms busy in the timed phase, ${(s.busy / n).toFixed(0)} µs per response\n`);
+  console.log(formatSelfTimes(s, 40).join('\n'));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
