@@ -5,7 +5,7 @@
 // server's working directory and stops. Meaningful with one request in flight at a time (the scenario's split phase): with several,
 // each request's interval would include the others' work. Bench only.
 import dc from 'node:diagnostics_channel';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 
 const started = new WeakMap();
 const totals = new Map();
@@ -38,5 +38,7 @@ process.on('SIGUSR2', () => {
     return;
   }
   recording = false;
-  writeFileSync('route-cpu.json', JSON.stringify(Object.fromEntries(totals)));
+  // Written whole, then renamed: the bench polls for the file and must never read half of it.
+  writeFileSync('route-cpu.json.part', JSON.stringify(Object.fromEntries(totals)));
+  renameSync('route-cpu.json.part', 'route-cpu.json');
 });
