@@ -19,7 +19,7 @@ import { resolveLdapSettings, type ResolvedLdapSettings } from './settings.js';
 import { closeQuietly, describeError, isTransportFailure, openConnection, type BindCredentials, type ConnectionSettings } from './connection.js';
 import { UserBindPool, type UserBindPoolStats } from './user-bind-pool.js';
 import { andFilters, escapeFilterValue, parenthesise } from './escape-filter.js';
-import { binaryAttributes, mapEntry, requestedAttributes } from './map-entry.js';
+import { binaryAttributes, mapEntry, requestedAttributes, rowAttributes } from './map-entry.js';
 import { listInWorker } from './list-in-worker.js';
 
 /** Longer sign-in names are refused before reaching the directory (AD's UPN limit is 1024). */
@@ -62,6 +62,8 @@ export class LdapDirectory implements Directory {
   readonly #log: Logger;
   readonly #serviceCredentials: BindCredentials | undefined;
   readonly #attributes: string[];
+  /** What a store row needs (the import's listing): no groups, password date or extras. */
+  readonly #rowAttributes: string[];
   readonly #binary: string[];
   #service: ServiceSlot | null = null;
   /** The user binds' connections, kept between sign-ins (user-bind-pool.ts). */
@@ -95,6 +97,7 @@ export class LdapDirectory implements Directory {
     this.#serviceCredentials =
       settings.bindDn !== undefined ? { dn: settings.bindDn, password: settings.bindPassword ?? '' } : undefined;
     this.#attributes = requestedAttributes(settings.attributes, settings.extraAttributes);
+    this.#rowAttributes = rowAttributes(settings.attributes);
     this.#binary = binaryAttributes(settings.attributes);
   }
 
@@ -177,11 +180,11 @@ export class LdapDirectory implements Directory {
       yield* listInWorker(this.#given, options, 'rows', options.pageSize ?? this.#s.pageSize, this.#log);
       return;
     }
-    for await (const page of this.#pages(options)) yield page.map(directoryRow);
+    for await (const page of this.#pages(options, this.#rowAttributes)) yield page.map(directoryRow);
   }
 
   /** The in-thread listing: one page of mapped users per server page. */
-  async *#pages(options: ListOptions): AsyncGenerator<DirectoryUser[]> {
+  async *#pages(options: ListOptions, attributes = this.#attributes): AsyncGenerator<DirectoryUser[]> {
     const bases = options.base !== undefined ? [options.base] : this.#s.baseDns;
     const pageSize = options.pageSize ?? this.#s.pageSize;
     const filter = andFilters(this.#s.userFilter, this.#s.groupFilter);
@@ -192,7 +195,7 @@ export class LdapDirectory implements Directory {
         const pages = live.client.searchPaginated(base, {
           scope: 'sub',
           filter,
-          attributes: this.#attributes,
+          attributes,
           explicitBufferAttributes: this.#binary,
           paged: { pageSize },
         });

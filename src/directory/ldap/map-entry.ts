@@ -81,6 +81,16 @@ export function requestedAttributes(map: AttributeMap, extra: readonly string[])
   return [...names];
 }
 
+/**
+ * The attributes a store row needs (`directoryRow`: id, sign-in name, UPN, names, mail, phones,
+ * account flags): what the import's listing requests. Group memberships, the password date and
+ * extra attributes are read at sign-in, not stored by an import, and `memberOf` alone is often
+ * most of an AD entry.
+ */
+export function rowAttributes(map: AttributeMap): string[] {
+  return requestedAttributes({ ...map, groups: '', passwordChanged: '' }, []);
+}
+
 export function binaryAttributes(map: AttributeMap): string[] {
   return BINARY_ID_ATTRIBUTES.has(map.id.toLowerCase()) ? [map.id] : [];
 }

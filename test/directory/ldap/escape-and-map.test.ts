@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { FilterParser } from 'ldapts';
 import { escapeFilterBytes, escapeFilterValue } from '../../../src/directory/ldap/escape-filter.js';
-import { bytesFromGuid, guidFromBytes, mapEntry } from '../../../src/directory/ldap/map-entry.js';
+import { bytesFromGuid, guidFromBytes, mapEntry, requestedAttributes, rowAttributes } from '../../../src/directory/ldap/map-entry.js';
+import { directoryRow } from '../../../src/directory/user-columns.js';
 import { PRESETS } from '../../../src/directory/ldap/presets.js';
 
 describe('escapeFilterValue', () => {
@@ -47,5 +48,43 @@ describe('mapEntry', () => {
   it('counts a non-numeric userAccountControl as enabled and passes extra attributes through', () => {
     const u = mapEntry({ dn: 'CN=x', objectGUID: Buffer.alloc(16), sAMAccountName: 'x', userAccountControl: 'junk', department: ['R&D', 'Ops'] }, ad, ['department']);
     expect(u).toMatchObject({ disabled: false, attributes: { department: ['R&D', 'Ops'] } });
+  });
+});
+
+describe('rowAttributes (what the import lists)', () => {
+  const ad = PRESETS.activeDirectory.attributes;
+  it('asks for every attribute a store row is made of and not for groups or the password date', () => {
+    const row = rowAttributes(ad);
+    expect(row.sort()).toEqual(
+      ['objectGUID', 'sAMAccountName', 'userPrincipalName', 'displayName', 'givenName', 'sn', 'mail', 'telephoneNumber', 'mobile', 'userAccountControl'].sort(),
+    );
+    expect(requestedAttributes(ad, [])).toEqual(expect.arrayContaining(['memberOf', 'pwdLastSet']));
+    expect(row).not.toContain('memberOf');
+    expect(row).not.toContain('pwdLastSet');
+    expect(rowAttributes({ ...ad, mobile: '', email: 'mailPrimaryAddress' })).toEqual(expect.not.arrayContaining(['mobile', 'mail']));
+    expect(rowAttributes({ ...ad, email: 'mailPrimaryAddress' })).toContain('mailPrimaryAddress');
+  });
+
+  it('gives the same store row as the full entry does', () => {
+    const full = {
+      dn: 'CN=x',
+      objectGUID: Buffer.alloc(16, 7),
+      sAMAccountName: 'Jürgen',
+      userPrincipalName: 'jurgen@corp.example',
+      displayName: ' Jürgen M. ',
+      givenName: 'Jürgen',
+      sn: 'M.',
+      mail: 'j@corp.example',
+      telephoneNumber: '+1 555',
+      mobile: ['+1 556', '+1 557'],
+      userAccountControl: '514',
+      memberOf: ['CN=A,DC=corp', 'CN=B,DC=corp'],
+      pwdLastSet: '133000000000000000',
+    };
+    const listed = { dn: full.dn, ...Object.fromEntries(Object.entries(full).filter(([k]) => rowAttributes(ad).includes(k))) };
+    const a = mapEntry(full, ad, []);
+    const b = mapEntry(listed, ad, []);
+    expect(a!.groups).toHaveLength(2);
+    expect(directoryRow(b!)).toEqual(directoryRow(a!));
   });
 });
