@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { stringify } from 'yaml';
 import type { AdapterDefinition } from '../../src/api/host-api.js';
-import { AdapterRegistry, acceptsHostApi } from '../../src/host/adapter-registry.js';
+import { AdapterRegistry, RESERVED_PATHS, acceptsHostApi } from '../../src/host/adapter-registry.js';
 import { startHost, makeTempDir, writeUsersFile, DEFAULT_USERS } from '../support/host-harness.js';
 import { freePort } from '../support/free-port.js';
 
@@ -21,6 +21,7 @@ describe('adapter registry', () => {
     expect(() => r.register(adapter({ name: 'bb', mountPath: '/b' }))).toThrow(/both claim config key aOne/);
     expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/a-one/sub' }))).toThrow(/overlaps a-one/);
     expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/mfa' }))).toThrow(/overlaps the host's \/mfa/);
+    expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/fraud' }))).toThrow(/overlaps the host's \/fraud/);
     expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/b', hostApi: '^3' }))).toThrow(/needs host API \^3/);
     expect(() => r.register(adapter({ name: 'host', configKey: 'h', mountPath: '/h' }))).toThrow(/reserved/);
     expect(acceptsHostApi('^2.0')).toBe(true);
@@ -52,6 +53,49 @@ describe('adapter registry', () => {
       const login = await (await fetch(`${h.url}/login`)).text();
       expect(login).not.toBe('hijacked');
       expect(login).toContain('name="password"');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("dispatches adapters before the host's pages, which every lie under a reserved path (so no adapter can shadow one)", async () => {
+    const def = adapter({
+      create: () => ({
+        resume: async () => {},
+        routes(router) {
+          router.get('/hello', (_req, res) => {
+            res.send('hi');
+          });
+        },
+      }),
+    });
+    const h = await startHost({ adapters: [def], config: { adapters: { aOne: {} } } });
+    try {
+      // Every route of the app, with the path of the routers it is mounted in, in dispatch order.
+      type Layer = { rawPath?: unknown; route?: { path: unknown }; handle: { stack?: Layer[] } };
+      const routes: string[] = [];
+      const walk = (stack: Layer[], prefix: string) => {
+        for (const layer of stack) {
+          if (layer.route) routes.push(`${prefix}${String(layer.route.path)}`);
+          else if (Array.isArray(layer.handle.stack)) walk(layer.handle.stack, typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? prefix + layer.rawPath : prefix);
+        }
+      };
+      walk((h.host.app as unknown as { router: { stack: Layer[] } }).router.stack, '');
+      const adapterRoute = routes.indexOf('/a-one/hello');
+      const loginRoute = routes.indexOf('/login');
+      expect(adapterRoute).toBeGreaterThanOrEqual(0);
+      expect(loginRoute).toBeGreaterThan(adapterRoute);
+      const hostRoutes = routes.filter((r) => !r.startsWith('/a-one/'));
+      expect(hostRoutes.length).toBeGreaterThan(20);
+      for (const r of hostRoutes) {
+        if (r === '/') continue;
+        expect(RESERVED_PATHS.some((p) => r === p || r.startsWith(`${p}/`)), r).toBe(true);
+      }
+      // The order changes no answer: the adapter, the host's pages and an unknown path as before.
+      expect(await (await fetch(`${h.url}/a-one/hello`)).text()).toBe('hi');
+      expect(await (await fetch(`${h.url}/login`)).text()).toContain('name="password"');
+      expect((await fetch(`${h.url}/a-one/nothing-here`)).status).toBe(404);
+      expect((await fetch(`${h.url}/fraud/report`, { redirect: 'manual' })).status).not.toBe(404);
     } finally {
       await h.close();
     }

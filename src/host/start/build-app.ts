@@ -60,5 +60,11 @@ export const buildApp: StartStep = (ctx) => {
   // Among workers, a scrape reaches one of them: it answers the sum over all (src/host/cluster).
   const worker = ctx.worker;
   app.get('/metrics', metricsEndpoint(metrics, { bearerToken: config.metrics.bearerToken, logger, ...(worker ? { collect: () => worker.collectMetrics() } : {}) }));
+  // Adapters' routes (load-adapters fills this) come before the host's pages and the console: an
+  // adapter's mount path never overlaps the host's paths (RESERVED_PATHS, checked at
+  // registration), so the order changes no answer, and an SSO request no longer walks the host's
+  // own router (about 40 routes) before reaching its adapter.
+  ctx.adapterRoutes = express.Router();
+  app.use(ctx.adapterRoutes);
   ctx.app = app;
 };

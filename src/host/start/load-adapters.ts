@@ -6,7 +6,7 @@ import type { StartStep } from './start-context.js';
 
 /** Each configured adapter is created with its own view of the host (its tables, state and secrets; no internals) and mounted under its own path only. */
 export const loadAdapters: StartStep = async (ctx) => {
-  const { store, clock, logger, app, metrics, loaded } = ctx;
+  const { store, clock, logger, adapterRoutes, metrics, loaded } = ctx;
   // What the sweep deletes: the core's declared tables, then each running adapter's `expiry`.
   ctx.sweepTargets = [{ owner: 'core', db: store.db, rules: CORE_EXPIRY }];
   const created: string[] = [];
@@ -20,7 +20,7 @@ export const loadAdapters: StartStep = async (ctx) => {
     if (instance.routes) {
       const router = express.Router();
       instance.routes(router);
-      app.use(def.mountPath, metrics.mounted(def.mountPath), router);
+      adapterRoutes.use(def.mountPath, metrics.mounted(def.mountPath), router);
     }
     logger.info({ adapter: def.name, mountPath: def.mountPath }, 'adapter loaded');
   }

@@ -114,6 +114,8 @@ export interface StartContext {
   requestLog: express.RequestHandler;
   outages: OutageLog;
   readiness: () => Promise<Readiness>;
+  /** Where load-adapters mounts each adapter's routes: ahead of the host's own pages (see build-app). */
+  adapterRoutes: express.Router;
   // mount-login (login, portal, challenge pages)
   hostRouter: express.Router;
   // mount-admin-console
