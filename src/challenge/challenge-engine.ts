@@ -46,12 +46,7 @@ import { askForCode } from './steps/ask-for-code.js';
 import './messages.js';
 import { prepareQuery } from '../store/prepared-query.js';
 import type { ChallengesTable } from '../store/schema.js';
-
-/** Every column of a challenge row (the compiler refuses one missing here or unknown to the table). */
-const CHALLENGE_COLUMNS = Object.keys({
-  id: true, user_id: true, adapter: true, browser_hash: true, status: true, continuation_enc: true, enrol_factor_id: true, selected_method: true, methods_used: true,
-  deny_reason: true, attempts: true, relying_party: true, client_ip: true, locale: true, created_at: true, expires_at: true, finished_at: true,
-} satisfies Record<keyof ChallengesTable, true>) as (keyof ChallengesTable)[];
+import { CHALLENGE_COLUMNS } from './challenge-columns.js';
 
 /** `GET /mfa/:id`: show the page (or end the challenge when nothing can be asked). */
 export const SHOW_STEPS: readonly Step[] = [

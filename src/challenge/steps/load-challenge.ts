@@ -5,9 +5,19 @@ import type { Step } from '../challenge-context.js';
 import { preparedOn } from '../../store/prepared-query.js';
 import type { ChallengeRow, UserRow } from '../../store/schema.js';
 import { toUserRecord } from '../../api/user-record.js';
+import { CHALLENGE_COLUMNS } from '../challenge-columns.js';
 
 /** 256 bits, base64url: anything else is not one of ours and costs no database lookup. */
 export const CHALLENGE_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** The user's row with the challenge's columns beside it, each named `c_<column>`. */
+type ChallengeWithUser = UserRow & { [K in keyof ChallengeRow as `c_${K}`]: ChallengeRow[K] };
+
+function challengeOf(joined: ChallengeWithUser): ChallengeRow {
+  const row: Record<string, unknown> = {};
+  for (const c of CHALLENGE_COLUMNS) row[c] = joined[`c_${c}`];
+  return row as unknown as ChallengeRow;
+}
 
 /** The id names a challenge in the store, begun by this host or any other sharing it. */
 export const loadChallenge: Step = async (ctx) => {
@@ -16,12 +26,22 @@ export const loadChallenge: Step = async (ctx) => {
     throw new FactorgateError('CHALLENGE_NOT_FOUND', { detail: 'malformed challenge id' });
   }
   const { db, secrets, config } = ctx.deps;
-  // Both compiled once (prepared-query.ts); the user's row also brings its lock and fraud
-  // columns, which checkLockout and checkFraudBlock read from it instead of the store again.
-  const row = (await preparedOn<{ id: string }, ChallengeRow>(db, 'challenge by id', (q, p) => q.selectFrom('challenges').selectAll().where('id', '=', p('id'))).run({ id })).rows[0];
-  if (!row) throw new FactorgateError('CHALLENGE_NOT_FOUND', { detail: 'no such challenge' });
-  const userRow = (await preparedOn<{ id: string }, UserRow>(db, 'challenge user by id', (q, p) => q.selectFrom('users').selectAll().where('id', '=', p('id'))).run({ id: row.user_id })).rows[0];
-  if (!userRow) throw new FactorgateError('CHALLENGE_NOT_FOUND', { detail: 'the challenge user no longer exists' });
+  // One statement, compiled once (prepared-query.ts): the challenge and its user, whose row also
+  // brings the lock and fraud columns checkLockout and checkFraudBlock read instead of the store.
+  // The inner join loses nothing: deleting a user deletes its challenges (ON DELETE CASCADE).
+  const joined = (
+    await preparedOn<{ id: string }, ChallengeWithUser>(db, 'challenge and its user by id', (q, p) =>
+      q
+        .selectFrom('challenges')
+        .innerJoin('users', 'users.id', 'challenges.user_id')
+        .selectAll('users')
+        .select(CHALLENGE_COLUMNS.map((c) => `challenges.${c} as c_${c}` as const))
+        .where('challenges.id', '=', p('id')),
+    ).run({ id })
+  ).rows[0];
+  if (!joined) throw new FactorgateError('CHALLENGE_NOT_FOUND', { detail: 'no such challenge' });
+  const row = challengeOf(joined);
+  const userRow: UserRow = joined;
   ctx.challenge = row;
   ctx.user = toUserRecord(userRow);
   ctx.userState = { lockedUntil: userRow.locked_until, fraudBlockedAt: userRow.fraud_blocked_at };
