@@ -23,6 +23,9 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ManualClock } from '../src/kit/clock.js';
@@ -71,12 +74,22 @@ export interface AddedLatency {
   addedP99Ms: number;
   /** Added p99 of each round alone, ms: the spread. */
   roundAddedP99Ms: number[];
+  /**
+   * The proxy's own time per proxied request, in this process: from the request event on the
+   * app listener to the upstream request's start, plus from the upstream reply's arrival to the
+   * end of the reply to the browser (Node's `http.*` diagnostics channels). The wait for the app
+   * and the kernel's delivery are left out, so this is what the proxy's code, GC and its own
+   * descheduling while it runs add.
+   */
+  proxyOwn: LatencyStats;
   /** This process's (the proxy's) GC over the latency runs. */
   gc: { count: number; totalMs: number; maxMs: number };
   /** This process's longest event loop stall over the latency runs (20 ms sampling, so it shows stalls, not µs), ms. */
   loopDelayMaxMs: number;
   /** CPU per proxied request of the proxy (this process), per request of the app, µs. */
   proxyCpuUsPerRequest: number;
+  /** Of the proxy's CPU per request, the part spent in the kernel (system time: sockets, epoll). */
+  proxySystemCpuUsPerRequest: number;
   appCpuUsPerRequest: number;
   clientCpuUsPerRequest: number;
   /** Largest lateness of the client's schedule, ms (its own scheduling, not the servers'). */
@@ -177,7 +190,45 @@ function stats(samples: number[]): LatencyStats {
   return { p50Us: quantile(s, 0.5), p99Us: quantile(s, 0.99), maxUs: s[s.length - 1]! };
 }
 
+/** Times the proxy's own share of each request on `port` (see `AddedLatency.proxyOwn`). */
+function recordProxyOwnTime(port: number): { samplesUs: number[]; stop(): void } {
+  const samplesUs: number[] = [];
+  const arrived = new WeakMap<IncomingMessage, number>();
+  const upstreamStart = new WeakMap<ClientRequest, number>();
+  const upstreamReply = new WeakMap<ClientRequest, number>();
+  const us = (): number => Number(process.hrtime.bigint() / 1000n);
+  // The adapter keeps its outgoing request on the incoming one under a private symbol.
+  const outgoingOf = (req: IncomingMessage): ClientRequest | undefined => {
+    const key = Object.getOwnPropertySymbols(req).find((k) => k.description === 'forms-proxy.outgoing');
+    return key === undefined ? undefined : ((req as unknown as Record<symbol, ClientRequest | undefined>)[key]);
+  };
+  const onServerStart = (m: unknown): void => {
+    const { request, socket } = m as { request: IncomingMessage; socket: Socket };
+    if (socket.localPort === port) arrived.set(request, us());
+  };
+  const onServerFinish = (m: unknown): void => {
+    const { request } = m as { request: IncomingMessage };
+    const t0 = arrived.get(request);
+    const out = t0 === undefined ? undefined : outgoingOf(request);
+    const up = out && upstreamStart.get(out);
+    const back = out && upstreamReply.get(out);
+    if (t0 !== undefined && up !== undefined && back !== undefined) samplesUs.push(up - t0 + (us() - back));
+  };
+  const onClientStart = (m: unknown): void => void upstreamStart.set((m as { request: ClientRequest }).request, us());
+  const onClientReply = (m: unknown): void => void upstreamReply.set((m as { request: ClientRequest }).request, us());
+  const channels: [string, (m: unknown) => void][] = [
+    ['http.server.request.start', onServerStart],
+    ['http.server.response.finish', onServerFinish],
+    ['http.client.request.start', onClientStart],
+    ['http.client.response.finish', onClientReply],
+  ];
+  for (const [name, fn] of channels) subscribe(name, fn);
+  return { samplesUs, stop: () => channels.forEach(([name, fn]) => unsubscribe(name, fn)) };
+}
+
 async function measureAddedLatency(direct: string, proxied: string, o: { requests: number; rate: number; rounds: number; appPid: number; cookie?: string }): Promise<AddedLatency> {
+  const proxyPort = Number(new URL(proxied).port);
+  const own: number[] = [];
   const perRound = Math.ceil(o.requests / o.rounds);
   const all = { direct: [] as number[], proxied: [] as number[] };
   const roundAddedP99Ms: number[] = [];
@@ -192,6 +243,7 @@ async function measureAddedLatency(direct: string, proxied: string, o: { request
   });
   let loopDelayMaxMs = 0;
   let proxyCpuMs = 0;
+  let proxySystemMs = 0;
   let appCpuMs = 0;
   let clientCpuMs = 0;
   const load0 = loadavg()[0]!;
@@ -204,6 +256,7 @@ async function measureAddedLatency(direct: string, proxied: string, o: { request
     const cpu0 = process.cpuUsage();
     const app0 = processCpuMs(o.appPid);
     observer.observe({ entryTypes: ['gc'] });
+    const ownTime = recordProxyOwnTime(proxyPort);
     // A coarse resolution: a finer timer would wake the proxy's loop more often than requests do.
     const loop = monitorEventLoopDelay({ resolution: 20 });
     loop.enable();
@@ -211,8 +264,11 @@ async function measureAddedLatency(direct: string, proxied: string, o: { request
     loop.disable();
     loopDelayMaxMs = Math.max(loopDelayMaxMs, loop.max / 1e6);
     observer.disconnect();
+    ownTime.stop();
+    own.push(...ownTime.samplesUs);
     const cpu = process.cpuUsage(cpu0);
     proxyCpuMs += (cpu.user + cpu.system) / 1000;
+    proxySystemMs += cpu.system / 1000;
     appCpuMs += processCpuMs(o.appPid) - app0;
     clientCpuMs += reply.cpuMs;
     const failed = reply.non2xx.reduce((a, b) => a + b, 0) + reply.errors.reduce((a, b) => a + b, 0);
@@ -235,9 +291,11 @@ async function measureAddedLatency(direct: string, proxied: string, o: { request
     addedP50Ms: (ps.p50Us - ds.p50Us) / 1000,
     addedP99Ms: (ps.p99Us - ds.p99Us) / 1000,
     roundAddedP99Ms,
+    proxyOwn: stats(own),
     gc,
     loopDelayMaxMs,
     proxyCpuUsPerRequest: (proxyCpuMs * 1000) / n,
+    proxySystemCpuUsPerRequest: (proxySystemMs * 1000) / n,
     // The app answers both sides' requests.
     appCpuUsPerRequest: (appCpuMs * 1000) / (2 * n),
     clientCpuUsPerRequest: (clientCpuMs * 1000) / (2 * n),
@@ -330,8 +388,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       console.log(`  max req/s     direct ${f(p.directMax.requestsPerSec)}   proxied ${f(p.proxiedMax.requestsPerSec)}   ratio ${p.rpsRatio.toFixed(2)}`);
       console.log(`  latency ms    direct p50 ${ms(l.direct.p50Us)} p99 ${ms(l.direct.p99Us)} max ${ms(l.direct.maxUs)}   proxied p50 ${ms(l.proxied.p50Us)} p99 ${ms(l.proxied.p99Us)} max ${ms(l.proxied.maxUs)}`);
       console.log(`  added ms      p50 ${l.addedP50Ms.toFixed(3)}   p99 ${l.addedP99Ms.toFixed(3)}   (rounds: ${l.roundAddedP99Ms.map((x) => x.toFixed(3)).join(', ')})`);
+      console.log(`  proxy's own time p50 ${ms(l.proxyOwn.p50Us)} p99 ${ms(l.proxyOwn.p99Us)} max ${ms(l.proxyOwn.maxUs)} ms (${l.requests} requests)`);
       console.log(`  proxy process GC ${l.gc.count} pauses, ${l.gc.totalMs.toFixed(1)} ms, max ${l.gc.maxMs.toFixed(2)} ms; longest loop stall ${l.loopDelayMaxMs.toFixed(1)} ms`);
-      console.log(`  CPU µs/request proxy ${l.proxyCpuUsPerRequest.toFixed(0)}   app ${l.appCpuUsPerRequest.toFixed(0)}   client ${l.clientCpuUsPerRequest.toFixed(0)}   send lag max ${l.maxSendLagMs.toFixed(2)} ms   load ${l.loadAverage.toFixed(2)}`);
+      console.log(`  CPU µs/request proxy ${l.proxyCpuUsPerRequest.toFixed(0)} (${l.proxySystemCpuUsPerRequest.toFixed(0)} in the kernel)   app ${l.appCpuUsPerRequest.toFixed(0)}   client ${l.clientCpuUsPerRequest.toFixed(0)}   send lag max ${l.maxSendLagMs.toFixed(2)} ms   load ${l.loadAverage.toFixed(2)}`);
     }
   }
 }
