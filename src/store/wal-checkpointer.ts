@@ -12,9 +12,10 @@
  * while it copies; once a checkpoint has caught up, the next commit starts the WAL over from its
  * beginning, so the file stays about one interval's worth of pages. The request connection keeps
  * an automatic checkpoint as a backstop (`BACKSTOP_PAGES`, far above what one interval writes),
- * used only if the worker falls behind; if the worker fails, the backstop goes back to SQLite's
- * 1,000 pages and the failure is reported. Durability is unchanged: commits are written to the WAL
- * as before (a `kill -9` loses nothing committed), and the checkpoint syncs exactly as SQLite's own.
+ * used only if the worker falls behind; if the worker fails (or one of its checkpoints does), it
+ * stops, the backstop goes back to SQLite's 1,000 pages and the failure is reported. Durability is
+ * unchanged: commits are written to the WAL as before (a `kill -9` loses nothing committed), and
+ * the checkpoint syncs exactly as SQLite's own.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -55,13 +56,12 @@ const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('synchronous = NORMAL');
 db.pragma('wal_autocheckpoint = 0');
 const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
-let reported = false;
 const timer = setInterval(() => {
   try {
     checkpoint();
   } catch (err) {
-    if (!reported) parentPort.postMessage({ timerError: String(err && err.message) });
-    reported = true;
+    clearInterval(timer);
+    parentPort.postMessage({ timerError: String(err && err.message) });
   }
 }, workerData.intervalMs);
 parentPort.on('message', (m) => {
@@ -112,7 +112,9 @@ export function startWalCheckpointer(file: string, conn: PragmaTarget, opts: { i
   };
   worker.on('message', (reply: Reply) => {
     if ('timerError' in reply) {
-      opts.onError?.(new Error(`WAL checkpoint failed: ${reply.timerError}`));
+      // A checkpoint that fails once is not retried here: the request connection takes them over.
+      fail(new Error(`WAL checkpoint failed: ${reply.timerError}`));
+      void worker.terminate();
       return;
     }
     const p = pending.get(reply.id);

@@ -69,7 +69,9 @@ describe('WAL checkpoints on a worker thread (SQLite)', () => {
       const until = Date.now() + 30000;
       for (let i = 0; Date.now() < until; i++) {
         await store.db.insertInto('kv').values({ key: 'k-' + i, value: 'x'.repeat(200), updated_at: i }).execute();
-        process.stdout.write(i + '\\n');
+        // A full pipe queues the write until the event loop runs: wait for it, or the
+        // acknowledgements would pile up unsent behind a loop that only runs microtasks.
+        if (!process.stdout.write(i + '\\n')) await new Promise((r) => process.stdout.once('drain', r));
       }
       await store.close();`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
