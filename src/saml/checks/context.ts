@@ -149,13 +149,6 @@ export function fail(reason: UpstreamFailureReason, detail: string): UpstreamFai
   return { ok: false, reason, detail };
 }
 
-/** A value from the document, shortened for a log line. */
-export function clip(value: string | null | undefined, max = 120): string {
-  if (value === null || value === undefined) return '(absent)';
-  const oneLine = JSON.stringify(value);
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…"` : oneLine;
-}
-
 /** Throws when a check runs before the one that provides what it needs: a bug in the table. */
 export function need<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`upstream response checks: ${what} is not available yet`);
@@ -163,6 +156,7 @@ export function need<T>(value: T | undefined, what: string): T {
 }
 
 export { childElements, children, descendants, onlyChild, simpleText } from '../../xml/index.js';
+export { clip } from '../../kit/clip.js';
 
 export { parseInstant } from '../saml-instant.js';
 import { parseInstant } from '../saml-instant.js';

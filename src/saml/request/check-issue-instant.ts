@@ -1,7 +1,7 @@
 // The message was issued recently: IssueInstant is a UTC instant within the accepted window.
 import { attr } from '../../xml/index.js';
 import { parseInstant } from '../saml-instant.js';
-import { clip } from '../signature/failure.js';
+import { clip } from '../../kit/clip.js';
 import { need, refuse, type RequestCheck } from './context.js';
 
 export const checkIssueInstant: RequestCheck = (ctx) => {

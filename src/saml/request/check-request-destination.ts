@@ -1,6 +1,6 @@
 // The message was addressed to the endpoint it arrived at.
 import { attr } from '../../xml/index.js';
-import { clip } from '../signature/failure.js';
+import { clip } from '../../kit/clip.js';
 import { need, refuse, type RequestCheck } from './context.js';
 
 /*

@@ -1,6 +1,6 @@
 // Signature only as a child of the message, no second message inside it, unique IDs, no comments.
 import { descendants, elementPath, findCommentOrInstruction } from '../../xml/index.js';
-import { clip } from '../signature/failure.js';
+import { clip } from '../../kit/clip.js';
 import { NS_DS, signaturesOf } from '../signature/signature-form.js';
 import { duplicateId } from '../signature/verify-enveloped.js';
 import { need, refuse, type RequestCheck } from './context.js';

@@ -1,6 +1,6 @@
 // One well-formed document without DTD, whose root is the SAML 2.0 message this endpoint takes, with an xs:ID.
 import { attr, parseXmlSafely } from '../../xml/index.js';
-import { clip } from '../signature/failure.js';
+import { clip } from '../../kit/clip.js';
 import { NS_SAMLP, refuse, type RequestCheck } from './context.js';
 
 /* xs:ID is an NCName (SAML Core §1.3.4); the cap keeps it out of pages and logs whole. */

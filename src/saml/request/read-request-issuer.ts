@@ -1,6 +1,6 @@
 // The message names one Issuer in the entity format, and the caller knows that sender.
 import { attr, onlyChild, simpleText, type XmlElement } from '../../xml/index.js';
-import { clip } from '../signature/failure.js';
+import { clip } from '../../kit/clip.js';
 import { NS_SAML, need, refuse, type RequestCheck, type RequestContext, type RequestFailure } from './context.js';
 
 const ENTITY_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';

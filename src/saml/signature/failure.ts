@@ -13,10 +13,3 @@ export interface SignatureFailure {
 export function signatureFailure(reason: SignatureFailureReason, detail: string): SignatureFailure {
   return { ok: false, reason, detail };
 }
-
-/** A value from the document, shortened and quoted for a log line (JSON escapes control characters). */
-export function clip(value: string | null | undefined, max = 120): string {
-  if (value === null || value === undefined) return '(absent)';
-  const oneLine = JSON.stringify(value);
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…"` : oneLine;
-}

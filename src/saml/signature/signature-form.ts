@@ -5,7 +5,8 @@
  */
 import { attr, childElements, type XmlElement } from '../../xml/index.js';
 import { ALG_ENVELOPED, CANONICALIZATIONS, DIGEST_METHODS, SHA1_DIGEST, SHA1_SIGNATURES, SIGNATURE_METHODS } from './algorithms.js';
-import { clip, signatureFailure, type SignatureFailure } from './failure.js';
+import { clip } from '../../kit/clip.js';
+import { signatureFailure, type SignatureFailure } from './failure.js';
 
 export const NS_DS = 'http://www.w3.org/2000/09/xmldsig#';
 

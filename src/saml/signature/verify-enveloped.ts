@@ -8,7 +8,8 @@ import type { KeyObject } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { attr, parseXmlSafely, type XmlElement } from '../../xml/index.js';
 import { ALG_ENVELOPED, CANONICALIZATIONS, DIGEST_METHODS, SIGNATURE_METHODS } from './algorithms.js';
-import { clip, signatureFailure, type SignatureFailure } from './failure.js';
+import { clip } from '../../kit/clip.js';
+import { signatureFailure, type SignatureFailure } from './failure.js';
 
 export type PinnedVerification = { ok: true; signedXml: string; keyIndex: number } | SignatureFailure;
 

@@ -5,7 +5,8 @@
  */
 import { verify, type KeyObject } from 'node:crypto';
 import { SHA1_SIGNATURES, SIGNATURE_METHODS } from './algorithms.js';
-import { clip, signatureFailure, type SignatureFailure } from './failure.js';
+import { clip } from '../../kit/clip.js';
+import { signatureFailure, type SignatureFailure } from './failure.js';
 
 export interface QuerySignature {
   /** The SigAlg parameter, URL-decoded. */
