@@ -5,7 +5,7 @@
  * audience-bound result that the app verifies against `GET /embed/jwks.json`. (`/mfa/:id` is the
  * challenge page, so the entry lives under `/embed`.) See README.md in this folder.
  */
-import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
+import type { AdapterDefinition } from '../../src/sdk/adapter.js';
 import { embedConfigSchema, type EmbedConfig } from './config.js';
 import * as signingKeysMigration from './migrations/001-signing-keys.js';
 import { ADAPTER_NAME, MOUNT_PATH } from './names.js';
@@ -13,12 +13,6 @@ import { signingKeyContext, type EmbedTables } from './signing-keys.js';
 
 export { embedConfigSchema, type EmbedConfig } from './config.js';
 export { MOUNT_PATH } from './names.js';
-
-/** Creates the running adapter; its modules (flow, result tokens, jose) load at this first call, so a host without it never loads them. */
-export async function createEmbed(host: HostApi<EmbedTables>, config: EmbedConfig): Promise<AdapterInstance> {
-  const { startEmbed } = await import('./instance.js');
-  return startEmbed(host, config);
-}
 
 export const embedAdapter: AdapterDefinition<EmbedConfig, EmbedTables> = {
   name: ADAPTER_NAME,
@@ -30,6 +24,10 @@ export const embedAdapter: AdapterDefinition<EmbedConfig, EmbedTables> = {
   expiry: [{ table: 'embed_signing_keys', column: 'expires_at' }],
   sealedColumns: [{ table: 'embed_signing_keys', key: 'kid', column: 'private_key', context: (row) => signingKeyContext(String(row.kid)) }],
   apps: (config) => config.clients.map((c) => c.id),
-  create: createEmbed,
+  /** Creates the running adapter; its modules (flow, result tokens, jose) load at this first call, so a host without it never loads them. */
+  async create(host, config) {
+    const { startEmbed } = await import('./instance.js');
+    return startEmbed(host, config);
+  },
 };
 export default embedAdapter;

@@ -9,19 +9,13 @@
  * This file is what every start registers; the adapter itself (instance.ts) is imported only
  * when it is configured.
  */
-import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
+import type { AdapterDefinition } from '../../src/sdk/adapter.js';
 import { forwardAuthConfigSchema, type ForwardAuthConfig } from './config.js';
 import { MOUNT_PATH } from './names.js';
 import { ADAPTER_NAME } from './sign-in.js';
 
 export { forwardAuthConfigSchema, type ForwardAuthConfig } from './config.js';
 export { MOUNT_PATH } from './names.js';
-
-/** Creates the running adapter; its modules load at this first call. */
-export async function createForwardAuth(host: HostApi, config: ForwardAuthConfig): Promise<AdapterInstance> {
-  const { startForwardAuth } = await import('./instance.js');
-  return startForwardAuth(host, config);
-}
 
 export const forwardAuthAdapter: AdapterDefinition<ForwardAuthConfig> = {
   name: ADAPTER_NAME,
@@ -30,6 +24,10 @@ export const forwardAuthAdapter: AdapterDefinition<ForwardAuthConfig> = {
   hostApi: '^2.2',
   configSchema: forwardAuthConfigSchema,
   apps: (config) => config.rules.map((r) => r.host),
-  create: createForwardAuth,
+  /** Creates the running adapter; its modules load at this first call. */
+  async create(host, config) {
+    const { startForwardAuth } = await import('./instance.js');
+    return startForwardAuth(host, config);
+  },
 };
 export default forwardAuthAdapter;

@@ -6,21 +6,14 @@
  * factor goes through the host's challenge engine on its headless channel: the same lockout,
  * factors, audit and metrics as the page. See README.md.
  */
-import type { AdapterDefinition, HostApi } from '../../src/sdk/adapter.js';
+import type { AdapterDefinition } from '../../src/sdk/adapter.js';
 import { radiusConfigSchema, type RadiusConfig } from './config.js';
 import { ADAPTER_NAME } from './exchange.js';
 import { demoSecret } from './demo-secret.js';
-import type { RadiusInstance } from './instance.js';
 
 export { radiusConfigSchema, type RadiusConfig } from './config.js';
 export { ADAPTER_NAME } from './exchange.js';
 export type { RadiusInstance } from './instance.js';
-
-/** Starts the RADIUS server; its modules (instance.ts and the wire code) load at this first call, so a host without RADIUS never loads them. */
-export async function createRadius(host: HostApi, config: RadiusConfig): Promise<RadiusInstance> {
-  const { startRadius } = await import('./instance.js');
-  return startRadius(host, config);
-}
 
 export const radiusAdapter: AdapterDefinition<RadiusConfig> = {
   name: ADAPTER_NAME,
@@ -28,7 +21,11 @@ export const radiusAdapter: AdapterDefinition<RadiusConfig> = {
   hostApi: '^2.2',
   configSchema: radiusConfigSchema,
   mountPath: '/radius',
-  create: createRadius,
+  /** Starts the RADIUS server; its modules (instance.ts and the wire code) load at this first call, so a host without RADIUS never loads them. */
+  async create(host, config) {
+    const { startRadius } = await import('./instance.js');
+    return startRadius(host, config);
+  },
   demoConfig(ctx) {
     return {
       listen: { host: '127.0.0.1', port: 1812, required: false },

@@ -8,7 +8,7 @@
  * This file is what every start registers (schema, table, sweeps, sealed column, connect
  * checks); the bridge itself (instance.ts) is imported only when it is configured.
  */
-import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
+import type { AdapterDefinition } from '../../src/sdk/adapter.js';
 import { samlBridgeConfigSchema, type SamlBridgeConfig } from './config.js';
 import { samlBridgeConnectChecks } from './connect-checks.js';
 import * as requestsMigration from './migrations/001-requests.js';
@@ -18,19 +18,17 @@ import { bridgeRequestContext, type BridgeTables } from './outstanding-requests.
 export { samlBridgeConfigSchema, type SamlBridgeConfig } from './config.js';
 export { MOUNT_PATH } from './names.js';
 
-/** Creates the running bridge; its modules load at this first call. */
-export async function createSamlBridge(host: HostApi<BridgeTables>, config: SamlBridgeConfig): Promise<AdapterInstance> {
-  const { startSamlBridge } = await import('./instance.js');
-  return startSamlBridge(host, config);
-}
-
 export const samlBridgeAdapter: AdapterDefinition<SamlBridgeConfig, BridgeTables> = {
   name: ADAPTER_NAME,
   configKey: 'samlBridge',
   hostApi: '^2.0',
   configSchema: samlBridgeConfigSchema,
   mountPath: MOUNT_PATH,
-  create: createSamlBridge,
+  /** Creates the running bridge; its modules load at this first call. */
+  async create(host, config) {
+    const { startSamlBridge } = await import('./instance.js');
+    return startSamlBridge(host, config);
+  },
   migrations: { '001-requests': requestsMigration },
   expiry: [{ table: 'saml_bridge_requests', column: 'expires_at' }],
   sealedColumns: [{ table: 'saml_bridge_requests', key: 'id', column: 'payload_enc', context: (row) => bridgeRequestContext(String(row.id)) }],

@@ -6,21 +6,14 @@
  * This file is what every start registers (name, schema, connect checks); the IdP itself
  * (instance.ts) is imported only when the adapter is configured.
  */
-import type { AdapterDefinition, HostApi } from '../../src/sdk/adapter.js';
+import type { AdapterDefinition } from '../../src/sdk/adapter.js';
 import { samlIdpConnectChecks } from './connect-checks.js';
 import { samlIdpConfigSchema, type SamlIdpConfig } from './config.js';
 import { ADAPTER_NAME, MOUNT_PATH } from './session-data.js';
-import type { SamlIdpInstance } from './instance.js';
 
 export { samlIdpConfigSchema, type SamlIdpConfig } from './config.js';
 export { MOUNT_PATH } from './session-data.js';
 export type { SamlIdpInstance } from './instance.js';
-
-/** Creates the running IdP; its modules load at this first call. */
-export async function createSamlIdp(host: HostApi, config: SamlIdpConfig): Promise<SamlIdpInstance> {
-  const { startSamlIdp } = await import('./instance.js');
-  return startSamlIdp(host, config);
-}
 
 export const samlIdpAdapter: AdapterDefinition<SamlIdpConfig> = {
   name: ADAPTER_NAME,
@@ -28,7 +21,11 @@ export const samlIdpAdapter: AdapterDefinition<SamlIdpConfig> = {
   hostApi: '^2.2',
   configSchema: samlIdpConfigSchema,
   mountPath: MOUNT_PATH,
-  create: createSamlIdp,
+  /** Creates the running IdP; its modules load at this first call. */
+  async create(host, config) {
+    const { startSamlIdp } = await import('./instance.js');
+    return startSamlIdp(host, config);
+  },
   primaries: {
     requires: (config) => config.relyingParties.map((rp, i) => ({ path: `relyingParties[${i}].primary`, provider: rp.primary })).filter((r) => r.provider !== 'password'),
   },

@@ -12,18 +12,12 @@
  * This file is what every start registers; the adapter itself (instance.ts, with the demo
  * relying party's XML signature stack) is imported only when it is configured.
  */
-import type { AdapterDefinition, AdapterInstance, HostApi } from '../../src/sdk/adapter.js';
+import type { AdapterDefinition } from '../../src/sdk/adapter.js';
 import { wsFedConfigSchema, type WsFedConfig } from './config.js';
 import { ADAPTER_NAME, MOUNT_PATH } from './session-data.js';
 
 export { wsFedConfigSchema, type WsFedConfig } from './config.js';
 export { MOUNT_PATH } from './session-data.js';
-
-/** Creates the running adapter; its modules load at this first call. */
-export async function createWsFed(host: HostApi, config: WsFedConfig): Promise<AdapterInstance> {
-  const { startWsFed } = await import('./instance.js');
-  return startWsFed(host, config);
-}
 
 export const wsFedAdapter: AdapterDefinition<WsFedConfig> = {
   name: ADAPTER_NAME,
@@ -32,6 +26,10 @@ export const wsFedAdapter: AdapterDefinition<WsFedConfig> = {
   hostApi: '^2.2',
   configSchema: wsFedConfigSchema,
   mountPath: MOUNT_PATH,
-  create: createWsFed,
+  /** Creates the running adapter; its modules load at this first call. */
+  async create(host, config) {
+    const { startWsFed } = await import('./instance.js');
+    return startWsFed(host, config);
+  },
   demoConfig: () => ({ demoRelyingParty: true }),
 };
