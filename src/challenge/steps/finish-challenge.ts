@@ -14,8 +14,9 @@ import { preparedOn } from '../../store/prepared-query.js';
 /** Machine reasons a challenge ends in denial; audited, never shown verbatim. */
 export type DenyReason = 'EXPIRED' | 'LOCKED' | 'USER_DISABLED' | 'NO_FACTOR' | 'NOT_IN_MFA_GROUP' | 'FRAUD_REPORTED' | 'FRAUD_BLOCKED';
 
-function affectedOne(r: { numUpdatedRows: bigint } | { numAffectedRows?: bigint | undefined }): boolean {
-  return Number('numUpdatedRows' in r ? r.numUpdatedRows : (r.numAffectedRows ?? 0n)) === 1;
+/** Whether a prepared UPDATE (prepared-query.ts) changed exactly one row: the transition is ours. */
+function affectedOne(r: { numAffectedRows?: bigint | undefined }): boolean {
+  return Number(r.numAffectedRows ?? 0n) === 1;
 }
 
 /** Decides `pending` → `verified` with the methods used; false when someone decided first. */
@@ -35,12 +36,10 @@ export async function markVerifiedInStore(ctx: ChallengeRequest, methods: string
 
 /** Final failure: decides `pending` → `denied`, audits the reason, hands back to the adapter. */
 export async function denyChallenge(ctx: ChallengeRequest, reason: DenyReason, detail?: string): Promise<void> {
-  const r = await ctx.deps.db
-    .updateTable('challenges')
-    .set({ status: 'denied', deny_reason: reason, finished_at: ctx.now })
-    .where('id', '=', ctx.challenge.id)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
+  // Compiled once like its neighbours (prepared-query.ts).
+  const r = await preparedOn<{ id: string; reason: DenyReason; now: number }, unknown>(ctx.deps.db, 'challenge pending to denied', (q, p) =>
+    q.updateTable('challenges').set({ status: 'denied', deny_reason: p('reason'), finished_at: p('now') }).where('id', '=', p('id')).where('status', '=', 'pending'),
+  ).run({ id: ctx.challenge.id, reason, now: ctx.now });
   if (!affectedOne(r)) throw new FactorgateError('CHALLENGE_USED', { detail: 'challenge was decided by another request' });
   ctx.challenge = { ...ctx.challenge, status: 'denied', deny_reason: reason, finished_at: ctx.now };
   ctx.log.warn({ reason }, 'challenge denied');
