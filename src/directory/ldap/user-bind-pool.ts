@@ -13,8 +13,11 @@
  * - an empty password never reaches the server (an unauthenticated bind, RFC 4513 §5.1.2);
  * - connections are opened as the service connection is (TLS, StartTLS, certificate checks, and
  *   no silent reconnect: connection.ts).
- * A kept connection that the server closed meanwhile (an idle limit) is noticed when it is lent or
- * when its bind fails without an answer; the bind then runs once more on a new connection.
+ * A kept connection that the server closed meanwhile (an idle limit, a restart) is noticed when it
+ * is lent (`isConnected`) and replaced by a new one before the password is sent. A bind that was
+ * sent and then lost its connection is never sent again: the server may have counted the attempt
+ * (a wrong password would count twice towards the directory's lockout), so the failure goes to
+ * the caller, which moves on to the next server as for any transport failure.
  */
 import type { Client } from 'ldapts';
 import { closeQuietly, isTransportFailure, openUnbound, type ConnectionSettings } from './connection.js';
@@ -53,19 +56,12 @@ export class UserBindPool {
    */
   async bind(url: string, dn: string, password: string): Promise<void> {
     if (password === '') throw new Error('an empty password would be an unauthenticated bind (RFC 4513 §5.1.2)');
-    const kept = this.#take(url);
-    if (kept) {
-      try {
-        await this.#bindOn(url, kept, dn, password);
-        return;
-      } catch (err) {
-        // A kept connection the server had closed: the bind never got an answer. One new
-        // connection decides; a timeout does not retry (the server may have counted the attempt).
-        if (!isTransportFailure(err) || isTimeout(err)) throw err;
-      }
+    if (this.#closed) throw new Error('the user bind connections are closed');
+    let client = this.#take(url);
+    if (!client) {
+      client = await openUnbound(url, this.#conn);
+      this.#opened++;
     }
-    const client = await openUnbound(url, this.#conn);
-    this.#opened++;
     await this.#bindOn(url, client, dn, password);
   }
 
@@ -124,9 +120,4 @@ export class UserBindPool {
     };
     list.push(idle);
   }
-}
-
-/** ldapts rejects an operation that outlived `timeout` with "<Request>: Operation timed out". */
-function isTimeout(err: unknown): boolean {
-  return err instanceof Error && /timed out/i.test(err.message);
 }

@@ -4,6 +4,8 @@
  * password before never helps a wrong one after; binds at once never share a connection; a
  * connection the server dropped, or one whose bind timed out, is never used again.
  */
+import { readFileSync, readdirSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidCredentialsError } from 'ldapts';
 import { startSlapd, freePort, type Slapd } from '../../support/slapd.js';
@@ -30,6 +32,24 @@ async function outcome(p: Promise<void>): Promise<'ok' | number | 'transport'> {
     if (isTransportFailure(err)) return 'transport';
     return (err as InvalidCredentialsError).code;
   }
+}
+
+/** Resolves once every thread of process `pid` is in the stopped state (`T` in /proc). */
+async function everyThreadStopped(pid: number): Promise<void> {
+  const stateOf = (tid: string): string => {
+    try {
+      // /proc/<pid>/task/<tid>/stat: "tid (comm) S ...": the state follows the closing parenthesis.
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      return 'T'; // a thread that ended meanwhile stops nothing
+    }
+  };
+  for (let i = 0; i < 400; i++) {
+    if (readdirSync(`/proc/${pid}/task`).every((tid) => stateOf(tid) === 'T')) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`slapd (${pid}) did not stop within 2 s of SIGSTOP`);
 }
 
 beforeAll(async () => {
@@ -101,6 +121,9 @@ describe('UserBindPool against slapd', () => {
     expect(await outcome(pool.bind(slapd.url, dnOf(u), u.password))).toBe('ok');
     const pid = slapd.pid!;
     process.kill(pid, 'SIGSTOP');
+    // kill() returns before the signal is handled: a slapd thread running on the other core could
+    // still answer the bind below. Wait until every thread of slapd is stopped.
+    await everyThreadStopped(pid);
     let stalled: 'ok' | number | 'transport';
     try {
       stalled = await outcome(pool.bind(slapd.url, dnOf(u), 'wrong-password'));
@@ -114,6 +137,68 @@ describe('UserBindPool against slapd', () => {
     expect(await outcome(pool.bind(slapd.url, dnOf(u), u.password))).toBe('ok');
     expect(pool.stats()).toEqual({ opened: 2, idle: 1 });
     await pool.close();
+  });
+});
+
+/**
+ * A TCP relay to slapd whose `cutNextWrite()` makes the next bytes a client sends on an already
+ * open connection end it with a reset instead of reaching slapd: a kept connection lost after the
+ * bind was written. New connections relay as usual.
+ */
+async function startCuttingRelay(target: URL): Promise<{ url: string; cutNextWrite: () => void; close: () => Promise<void> }> {
+  let cut = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = createConnection(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    let established = false;
+    client.on('data', (chunk) => {
+      if (established && cut) {
+        cut = false;
+        client.resetAndDestroy();
+        upstream.destroy();
+        return;
+      }
+      established = true;
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => client.write(chunk));
+    for (const s of [client, upstream]) s.on('error', () => {}).on('close', () => (client.destroy(), upstream.destroy(), sockets.delete(s)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `ldap://127.0.0.1:${port}`,
+    cutNextWrite: () => (cut = true),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe('UserBindPool when a kept connection is lost with a bind on it', () => {
+  it('does not send the password again on a new connection (the server may have counted it)', async () => {
+    const relay = await startCuttingRelay(new URL(slapd.url));
+    const pool = new UserBindPool(settings());
+    const u = users[6]!;
+    try {
+      expect(await outcome(pool.bind(relay.url, dnOf(u), u.password))).toBe('ok');
+      relay.cutNextWrite();
+      // Written, then the connection reset: a transport failure for the caller (which moves on
+      // to the next server), not a second bind of the same wrong password.
+      expect(await outcome(pool.bind(relay.url, dnOf(u), 'wrong-password'))).toBe('transport');
+      expect(pool.stats()).toEqual({ opened: 1, idle: 0 });
+      // The next sign-in opens a new connection and is decided by its own answer.
+      expect(await outcome(pool.bind(relay.url, dnOf(u), 'wrong-password'))).toBe(49);
+      expect(pool.stats()).toEqual({ opened: 2, idle: 1 });
+      await pool.close();
+      await expect(pool.bind(relay.url, dnOf(u), u.password)).rejects.toThrow(/closed/);
+      expect(pool.stats()).toEqual({ opened: 2, idle: 0 });
+    } finally {
+      await pool.close();
+      await relay.close();
+    }
   });
 });
 
