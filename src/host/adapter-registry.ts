@@ -13,7 +13,7 @@ import validRange from 'semver/ranges/valid.js';
 import type { AdapterDefinition } from '../api/host-api.js';
 import { HOST_API_VERSION } from '../api/host-api.js';
 
-export const RESERVED_PATHS = ['/login', '/logout', '/mfa', '/healthz', '/readyz', '/metrics', '/static', '/portal', '/admin', '/fraud'];
+export const RESERVED_PATHS = ['/login', '/logout', '/mfa', '/healthz', '/readyz', '/metrics', '/static', '/portal', '/admin', '/fraud', '/sms'];
 
 export type AdapterErrorCode =
   /** The package or file named under `plugins:` cannot be found. */

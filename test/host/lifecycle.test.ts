@@ -6,6 +6,14 @@ import { z } from 'zod';
 import { stringify } from 'yaml';
 import type { AdapterDefinition } from '../../src/api/host-api.js';
 import { AdapterRegistry, RESERVED_PATHS, acceptsHostApi } from '../../src/host/adapter-registry.js';
+import { SMS_INBOUND_PATH } from '../../src/factors/sms-reply-route.js';
+import { VOICE_CALLBACK_PATH } from '../../src/factors/delivered-code-factor.js';
+import { FRAUD_LINK_PATH } from '../../src/fraud/fraud-link.js';
+import { WEBAUTHN_SCRIPT_PATH } from '../../src/factors/webauthn-script.js';
+import { BACKUP_CODES_PATH } from '../../src/portal/backup-codes-routes.js';
+import { PIN_PATH } from '../../src/portal/pin-routes.js';
+import { ADMIN_API_PATH } from '../../src/admin/api/admin-api.js';
+import { CONSOLE_PATH } from '../../src/admin/console/admin-sign-in.js';
 import { startHost, makeTempDir, writeUsersFile, DEFAULT_USERS } from '../support/host-harness.js';
 import { freePort } from '../support/free-port.js';
 
@@ -22,6 +30,7 @@ describe('adapter registry', () => {
     expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/a-one/sub' }))).toThrow(/overlaps a-one/);
     expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/mfa' }))).toThrow(/overlaps the host's \/mfa/);
     expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/fraud' }))).toThrow(/overlaps the host's \/fraud/);
+    expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/sms' }))).toThrow(/overlaps the host's \/sms/);
     expect(() => r.register(adapter({ name: 'bb', configKey: 'b', mountPath: '/b', hostApi: '^3' }))).toThrow(/needs host API \^3/);
     expect(() => r.register(adapter({ name: 'host', configKey: 'h', mountPath: '/h' }))).toThrow(/reserved/);
     expect(acceptsHostApi('^2.0')).toBe(true);
@@ -87,6 +96,9 @@ describe('adapter registry', () => {
       expect(loginRoute).toBeGreaterThan(adapterRoute);
       const hostRoutes = routes.filter((r) => !r.startsWith('/a-one/'));
       expect(hostRoutes.length).toBeGreaterThan(20);
+      // Routes only some configurations mount (the SMS reply webhook, the voice callback, the
+      // fraud link, the portal's and the console's pages) are reserved too.
+      for (const r of [SMS_INBOUND_PATH, VOICE_CALLBACK_PATH, FRAUD_LINK_PATH, WEBAUTHN_SCRIPT_PATH, BACKUP_CODES_PATH, PIN_PATH, ADMIN_API_PATH, CONSOLE_PATH]) hostRoutes.push(r);
       for (const r of hostRoutes) {
         if (r === '/') continue;
         expect(RESERVED_PATHS.some((p) => r === p || r.startsWith(`${p}/`)), r).toBe(true);
