@@ -82,6 +82,8 @@ export interface AddedLatency {
    * descheduling while it runs add.
    */
   proxyOwn: LatencyStats;
+  /** How many proxied requests the own time was measured for (all of them, normally). */
+  proxyOwnSamples: number;
   /** This process's (the proxy's) GC over the latency runs. */
   gc: { count: number; totalMs: number; maxMs: number };
   /** This process's longest event loop stall over the latency runs (20 ms sampling, so it shows stalls, not µs), ms. */
@@ -282,6 +284,9 @@ async function measureAddedLatency(direct: string, proxied: string, o: { request
   const ds = stats(all.direct);
   const ps = stats(all.proxied);
   const n = all.proxied.length;
+  // The own time is found through the adapter's private outgoing-request symbol: if that changed,
+  // or requests stopped going through it, samples would silently go missing.
+  if (own.length < 0.9 * n) throw new Error(`added latency: the proxy's own time was measured for ${own.length} of ${n} proxied requests (did the forms-proxy.outgoing symbol change?)`);
   return {
     rate: o.rate,
     requests: n,
@@ -292,6 +297,7 @@ async function measureAddedLatency(direct: string, proxied: string, o: { request
     addedP99Ms: (ps.p99Us - ds.p99Us) / 1000,
     roundAddedP99Ms,
     proxyOwn: stats(own),
+    proxyOwnSamples: own.length,
     gc,
     loopDelayMaxMs,
     proxyCpuUsPerRequest: (proxyCpuMs * 1000) / n,
@@ -388,7 +394,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       console.log(`  max req/s     direct ${f(p.directMax.requestsPerSec)}   proxied ${f(p.proxiedMax.requestsPerSec)}   ratio ${p.rpsRatio.toFixed(2)}`);
       console.log(`  latency ms    direct p50 ${ms(l.direct.p50Us)} p99 ${ms(l.direct.p99Us)} max ${ms(l.direct.maxUs)}   proxied p50 ${ms(l.proxied.p50Us)} p99 ${ms(l.proxied.p99Us)} max ${ms(l.proxied.maxUs)}`);
       console.log(`  added ms      p50 ${l.addedP50Ms.toFixed(3)}   p99 ${l.addedP99Ms.toFixed(3)}   (rounds: ${l.roundAddedP99Ms.map((x) => x.toFixed(3)).join(', ')})`);
-      console.log(`  proxy's own time p50 ${ms(l.proxyOwn.p50Us)} p99 ${ms(l.proxyOwn.p99Us)} max ${ms(l.proxyOwn.maxUs)} ms (${l.requests} requests)`);
+      console.log(`  proxy's own time p50 ${ms(l.proxyOwn.p50Us)} p99 ${ms(l.proxyOwn.p99Us)} max ${ms(l.proxyOwn.maxUs)} ms (${l.proxyOwnSamples} of ${l.requests} requests)`);
       console.log(`  proxy process GC ${l.gc.count} pauses, ${l.gc.totalMs.toFixed(1)} ms, max ${l.gc.maxMs.toFixed(2)} ms; longest loop stall ${l.loopDelayMaxMs.toFixed(1)} ms`);
       console.log(`  CPU µs/request proxy ${l.proxyCpuUsPerRequest.toFixed(0)} (${l.proxySystemCpuUsPerRequest.toFixed(0)} in the kernel)   app ${l.appCpuUsPerRequest.toFixed(0)}   client ${l.clientCpuUsPerRequest.toFixed(0)}   send lag max ${l.maxSendLagMs.toFixed(2)} ms   load ${l.loadAverage.toFixed(2)}`);
     }

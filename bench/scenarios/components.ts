@@ -40,15 +40,16 @@ export const wsFedSigningScenario: Scenario = {
     return {
       name: 'wsfed-signing',
       ratioMeaning: 'by CPU time: CPU per signed SAML 2.0 response ÷ CPU per signed WS-Federation token (RSTR + SAML 1.1 assertion; same key, same process, 4 in flight, rounds alternated); wallRatio: tokens/s ÷ responses/s',
+      // value and baseline are what the ratio is made of (ratio = baseline ÷ value); the CPU is
+      // the whole bench process's (process.cpuUsage), over rounds alternated between the two.
       ratio: r.ratio,
-      value: r.wsFedPerSec,
-      unit: 'tokens/s',
-      baseline: r.saml2PerSec,
-      baselineUnit: 'responses/s',
+      value: r.wsFedCpuMs,
+      unit: 'ms of CPU per token',
+      baseline: r.saml2CpuMs,
+      baselineUnit: 'ms of CPU per response',
       target: 'at least 0.9 (the same canonical path)',
       met: r.ratio >= 0.9,
-      cpuRatio: r.ratio,
-      extra: { wallRatio: r.wallRatio, wsFedCpuMs: r.wsFedCpuMs, saml2CpuMs: r.saml2CpuMs, rounds: r.rounds, wresultBytes: r.wresultBytes },
+      extra: { wallRatio: r.wallRatio, tokensPerSec: r.wsFedPerSec, responsesPerSec: r.saml2PerSec, rounds: r.rounds, wresultBytes: r.wresultBytes },
     };
   },
 };

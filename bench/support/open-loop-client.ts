@@ -5,8 +5,10 @@
  * `-R` would wait, and hide what the server added). The schedule's slots alternate between the
  * targets (slot k goes to target k mod n), so every target sees the same minutes of the shared
  * machine, and each target has its own kept-alive connections. Each request's latency is timed
- * from the moment it is handed to the socket layer to the end of its reply body, in microseconds
- * (`process.hrtime`), so the figure is not rounded to a millisecond.
+ * from the moment the client issues it (`http.request`, so a wait for one of the target's kept
+ * connections counts) to the end of its reply body, in microseconds (`process.hrtime`), so the
+ * figure is not rounded to a millisecond; how late the client itself issued a slot is reported
+ * apart (`maxSendLagUs`).
  *
  * Started by bench/forms-proxy.ts with one JSON argument (`OpenLoopRequest`); it prints one JSON
  * line (`OpenLoopReply`) and exits. Not a test: no thresholds.
