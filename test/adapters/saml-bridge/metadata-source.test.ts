@@ -391,7 +391,7 @@ describe('metadata that cannot be swapped', () => {
     expect(source.current()?.signingCertificates).toEqual([new X509Certificate(first.certPem).toString()]);
     expect(warnings(log).map((w) => w.reason)).toEqual([
       'the IdP metadata is not signed, but metadataSignerCert requires a signature by the pinned signer',
-      expect.stringMatching(/^the IdP metadata signature is refused \(WRAPPING\): .*references "#_metadata-/),
+      expect.stringMatching(/^the IdP metadata signature is refused \(WRAPPING\): .*references #_metadata-/),
     ]);
   });
 
