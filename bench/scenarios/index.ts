@@ -7,6 +7,6 @@ import { ssoUnderSprayScenario } from './sso-under-spray.js';
 import { ssoPeerScenario } from './sso-peer.js';
 import { fullSigninScenario } from './full-signin.js';
 import { memoryScenario } from './memory.js';
-import { auditReportScenario, formsProxyScenario, ldapImportScenario, samlSigningScenario, tokensImportScenario, usersNotifyScenario, wsFedSigningScenario, radiusScenario } from './components.js';
+import { authnRequestValidationScenario, auditReportScenario, formsProxyScenario, ldapImportScenario, samlSigningScenario, tokensImportScenario, usersNotifyScenario, wsFedSigningScenario, radiusScenario } from './components.js';
 
-export const scenarios: Scenario[] = [samlSigningScenario, wsFedSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, usersNotifyScenario, auditReportScenario, startupScenario, ssoResponseScenario, ssoWorkersScenario, ssoPeerScenario, ssoUnderSprayScenario, fullSigninScenario, radiusScenario, memoryScenario];
+export const scenarios: Scenario[] = [samlSigningScenario, authnRequestValidationScenario, wsFedSigningScenario, formsProxyScenario, ldapImportScenario, tokensImportScenario, usersNotifyScenario, auditReportScenario, startupScenario, ssoResponseScenario, ssoWorkersScenario, ssoPeerScenario, ssoUnderSprayScenario, fullSigninScenario, radiusScenario, memoryScenario];
