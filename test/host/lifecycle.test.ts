@@ -21,6 +21,23 @@ function adapter(over: Partial<AdapterDefinition>): AdapterDefinition {
   return { name: 'a-one', configKey: 'aOne', hostApi: '^2.0', mountPath: '/a-one', configSchema: z.object({}), create: () => ({ resume: async () => {} }), ...over };
 }
 
+/** An adapter at /a-one answering /hello, and /login too (which must stay under its own prefix). */
+function helloAdapter(): AdapterDefinition {
+  return adapter({
+    create: () => ({
+      resume: async () => {},
+      routes(router) {
+        router.get('/hello', (_req, res) => {
+          res.send('hi');
+        });
+        router.get('/login', (_req, res) => {
+          res.send('hijacked');
+        });
+      },
+    }),
+  });
+}
+
 describe('adapter registry', () => {
   it('refuses duplicate names, config keys, overlapping or reserved paths and host API ranges this host is outside of', () => {
     const r = new AdapterRegistry();
@@ -43,20 +60,7 @@ describe('adapter registry', () => {
   });
 
   it('mounts an adapter only under its own prefix', async () => {
-    const def = adapter({
-      create: () => ({
-        resume: async () => {},
-        routes(router) {
-          router.get('/hello', (_req, res) => {
-            res.send('hi');
-          });
-          router.get('/login', (_req, res) => {
-            res.send('hijacked');
-          });
-        },
-      }),
-    });
-    const h = await startHost({ adapters: [def], config: { adapters: { aOne: {} } } });
+    const h = await startHost({ adapters: [helloAdapter()], config: { adapters: { aOne: {} } } });
     try {
       expect(await (await fetch(`${h.url}/a-one/hello`)).text()).toBe('hi');
       const login = await (await fetch(`${h.url}/login`)).text();
@@ -68,17 +72,7 @@ describe('adapter registry', () => {
   });
 
   it("dispatches adapters before the host's pages, which every lie under a reserved path (so no adapter can shadow one)", async () => {
-    const def = adapter({
-      create: () => ({
-        resume: async () => {},
-        routes(router) {
-          router.get('/hello', (_req, res) => {
-            res.send('hi');
-          });
-        },
-      }),
-    });
-    const h = await startHost({ adapters: [def], config: { adapters: { aOne: {} } } });
+    const h = await startHost({ adapters: [helloAdapter()], config: { adapters: { aOne: {} } } });
     try {
       // Every route of the app, with the path of the routers it is mounted in, in dispatch order.
       type Layer = { rawPath?: unknown; route?: { path: unknown }; handle: { stack?: Layer[] } };

@@ -55,16 +55,6 @@ export type ToParent =
  */
 export const DEFAULT_READ_AHEAD = 10_000;
 
-/*
- * The worker runs with V8's default young generation (16 MB semi-spaces). It had 96 MB (32 MB
- * semi-spaces: 18.9-20.4 against 21.9-26.6 µs of CPU per entry, measured listing in-thread). In
- * the worker now, alternated on one slapd, 2026-12-07 03:09-03:11 UTC, load 6.5-9.7: listing
- * 90,000 entries alone 21.3-23.7 µs per entry with 96 MB, 22.2-24.8 with the default; the whole
- * import, worker 24.5-28.2 against 25.7-29.6 µs (≈ 1 µs, 2 % of the import's CPU), peak RSS
- * 254-282 against 217-246 MB. The memory was the larger cost (bench/README, "LDAP import,
- * third round").
- */
-
 type Event = ToParent | { kind: 'stopped'; detail: string };
 
 /**
