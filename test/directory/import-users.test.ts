@@ -22,11 +22,17 @@ afterEach(async () => {
 const users = () => store.db.selectFrom('users').selectAll().orderBy('username').execute();
 
 describe('importUsers', () => {
-  it('adds users with random ids, then finds nothing to do on a second run', async () => {
+  it('adds users with time-ordered ids, then finds nothing to do on a second run', async () => {
     const dir = new MemoryDirectory([makeUser(1), makeUser(2, { email: undefined, phone: '+4930123' })]);
     expect(await importUsers({ directory: dir, db: store.db, clock })).toMatchObject({ added: 2, updated: 0, unchanged: 0, disabled: 0, errors: 0, swept: true });
     const rows = await users();
-    expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining([expect.stringMatching(/^[0-9a-f-]{36}$/)]));
+    // UUIDv7 (RFC 9562 §5.7): version 7, variant 10, the first 48 bits the import's clock in ms;
+    // distinct ids of one millisecond, in the order they were written.
+    for (const r of rows) {
+      expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(parseInt(r.id.slice(0, 8) + r.id.slice(9, 13), 16)).toBe(clock.now());
+    }
+    expect(rows[0]!.id < rows[1]!.id).toBe(true);
     expect(rows[1]).toMatchObject({ username: 'user2', email: null, phone: '+4930123', source: 'ldap', disabled: 0 });
     clock.advance(1000);
     expect(await importUsers({ directory: dir, db: store.db, clock })).toMatchObject({ added: 0, updated: 0, unchanged: 2, disabled: 0 });
