@@ -44,29 +44,36 @@ export function normalizeDn(s: string): string | null {
 /** A membership as compared: its DN in one spelling and first RDN's value, or its plain name. */
 type Held = { dn: string; first: string } | { name: string };
 
-function held(memberOf: readonly string[]): Held[] {
-  return memberOf.map((m) => {
-    const parsed = rdns(m.trim());
-    return parsed ? { dn: parsed.map((r) => `${r.type}=${r.value}`).join(','), first: parsed[0]!.value } : { name: m.trim().toLowerCase() };
-  });
+function heldOne(m: string): Held {
+  const parsed = rdns(m.trim());
+  return parsed ? { dn: parsed.map((r) => `${r.type}=${r.value}`).join(','), first: parsed[0]!.value } : { name: m.trim().toLowerCase() };
 }
 
-function holds(configured: string, memberships: readonly Held[]): boolean {
-  const wantDn = normalizeDn(configured);
-  const wantName = configured.trim().toLowerCase();
-  return memberships.some((h) => (wantDn !== null ? 'dn' in h && h.dn === wantDn : 'name' in h ? h.name === wantName : h.first === wantName));
+/** A configured group as compared: its DN in one spelling (null for a plain name) and its name. */
+type Wanted = { dn: string | null; name: string };
+
+function wanted(configured: string): Wanted {
+  return { dn: normalizeDn(configured), name: configured.trim().toLowerCase() };
 }
 
-/** Whether a membership list (full DNs or plain names) holds the configured group. */
+function matches(want: Wanted, h: Held): boolean {
+  return want.dn !== null ? 'dn' in h && h.dn === want.dn : 'name' in h ? h.name === want.name : h.first === want.name;
+}
+
+/** Whether a membership list (full DNs or plain names) holds the configured group; stops at the first match. */
 export function inGroup(configured: string, memberOf: readonly string[]): boolean {
-  return holds(configured, held(memberOf));
+  const want = wanted(configured);
+  return memberOf.some((m) => matches(want, heldOne(m)));
 }
 
 /** Whether any of the configured groups is held (each membership parsed once). */
 export function inAnyGroup(configured: readonly string[], memberOf: readonly string[]): boolean {
   if (configured.length === 0) return false;
-  const memberships = held(memberOf);
-  return configured.some((g) => holds(g, memberships));
+  const memberships = memberOf.map(heldOne);
+  return configured.some((g) => {
+    const want = wanted(g);
+    return memberships.some((h) => matches(want, h));
+  });
 }
 
 /**

@@ -13,9 +13,12 @@ export const CHALLENGE_ID = /^[A-Za-z0-9_-]{43}$/;
 /** The user's row with the challenge's columns beside it, each named `c_<column>`. */
 type ChallengeWithUser = UserRow & { [K in keyof ChallengeRow as `c_${K}`]: ChallengeRow[K] };
 
+/** Each challenge column with its alias in the joined row, built once. */
+const ALIASED = CHALLENGE_COLUMNS.map((c) => [c, `c_${c}` as const] as const);
+
 function challengeOf(joined: ChallengeWithUser): ChallengeRow {
   const row: Record<string, unknown> = {};
-  for (const c of CHALLENGE_COLUMNS) row[c] = joined[`c_${c}`];
+  for (const [c, alias] of ALIASED) row[c] = joined[alias];
   return row as unknown as ChallengeRow;
 }
 
@@ -35,7 +38,7 @@ export const loadChallenge: Step = async (ctx) => {
         .selectFrom('challenges')
         .innerJoin('users', 'users.id', 'challenges.user_id')
         .selectAll('users')
-        .select(CHALLENGE_COLUMNS.map((c) => `challenges.${c} as c_${c}` as const))
+        .select(ALIASED.map(([c, alias]) => `challenges.${c} as ${alias}` as const))
         .where('challenges.id', '=', p('id')),
     ).run({ id })
   ).rows[0];
