@@ -16,6 +16,7 @@ import { decodeRedirect } from '../adapters/saml-idp/decode-message.js';
 import { relyingPartySchema } from '../adapters/saml-idp/config.js';
 import { RelyingPartyRegistry } from '../adapters/saml-idp/relying-parties.js';
 import { AUTHN_REQUEST_CHECKS, runChecks } from '../adapters/saml-idp/validate-request.js';
+import { ownCpuMsSince } from './scenarios/cpu.js';
 import { nodeSamlSp, rpConfig, spIdentity, type IdpHost } from '../test/adapters/saml-idp/support.js';
 
 export interface AuthnRequestValidateResult {
@@ -27,11 +28,6 @@ export interface AuthnRequestValidateResult {
   ratio: number;
   requests: number;
 }
-
-const cpuMs = (from: NodeJS.CpuUsage): number => {
-  const d = process.cpuUsage(from);
-  return (d.user + d.system) / 1000;
-};
 
 export async function runAuthnRequestValidateBench(options: { requests?: number; rounds?: number } = {}): Promise<AuthnRequestValidateResult> {
   const requests = options.requests ?? 300;
@@ -64,10 +60,10 @@ export async function runAuthnRequestValidateBench(options: { requests?: number;
     const batch = queries.slice(50 + r * requests, 50 + (r + 1) * requests);
     let t = process.cpuUsage();
     for (const q of batch) await validate(q);
-    validateMs += cpuMs(t);
+    validateMs += ownCpuMsSince(t);
     t = process.cpuUsage();
     for (let i = 0; i < requests; i++) rsaVerify();
-    rsaMs += cpuMs(t);
+    rsaMs += ownCpuMsSince(t);
   }
   const validateCpuMs = validateMs / (requests * rounds);
   const rsaVerifyCpuMs = rsaMs / (requests * rounds);

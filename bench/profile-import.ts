@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSlapd } from '../test/support/slapd.js';
 import { slapdDirectoryConfig } from '../test/support/ldap-directory-config.js';
+import { statCpuMs } from './scenarios/cpu.js';
 
 type StoreModule = typeof import('../src/store/store.js');
 type ImportModule = typeof import('../src/directory/import-users.js');
@@ -41,13 +42,6 @@ const { values } = parseArgs({
     reimport: { type: 'boolean', default: false },
   },
 });
-
-/** utime + stime of a /proc stat line, in ms (clock ticks of 10 ms). */
-function cpuMs(statPath: string): number {
-  const stat = readFileSync(statPath, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 async function load(dir: string): Promise<Build> {
   const root = isAbsolute(dir) ? dir : join(process.cwd(), dir);
@@ -78,16 +72,16 @@ interface Figures {
 
 async function timed(fn: () => Promise<number>): Promise<Figures> {
   const cpu0 = process.cpuUsage();
-  const main0 = cpuMs(mainStat);
-  const slapd0 = cpuMs(slapdStat);
+  const main0 = statCpuMs(mainStat);
+  const slapd0 = statCpuMs(slapdStat);
   const t0 = performance.now();
   const n = await fn();
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const processMs = (cpu.user + cpu.system) / 1000;
-  const mainMs = cpuMs(mainStat) - main0;
+  const mainMs = statCpuMs(mainStat) - main0;
   const per = (ms: number): number => Math.round((ms * 1000 * 10) / n) / 10;
-  return { imported: n, usersPerSec: Math.round(n / wall), processUs: per(processMs), mainUs: per(mainMs), workerUs: per(processMs - mainMs), slapdUs: per(cpuMs(slapdStat) - slapd0) };
+  return { imported: n, usersPerSec: Math.round(n / wall), processUs: per(processMs), mainUs: per(mainMs), workerUs: per(processMs - mainMs), slapdUs: per(statCpuMs(slapdStat) - slapd0) };
 }
 
 try {

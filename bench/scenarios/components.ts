@@ -77,7 +77,7 @@ export const wsFedSigningScenario: Scenario = {
 export const formsProxyScenario: Scenario = {
   name: 'forms-proxy',
   async run({ quick }) {
-    // --quick: 4,000 timed requests a side for the added latency (p99 from 40 samples above it), 10 s at 400/s a path.
+    // --quick: 2,000 timed requests a side for the added latency (4,000 in all, so the p99 rests on 20 samples), 10 s at 400/s in all.
     const r = await runFormsProxyBench({ durationSec: quick ? 1 : 5, rounds: quick ? 1 : 2, latencyRequests: quick ? 2000 : 10_000 });
     const p = r.public;
     const l = p.latency;

@@ -21,13 +21,21 @@ function clockTicksPerSecond(): number {
 }
 const TICK_MS = 1000 / clockTicksPerSecond();
 
-/** User + system CPU a process (every thread of it) has used since it started, in ms. */
-export function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * User + system CPU of a /proc `stat` file, in ms: `/proc/<pid>/stat` for a whole process,
+ * `/proc/<pid>/task/<tid>/stat` for one thread.
+ */
+export function statCpuMs(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8');
   // Fields after the command name (which may hold spaces, hence the last ')'): state is field 3,
   // utime field 14 and stime field 15 of the whole line.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(rest[11]) + Number(rest[12])) * TICK_MS;
+}
+
+/** User + system CPU a process (every thread of it) has used since it started, in ms. */
+export function processCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/stat`);
 }
 
 /** User and system CPU of a process (every thread) since it started, in ms, apart. */

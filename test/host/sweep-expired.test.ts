@@ -25,7 +25,8 @@ async function seedUsedIds(store: Store, expired: number, live: number): Promise
 /**
  * `inProcess`: the store runs in this thread (SQLite), so other work can only run between chunks
  * if the sweep yields; on PostgreSQL every statement waits on the network and the order would
- * hold even for a single DELETE, so there the chunks are proven by the count and the rows left.
+ * hold even for a single DELETE: there the test proves the count and the rows left, not the chunking
+ * (which the SQLite case proves for the shared sweep code).
  */
 function cases(open: () => Promise<Store>, inProcess: boolean): void {
   let store: Store;
