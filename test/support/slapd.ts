@@ -21,6 +21,8 @@ export interface SlapdOptions {
   port?: number;
   /** Page size limit for non-root searches, like AD's MaxPageSize. */
   maxPageSize?: number;
+  /** Entries one paged search may return in all (slapd's size.prtotal), else unlimited. */
+  maxPagedTotal?: number;
 }
 
 export interface Slapd {
@@ -67,7 +69,7 @@ olcObjectClasses: ( 1.3.6.1.4.1.55555.2.1 NAME 'adLikeUser' SUP top AUXILIARY MA
 
 `;
 
-function configLdif(dir: string, suffix: string, rootDn: string, serviceDn: string, maxPageSize: number): string {
+function configLdif(dir: string, suffix: string, rootDn: string, serviceDn: string, maxPageSize: number, maxPagedTotal: number | 'unlimited'): string {
   const schemas = ['core', 'cosine', 'inetorgperson', 'nis']
     .map((s) => readFileSync(`/etc/ldap/schema/${s}.ldif`, 'utf8'))
     .join('\n');
@@ -115,7 +117,7 @@ olcDbIndex: objectClass eq
 olcDbIndex: uid,cn,mail,sAMAccountName,userPrincipalName eq
 olcDbIndex: entryUUID eq
 olcDbIndex: member,memberOf eq
-olcSizeLimit: size.soft=${maxPageSize} size.hard=${maxPageSize} size.pr=${maxPageSize} size.prtotal=unlimited
+olcSizeLimit: size.soft=${maxPageSize} size.hard=${maxPageSize} size.pr=${maxPageSize} size.prtotal=${maxPagedTotal}
 olcAccess: to attrs=userPassword by self write by anonymous auth by * none
 olcAccess: to * by dn.exact="${serviceDn}" read by self read by * none
 
@@ -159,7 +161,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   mkdirSync(join(dir, 'slapd.d'));
   mkdirSync(join(dir, 'data'));
   const fixture = buildFixture({ suffix, users: options.users ?? 0 });
-  writeFileSync(join(dir, 'config.ldif'), configLdif(dir, suffix, rootDn, fixture.serviceDn, options.maxPageSize ?? 1000));
+  writeFileSync(join(dir, 'config.ldif'), configLdif(dir, suffix, rootDn, fixture.serviceDn, options.maxPageSize ?? 1000, options.maxPagedTotal ?? 'unlimited'));
   writeFileSync(join(dir, 'data.ldif'), fixture.ldif);
   execFileSync('/usr/sbin/slapadd', ['-n', '0', '-F', join(dir, 'slapd.d'), '-l', join(dir, 'config.ldif')], { stdio: 'pipe' });
   // Quick mode: no consistency checks, fine for a generated file loaded into an empty database.

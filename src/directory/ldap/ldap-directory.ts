@@ -21,6 +21,8 @@ import { UserBindPool, type UserBindPoolStats } from './user-bind-pool.js';
 import { andFilters, escapeFilterValue, parenthesise } from './escape-filter.js';
 import { binaryAttributes, mapEntry, requestedAttributes, rowAttributes } from './map-entry.js';
 import { listInWorker } from './list-in-worker.js';
+import { SearchEntryRows } from './search-entry-rows.js';
+import { pagedRowSearch } from './paged-row-search.js';
 
 /** Longer sign-in names are refused before reaching the directory (AD's UPN limit is 1024). */
 const MAX_USERNAME_LENGTH = 1024;
@@ -172,7 +174,9 @@ export class LdapDirectory implements Directory {
 
   /**
    * `list()`'s users as store rows, a page at a time (see `Directory.listRows`): on the worker
-   * thread, the rows are built there and cross as one JSON string per page.
+   * thread, the rows are built there and cross as one JSON string per page. The entries are
+   * read as rows straight from the search's bytes (search-entry-rows.ts), not through ldapts's
+   * entry objects.
    */
   async *listRows(options: ListOptions = {}): AsyncGenerator<DirectoryRow[]> {
     this.#assertOpen();
@@ -180,7 +184,52 @@ export class LdapDirectory implements Directory {
       yield* listInWorker(this.#given, options, 'rows', options.pageSize ?? this.#s.pageSize, this.#log);
       return;
     }
-    for await (const page of this.#pages(options, this.#rowAttributes)) yield page.map(directoryRow);
+    yield* this.#rowPages(options);
+  }
+
+  /**
+   * The in-thread listing as store rows: entries read straight from the socket's bytes
+   * (search-entry-rows.ts), one page of rows per server page.
+   */
+  async *#rowPages(options: ListOptions): AsyncGenerator<DirectoryRow[]> {
+    const bases = options.base !== undefined ? [options.base] : this.#s.baseDns;
+    const search = {
+      filter: andFilters(this.#s.userFilter, this.#s.groupFilter),
+      attributes: this.#rowAttributes,
+      explicitBufferAttributes: this.#binary,
+      pageSize: options.pageSize ?? this.#s.pageSize,
+    };
+    const reader = new SearchEntryRows(this.#s.attributes);
+    const live = await this.#connectInOrder(0, 'list users');
+    let skipped = 0;
+    const skip = (dn: string): void => {
+      skipped++;
+      this.#log.warn({ dn }, 'directory entry lacks the id or sign-in name attribute; skipped');
+    };
+    try {
+      for (const base of bases) {
+        try {
+          for await (const page of pagedRowSearch(live.client, base, search, reader)) {
+            const rows: DirectoryRow[] = [];
+            for (const { row, dn } of page.rows) {
+              if (row) rows.push(row);
+              else skip(dn ?? '');
+            }
+            for (const entry of page.entries) {
+              const user = mapEntry(entry, this.#s.attributes, []);
+              if (user) rows.push(directoryRow(user));
+              else skip(entry.dn);
+            }
+            if (rows.length > 0) yield rows;
+          }
+        } catch (err) {
+          throw this.#searchFailure(err, live.url, `list users below ${base}`);
+        }
+      }
+    } finally {
+      await closeQuietly(live.client);
+      if (skipped > 0) this.#log.warn({ skipped }, 'directory entries skipped during listing');
+    }
   }
 
   /** The in-thread listing: one page of mapped users per server page. */

@@ -4,7 +4,8 @@
  * posts the users, or their store rows, a page at a time, never more than `AHEAD` users ahead of the reader, so the
  * next batch is decoded while the importer writes the last one and memory stays bounded.
  * Log lines go to the parent's logger; a failure goes back as its error code and detail. Values
- * are decoded by attribute-decoding.ts (ldapts's result, without an exception per binary value).
+ * are decoded by attribute-decoding.ts (ldapts's result, without an exception per binary value);
+ * store rows (`listRows`, the import) are read from the entries' bytes by search-entry-rows.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
