@@ -82,6 +82,24 @@ export async function clearSubject(db: Kysely<Database>, key: string): Promise<v
   await preparedOn<{ key: string }, unknown>(db, 'regulation clear subject', (q, p) => q.updateTable(T).set({ failures: 0, banned_until: 0 }).where('key', '=', p('key'))).run({ key });
 }
 
+/**
+ * A right password settles both of a sign-in's reservations in one statement: the client's try
+ * is given back (as `giveBackTry`) and the account's run of failures and any ban end (as
+ * `clearSubject`). One write instead of two on every successful sign-in.
+ */
+export async function settleSuccess(db: Kysely<Database>, clientKey: string, accountKey: string): Promise<void> {
+  await preparedOn<{ client: string; account: string }, unknown>(db, 'regulation settle success', (q, p) => {
+    const isAccount = sql<boolean>`${sql.ref(`${T}.key`)} = ${p('account')}`;
+    return q
+      .updateTable(T)
+      .set({
+        failures: sql<number>`CASE WHEN ${isAccount} THEN 0 WHEN ${col('failures')} > 0 THEN ${col('failures')} - 1 ELSE ${col('failures')} END`,
+        banned_until: sql<number>`CASE WHEN ${isAccount} THEN 0 ELSE ${col('banned_until')} END`,
+      })
+      .where((eb) => eb.or([eb('key', '=', p('client')), eb('key', '=', p('account'))]));
+  }).run({ client: clientKey, account: accountKey });
+}
+
 /** When a refused subject may try again (its ban, or the end of its full window). */
 export async function refusedUntil(db: Kysely<Database>, key: string, now: number, policy: CounterPolicy): Promise<number> {
   const row = await db.selectFrom(T).select(['banned_until', 'window_start']).where('key', '=', key).executeTakeFirst();

@@ -17,7 +17,7 @@ import type { HostConfig } from '../config/schema.js';
 import type { AdmittedAttempt, AuditApi, PrimaryAttempt, RefusedAttempt, RegulationApi } from '../api/host-api.js';
 import { durationToMs } from '../kit/durations.js';
 import { accountKey, clientKey } from './subject-keys.js';
-import { banIfFull, clearSubject, giveBackTry, purgeCounters, refusedUntil, reserveTry, type CounterPolicy } from './counter-store.js';
+import { banIfFull, clearSubject, giveBackTry, purgeCounters, refusedUntil, reserveTry, settleSuccess, type CounterPolicy } from './counter-store.js';
 
 export type RegulationConfig = HostConfig['regulation'];
 
@@ -133,12 +133,22 @@ export function createRegulator(deps: { config: RegulationConfig; db: Kysely<Dat
       };
       return {
         admitted: true,
-        succeeded: () =>
-          settle(async (s) => {
+        succeeded: async () => {
+          if (settled) return;
+          const client = reserved.find((s) => s.kind === 'client');
+          const account = reserved.find((s) => s.kind === 'account');
+          if (client && account) {
+            // The usual sign-in holds both reservations: one statement settles them.
+            settled = true;
+            knownBans.delete(account.key);
+            return settleSuccess(db, client.key, account.key);
+          }
+          return settle(async (s) => {
             if (s.kind !== 'account') return giveBackTry(db, s.key);
             knownBans.delete(s.key);
             return clearSubject(db, s.key);
-          }),
+          });
+        },
         abandoned: () => settle((s) => giveBackTry(db, s.key)),
         failed: () =>
           settle(async (s) => {

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../src/store/store.js';
-import { banIfFull, clearSubject, giveBackTry, purgeCounters, refusedUntil, reserveTry } from '../../src/regulation/counter-store.js';
+import { banIfFull, clearSubject, giveBackTry, purgeCounters, refusedUntil, reserveTry, settleSuccess } from '../../src/regulation/counter-store.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 
 const policy = { limit: 5, findMs: 300_000, banMs: 300_000, maxBanMs: 3_600_000 };
@@ -65,6 +65,31 @@ function suite(name: string, open: () => Promise<Store[]>, close: () => Promise<
       expect(row).toEqual({ key: 'a:give', window_start: T0 + policy.findMs, failures: 1, banned_until: 0, ban_ms: 0 });
       expect(await purgeCounters(db, T0 + 2 * policy.findMs + 1, policy)).toBeGreaterThanOrEqual(1);
       expect(await db.selectFrom('regulation_counters').selectAll().where('key', '=', 'a:give').executeTakeFirst()).toBeUndefined();
+    });
+
+    it('settles a right password in one statement: the client gets its try back, the account is cleared, other subjects are untouched', async () => {
+      const db = stores[0]!.db;
+      const row = (key: string) => db.selectFrom('regulation_counters').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+      // The client has 3 tries counted, the account 4 (one past ban of 5 minutes still remembered as ban_ms).
+      for (let i = 0; i < 3; i++) await reserveTry(db, 'c:198.51.100.7', T0, policy);
+      for (let i = 0; i < 5; i++) await reserveTry(db, 'a:settle', T0, policy);
+      const until = await banIfFull(db, 'a:settle', T0, policy);
+      for (let i = 0; i < 4; i++) await reserveTry(db, 'a:settle', until!, policy);
+      await reserveTry(db, 'a:bystander', T0, policy);
+      await settleSuccess(db, 'c:198.51.100.7', 'a:settle');
+      expect(await row('c:198.51.100.7')).toMatchObject({ failures: 2, banned_until: 0 });
+      expect(await row('a:settle')).toMatchObject({ failures: 0, banned_until: 0, ban_ms: 300_000 });
+      expect(await row('a:bystander')).toMatchObject({ failures: 1 });
+      // A client whose tries were all given back stays at 0 (never negative), as giveBackTry.
+      await settleSuccess(db, 'c:198.51.100.7', 'a:settle');
+      await settleSuccess(db, 'c:198.51.100.7', 'a:settle');
+      await settleSuccess(db, 'c:198.51.100.7', 'a:settle');
+      expect(await row('c:198.51.100.7')).toMatchObject({ failures: 0 });
+      // A banned client keeps its ban: only the account's run of failures ends.
+      for (let i = 0; i < 5; i++) await reserveTry(db, 'c:203.0.113.9', T0, policy);
+      const clientBan = await banIfFull(db, 'c:203.0.113.9', T0, policy);
+      await settleSuccess(db, 'c:203.0.113.9', 'a:settle');
+      expect(await row('c:203.0.113.9')).toMatchObject({ banned_until: clientBan });
     });
   });
 }
