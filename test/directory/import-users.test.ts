@@ -39,6 +39,23 @@ describe('importUsers', () => {
     expect((await users()).map((r) => r.updated_at)).toEqual(rows.map((r) => r.updated_at));
   });
 
+  it('gives the users of one millisecond ids that ascend in write order over two batches, each with its own random part', async () => {
+    const listed = Array.from({ length: 300 }, (_, i) => makeUser(i + 1));
+    expect(await importUsers({ directory: new MemoryDirectory(listed), db: store.db, clock, batchSize: 150 })).toMatchObject({ added: 300 });
+    const byExternalId = new Map((await users()).map((r) => [r.external_id, r.id]));
+    const ids = listed.map((u) => byExternalId.get(u.externalId)!);
+    for (const [k, id] of ids.entries()) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(clock.now());
+      // Within a batch, written in listing order: the counter after the millisecond goes up by one.
+      if (k % 150 !== 0) expect(id > ids[k - 1]!, `id ${k}`).toBe(true);
+    }
+    // The last 40 bits are random: no two alike, and not a counter either.
+    const tails = new Set(ids.map((id) => id.slice(-10)));
+    expect(tails.size).toBe(300);
+    expect(ids.filter((id, k) => k > 0 && parseInt(id.slice(-10), 16) === parseInt(ids[k - 1]!.slice(-10), 16) + 1)).toHaveLength(0);
+  });
+
   it('stores sign-in names case-folded with NFKC', async () => {
     expect(foldUsername('ＪＤｏｅ')).toBe('jdoe');
     await importUsers({ directory: new MemoryDirectory([makeUser(1, { username: 'ＪＤｏｅ' })]), db: store.db, clock });
