@@ -10,6 +10,8 @@
  *
  * `--interval µs`: the sampling interval (default 100; V8's own default, 1000, gives a request a
  * handful of samples). `--node-arg X` (repeatable): more Node options for the server (`--import` a hook).
+ * `--perf FILE`: Linux `perf record` (`PERF_FREQ` Hz, default 4999) of the server over the sign-ins
+ * instead of V8's profiler, with the request windows written to FILE.windows.json.
  * `--cpu-only`: no profiler, only the server's CPU per request by route (as BENCH_ROUTE_CPU=1).
  * Not a benchmark: the profiler slows the server. Run `npm run build` first (it runs dist/).
  */
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
       const paths: string[] = [];
       for (let i = 0; i < users.length; i++) paths.push(await authnRequestPath(host.sp));
       // --perf FILE: Linux `perf record` of the server (kernel included, monotonic timestamps) over the sign-ins.
-      const perf = perfFile ? spawn('perf', ['record', '-k', 'mono', '-F', '4999', '-g', '-p', String(host.pid), '-o', perfFile], { stdio: 'ignore' }) : undefined;
+      const perf = perfFile ? spawn('perf', ['record', '-k', 'mono', '-F', process.env.PERF_FREQ ?? '4999', '-g', '-p', String(host.pid), '-o', perfFile], { stdio: 'ignore' }) : undefined;
       if (perf) await new Promise((r) => setTimeout(r, 500));
       process.kill(host.pid, 'SIGUSR2');
       for (let i = 0; i < users.length; i++) await signInOnce(new TestBrowser(host.url), paths[i]!, states[i]!, users[i]!.uid, users[i]!.password);
