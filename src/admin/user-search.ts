@@ -2,10 +2,12 @@
  * The console's user search (issue 18): a case-insensitive prefix of the username, UPN, email,
  * phone, mobile or display name, a page at a time, with what the list shows for each user:
  * enabled or not, locked until, a one-time bypass waiting, the methods, the last sign-in and
- * its result. Each prefix is a range on an index of `lower(column)` (migration 024), so a
- * search never scans the users table; an empty query lists everyone by username.
+ * its result. Each prefix is a range on an index of the column's folded key (user-keys.ts:
+ * `lower(column)`, migration 024; the username itself on SQLite), so a search never scans the
+ * users table; an empty query lists everyone by username.
  */
-import { PostgresAdapter, sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { Expression, Kysely, SqlBool } from 'kysely';
+import { userKey } from '../store/user-keys.js';
 import type { Database } from '../store/schema.js';
 import { SEARCH_COLUMNS } from '../store/migrations/024-admin-console.js';
 
@@ -42,13 +44,12 @@ export async function searchUsers(db: Kysely<Database>, input: { query: string; 
   const query = input.query.trim().slice(0, MAX_QUERY);
   const prefix = query.toLowerCase();
   const page = Math.max(0, Math.floor(input.page));
-  const collate = db.getExecutor().adapter instanceof PostgresAdapter ? sql` COLLATE "C"` : sql``;
   let q = db.selectFrom('users').select(['id', 'username', 'display_name', 'upn', 'email', 'disabled', 'admin_disabled', 'locked_until', 'failed_attempts']);
   if (prefix !== '') {
     q = q.where((eb) =>
       eb.or(
         SEARCH_COLUMNS.map((col) => {
-          const folded: Expression<string> = sql<string>`lower(${sql.ref(col)})${collate}`;
+          const folded: Expression<string> = userKey(db, col);
           return eb.and([eb(folded, '>=', prefix), eb(folded, '<', `${prefix}${TOP}`)]) as Expression<SqlBool>;
         }),
       ),

@@ -12,13 +12,14 @@
  * against each of them.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { resyncHotp, resyncTotp, verifyHotp, verifyTotp, type OtpAlgorithm } from '../otp/index.js';
 import type { Database, OathTokensTable } from '../store/schema.js';
 import type { SecretBox } from '../store/secret-box.js';
 import { systemClock, type Clock } from '../kit/clock.js';
 import { foldUsername } from '../directory/file/file-directory.js';
 import type { ImportedToken, ImportProblem, ImportProblemCode, ImportResult } from './token.js';
+import { userKey } from '../store/user-keys.js';
 
 /** Problems only the store can see, beside those the file itself has. */
 export type StoreImportProblemCode = ImportProblemCode | 'SERIAL_EXISTS' | 'UNKNOWN_USER';
@@ -427,7 +428,7 @@ async function findUser(db: Db, name: string): Promise<{ id: string; username: s
     (await db
       .selectFrom('users')
       .select(['id', 'username'])
-      .where(sql<string>`lower(upn)`, '=', name.toLowerCase())
+      .where(userKey(db, 'upn'), '=', name.toLowerCase())
       .orderBy('username')
       .executeTakeFirst())
   );
@@ -467,7 +468,7 @@ async function usersByName(db: Db, userIds: string[]): Promise<Map<string, strin
     const rows = await db
       .selectFrom('users')
       .select(['id', 'username', 'upn'])
-      .where((eb) => eb.or([eb('username', 'in', folded), eb(sql<string>`lower(upn)`, 'in', lowered)]))
+      .where((eb) => eb.or([eb('username', 'in', folded), eb(userKey(db, 'upn'), 'in', lowered)]))
       .orderBy('username')
       .execute();
     for (const r of rows) {

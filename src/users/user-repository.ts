@@ -11,6 +11,7 @@ import { toUserRecord } from '../api/user-record.js';
 import type { Clock } from '../kit/clock.js';
 import { foldUsername } from '../directory/directory.js';
 import { directoryColumns } from '../directory/user-columns.js';
+import { userKey } from '../store/user-keys.js';
 import { prepareQuery, type PreparedQuery } from '../store/prepared-query.js';
 
 /** Kept here too: the mapping moved to src/api so the session lookup can share it. */
@@ -102,11 +103,11 @@ export class UserRepository implements UserApi {
   async findOneBy(field: 'username' | 'upn' | 'email', value: string): Promise<UserRecord | null> {
     if (value === '' || value.length > 1024) return null;
     if (field === 'username') return this.findByUsername(value);
-    // The database's lower() on both sides (one folding rule), matching migration 008's indexes.
+    // The database's lower() on both sides (one folding rule), on the indexed key (user-keys.ts).
     const rows = await this.db
       .selectFrom('users')
       .selectAll()
-      .where(sql<string>`lower(${sql.ref(field)})`, '=', sql<string>`lower(${value})`)
+      .where(userKey(this.db, field), '=', sql<string>`lower(${value})`)
       .limit(2)
       .execute();
     return rows.length === 1 ? toUserRecord(rows[0]!) : null;

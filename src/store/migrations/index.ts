@@ -16,6 +16,7 @@ import * as m022 from './022-backup-codes.js';
 import * as m023 from './023-app-passwords.js';
 import * as m024 from './024-admin-console.js';
 import * as m025 from './025-audit-report-indexes.js';
+import * as m026 from './026-users-redundant-indexes.js';
 import * as m028 from './028-policies.js';
 import * as m029 from './029-sqlite-duplicate-user-indexes.js';
 
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '023-app-passwords': m023,
   '024-admin-console': m024,
   '025-audit-report-indexes': m025,
+  '026-users-redundant-indexes': m026,
   '028-policies': m028,
   '029-sqlite-duplicate-user-indexes': m029,
 };
