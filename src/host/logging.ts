@@ -40,6 +40,10 @@ interface LogState {
   logger: Logger;
   req: ReqLike;
   serialiseReq: (req: ReqLike) => Record<string, unknown>;
+  /** When the request came in (ms), for the line's responseTime. */
+  startedAt: number;
+  /** The access line is written (or left out: an ignored path); later events of the response change nothing. */
+  logged: boolean;
 }
 type LogHolder = { [LOG_STATE]?: LogState };
 
@@ -66,7 +70,12 @@ export function levelFor(statusCode: number, err?: unknown): Level {
   return err || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
 }
 
-export function createRequestLogger(logger: Logger, options: RequestLoggerOptions): RequestHandler {
+/**
+ * The request logger as a request step (request-steps.ts). Per request: the id, the header, one
+ * state object and two listeners of one shared function ('close', which a response emits after
+ * 'finish' or when its connection is cut, and 'error'); no closure, no `off`.
+ */
+export function requestLogStep(logger: Logger, options: RequestLoggerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const serialiseReq = (req: ReqLike) => ({
     id: req.id,
     method: req.method,
@@ -79,42 +88,47 @@ export function createRequestLogger(logger: Logger, options: RequestLoggerOption
   for (const proto of [express.request, express.response]) {
     if (Object.getOwnPropertyDescriptor(proto, 'log')?.get !== LOG_ACCESSOR.get) Object.defineProperty(proto, 'log', LOG_ACCESSOR);
   }
-  return (req, res, next) => {
+  // The access line, once per response: at 'close' (after 'finish', or when the connection is cut
+  // first) or at an 'error' of the response, whichever comes first.
+  function done(this: ServerResponse & LogHolder & { err?: unknown; [QUIET]?: true }, err?: unknown): void {
+    const state = this[LOG_STATE];
+    if (!state || state.logged) return;
+    state.logged = true;
+    if (this[QUIET]) return;
+    const failed = err ?? this.err;
+    const level = levelFor(this.statusCode, failed);
+    if (!logger.isLevelEnabled(level)) return;
+    const responseTime = Date.now() - state.startedAt;
+    const fields: Record<string, unknown> = { res: { statusCode: this.statusCode }, responseTime };
+    if (failed || this.statusCode >= 500) {
+      fields.err = failed ?? new Error(`failed with status code ${this.statusCode}`);
+      childLogger(state)[level](fields, 'request errored');
+    } else if (!this.writableFinished) {
+      childLogger(state)[level](fields, 'request aborted');
+    } else {
+      childLogger(state)[level](fields, 'request completed');
+    }
+  }
+  return (req, res) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', id);
-    req.id = id;
-    const state: LogState = { child: undefined, logger, req, serialiseReq };
+    (req as ReqLike).id = id;
+    const ignored = options.ignore?.(req) === true;
+    const state: LogState = { child: undefined, logger, req, serialiseReq, startedAt: ignored ? 0 : Date.now(), logged: ignored };
     (req as LogHolder)[LOG_STATE] = state;
     (res as LogHolder)[LOG_STATE] = state;
-    const log = () => childLogger(state);
-    if (options.ignore?.(req)) {
-      next();
-      return;
-    }
-    const startedAt = Date.now();
-    const done = (err?: unknown) => {
-      res.off('finish', done);
-      res.off('close', done);
-      res.off('error', done);
-      if ((res as ServerResponse & { [QUIET]?: true })[QUIET]) return;
-      const failed = err ?? (res as ServerResponse & { err?: unknown }).err;
-      const level = levelFor(res.statusCode, failed);
-      if (!logger.isLevelEnabled(level)) return;
-      const responseTime = Date.now() - startedAt;
-      const fields: Record<string, unknown> = { res: { statusCode: res.statusCode }, responseTime };
-      if (failed || res.statusCode >= 500) {
-        fields.err = failed ?? new Error(`failed with status code ${res.statusCode}`);
-        log()[level](fields, 'request errored');
-      } else if (!res.writableFinished) {
-        log()[level](fields, 'request aborted');
-      } else {
-        log()[level](fields, 'request completed');
-      }
-    };
-    res.on('finish', done);
+    if (ignored) return;
     res.on('close', done);
     res.on('error', done);
+  };
+}
+
+/** The request logger as one middleware (the console's own app, tests). */
+export function createRequestLogger(logger: Logger, options: RequestLoggerOptions): RequestHandler {
+  const step = requestLogStep(logger, options);
+  return (req, res, next) => {
+    step(req, res);
     next();
   };
 }

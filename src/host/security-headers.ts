@@ -60,14 +60,22 @@ export function recordHeaderOps(middleware: Middleware): readonly HeaderOp[] {
   return Object.freeze(ops);
 }
 
-/** One middleware that applies `middleware`'s recorded header operations to every response. */
-export function precomputedHeaders(middleware: Middleware): RequestHandler {
+/** A request step (request-steps.ts) that applies `middleware`'s recorded header operations to every response. */
+export function precomputedHeadersStep(middleware: Middleware): (req: IncomingMessage, res: ServerResponse) => void {
   const ops = recordHeaderOps(middleware);
-  return (_req, res, next) => {
+  return (_req, res) => {
     for (const op of ops) {
       if ('set' in op) res.setHeader(op.set, op.value);
       else res.removeHeader(op.remove);
     }
+  };
+}
+
+/** The same as one middleware. */
+export function precomputedHeaders(middleware: Middleware): RequestHandler {
+  const apply = precomputedHeadersStep(middleware);
+  return (req, res, next) => {
+    apply(req, res);
     next();
   };
 }

@@ -4,7 +4,7 @@
  * from a request, so no one can create series by sending requests.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -24,6 +24,9 @@ export interface ChallengeMetrics {
 
 export interface HostMetrics {
   registry: Registry;
+  /** Times every request into the duration histogram; a request step (src/host/request-steps.ts). */
+  requestStep: (req: Request, res: Response) => void;
+  /** The same as one middleware. */
   middleware: RequestHandler;
   authentications: Counter<'adapter' | 'result'>;
   challenge: ChallengeMetrics;
@@ -34,7 +37,11 @@ export interface HostMetrics {
 /** The label of a request that matched no route template (unknown paths, static files, 404s). */
 export const UNMATCHED = 'unmatched';
 
-const mounts = new WeakMap<Request, string>();
+/** The mount path of the router a request entered (set by `mounted()`): a property, not a WeakMap entry per request. */
+const MOUNT = Symbol('factorgate.metricsMount');
+/** When the request came in (`performance.now()`), on the response. */
+const STARTED = Symbol('factorgate.metricsStarted');
+type Mounted = { [MOUNT]?: string };
 
 /**
  * The matched route's template (`/mfa/:challengeId`, `/saml/idp/sso`), or `unmatched`. Express
@@ -44,7 +51,7 @@ const mounts = new WeakMap<Request, string>();
 export function routeLabel(req: Request): string {
   const path = (req as { route?: { path?: unknown } }).route?.path;
   if (typeof path !== 'string') return UNMATCHED;
-  return `${mounts.get(req) ?? ''}${path}`;
+  return `${(req as Mounted)[MOUNT] ?? ''}${path}`;
 }
 
 export function createMetrics(): HostMetrics {
@@ -93,11 +100,20 @@ export function createMetrics(): HostMetrics {
     buckets: [2, 5, 10, 20, 30, 60, 120, 300, 600],
     registers,
   });
+  // One shared listener per host, not a timer closure and a listener closure per request. 'close'
+  // follows 'finish' (a completed response) or a cut connection; only completed responses count.
+  function observeDuration(this: Response & { [STARTED]?: number }): void {
+    const started = this[STARTED];
+    if (started === undefined || !this.writableFinished) return;
+    this[STARTED] = undefined;
+    duration.observe({ route: routeLabel(this.req), status: `${Math.floor(this.statusCode / 100)}xx` }, (performance.now() - started) / 1000);
+  }
+  const requestStep = (_req: Request, res: Response & { [STARTED]?: number }): void => {
+    res[STARTED] = performance.now();
+    res.on('close', observeDuration);
+  };
   const middleware: RequestHandler = (req, res, next) => {
-    const end = duration.startTimer();
-    res.on('finish', () => {
-      end({ route: routeLabel(req), status: `${Math.floor(res.statusCode / 100)}xx` });
-    });
+    requestStep(req, res);
     next();
   };
   const challenge: ChallengeMetrics = {
@@ -110,11 +126,11 @@ export function createMetrics(): HostMetrics {
   const mounted = (mountPath: string): RequestHandler => {
     const prefix = mountPath === '/' ? '' : mountPath.replace(/\/$/, '');
     return (req, _res, next) => {
-      mounts.set(req, prefix);
+      (req as Mounted)[MOUNT] = prefix;
       next();
     };
   };
-  return { registry, middleware, authentications, challenge, mounted };
+  return { registry, requestStep, middleware, authentications, challenge, mounted };
 }
 
 /**

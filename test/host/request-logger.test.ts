@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -39,11 +40,15 @@ async function withApp(level: string, fn: (url: string, lines: Record<string, un
   app.get('/boom', () => {
     throw new Error('boom');
   });
+  app.get('/hang', () => {
+    // never answers: the client gives up
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   try {
     await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, lines);
   } finally {
+    server.closeAllConnections();
     await new Promise((r) => server.close(r));
   }
 }
@@ -111,6 +116,24 @@ describe('request logger', () => {
       expect(handler?.req.url).toBe('/bad');
       expect(lines.find((l) => l.msg === 'request completed' && l.level === 40)).toMatchObject({ res: { statusCode: 400 } });
       expect(lines.find((l) => l.level === 50 && l.msg === 'request errored')).toMatchObject({ res: { statusCode: 500 } });
+    });
+  });
+
+  it('logs a request whose connection is cut before any answer once, as aborted', async () => {
+    await withApp('info', async (url, lines) => {
+      await new Promise<void>((resolve) => {
+        const req = request(`${url}/hang`);
+        req.on('error', () => resolve());
+        req.on('close', () => resolve());
+        req.end();
+        setTimeout(() => req.destroy(), 50);
+      });
+      await fetch(`${url}/ok`);
+      await settle();
+      const hang = lines.filter((l) => (l.req as { url?: string } | undefined)?.url === '/hang');
+      expect(hang).toHaveLength(1);
+      expect(hang[0]).toMatchObject({ msg: 'request aborted', level: 30 });
+      expect(lines.filter((l) => l.msg === 'request completed')).toHaveLength(1);
     });
   });
 });

@@ -1,12 +1,14 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
 import { redactUrl } from '../../audit/logger.js';
 import { FactorgateError } from '../../kit/errors.js';
 import { metricsEndpoint } from '../../kit/metrics.js';
 import { isStoreOutage } from '../../store/store-outage.js';
-import { createRequestLogger, quietAccessLine } from '../logging.js';
+import { quietAccessLine, requestLogStep } from '../logging.js';
 import { OutageLog } from '../outage-log.js';
-import { hostHelmetOptions, precomputedHeaders } from '../security-headers.js';
+import { requestSteps } from '../request-steps.js';
+import { hostHelmetOptions, precomputedHeadersStep } from '../security-headers.js';
 import type { Readiness, StartStep } from './start-context.js';
 
 /** Every request passes the same headers, request log and metrics; /healthz, /readyz and /metrics answer before any route. */
@@ -14,18 +16,27 @@ export const buildApp: StartStep = (ctx) => {
   const { config, logger, clock, instances, metrics, store, directory } = ctx;
   const app = express();
   app.disable('x-powered-by');
-  // Adapters that route by Host name see requests before helmet and the host's routes.
-  app.use((req, res, next) => {
-    for (const inst of instances.values()) if (inst.interceptRequest?.(req, res)) return;
-    next();
-  });
   app.set('trust proxy', config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false);
   // helmet's answer for these static options, computed once (security-headers.ts): same headers, one step per request.
-  ctx.securityHeaders = precomputedHeaders(helmet(hostHelmetOptions({ secure: ctx.cookies.secure, logoUrl: config.branding.logoUrl })));
-  ctx.requestLog = createRequestLogger(logger, { redactUrl, ignore: (req) => req.url === '/healthz' || req.url === '/metrics' });
-  app.use(ctx.securityHeaders);
-  app.use(ctx.requestLog);
-  app.use(metrics.middleware);
+  const securityHeaders = precomputedHeadersStep(helmet(hostHelmetOptions({ secure: ctx.cookies.secure, logoUrl: config.branding.logoUrl })));
+  const requestLog = requestLogStep(logger, { redactUrl, ignore: (req) => req.url === '/healthz' || req.url === '/metrics' });
+  const interceptedByAdapter = (req: IncomingMessage, res: ServerResponse): boolean => {
+    for (const inst of instances.values()) if (inst.interceptRequest?.(req, res)) return true;
+    return false;
+  };
+  // Every request, in this order, as one router layer (request-steps.ts): adapters that route by
+  // Host name see it before the headers and the host's routes; then the security headers, the
+  // request id and access log, the request's duration metric.
+  app.use(
+    requestSteps([
+      interceptedByAdapter,
+      securityHeaders,
+      requestLog,
+      metrics.requestStep,
+    ]),
+  );
+  ctx.securityHeaders = securityHeaders;
+  ctx.requestLog = requestLog;
 
   const outages = new OutageLog(logger, clock, config.logging.outageIntervalSeconds * 1000);
   ctx.outages = outages;

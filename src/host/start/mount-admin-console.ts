@@ -4,6 +4,7 @@ import { API_TOKEN_KEY_PURPOSE, ApiTokens } from '../../admin/api-tokens.js';
 import { createAdminConsole } from '../../admin/console/admin-console.js';
 import { AdminSessions } from '../../admin/console/admin-sessions.js';
 import { ADMIN_CONSOLE_ADAPTER } from '../../admin/console/admin-sign-in.js';
+import { requestSteps } from '../request-steps.js';
 import { usersPage } from '../../admin/console/users/users-page.js';
 import { reportsPage } from '../../admin/console/reports/reports-page.js';
 import { tokenStockPage } from '../../admin/console/tokens/token-stock-page.js';
@@ -63,7 +64,7 @@ export const mountAdminConsole: StartStep = (ctx) => {
   if (consoleApp) {
     consoleApp.disable('x-powered-by');
     consoleApp.set('trust proxy', app.get('trust proxy'));
-    consoleApp.use(ctx.securityHeaders, ctx.requestLog, adminApi, ctx.hostRouter, adminConsole.router());
+    consoleApp.use(requestSteps([ctx.securityHeaders, ctx.requestLog]), adminApi, ctx.hostRouter, adminConsole.router());
   } else {
     app.use(adminApi, adminConsole.router());
   }

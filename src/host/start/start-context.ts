@@ -31,6 +31,7 @@ import type { AdapterRegistry } from '../adapter-registry.js';
 import type { DemoCredential } from '../bootstrap/demo-users.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { OutageLog } from '../outage-log.js';
+import type { RequestStep } from '../request-steps.js';
 import type { HostPages } from '../pages/page-api.js';
 import type { PrimaryProviders } from '../primary-registry.js';
 import type { StoreReplayCache } from '../replay-cache.js';
@@ -110,8 +111,9 @@ export interface StartContext {
   api: HostInternals;
   // build-app
   app: express.Express;
-  securityHeaders: express.RequestHandler;
-  requestLog: express.RequestHandler;
+  /** The security headers and the request id and access log, as request steps (request-steps.ts), for the console's own app. */
+  securityHeaders: RequestStep;
+  requestLog: RequestStep;
   outages: OutageLog;
   readiness: () => Promise<Readiness>;
   /** Where load-adapters mounts each adapter's routes: ahead of the host's own pages (see build-app). */
