@@ -105,8 +105,16 @@ describe('begin → page → resume', () => {
     const page = await b.get(path);
     expect(page.body).not.toContain('<svg');
     expect(page.body).not.toContain('totp-secret');
-    const r = await b.post(path, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: generateTotp(secret, h.clock.now()) });
+    // A wrong code first (one of ten minutes ahead, outside the window): counted on the challenge.
+    const wrong = await b.post(path, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: generateTotp(secret, h.clock.now() + 600_000) });
+    expect(h.record.outcomes).toHaveLength(1);
+    const challengeId = path.split('/').at(-1)!;
+    const attempts = async () => (await h.store.db.selectFrom('challenges').select(['attempts', 'status']).where('id', '=', challengeId).executeTakeFirstOrThrow());
+    expect(await attempts()).toEqual({ attempts: 1, status: 'pending' });
+    const r = await b.post(path, { _csrf: field(wrong.body, '_csrf'), method: field(wrong.body, 'method'), code: generateTotp(secret, h.clock.now()) });
     expect(r.status).toBe(200);
     expect(h.record.outcomes.map((o) => o.result)).toEqual(['verified', 'verified']);
+    // The right code's attempt is counted by the UPDATE that decided the challenge.
+    expect(await attempts()).toEqual({ attempts: 2, status: 'resumed' });
   });
 });

@@ -6,6 +6,7 @@
  * with two hosts racing on one store.
  */
 import type { Request, Response } from 'express';
+import { sql } from 'kysely';
 import { FactorgateError } from '../../kit/errors.js';
 import type { ChallengeOutcome, HostSession } from '../../api/host-api.js';
 import type { ChallengeRequest } from '../challenge-context.js';
@@ -19,19 +20,24 @@ function affectedOne(r: { numAffectedRows?: bigint | undefined }): boolean {
   return Number(r.numAffectedRows ?? 0n) === 1;
 }
 
-/** Decides `pending` → `verified` with the methods used; false when someone decided first. */
-export async function markVerifiedInStore(ctx: ChallengeRequest, methods: string[]): Promise<void> {
-  // Every verified challenge runs it: compiled once (prepared-query.ts).
-  const r = await preparedOn<{ id: string; methods: string; now: number }, unknown>(ctx.deps.db, 'challenge pending to verified', (q, p) =>
+/**
+ * Decides `pending` → `verified` with the methods used; CHALLENGE_USED when someone decided first.
+ * `countAttempt`: the decision is a right code's, whose attempt is counted on the challenge by this
+ * same UPDATE (record-attempt.ts counts a wrong one itself): one statement fewer per sign-in.
+ */
+export async function markVerifiedInStore(ctx: ChallengeRequest, methods: string[], opts: { countAttempt?: boolean } = {}): Promise<void> {
+  // Every verified challenge runs it: compiled once per shape (prepared-query.ts).
+  const counted = opts.countAttempt === true;
+  const r = await preparedOn<{ id: string; methods: string; now: number }, unknown>(ctx.deps.db, counted ? 'challenge pending to verified, attempt counted' : 'challenge pending to verified', (q, p) =>
     q
       .updateTable('challenges')
-      .set({ status: 'verified', methods_used: p('methods'), finished_at: p('now') })
+      .set({ status: 'verified', methods_used: p('methods'), finished_at: p('now'), ...(counted ? { attempts: sql<number>`attempts + 1` } : {}) })
       .where('id', '=', p('id'))
       .where('status', '=', 'pending')
       .where('expires_at', '>', p('now')),
   ).run({ id: ctx.challenge.id, methods: JSON.stringify(methods), now: ctx.now });
   if (!affectedOne(r)) throw new FactorgateError('CHALLENGE_USED', { detail: 'challenge was decided by another request' });
-  ctx.challenge = { ...ctx.challenge, status: 'verified', methods_used: JSON.stringify(methods), finished_at: ctx.now };
+  ctx.challenge = { ...ctx.challenge, status: 'verified', methods_used: JSON.stringify(methods), finished_at: ctx.now, attempts: ctx.challenge.attempts + (counted ? 1 : 0) };
 }
 
 /** Final failure: decides `pending` → `denied`, audits the reason, hands back to the adapter. */
