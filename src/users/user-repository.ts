@@ -72,9 +72,10 @@ export class UserRepository implements UserApi {
    * `UPDATE users SET updated_at, last_sign_in_at WHERE external_id = ? AND <each column> IS NOT
    * DISTINCT FROM ? RETURNING *`: the sign-in of a user whose directory values are those stored
    * already (the usual case) writes the two time columns only. Setting the directory columns
-   * rewrites the entries of every index on them even when no value changed (nine on SQLite:
-   * username, external id, six `lower()` look-ups), so this is one page written instead of ten.
-   * No row when a value differs: the caller then runs the full refresh.
+   * rewrites the entries of every index on them even when no value changed (on SQLite: username,
+   * external id and the `lower()` look-ups, src/store/user-keys.ts), so this writes one page
+   * instead of one per index besides. No row when a value differs: the caller then runs the full
+   * refresh.
    */
   #touchIfUnchanged(columns: string[]): PreparedQuery<Record<string, unknown>, UserRow> {
     const shape = columns.join(',');
