@@ -122,8 +122,11 @@ export type HeadlessAnswer =
 export class ChallengeRequest {
   challenge!: ChallengeRow;
   user!: UserRecord;
-  /** The user's lock and fraud-block columns, read with the user by `loadChallenge` (one statement). */
-  userState!: { lockedUntil: number | null; fraudBlockedAt: number | null };
+  /**
+   * The user's lock and fraud-block columns, and whether an unused, unexpired help-desk bypass
+   * exists, read with the user by `loadChallenge` (one statement).
+   */
+  userState!: { lockedUntil: number | null; fraudBlockedAt: number | null; bypassPending: boolean };
   state!: SealedChallengeState;
   locale: Locale = 'en';
   /** Confirmed methods, default first. */

@@ -11,8 +11,9 @@ import { preparedOn } from '../../store/prepared-query.js';
  * password only); the audit record is `bypass-used` with the admin who granted it.
  */
 export const applyBypass: Step = async (ctx) => {
+  // loadChallenge read whether one awaits (the usual answer: none, and no statement here).
+  if (!ctx.userState.bypassPending) return 'next';
   const { db } = ctx.deps;
-  // Asked on every challenge request, so compiled once (prepared-query.ts).
   const grant = (
     await preparedOn<{ userId: string; now: number }, { id: string; granted_by: string; reason: string; expires_at: number }>(db, 'unused bypass of user', (q, p) =>
       q
