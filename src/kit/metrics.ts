@@ -30,28 +30,40 @@ export interface HostMetrics {
   middleware: RequestHandler;
   authentications: Counter<'adapter' | 'result'>;
   challenge: ChallengeMetrics;
-  /** Put before a router mounted at `mountPath`, so its routes are labelled with their full template. */
-  mounted(mountPath: string): RequestHandler;
+  /** Labels the routes of a router about to be mounted at `mountPath` with their full template (call once its routes are declared). */
+  labelMounted(router: RequestHandler, mountPath: string): void;
 }
 
 /** The label of a request that matched no route template (unknown paths, static files, 404s). */
 export const UNMATCHED = 'unmatched';
 
-/** The mount path of the router a request entered (set by `mounted()`): a property, not a WeakMap entry per request. */
+/** The mount path of a route's router, on the route itself (`labelMounted`): nothing to do per request. */
 const MOUNT = Symbol('factorgate.metricsMount');
 /** When the request came in (`performance.now()`), on the response. */
 const STARTED = Symbol('factorgate.metricsStarted');
-type Mounted = { [MOUNT]?: string };
+type LabelledRoute = { path?: unknown; [MOUNT]?: string };
+/** What `labelMounted` reads of an Express router: its layers, each a route or a handler (maybe a nested router). */
+type RouterStack = { stack?: readonly { route?: LabelledRoute; handle?: unknown }[] };
 
 /**
  * The matched route's template (`/mfa/:challengeId`, `/saml/idp/sso`), or `unmatched`. Express
- * clears `req.baseUrl` when a router passes an error on, so the mount path is remembered by
- * `mounted()` when the request enters the router instead of read at the end.
+ * clears `req.baseUrl` when a router passes an error on, so the mount path is not read from the
+ * request at the end: `labelMounted` put it on the route when its router was mounted.
  */
 export function routeLabel(req: Request): string {
-  const path = (req as { route?: { path?: unknown } }).route?.path;
-  if (typeof path !== 'string') return UNMATCHED;
-  return `${(req as Mounted)[MOUNT] ?? ''}${path}`;
+  const route = (req as { route?: LabelledRoute }).route;
+  if (typeof route?.path !== 'string') return UNMATCHED;
+  return `${route[MOUNT] ?? ''}${route.path}`;
+}
+
+/** Puts `prefix` on every route of `router` and of the routers nested in it (their own mount paths are not part of the label, as before). */
+function labelRoutes(router: RouterStack, prefix: string, seen: Set<RouterStack>): void {
+  if (seen.has(router)) return;
+  seen.add(router);
+  for (const layer of router.stack ?? []) {
+    if (layer.route) layer.route[MOUNT] = prefix;
+    else if (typeof layer.handle === 'function' && Array.isArray((layer.handle as RouterStack).stack)) labelRoutes(layer.handle as RouterStack, prefix, seen);
+  }
 }
 
 export function createMetrics(): HostMetrics {
@@ -123,14 +135,10 @@ export function createMetrics(): HostMetrics {
     lockout: () => lockouts.inc(),
     verified: (seconds) => timeToVerify.observe(Math.max(0, seconds)),
   };
-  const mounted = (mountPath: string): RequestHandler => {
-    const prefix = mountPath === '/' ? '' : mountPath.replace(/\/$/, '');
-    return (req, _res, next) => {
-      (req as Mounted)[MOUNT] = prefix;
-      next();
-    };
+  const labelMounted = (router: RequestHandler, mountPath: string): void => {
+    labelRoutes(router as unknown as RouterStack, mountPath === '/' ? '' : mountPath.replace(/\/$/, ''), new Set());
   };
-  return { registry, requestStep, middleware, authentications, challenge, mounted };
+  return { registry, requestStep, middleware, authentications, challenge, labelMounted };
 }
 
 /**

@@ -80,19 +80,31 @@ describe('request steps', () => {
     });
   });
 
-  it('time each completed response once in the duration metric, labelled by route, and leave out a response whose connection was cut', async () => {
+  it('time each completed response once in the duration metric, labelled by its full route template, and leave out a response whose connection was cut', async () => {
     const metrics = createMetrics();
     const app = express();
     app.use(requestSteps([metrics.requestStep]));
     app.get('/done', (_req, res) => {
       res.send('done');
     });
+    // A router mounted at a path: its routes are labelled with the full template, also when one passes an error on.
+    const mountedRouter = express.Router();
+    mountedRouter.get('/page/:id', (_req, res) => {
+      res.send('page');
+    });
+    mountedRouter.get('/fails', (_req, _res, next) => {
+      next(Object.assign(new Error('no'), { status: 400 }));
+    });
+    metrics.labelMounted(mountedRouter, '/mounted/');
+    app.use('/mounted', mountedRouter);
     let hung = 0;
     app.get('/hang', () => {
       hung++; // never answers: the client gives up
     });
     await withApp(app, async (url) => {
       for (let i = 0; i < 3; i++) expect((await fetch(`${url}/done`)).status).toBe(200);
+      expect((await fetch(`${url}/mounted/page/42`)).status).toBe(200);
+      expect((await fetch(`${url}/mounted/fails`)).status).toBe(400);
       await cutAfter(url, '/hang', 50);
       expect(hung).toBe(1);
       await new Promise((r) => setTimeout(r, 50));
@@ -100,5 +112,7 @@ describe('request steps', () => {
     const text = await metrics.registry.getSingleMetricAsString('factorgate_http_request_duration_seconds');
     expect(text).toContain('factorgate_http_request_duration_seconds_count{route="/done",status="2xx"} 3');
     expect(text).not.toContain('/hang');
+    expect(text).toContain('factorgate_http_request_duration_seconds_count{route="/mounted/page/:id",status="2xx"} 1');
+    expect(text).toContain('factorgate_http_request_duration_seconds_count{route="/mounted/fails",status="4xx"} 1');
   });
 });

@@ -20,7 +20,8 @@ export const loadAdapters: StartStep = async (ctx) => {
     if (instance.routes) {
       const router = express.Router();
       instance.routes(router);
-      adapterRoutes.use(def.mountPath, metrics.mounted(def.mountPath), router);
+      metrics.labelMounted(router, def.mountPath);
+      adapterRoutes.use(def.mountPath, router);
     }
     logger.info({ adapter: def.name, mountPath: def.mountPath }, 'adapter loaded');
   }
