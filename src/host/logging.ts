@@ -45,7 +45,12 @@ interface LogState {
   /** The access line is written (or left out: an ignored path); later events of the response change nothing. */
   logged: boolean;
 }
-type LogHolder = { [LOG_STATE]?: LogState };
+type LogHolder = { [LOG_STATE]?: LogState; req?: LogHolder };
+
+/** A request's log state, on the request only: a response reaches it through `res.req` (one property less to add to every response). */
+function stateOf(holder: LogHolder): LogState | undefined {
+  return holder[LOG_STATE] ?? holder.req?.[LOG_STATE];
+}
 
 function childLogger(state: LogState): Logger {
   return (state.child ??= state.logger.child({ req: state.serialiseReq(state.req) }));
@@ -56,11 +61,11 @@ const LOG_ACCESSOR: PropertyDescriptor = {
   configurable: true,
   enumerable: false,
   get(this: LogHolder): Logger | undefined {
-    const state = this[LOG_STATE];
+    const state = stateOf(this);
     return state ? childLogger(state) : undefined;
   },
   set(this: LogHolder, value: Logger) {
-    const state = this[LOG_STATE];
+    const state = stateOf(this);
     if (state) state.child = value;
     else Object.defineProperty(this, 'log', { configurable: true, enumerable: true, writable: true, value });
   },
@@ -91,7 +96,7 @@ export function requestLogStep(logger: Logger, options: RequestLoggerOptions): (
   // The access line, once per response: at 'close' (after 'finish', or when the connection is cut
   // first) or at an 'error' of the response, whichever comes first.
   function done(this: ServerResponse & LogHolder & { err?: unknown; [QUIET]?: true }, err?: unknown): void {
-    const state = this[LOG_STATE];
+    const state = stateOf(this);
     if (!state || state.logged) return;
     state.logged = true;
     if (this[QUIET]) return;
@@ -117,7 +122,6 @@ export function requestLogStep(logger: Logger, options: RequestLoggerOptions): (
     const ignored = options.ignore?.(req) === true;
     const state: LogState = { child: undefined, logger, req, serialiseReq, startedAt: ignored ? 0 : Date.now(), logged: ignored };
     (req as LogHolder)[LOG_STATE] = state;
-    (res as LogHolder)[LOG_STATE] = state;
     if (ignored) return;
     res.on('close', done);
     res.on('error', done);
