@@ -168,6 +168,12 @@ export const ldapDirectoryConfigSchema = z
       .max(10_000)
       .default(500)
       .describe('Entries per page in imports (RFC 2696 paged results; AD caps pages at 1000). Default: 500.'),
+    maxListEntries: z
+      .number()
+      .int()
+      .min(1)
+      .default(5_000_000)
+      .describe('Most entries one import search below a base DN may return; more fails the import (a server that pages for ever). Default: 5,000,000.'),
     sync: sync.prefault({}).describe('Scheduled re-import.'),
   })
   .strict()

@@ -11,7 +11,6 @@ import { readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { InvalidCredentialsError, NoSuchObjectError, ResultCodeError, type Client, type Entry } from 'ldapts';
 import type { AuthenticationResult, Directory, DirectoryRow, DirectoryUser, ListOptions } from '../directory.js';
-import { directoryRow } from '../user-columns.js';
 import { FactorgateError } from '../../kit/errors.js';
 import { systemClock, type Clock } from '../../kit/clock.js';
 import type { LdapDirectoryConfig } from './config.js';
@@ -23,6 +22,7 @@ import { binaryAttributes, mapEntry, requestedAttributes, rowAttributes } from '
 import { listInWorker } from './list-in-worker.js';
 import { SearchEntryRows } from './search-entry-rows.js';
 import { pagedRowSearch } from './paged-row-search.js';
+import { tapSearchEntries } from './search-entry-tap.js';
 
 /** Longer sign-in names are refused before reaching the directory (AD's UPN limit is 1024). */
 const MAX_USERNAME_LENGTH = 1024;
@@ -198,9 +198,12 @@ export class LdapDirectory implements Directory {
       attributes: this.#rowAttributes,
       explicitBufferAttributes: this.#binary,
       pageSize: options.pageSize ?? this.#s.pageSize,
+      maxEntries: this.#s.maxListEntries,
     };
-    const reader = new SearchEntryRows(this.#s.attributes);
     const live = await this.#connectInOrder(0, 'list users');
+    // Installed for the connection's whole life and removed only after it is closed: no byte of
+    // this connection ever reaches ldapts's entry parser (search-entry-tap.ts).
+    const tap = tapSearchEntries(live.client, new SearchEntryRows(this.#s.attributes));
     let skipped = 0;
     const skip = (dn: string): void => {
       skipped++;
@@ -209,16 +212,11 @@ export class LdapDirectory implements Directory {
     try {
       for (const base of bases) {
         try {
-          for await (const page of pagedRowSearch(live.client, base, search, reader)) {
+          for await (const page of pagedRowSearch(live.client, base, search, tap)) {
             const rows: DirectoryRow[] = [];
             for (const { row, dn } of page.rows) {
               if (row) rows.push(row);
               else skip(dn ?? '');
-            }
-            for (const entry of page.entries) {
-              const user = mapEntry(entry, this.#s.attributes, []);
-              if (user) rows.push(directoryRow(user));
-              else skip(entry.dn);
             }
             if (rows.length > 0) yield rows;
           }
@@ -228,6 +226,7 @@ export class LdapDirectory implements Directory {
       }
     } finally {
       await closeQuietly(live.client);
+      tap.remove();
       if (skipped > 0) this.#log.warn({ skipped }, 'directory entries skipped during listing');
     }
   }

@@ -7,11 +7,17 @@
  * brought it no entries, and here it sees none. The paged-results control is therefore sent by
  * us (a `Control` with the same OID and encoding as ldapts's `PagedResultsControl`, which its
  * `search()` refuses to take from a caller), and the cookie is read from the SearchResultDone
- * ldapts parsed. Paging goes on while the server returns a non-empty cookie (RFC 2696 §3).
+ * ldapts parsed. Paging goes on while the server returns a non-empty cookie (RFC 2696 §3), within
+ * bounds a broken or hostile server cannot stretch: a cookie byte-equal to the previous one, more
+ * than MAX_EMPTY_PAGES pages in a row without an entry, or more than `maxEntries` entries in one
+ * search fail the listing (DIRECTORY_UNAVAILABLE once ldap-directory.ts maps the error).
  */
-import { Ber, BerWriter, Control, PagedResultsControl, type BerWriter as Writer, type Client, type Entry } from 'ldapts';
-import type { EntryRow, SearchEntryRows } from './search-entry-rows.js';
-import { tapSearchEntries } from './search-entry-tap.js';
+import { Ber, BerWriter, Control, PagedResultsControl, type BerWriter as Writer, type Client } from 'ldapts';
+import type { EntryRow } from './search-entry-rows.js';
+import type { SearchEntryTap } from './search-entry-tap.js';
+
+/** Pages in a row that bring no entry before the search is given up (a server paging on empty). */
+export const MAX_EMPTY_PAGES = 100;
 
 /** RFC 2696 §2: realSearchControlValue ::= SEQUENCE { size INTEGER, cookie OCTET STRING }. */
 class PagedRequest extends Control {
@@ -38,31 +44,49 @@ export interface RowSearch {
   attributes: string[];
   explicitBufferAttributes: string[];
   pageSize: number;
+  /** The most entries one search may return (the `maxListEntries` setting). */
+  maxEntries: number;
 }
 
 export interface RowPage {
-  /** Entries read by the tap, in the order they came. */
+  /** Entries read by the tap, in the order they came (no entry reaches ldapts's parser). */
   rows: EntryRow[];
-  /** Entries the tap handed to ldapts (a shape it does not read), as ldapts's search returns them. */
-  entries: Entry[];
 }
 
-/** The pages of a subtree search below `base` on `client`, a connection that does nothing else meanwhile. */
-export async function* pagedRowSearch(client: Client, base: string, search: RowSearch, reader: SearchEntryRows): AsyncGenerator<RowPage> {
-  const tap = tapSearchEntries(client, reader);
-  try {
-    let cookie: Buffer | undefined;
-    do {
-      const { searchEntries } = await client.search(
-        base,
-        { scope: 'sub', filter: search.filter, attributes: search.attributes, explicitBufferAttributes: search.explicitBufferAttributes },
-        [new PagedRequest(search.pageSize, cookie)],
-      );
-      const paged = tap.takeDone()?.controls?.find((c): c is PagedResultsControl => c instanceof PagedResultsControl);
-      cookie = paged?.value?.cookie;
-      yield { rows: tap.take(), entries: searchEntries };
-    } while (cookie !== undefined && cookie.length > 0);
-  } finally {
-    tap.remove();
-  }
+/**
+ * The pages of a subtree search below `base` on `client`, a connection that does nothing else
+ * meanwhile, read by `tap` (installed on that connection by the caller, removed after it closes).
+ */
+export async function* pagedRowSearch(client: Client, base: string, search: RowSearch, tap: SearchEntryTap): AsyncGenerator<RowPage> {
+  let cookie: Buffer | undefined;
+  let emptyPages = 0;
+  let entries = 0;
+  do {
+    refuseFailed(tap);
+    await client.search(
+      base,
+      { scope: 'sub', filter: search.filter, attributes: search.attributes, explicitBufferAttributes: search.explicitBufferAttributes },
+      [new PagedRequest(search.pageSize, cookie)],
+    );
+    refuseFailed(tap);
+    const paged = tap.takeDone()?.controls?.find((c): c is PagedResultsControl => c instanceof PagedResultsControl);
+    const next = paged?.value?.cookie;
+    const page = { rows: tap.take() };
+    const count = page.rows.length;
+    entries += count;
+    emptyPages = count === 0 ? emptyPages + 1 : 0;
+    if (entries > search.maxEntries) {
+      throw new Error(`the server returned more than ${search.maxEntries} entries (maxListEntries); raise it if the directory really holds that many users`);
+    }
+    if (next?.length && cookie?.equals(next)) throw new Error('the server returned the same paged-results cookie twice (RFC 2696); paging would never end');
+    if (next?.length && emptyPages >= MAX_EMPTY_PAGES) throw new Error(`the server returned ${MAX_EMPTY_PAGES} pages in a row without an entry and still a paged-results cookie; paging given up`);
+    cookie = next;
+    yield page;
+  } while (cookie !== undefined && cookie.length > 0);
+}
+
+/** A connection the tap failed (a malformed or unsolicited message) takes no further search. */
+function refuseFailed(tap: SearchEntryTap): void {
+  const failure = tap.failure();
+  if (failure) throw failure;
 }

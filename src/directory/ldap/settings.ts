@@ -22,6 +22,7 @@ export interface ResolvedLdapSettings {
   tls: LdapDirectoryConfig['tls'];
   timeouts: LdapDirectoryConfig['timeouts'];
   pageSize: number;
+  maxListEntries: number;
 }
 
 export function resolveLdapSettings(config: LdapDirectoryConfig): ResolvedLdapSettings {
@@ -44,5 +45,6 @@ export function resolveLdapSettings(config: LdapDirectoryConfig): ResolvedLdapSe
     tls: config.tls,
     timeouts: config.timeouts,
     pageSize: config.pageSize,
+    maxListEntries: config.maxListEntries,
   };
 }

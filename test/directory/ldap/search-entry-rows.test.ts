@@ -7,10 +7,11 @@
  * decoder), empty values, attributes with no values, names in other cases and repeated, long
  * values in the 0x81/0x82/0x83/0x84 length forms, entries without an id or a sign-in name; and a
  * stream of entries, a reference and a SearchResultDone with a paging cookie split across TCP
- * chunks at every offset. Malformed messages reach ldapts, which reports them as before.
+ * chunks at every offset. A malformed or unsolicited message fails the open search, and nothing
+ * after it is read (the tap fails closed: ldapts never sees an entry or a message that does not frame).
  */
 import { describe, expect, it } from 'vitest';
-import { Client, SearchEntry, SearchReference, SearchResponse, PagedResultsControl, type Entry, type MessageParser } from 'ldapts';
+import { Client, SearchEntry, SearchReference, SearchRequest, SearchResponse, PagedResultsControl, PresenceFilter, type Entry, type MessageParser } from 'ldapts';
 import { SearchEntryRows } from '../../../src/directory/ldap/search-entry-rows.js';
 import { tapSearchEntries } from '../../../src/directory/ldap/search-entry-tap.js';
 import { binaryAttributes, mapEntry, rowAttributes } from '../../../src/directory/ldap/map-entry.js';
@@ -64,6 +65,10 @@ interface Read {
   errors: string[];
 }
 
+/** ldapts's pending operations: the searches this file's messages answer (ids 1 to 9) are open. */
+const openSearches = (): Parameters<MessageParser['read']>[1] =>
+  new Map(Array.from({ length: 9 }, (_, i) => [String(i + 1), { message: new SearchRequest({ messageId: i + 1, filter: new PresenceFilter({ attribute: 'objectClass' }) }) }]));
+
 /** Feeds `chunks` to a client's message parser, with or without our tap. */
 function feed(chunks: Buffer[], map: AttributeMap, tapped: boolean): Read {
   const client = new Client({ url: 'ldap://127.0.0.1:1' });
@@ -83,8 +88,9 @@ function feed(chunks: Buffer[], map: AttributeMap, tapped: boolean): Read {
   });
   parser.on('error', (err: Error) => out.errors.push(err.message));
   const tap = tapped ? tapSearchEntries(client, new SearchEntryRows(map)) : undefined;
+  const operations = openSearches();
   for (const chunk of chunks) {
-    parser.read(chunk, new Map());
+    parser.read(chunk, operations);
     // The tap's rows are taken as they come, interleaved with ldapts's messages in stream order.
     for (const { row, dn } of tap?.take() ?? []) out.rows.push(row ?? { skipped: dn ?? '' });
   }
@@ -210,7 +216,7 @@ describe('malformed messages', () => {
   const good = entryMessage(9, 'cn=a', base);
   const next = entryMessage(9, 'cn=b', [['objectGUID', [guid]], ['sAMAccountName', ['next']]]);
 
-  it('an entry whose value is not an OCTET STRING fails its search, as in ldapts, and the stream reads on', () => {
+  it('an entry whose value is not an OCTET STRING fails its search and the connection: nothing after it is read', () => {
     const bad = Buffer.from(good);
     // The objectGUID's OCTET STRING tag (inside its SET) becomes a NULL.
     bad[bad.indexOf(Buffer.from([0x31, 0x12, 0x04, 0x10])) + 2] = 0x05;
@@ -218,7 +224,7 @@ describe('malformed messages', () => {
     expect(ldapts.errors).toHaveLength(1);
     const ours = feed([bad, next], AD, true);
     expect(ours.errors).toEqual(['malformed SearchResultEntry: attribute value is not an OCTET STRING']);
-    expect(ours.rows).toEqual(ldapts.rows);
+    expect(ours.rows).toEqual([]);
   });
 
   it('an entry whose attribute list ends early or runs past the entry fails (ldapts loops for ever on the second)', () => {
@@ -226,17 +232,24 @@ describe('malformed messages', () => {
       const bad = Buffer.from(good);
       const list = bad.indexOf(Buffer.from('cn=a')) + 4;
       bad[list + 1] = bad[list + 1]! + delta;
-      const ours = feed([bad, next], AD, true);
+      const ours = feed([good, bad, next], AD, true);
       expect(ours.errors, `list length ${delta}`).toHaveLength(1);
       expect(ours.errors[0]).toMatch(/^malformed SearchResultEntry: /);
-      expect(ours.rows).toEqual([['next', guidRendered, null, null, null, null, null, null, null, 0]]);
+      expect(ours.rows).toEqual([['jdoe', guidRendered, null, null, null, null, null, null, null, 0]]);
     }
   });
 
-  it('bytes that are not an LDAP message end the tap; ldapts reads the rest as before', () => {
-    const junk = Buffer.concat([good, Buffer.from([0x31, 0x03, 0x02, 0x01, 0x00]), next]);
-    const ldapts = feed([junk], AD, false);
-    expect(ldapts.errors).toHaveLength(1);
-    expect(feed([junk], AD, true)).toEqual(ldapts);
+  it('bytes that are not an LDAP message fail the search; nothing after them reaches ldapts', () => {
+    const junk = Buffer.concat([good, Buffer.from([0x31, 0x03, 0x02, 0x01, 0x00]), next, doneMessage(9, Buffer.alloc(0))]);
+    const ours = feed([junk], AD, true);
+    expect(ours.errors).toEqual(['LDAP message does not frame: tag 0x31 where an LDAPMessage SEQUENCE starts']);
+    expect(ours.rows).toEqual([['jdoe', guidRendered, null, null, null, null, null, null, null, 0]]);
+    expect(ours.others).toEqual([]);
+  });
+
+  it('an entry for a search that is not open fails the open one', () => {
+    const ours = feed([good, entryMessage(42, 'cn=c', base), next], AD, true);
+    expect(ours.errors).toEqual(['unsolicited SearchResultEntry (message id 42, no such search open)']);
+    expect(ours.rows).toEqual([['jdoe', guidRendered, null, null, null, null, null, null, null, 0]]);
   });
 });
