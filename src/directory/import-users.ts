@@ -233,6 +233,12 @@ class SeenIds {
  * The remaining 42 bits are random, drawn from the CSPRNG 64 KB at a time: without `random`,
  * uuid's v7 asks `crypto.getRandomValues` for 16 bytes per id, whose Web Crypto checks cost
  * ≈ 4.5 µs per new user on the import's thread (profile, 2026-12-07). Each 16 bytes serve once.
+ *
+ * A user id is an identifier, not a secret, so 42 random bits (and a guessable order) are enough:
+ * nothing relies on ids being unguessable (checked with grep, 2026-12-07). URLs name users by
+ * user name (admin API) or carry random challenge / pending-row ids checked against the signed-in
+ * user; sessions, remembered devices and browser bindings are random tokens (a device cookie's
+ * HMAC binds the user id as data); the SAML pairwise NameID is an HMAC of the id under pairwiseKey.
  */
 class NewUserIds {
   readonly #pool = new Uint8Array(16 * 4096);
