@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { BeganChallenge, BeginChallengeInput, ChallengeApi, EnrolmentPolicy, ExternalIdentity, HeadlessChallengeApi, HeadlessChallengeStep, UserRecord } from '../api/host-api.js';
 import { FactorgateError } from '../kit/errors.js';
+import { seeOther } from '../http/see-other.js';
 import { pickLocale, type Locale } from '../kit/i18n.js';
 import { bindBrowser } from './browser-binding.js';
 import { sealState } from './sealed-state.js';
@@ -270,7 +271,7 @@ export function createChallengeEngine(deps: ChallengeEngineDeps): ChallengeEngin
       const lock = await readLock(deps.db, input.user.id, deps.clock.now());
       if (input.user.disabled || lock.locked) {
         const began = await api.begin(input);
-        input.res.redirect(303, began.redirectTo);
+        seeOther(input.res, began.redirectTo);
         return;
       }
       const id = await insert(input, browserOrigin(input), { status: 'resumed', methods: input.methods });

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { ChallengeApi, EnrolmentPolicy, PasswordApi, SessionApi, UserApi } from '../api/host-api.js';
 import type { PendingLogins } from './pending-logins.js';
 import type { Csrf } from '../http/csrf.js';
+import { seeOther } from '../http/see-other.js';
 import { FactorgateError } from '../kit/errors.js';
 import { html } from '../kit/pages/html.js';
 import { t, type Locale } from '../kit/i18n.js';
@@ -30,19 +31,6 @@ export interface LoginDeps {
 }
 
 const MAX_FIELD = 1024;
-
-/**
- * `303 See Other` to a path of ours (`/mfa/<id>`: URL-safe characters only), written directly.
- * Express's `res.redirect` first negotiates a body for the answer (parses Accept, adds
- * `Vary: Accept`, builds an HTML or text line naming the target) that a browser following a 303
- * never shows; that cost ≈ 45 µs of CPU per sign-in (bench/README, "Third round").
- */
-function seeOther(res: Response, path: string): void {
-  res.statusCode = 303;
-  res.setHeader('Location', path);
-  res.setHeader('Content-Length', '0');
-  res.end();
-}
 
 export function mountLogin(router: Router, deps: LoginDeps): void {
   const form = express.urlencoded({ extended: false, limit: deps.maxBodyBytes, parameterLimit: 20 });

@@ -8,6 +8,7 @@
 import type { Request, Response } from 'express';
 import type { AuditApi, ChallengeApi } from '../api/host-api.js';
 import type { Clock } from '../kit/clock.js';
+import { seeOther } from '../http/see-other.js';
 import type { SignedInUser } from './signed-in-user.js';
 import { factorIsRecent } from './recent-factor.js';
 
@@ -60,7 +61,7 @@ export function createReauth(deps: ReauthDeps): Reauth {
         req,
         res,
       });
-      res.redirect(303, began.redirectTo);
+      seeOther(res, began.redirectTo);
       return false;
     },
   };

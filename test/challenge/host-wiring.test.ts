@@ -3,7 +3,11 @@
  * the test adapter loaded through the host's adapter registry, and the lockout seen by two
  * host instances on one store file.
  */
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { seeOther } from '../../src/http/see-other.js';
+import { FactorgateError } from '../../src/kit/errors.js';
 import { ManualClock } from '../../src/kit/clock.js';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { makeTempDir, startHost, type RunningHost } from '../support/host-harness.js';
@@ -105,5 +109,41 @@ describe('the engine inside createHost', () => {
     clock.advance(10 * 60_000);
     const later = await signIn(browser, 'bob', 'bob-password-1');
     expect((await answer(browser, later, generateTotp(secret.bytes, clock.now()))).status).toBe(303);
+  });
+});
+
+describe('the bodiless 303 (seeOther) used by POST /login, pass and re-authentication', () => {
+  it('answers POST /login with status, Location and an empty body, no Vary, the security headers kept', async () => {
+    const h = await host();
+    const b = new Browser(h.url);
+    const form = await b.get('/login');
+    const r = await b.post('/login', { _csrf: field(form.body, '_csrf'), username: 'alice', password: 'alice-password-1' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toMatch(/^\/mfa\/[A-Za-z0-9_-]{43}$/);
+    expect(r.headers.get('content-length')).toBe('0');
+    expect(r.body).toBe('');
+    expect(r.headers.get('vary')).toBeNull();
+    expect(r.headers.get('content-type')).toBeNull();
+    expect(r.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
+    expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('x-request-id')).toMatch(/\S/);
+  });
+
+  it('refuses a path that leaves the origin or splits the header, before writing anything', () => {
+    for (const path of ['//evil.example', '/\\evil.example', 'https://evil.example/', 'mfa/x', '', '/mfa/x\r\nSet-Cookie: a=b', '/mfa/\nx', '/mfa/\u0000', '/mfa/\u007f']) {
+      const res = new ServerResponse(new IncomingMessage(new Socket()));
+      let thrown: unknown;
+      try {
+        seeOther(res, path);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown, JSON.stringify(path)).toBeInstanceOf(FactorgateError);
+      expect((thrown as FactorgateError).code).toBe('INTERNAL');
+      expect(res.headersSent).toBe(false);
+      expect(res.statusCode).toBe(200);
+      expect(res.getHeader('location')).toBeUndefined();
+    }
   });
 });
