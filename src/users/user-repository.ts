@@ -75,7 +75,8 @@ export class UserRepository implements UserApi {
    * rewrites the entries of every index on them even when no value changed (on SQLite: username,
    * external id and the `lower()` look-ups, src/store/user-keys.ts), so this writes one page
    * instead of one per index besides. No row when a value differs: the caller then runs the full
-   * refresh.
+   * refresh, so a user whose directory values changed costs one statement more than before this
+   * shortcut (this one, then the full refresh); an unchanged one, the usual case, costs one.
    */
   #touchIfUnchanged(columns: string[]): PreparedQuery<Record<string, unknown>, UserRow> {
     const shape = columns.join(',');

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeBase32, generateTotp } from '../../src/otp/index.js';
 import { Browser, addUser, enrol, field, secretOnPage, startHarness, type Harness } from './harness.js';
@@ -116,5 +117,24 @@ describe('begin → page → resume', () => {
     expect(h.record.outcomes.map((o) => o.result)).toEqual(['verified', 'verified']);
     // The right code's attempt is counted by the UPDATE that decided the challenge.
     expect(await attempts()).toEqual({ attempts: 2, status: 'resumed' });
+  });
+
+  it('counts a right code that loses the race (the challenge decided between the check and the UPDATE), then refuses it', async () => {
+    const h = await host();
+    await addUser(h, 'ada');
+    const b = new Browser(h.url);
+    const secret = await enrol(h, b, 'ada');
+    h.clock.advance(30_000);
+    const path = await b.begin('ada');
+    const page = await b.get(path);
+    const challengeId = path.split('/').at(-1)!;
+    // Test-only: when the right code clears the user's reserved failure (the statement just
+    // before the deciding UPDATE), another request "decides" the challenge first.
+    await sql`CREATE TRIGGER race_decides AFTER UPDATE OF failed_attempts ON users WHEN OLD.failed_attempts > 0 AND NEW.failed_attempts = 0
+      BEGIN UPDATE challenges SET status = 'denied', deny_reason = 'EXPIRED' WHERE id = ${sql.lit(challengeId)} AND status = 'pending'; END`.execute(h.store.db);
+    const r = await b.post(path, { _csrf: field(page.body, '_csrf'), method: field(page.body, 'method'), code: generateTotp(secret, h.clock.now()) });
+    expect(r.status).toBe(409);
+    const row = await h.store.db.selectFrom('challenges').select(['attempts', 'status']).where('id', '=', challengeId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ attempts: 1, status: 'denied' });
   });
 });

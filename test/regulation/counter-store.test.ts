@@ -70,14 +70,18 @@ function suite(name: string, open: () => Promise<Store[]>, close: () => Promise<
     it('settles a right password in one statement: the client gets its try back, the account is cleared, other subjects are untouched', async () => {
       const db = stores[0]!.db;
       const row = (key: string) => db.selectFrom('regulation_counters').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
-      // The client has 3 tries counted, the account 4 (one past ban of 5 minutes still remembered as ban_ms).
+      // The client: 3 tries counted in its window. The account: 5 failures banned it for 5 minutes
+      // (ban_ms remembers 300 000, so a next ban would be longer), then 4 more once that ban ended.
       for (let i = 0; i < 3; i++) await reserveTry(db, 'c:198.51.100.7', T0, policy);
       for (let i = 0; i < 5; i++) await reserveTry(db, 'a:settle', T0, policy);
       const until = await banIfFull(db, 'a:settle', T0, policy);
       for (let i = 0; i < 4; i++) await reserveTry(db, 'a:settle', until!, policy);
       await reserveTry(db, 'a:bystander', T0, policy);
+      const clientBefore = await row('c:198.51.100.7');
+      expect(clientBefore).toMatchObject({ failures: 3, window_start: T0, ban_ms: 0 });
       await settleSuccess(db, 'c:198.51.100.7', 'a:settle');
-      expect(await row('c:198.51.100.7')).toMatchObject({ failures: 2, banned_until: 0 });
+      // One try given back; the client's window (window_start) and ban history (ban_ms) unchanged.
+      expect(await row('c:198.51.100.7')).toEqual({ ...clientBefore, failures: 2, banned_until: 0 });
       expect(await row('a:settle')).toMatchObject({ failures: 0, banned_until: 0, ban_ms: 300_000 });
       expect(await row('a:bystander')).toMatchObject({ failures: 1 });
       // A client whose tries were all given back stays at 0 (never negative), as giveBackTry.

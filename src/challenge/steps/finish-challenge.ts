@@ -20,10 +20,16 @@ function affectedOne(r: { numAffectedRows?: bigint | undefined }): boolean {
   return Number(r.numAffectedRows ?? 0n) === 1;
 }
 
+/** Adds one attempt to the challenge (any status): a wrong code's, or a right one that lost the race. */
+export async function countAttempt(ctx: ChallengeRequest): Promise<void> {
+  await preparedOn<{ id: string }, unknown>(ctx.deps.db, 'count challenge attempt', (q, p) => q.updateTable('challenges').set({ attempts: sql<number>`attempts + 1` }).where('id', '=', p('id'))).run({ id: ctx.challenge.id });
+}
+
 /**
  * Decides `pending` → `verified` with the methods used; CHALLENGE_USED when someone decided first.
  * `countAttempt`: the decision is a right code's, whose attempt is counted on the challenge by this
- * same UPDATE (record-attempt.ts counts a wrong one itself): one statement fewer per sign-in.
+ * same UPDATE (record-attempt.ts counts a wrong one itself): one statement fewer per sign-in; if the
+ * UPDATE finds the challenge no longer pending, the attempt is counted by a statement of its own.
  */
 export async function markVerifiedInStore(ctx: ChallengeRequest, methods: string[], opts: { countAttempt?: boolean } = {}): Promise<void> {
   // Every verified challenge runs it: compiled once per shape (prepared-query.ts).
@@ -36,7 +42,12 @@ export async function markVerifiedInStore(ctx: ChallengeRequest, methods: string
       .where('status', '=', 'pending')
       .where('expires_at', '>', p('now')),
   ).run({ id: ctx.challenge.id, methods: JSON.stringify(methods), now: ctx.now });
-  if (!affectedOne(r)) throw new FactorgateError('CHALLENGE_USED', { detail: 'challenge was decided by another request' });
+  if (!affectedOne(r)) {
+    // A right code that lost the race (decided or expired between the check and this UPDATE) is
+    // still an attempt: counted here, on the rare path, so every attempt stays counted.
+    if (counted) await countAttempt(ctx);
+    throw new FactorgateError('CHALLENGE_USED', { detail: 'challenge was decided by another request' });
+  }
   ctx.challenge = { ...ctx.challenge, status: 'verified', methods_used: JSON.stringify(methods), finished_at: ctx.now, attempts: ctx.challenge.attempts + (counted ? 1 : 0) };
 }
 

@@ -1,13 +1,12 @@
-import { sql } from 'kysely';
 import { clearFailures } from '../lockout.js';
 import { showAgain } from '../show-again.js';
-import { denyChallenge } from './finish-challenge.js';
+import { countAttempt, denyChallenge } from './finish-challenge.js';
 import type { Step } from '../challenge-context.js';
-import { preparedOn } from '../../store/prepared-query.js';
 
 /**
  * Every attempt is counted on the challenge and audited, success or not: a wrong code here, a
- * right one by the UPDATE that decides the challenge (mark-verified.ts). A failure stays counted
+ * right one by the UPDATE that decides the challenge (mark-verified.ts), or, when that UPDATE
+ * finds the challenge decided or expired, just before CHALLENGE_USED. A failure stays counted
  * in the user's consecutive failures (reserved before verifying: the lockout every host sees); a
  * success clears them. A failure shows the one neutral message; the reason (MISMATCH, REPLAY, MALFORMED, …) goes only to log and audit.
  * Neither the code nor the secret is ever written anywhere.
@@ -25,7 +24,7 @@ export const recordAttempt: Step = async (ctx) => {
     return 'next';
   }
 
-  await preparedOn<{ id: string }, unknown>(db, 'count challenge attempt', (q, p) => q.updateTable('challenges').set({ attempts: sql<number>`attempts + 1` }).where('id', '=', p('id'))).run({ id: ctx.challenge.id });
+  await countAttempt(ctx);
   // Counted when reserved (reserve-attempt.ts), before the code was looked at.
   const { failures, lockedUntil } = ctx.reservation!;
   ctx.log.warn({ reason: verdict.reason, failures, method: method.row.kind }, 'second factor refused');
