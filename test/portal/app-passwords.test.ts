@@ -115,6 +115,8 @@ describe('/portal/app-passwords', () => {
     expect(r.status).toBe(303);
     const challenge = r.headers.get('location')!;
     expect(challenge).toMatch(/^\/mfa\//);
+    // The re-authentication's 303 is the bodiless one (src/http/see-other.ts), headers kept.
+    expect([r.body, r.headers.get('content-length'), r.headers.get('vary'), r.headers.get('x-frame-options')]).toEqual(['', '0', null, 'SAMEORIGIN']);
     expect(await h.host.api.store.db.selectFrom('app_passwords').select('id').execute()).toEqual(before);
     const ask = await b.get(challenge);
     clock.advance(30_000);
