@@ -40,6 +40,12 @@ async function withApp(level: string, fn: (url: string, lines: Record<string, un
   app.get('/boom', () => {
     throw new Error('boom');
   });
+  app.get('/error-then-end', (_req, res) => {
+    // A response that reports an error and is then ended: 'error' and then 'close' reach the logger.
+    res.status(500);
+    res.emit('error', new Error('write failed'));
+    res.end('partial');
+  });
   app.get('/hang', () => {
     // never answers: the client gives up
   });
@@ -134,6 +140,19 @@ describe('request logger', () => {
       expect(hang).toHaveLength(1);
       expect(hang[0]).toMatchObject({ msg: 'request aborted', level: 30 });
       expect(lines.filter((l) => l.msg === 'request completed')).toHaveLength(1);
+    });
+  });
+
+  it("logs a response that emits 'error' and is then ended once, as errored", async () => {
+    await withApp('info', async (url, lines) => {
+      const res = await fetch(`${url}/error-then-end`);
+      expect(res.status).toBe(500);
+      await res.text();
+      await fetch(`${url}/ok`);
+      await settle();
+      const mine = lines.filter((l) => (l.req as { url?: string } | undefined)?.url === '/error-then-end');
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({ msg: 'request errored', level: 50, res: { statusCode: 500 }, err: { message: 'write failed' } });
     });
   });
 });
