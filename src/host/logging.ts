@@ -40,7 +40,7 @@ interface LogState {
   logger: Logger;
   req: ReqLike;
   serialiseReq: (req: ReqLike) => Record<string, unknown>;
-  /** When the request came in (ms), for the line's responseTime. */
+  /** When the request came in (`performance.now()`, monotonic ms), for the line's responseTime. */
   startedAt: number;
   /** The access line is written (or left out: an ignored path); later events of the response change nothing. */
   logged: boolean;
@@ -103,7 +103,8 @@ export function requestLogStep(logger: Logger, options: RequestLoggerOptions): (
     const failed = err ?? this.err;
     const level = levelFor(this.statusCode, failed);
     if (!logger.isLevelEnabled(level)) return;
-    const responseTime = Date.now() - state.startedAt;
+    // Whole milliseconds, as before; measured on the monotonic clock, so a wall-clock step cannot make it negative.
+    const responseTime = Math.round(performance.now() - state.startedAt);
     const fields: Record<string, unknown> = { res: { statusCode: this.statusCode }, responseTime };
     if (failed || this.statusCode >= 500) {
       fields.err = failed ?? new Error(`failed with status code ${this.statusCode}`);
@@ -120,7 +121,7 @@ export function requestLogStep(logger: Logger, options: RequestLoggerOptions): (
     res.setHeader('X-Request-Id', id);
     (req as ReqLike).id = id;
     const ignored = options.ignore?.(req) === true;
-    const state: LogState = { child: undefined, logger, req, serialiseReq, startedAt: ignored ? 0 : Date.now(), logged: ignored };
+    const state: LogState = { child: undefined, logger, req, serialiseReq, startedAt: ignored ? 0 : performance.now(), logged: ignored };
     (req as LogHolder)[LOG_STATE] = state;
     if (ignored) return;
     res.on('close', done);
