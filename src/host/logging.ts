@@ -129,7 +129,7 @@ export function requestLogStep(logger: Logger, options: RequestLoggerOptions): (
   };
 }
 
-/** The request logger as one middleware (the console's own app, tests). */
+/** The request logger as one middleware; used by tests only (the host runs `requestLogStep` as a request step). */
 export function createRequestLogger(logger: Logger, options: RequestLoggerOptions): RequestHandler {
   const step = requestLogStep(logger, options);
   return (req, res, next) => {

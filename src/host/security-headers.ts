@@ -71,7 +71,7 @@ export function precomputedHeadersStep(middleware: Middleware): (req: IncomingMe
   };
 }
 
-/** The same as one middleware. */
+/** The same as one middleware; used by tests only (the host runs `precomputedHeadersStep` as a request step). */
 export function precomputedHeaders(middleware: Middleware): RequestHandler {
   const apply = precomputedHeadersStep(middleware);
   return (req, res, next) => {

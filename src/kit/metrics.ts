@@ -26,8 +26,6 @@ export interface HostMetrics {
   registry: Registry;
   /** Times every request into the duration histogram; a request step (src/host/request-steps.ts). */
   requestStep: (req: Request, res: Response) => void;
-  /** The same as one middleware. */
-  middleware: RequestHandler;
   authentications: Counter<'adapter' | 'result'>;
   challenge: ChallengeMetrics;
   /** Labels the routes of a router about to be mounted at `mountPath` with their full template (call once its routes are declared). */
@@ -119,10 +117,6 @@ export function createMetrics(): HostMetrics {
       if (res.writableFinished) duration.observe({ route: routeLabel(res.req), status: `${Math.floor(res.statusCode / 100)}xx` }, (performance.now() - started) / 1000);
     });
   };
-  const middleware: RequestHandler = (req, res, next) => {
-    requestStep(req, res);
-    next();
-  };
   const challenge: ChallengeMetrics = {
     attempt: (method, result, reason) => attempts.inc({ method, result, reason }),
     denied: (reason) => denials.inc({ reason }),
@@ -133,7 +127,7 @@ export function createMetrics(): HostMetrics {
   const labelMounted = (router: RequestHandler, mountPath: string): void => {
     labelRoutes(router as unknown as RouterStack, mountPath === '/' ? '' : mountPath.replace(/\/$/, ''), new Set());
   };
-  return { registry, requestStep, middleware, authentications, challenge, labelMounted };
+  return { registry, requestStep, authentications, challenge, labelMounted };
 }
 
 /**
