@@ -487,7 +487,13 @@ export interface AdapterLink {
 }
 
 export interface AdapterInstance {
-  /** Routes mounted under the adapter's `mountPath` on the main listener. */
+  /**
+   * Routes mounted under the adapter's `mountPath` on the main listener. Declare every route
+   * synchronously, in this call, on `router` or on plain `express.Router()`s used inside it: the
+   * request-duration metric's route labels (`/saml/idp/sso`) are attached to the routes present
+   * when `routes` returns. A route added later (after an await, from a timer) or inside a mounted
+   * Express app still answers, but its label lacks the mount path (`/sso`).
+   */
   routes?(router: Router): void;
   /** Called by the challenge engine when a challenge this adapter began has ended. */
   resume(outcome: ChallengeOutcome, req: Request, res: Response): Promise<void>;
