@@ -9,7 +9,7 @@
  * writes it to FILE and prints KB per request, by group (as the CPU profile) and by function.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,7 +28,11 @@ async function main(): Promise<void> {
   const window = { from: 0, to: 0 };
   const allocFile = values.alloc ? resolve(values.alloc) : undefined;
   const cpuOnly = values['cpu-only'] || allocFile !== undefined;
-  if (allocFile) process.env.FG_HEAP_SAMPLE_OUT = allocFile;
+  if (allocFile) {
+    // A profile left by an earlier run would otherwise be read (and printed) as this run's.
+    rmSync(allocFile, { force: true });
+    process.env.FG_HEAP_SAMPLE_OUT = allocFile;
+  }
   // --perf FILE: Linux `perf record` of the server over the timed phase (CPU samples, kernel included, JS names from --perf-basic-prof).
   const perfFile = values.perf;
   const nodeArgs = [
@@ -71,7 +75,10 @@ async function main(): Promise<void> {
   } finally {
     await host.close();
   }
-  if (allocFile) printAllocations(allocFile);
+  if (allocFile) {
+    if (!existsSync(allocFile)) throw new Error(`--alloc: the server wrote no heap profile to ${allocFile} within 10 s`);
+    printAllocations(allocFile);
+  }
   if (cpuOnly || perfFile) return;
   const file = readdirSync(out).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
   if (!file) throw new Error(`no profile written to ${out}`);

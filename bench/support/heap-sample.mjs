@@ -2,10 +2,11 @@
 // (`node --import <this file>`): the first SIGUSR2 starts V8's sampling heap profiler, counting
 // objects later collected by minor and major GCs too (so it shows what a request allocates, not
 // only what survives); the second stops it and writes the profile, with the number of requests
-// the server began in between (`http.server.request.start`), as JSON to FG_HEAP_SAMPLE_OUT.
+// the server began in between (`http.server.request.start`), as JSON to FG_HEAP_SAMPLE_OUT
+// (written to FG_HEAP_SAMPLE_OUT.tmp and renamed, so the bench never reads half a file).
 // Bench only.
 import { subscribe } from 'node:diagnostics_channel';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
 const out = process.env.FG_HEAP_SAMPLE_OUT;
@@ -24,6 +25,8 @@ process.on('SIGUSR2', () => {
   }
   const count = requests - startedAt;
   session.post('HeapProfiler.stopSampling', (err, r) => {
-    if (!err && out) writeFileSync(out, JSON.stringify({ requests: count, profile: r.profile }));
+    if (err || !out) return;
+    writeFileSync(`${out}.tmp`, JSON.stringify({ requests: count, profile: r.profile }));
+    renameSync(`${out}.tmp`, out);
   });
 });
