@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type RunningHost } from '../support/host-harness.js';
 import { TestBrowser } from '../support/http-client.js';
+import { testAdapter } from '../support/test-adapter.js';
 
 describe('the host over HTTP', () => {
   let h: RunningHost;
@@ -33,6 +34,37 @@ describe('the host over HTTP', () => {
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(res.headers.get('x-powered-by')).toBeNull();
     expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('sets the same security headers and a request id on a 404, an error page and an adapter route', async () => {
+    const withAdapter = await startHost({ adapters: [testAdapter() as never], config: { adapters: { testApp: {} } } });
+    try {
+      const b = new TestBrowser(withAdapter.url);
+      await b.form('/login');
+      const ids = { notFound: 'req-notfound-1', errorPage: 'req-errpage-1', adapterRoute: 'req-adapter-1' };
+      const answers = {
+        notFound: await b.get('/no/such/page', { 'x-request-id': ids.notFound }),
+        errorPage: await b.request('/login', { method: 'POST', body: 'username=alice&password=x', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-request-id': ids.errorPage } }),
+        adapterRoute: await b.get('/test-app/start?user=nobody', { 'x-request-id': ids.adapterRoute }),
+      };
+      expect(answers.notFound.status).toBe(404);
+      expect(await answers.notFound.text()).toContain('This page does not exist.');
+      expect(answers.errorPage.status).toBe(403);
+      expect(await answers.errorPage.text()).toContain('This form has expired');
+      expect(answers.adapterRoute.status).toBe(404);
+      expect(await answers.adapterRoute.text()).toBe('no such user');
+      for (const name of ['notFound', 'errorPage', 'adapterRoute'] as const) {
+        const res = answers[name];
+        expect({ name, id: res.headers.get('x-request-id') }).toEqual({ name, id: ids[name] });
+        expect({ name, csp: res.headers.get('content-security-policy') }).toEqual({ name, csp: expect.stringContaining("default-src 'self'") });
+        expect({ name, frame: res.headers.get('x-frame-options') }).toEqual({ name, frame: 'SAMEORIGIN' });
+        expect({ name, poweredBy: res.headers.get('x-powered-by') }).toEqual({ name, poweredBy: null });
+      }
+      // A request that brings no id gets a fresh one on an adapter route too.
+      expect((await b.get('/test-app/start?user=nobody')).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await withAdapter.close();
+    }
   });
 
   it('shows the login form with a CSRF token, in French when the browser asks', async () => {
