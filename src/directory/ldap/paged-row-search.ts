@@ -8,9 +8,11 @@
  * us (a `Control` with the same OID and encoding as ldapts's `PagedResultsControl`, which its
  * `search()` refuses to take from a caller), and the cookie is read from the SearchResultDone
  * ldapts parsed. Paging goes on while the server returns a non-empty cookie (RFC 2696 §3), within
- * bounds a broken or hostile server cannot stretch: a cookie byte-equal to the previous one, more
- * than MAX_EMPTY_PAGES pages in a row without an entry, or more than `maxEntries` entries in one
- * search fail the listing (DIRECTORY_UNAVAILABLE once ldap-directory.ts maps the error).
+ * bounds a broken or hostile server cannot stretch: more than MAX_EMPTY_PAGES pages in a row
+ * without an entry, or more than `maxEntries` entries in one search, fail the listing
+ * (DIRECTORY_UNAVAILABLE once ldap-directory.ts maps the error). A cookie equal to the previous
+ * one is no sign of a loop: RFC 2696 leaves the cookie opaque, and Samba AD returns the same one
+ * on every page of a search.
  */
 import { Ber, BerWriter, Control, PagedResultsControl, type BerWriter as Writer, type Client } from 'ldapts';
 import type { EntryRow } from './search-entry-rows.js';
@@ -78,7 +80,6 @@ export async function* pagedRowSearch(client: Client, base: string, search: RowS
     if (entries > search.maxEntries) {
       throw new Error(`the server returned more than ${search.maxEntries} entries (maxListEntries); raise it if the directory really holds that many users`);
     }
-    if (next?.length && cookie?.equals(next)) throw new Error('the server returned the same paged-results cookie twice (RFC 2696); paging would never end');
     if (next?.length && emptyPages >= MAX_EMPTY_PAGES) throw new Error(`the server returned ${MAX_EMPTY_PAGES} pages in a row without an entry and still a paged-results cookie; paging given up`);
     cookie = next;
     yield page;

@@ -170,9 +170,14 @@ describe('a directory server that sends messages the import never hands to ldapt
 
 describe('a directory server that pages for ever', () => {
   const PAGING: Record<string, { answer: (call: SearchCall) => Buffer; detail: string; more?: Record<string, unknown> }> = {
-    'the same cookie on every page': {
+    'the same cookie and an entry on every page, past maxListEntries': {
       answer: ({ id, n }) => Buffer.concat([entry(id, n % 200), done(id, Buffer.from('same'))]),
-      detail: 'the same paged-results cookie twice',
+      detail: 'more than 30 entries (maxListEntries)',
+      more: { maxListEntries: 30 },
+    },
+    'the same cookie on every page, and no entry': {
+      answer: ({ id }) => done(id, Buffer.from('same')),
+      detail: `${MAX_EMPTY_PAGES} pages in a row without an entry`,
     },
     'a new cookie on every page, and no entry': {
       answer: ({ id, n }) => done(id, Buffer.from(`page ${n}`)),
@@ -193,6 +198,16 @@ describe('a directory server that pages for ever', () => {
       }, 30_000);
     }
   }
+
+  it('pages on while the server returns the same cookie, as Samba AD does, until an empty one', async () => {
+    const { url } = await peer(({ id, n, socket }) => {
+      // Searches n = 0..3: two entries each, the same cookie on the first three, then an empty one.
+      socket.write(Buffer.concat([entry(id, 2 * n), entry(id, 2 * n + 1), done(id, n < 3 ? Buffer.from('same') : Buffer.alloc(0))]));
+    });
+    const { result, users } = await runImport(url, false);
+    expect(result).toMatchObject({ added: 8, errors: 0 });
+    expect(users).toBe(8);
+  });
 
   it('pages through new cookies until an empty one (three pages, one empty, then the end)', async () => {
     const { url } = await peer(({ id, n, socket }) => {
