@@ -23,6 +23,7 @@ import { html, type SafeHtml } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
 import { bodyField, formField, portalPost, portalUser, type SignedInUser } from './signed-in-user.js';
 import type { AccountChangeDeps } from './portal-deps.js';
+import { seeOther } from '../http/see-other.js';
 
 addMessages('en', {
   'contact.add.sms': 'Add a phone for text messages',
@@ -216,7 +217,7 @@ ${pound
     const who = await portalUser(deps, req, res);
     if (!who) return;
     const factor = factorOf(formField(req.query.kind, 10));
-    if (!factor) return res.redirect(303, METHODS_PATH);
+    if (!factor) return seeOther(res, METHODS_PATH);
     const replacesId = formField(req.query.replaces, 64);
     const replaces = await replaceable(who.user.id, factor.kind, replacesId);
     if (replacesId !== '' && !replaces) return showForm(req, res, 404, factor, undefined, 'NOT_FOUND');
@@ -233,7 +234,7 @@ ${pound
     const factor = factorOf(kind);
     if (!factor) {
       await deps.audit.record({ ...base, result: 'failure', denyReason: 'NOT_OFFERED' });
-      return res.redirect(303, METHODS_PATH);
+      return seeOther(res, METHODS_PATH);
     }
     const replaces = await replaceable(who.user.id, kind, replacesId);
     if (replacesId !== '' && !replaces) return showForm(req, res, 404, factor, undefined, 'NOT_FOUND');
@@ -260,7 +261,7 @@ ${pound
       return showForm(req, res, sent.reason === 'DELIVERY_FAILED' ? 503 : 429, factor, replaces, 'SEND_FAILED', typed);
     }
     await deps.audit.record({ ...base, result: 'info', deviceToken: id, detail: `verification sent to ${factor.contact.mask(to)}` });
-    res.redirect(303, `${CONTACT_PATH}/${id}`);
+    seeOther(res, `${CONTACT_PATH}/${id}`);
   });
 
   router.get(`${CONTACT_PATH}/:id`, async (req, res) => {
@@ -268,7 +269,7 @@ ${pound
     if (!who) return;
     const row = await pendingRow(who.user.id, req.params.id ?? '');
     const factor = row && readPending(row) ? factorOf(row.kind) : undefined;
-    if (!row || !factor) return res.redirect(303, METHODS_PATH);
+    if (!row || !factor) return seeOther(res, METHODS_PATH);
     showVerify(req, res, 200, factor, row);
   });
 
@@ -282,7 +283,7 @@ ${pound
     const who = await guard(req, res, 'method-add', `${CONTACT_PATH}/${encodeURIComponent(id)}`);
     if (!who) return;
     const found = await pendingOf(who.user.id);
-    if (!found?.factor) return res.redirect(303, METHODS_PATH);
+    if (!found?.factor) return seeOther(res, METHODS_PATH);
     const { row, pending, factor } = found;
     const event = pending.replaces ? 'method-change' : 'method-add';
     const base = { event, user: who.user, method: row.kind, deviceToken: pending.replaces ?? row.id, adapter: 'host', clientIp: req.ip } as const;
@@ -304,7 +305,7 @@ ${pound
     if (pending.replaces && !target) {
       await deps.db.deleteFrom('factors').where('id', '=', row.id).execute();
       await deps.audit.record({ ...base, result: 'failure', denyReason: 'NOT_FOUND' });
-      return res.redirect(303, METHODS_PATH);
+      return seeOther(res, METHODS_PATH);
     }
     // A changed email address hears of it too: the mail goes to the old address as well as the new.
     const previous = target && row.kind === 'email' ? (factor.contact.addressOf(target) ?? undefined) : undefined;

@@ -25,6 +25,7 @@ import type { AccountChange } from '../delivery/index.js';
 import { addContactLinks, changeContactLink, mountContactPortal, offeredContactFactors } from './contact-routes.js';
 import { addKeyButton, mountSecurityKeyPortal } from './security-key-routes.js';
 import type { AccountChangeDeps } from './portal-deps.js';
+import { seeOther } from '../http/see-other.js';
 
 addMessages('en', {
   'methods.title': 'Your sign-in methods',
@@ -283,7 +284,7 @@ ${instructions}
       .insertInto('factors')
       .values({ id, user_id: who.user.id, kind: totp.kind, label: material.label, secret_enc: material.secretEnc, params: JSON.stringify(material.params), is_default: 0, confirmed: 0, last_used_step: null, created_at: now, last_used_at: null })
       .execute();
-    res.redirect(303, `${METHODS_PATH}/confirm/${id}`);
+    seeOther(res, `${METHODS_PATH}/confirm/${id}`);
   });
 
   const pendingRow = (userId: string, id: string) =>

@@ -19,6 +19,7 @@ import { html, type SafeHtml } from '../kit/pages/html.js';
 import { addMessages, t, type Locale } from '../kit/i18n.js';
 import { portalPost, portalUser, type SignedInUser } from './signed-in-user.js';
 import type { AccountChangeDeps } from './portal-deps.js';
+import { seeOther } from '../http/see-other.js';
 
 addMessages('en', {
   'key.add': 'Add a security key or passkey',
@@ -103,14 +104,14 @@ ${field}
       .insertInto('factors')
       .values({ id, user_id: who.user.id, kind: WEBAUTHN_KIND, label: material.label, secret_enc: material.secretEnc, params: JSON.stringify(material.params), is_default: 0, confirmed: 0, last_used_step: null, created_at: now, last_used_at: null })
       .execute();
-    res.redirect(303, `${KEY_PATH}/${id}`);
+    seeOther(res, `${KEY_PATH}/${id}`);
   });
 
   router.get(`${KEY_PATH}/:id`, async (req, res) => {
     const who = await portalUser(deps, req, res);
     if (!who) return;
     const row = await pendingRow(who.user.id, req.params.id ?? '');
-    if (!row) return res.redirect(303, METHODS_PATH);
+    if (!row) return seeOther(res, METHODS_PATH);
     await show(req, res, 200, who.user, row);
   });
 
@@ -119,7 +120,7 @@ ${field}
     const who = await guard(req, res, `${KEY_PATH}/${encodeURIComponent(id)}`);
     if (!who) return;
     const row = await pendingRow(who.user.id, id);
-    if (!row) return res.redirect(303, METHODS_PATH);
+    if (!row) return seeOther(res, METHODS_PATH);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const code = typeof body.code === 'string' ? body.code : '';
     const now = deps.clock.now();

@@ -6,6 +6,7 @@
 import type { Request, Response } from 'express';
 import type { HostSession, SessionApi, UserApi, UserRecord } from '../api/host-api.js';
 import type { Csrf } from '../http/csrf.js';
+import { seeOther } from '../http/see-other.js';
 
 export interface SignedInUser {
   user: UserRecord;
@@ -28,7 +29,7 @@ export async function signedInUser(deps: SignedInDeps, req: Request): Promise<Si
 /** A portal page's start: the signed-in user, or null once the browser is sent to /login. */
 export async function portalUser(deps: SignedInDeps, req: Request, res: Response): Promise<SignedInUser | null> {
   const who = await signedInUser(deps, req);
-  if (!who) res.redirect(303, '/login');
+  if (!who) seeOther(res, '/login');
   return who;
 }
 

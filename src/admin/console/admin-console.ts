@@ -21,6 +21,7 @@ import { roleAllows, type ConsoleRole } from './admin-roles.js';
 import type { AdminSession, AdminSessions } from './admin-sessions.js';
 import { adminSignInAdapter, beginAdminSignIn, CONSOLE_PATH, type AdminSignInDeps } from './admin-sign-in.js';
 import type { ConsoleContext, ConsolePage } from './console-page.js';
+import { seeOther } from '../../http/see-other.js';
 import './console-messages.js';
 
 export interface AdminConsoleDeps {
@@ -128,7 +129,7 @@ export function createAdminConsole(deps: AdminConsoleDeps): AdminConsole {
       const router = express.Router();
       router.get(`${CONSOLE_PATH}/login`, async (req, res) => {
         const found = await deps.sessions.get(req);
-        if (found.session) return res.redirect(303, CONSOLE_PATH);
+        if (found.session) return seeOther(res, CONSOLE_PATH);
         await beginAdminSignIn(signIn, req, res, typeof req.query.next === 'string' ? req.query.next : CONSOLE_PATH);
       });
       router.post(`${CONSOLE_PATH}/logout`, form, async (req, res) => {

@@ -1,6 +1,7 @@
 import { challengePath } from '../challenge-page.js';
 import { sendCode } from './send-code.js';
 import type { Step } from '../challenge-context.js';
+import { seeOther } from '../../http/see-other.js';
 
 /**
  * The `method` field names one of the user's methods (its factor id). Posted without a code it
@@ -30,6 +31,6 @@ export const selectMethod: Step = async (ctx) => {
   }
   // An empty submission is not an attempt: nothing was guessed, nothing is counted.
   const lang = ctx.req.query?.lang;
-  ctx.res.redirect(303, challengePath(ctx, lang === 'en' || lang === 'fr' ? lang : undefined));
+  seeOther(ctx.res, challengePath(ctx, lang === 'en' || lang === 'fr' ? lang : undefined));
   return 'done';
 };

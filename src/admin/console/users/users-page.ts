@@ -22,6 +22,7 @@ import { searchForm, userListView } from './user-list-view.js';
 import { userDetailView } from './user-detail-view.js';
 import { confirmView } from './confirm-view.js';
 import { USERS_PAGE, userPath } from './paths.js';
+import { seeOther } from '../../../http/see-other.js';
 import './users-messages.js';
 
 export interface UsersPageDeps {
@@ -128,7 +129,7 @@ export function usersPage(deps: UsersPageDeps): ConsolePage {
           ctx.render(req, res, 400, t(L, 'admin.confirm.title', { action: t(L, `admin.action.${action.name}`), user: username }), view);
           return;
         }
-        res.redirect(303, `${userPath(username)}?done=${action.name}`);
+        seeOther(res, `${userPath(username)}?done=${action.name}`);
       });
     },
   };
